@@ -1,0 +1,63 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The closed list of error codes islet puts on the wire. Clients branch on these; they never
+ * change meaning once shipped. The OpenAPI document lists them from here.
+ */
+export const ERROR_CODES = {
+  invalid_request: 400,
+  invalid_json: 400,
+  weak_password: 400,
+  breached_password: 400,
+  unauthorized: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  credential_revoked: 401,
+  payment_required: 402,
+  plan_required: 402,
+  forbidden: 403,
+  insufficient_scope: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  confirmation_required: 409,
+  gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  sandbox_error: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  upstream_error: 502,
+  unavailable: 503,
+  misconfigured: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
+}
+
+/** The one error type services and middleware throw; the error middleware renders it. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; status?: ContentfulStatusCode; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = options.status ?? ERROR_CODES[code];
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
