@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // .ci/run reads the JSON report to print "N passed, N failed".
+    reporters: process.env.ISLET_TEST_REPORT
+      ? ["default", ["json", { outputFile: process.env.ISLET_TEST_REPORT }]]
+      : ["default"],
     projects: [
       {
         // Node-side code: the local libSQL server, the operator CLI, scripts.

@@ -1,5 +1,10 @@
-import { Hono } from "hono";
+import { buildApp } from "./app";
+import type { Bindings } from "./env";
+
 export { Gatekeeper } from "../durable-objects/gatekeeper";
-const app = new Hono<{ Bindings: { SMOKE?: string } }>();
-app.get("/health", (c) => c.json({ status: "ok", smoke: c.env.SMOKE }));
-export default app;
+
+const app = buildApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Bindings>;

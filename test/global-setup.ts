@@ -1,8 +1,58 @@
+// Starts the Node-side servers the Worker tests talk to — the real local libSQL server (devdb)
+// with JWT auth, and local stand-ins for third-party APIs — and hands their addresses to the
+// Worker as bindings. Nothing here mocks islet's own code.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { startDevdb } from "../devdb/server";
+import {
+  createNamespace,
+  generateDevSecrets,
+  migrateControl,
+  mintDevdbToken,
+  namespaceUrl,
+} from "../scripts/local-stack";
+import { startTursoFixture, TURSO_ORG, TURSO_TOKEN } from "./fixtures/turso";
 
 export default async function setup(project: TestProject) {
-  project.provide("workerBindings", { SMOKE: "yes" });
-  return async () => {};
+  const dir = mkdtempSync(join(tmpdir(), "islet-test-"));
+  const secrets = generateDevSecrets();
+  const devdb = await startDevdb({
+    dir,
+    jwtPublicKey: secrets.DEVDB_JWT_PUBLIC_KEY,
+    adminToken: secrets.DEVDB_ADMIN_TOKEN,
+  });
+  await createNamespace(devdb.adminUrl, secrets.DEVDB_ADMIN_TOKEN, "control");
+  const controlUrl = namespaceUrl(devdb.url, "control");
+  const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
+  await migrateControl({ url: controlUrl, token: controlToken });
+  const turso = await startTursoFixture();
+
+  project.provide("workerBindings", {
+    ENVIRONMENT: "test",
+    ISLET_INSECURE_LOCAL: "1",
+    PUBLIC_URL: "http://127.0.0.1:8787",
+    CONTROL_DB_URL: controlUrl,
+    CONTROL_DB_TOKEN: controlToken,
+    PROVISIONER: "local",
+    DEVDB_URL: devdb.url,
+    DEVDB_ADMIN_URL: devdb.adminUrl,
+    DEVDB_ADMIN_TOKEN: secrets.DEVDB_ADMIN_TOKEN,
+    DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
+    ISLET_KEYRING: secrets.ISLET_KEYRING,
+    SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
+    TURSO_API_URL: turso.url,
+    TURSO_ORG,
+    TURSO_GROUP: "islet",
+    TURSO_API_TOKEN: TURSO_TOKEN,
+  });
+
+  return async () => {
+    await turso.close();
+    await devdb.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
 
 declare module "vitest" {

@@ -1,0 +1,5 @@
+// The tenant migrations, bundled as text (wrangler `Text` rule) so provisioning can apply them
+// from the Worker. Add each new numbered file here; a test checks the list matches the folder.
+import m0001 from "./0001_system.sql";
+
+export const tenantMigrations = [{ name: "0001_system", sql: m0001 }];

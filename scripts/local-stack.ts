@@ -1,0 +1,81 @@
+// Node-side helpers shared by `npm start`, the test globalSetup, benchmarks and the operator CLI:
+// dev secrets, devdb tokens, and control-plane migrations read from migrations/control.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { importPKCS8, SignJWT } from "jose";
+import { libsqlClient } from "../src/db/libsql";
+import { applyMigrations, type Migration } from "../src/db/migrator";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export function loadMigrations(kind: "control" | "tenant"): Migration[] {
+  const dir = join(root, "migrations", kind);
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.sql$/, ""), sql: readFileSync(join(dir, f), "utf8") }));
+}
+
+export interface DevSecrets {
+  ISLET_KEYRING: string;
+  SESSION_JWT_SECRET: string;
+  DEVDB_ADMIN_TOKEN: string;
+  DEVDB_JWT_PRIVATE_KEY: string;
+  DEVDB_JWT_PUBLIC_KEY: string;
+}
+
+/** Fresh random development secrets. Marked as dev so production refuses them (src/env.ts). */
+export function generateDevSecrets(): DevSecrets {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  return {
+    ISLET_KEYRING: JSON.stringify({
+      active: 1,
+      keys: { "1": randomBytes(32).toString("base64") },
+      env: "dev",
+    }),
+    SESSION_JWT_SECRET: `dev_${randomBytes(32).toString("base64url")}`,
+    DEVDB_ADMIN_TOKEN: `dev_${randomBytes(24).toString("base64url")}`,
+    DEVDB_JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    DEVDB_JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+/** A devdb token (sqld claim format) for one namespace. */
+export async function mintDevdbToken(privateKeyPem: string, namespace: string, access: "rw" | "ro" = "rw") {
+  const key = await importPKCS8(privateKeyPem, "EdDSA");
+  return new SignJWT({ p: { [access]: { ns: [namespace] } } })
+    .setProtectedHeader({ alg: "EdDSA", typ: "JWT" })
+    .setIssuedAt()
+    .sign(key);
+}
+
+export async function createNamespace(adminUrl: string, adminToken: string | undefined, namespace: string) {
+  const res = await fetch(`${adminUrl}/v1/namespaces/${namespace}/create`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(adminToken ? { Authorization: `Bearer ${adminToken}` } : {}),
+    },
+    body: "{}",
+  });
+  if (!res.ok && res.status !== 409)
+    throw new Error(`devdb: cannot create namespace ${namespace}: ${res.status}`);
+}
+
+/** Creates the `control` namespace if needed and applies the control migrations to it. */
+export async function migrateControl(opts: { url: string; token: string | undefined }): Promise<string[]> {
+  const client = libsqlClient(opts.url, opts.token);
+  try {
+    return await applyMigrations(client, loadMigrations("control"));
+  } finally {
+    client.close();
+  }
+}
+
+/** `http://127.0.0.1:8880` + `control` → `http://control.localhost:8880` (sqld host-prefix form). */
+export const namespaceUrl = (devdbUrl: string, namespace: string) => {
+  const url = new URL(devdbUrl);
+  return `http://${namespace}.localhost:${url.port}`;
+};

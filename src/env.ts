@@ -1,0 +1,156 @@
+import { z } from "zod";
+import type { Gatekeeper } from "../durable-objects/gatekeeper";
+
+/**
+ * The Worker's bindings as wrangler delivers them: plain vars and secrets are strings, the
+ * rest are Cloudflare objects. `parseConfig` turns the strings into a checked `Config`.
+ */
+export interface Bindings {
+  GATEKEEPER?: DurableObjectNamespace<Gatekeeper>;
+  [name: string]: unknown;
+}
+
+const flag = z
+  .enum(["0", "1", "true", "false", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** `ISLET_KEYRING`: `{"active":1,"keys":{"1":"<base64 of 32 bytes>"}}` — see src/lib/crypto.ts. */
+export const keyringSchema = z.object({
+  active: z.number().int().positive(),
+  keys: z.record(z.string().regex(/^\d+$/), z.string().min(40)),
+  /** Written by the dev-secrets generator; production refuses a keyring that carries it. */
+  env: z.string().optional(),
+});
+export type KeyringConfig = z.infer<typeof keyringSchema>;
+
+const keyringFromJson = z.string().transform((raw, ctx): KeyringConfig => {
+  try {
+    const parsed = keyringSchema.safeParse(JSON.parse(raw));
+    if (parsed.success && parsed.data.keys[String(parsed.data.active)]) return parsed.data;
+  } catch {
+    // fall through to the issue below: never echo the secret's text in the message
+  }
+  ctx.addIssue({ code: "custom", message: "must be JSON {active, keys} with the active version present" });
+  return z.NEVER;
+});
+
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+  PUBLIC_URL: z.url(),
+  ISLET_INSECURE_LOCAL: flag,
+  CONTROL_DB_URL: z
+    .string()
+    .regex(/^(libsql|https|http|wss|ws):\/\//, "must be a libsql://, https:// or http:// URL"),
+  CONTROL_DB_TOKEN: z.string().min(1).optional(),
+  PROVISIONER: z.enum(["local", "turso"]).default("local"),
+  /** Local devdb (PROVISIONER=local): Hrana endpoint, admin API, and the key that signs DB tokens. */
+  DEVDB_URL: z.url().optional(),
+  DEVDB_ADMIN_URL: z.url().optional(),
+  DEVDB_ADMIN_TOKEN: z.string().min(1).optional(),
+  /** PKCS#8 PEM of the Ed25519 key the local devdb trusts; used to mint per-tenant DB tokens. */
+  DEVDB_JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  TURSO_API_URL: z.url().default("https://api.turso.tech"),
+  TURSO_ORG: z.string().min(1).optional(),
+  TURSO_GROUP: z.string().min(1).default("default"),
+  TURSO_API_TOKEN: z.string().min(1).optional(),
+  CORS_ORIGINS: csv,
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
+  ISLET_KEYRING: keyringFromJson,
+  SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** Values shipped in .dev.vars.example; a deployment that still carries one is misconfigured. */
+const PLACEHOLDER = /^(change-?me|replace-?me|example|placeholder|secret|password)/i;
+const SECRET_NAMES = [
+  "CONTROL_DB_TOKEN",
+  "TURSO_API_TOKEN",
+  "SESSION_JWT_SECRET",
+  "DEVDB_ADMIN_TOKEN",
+] as const;
+
+/** Fail closed (DESIGN §2): the reasons a production deployment must refuse to serve. */
+function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.ISLET_INSECURE_LOCAL) problems.push("ISLET_INSECURE_LOCAL is set");
+  if (!config.PUBLIC_URL.startsWith("https://")) problems.push("PUBLIC_URL must be https://");
+  if (/^(http|ws):\/\//.test(config.CONTROL_DB_URL)) problems.push("CONTROL_DB_URL uses plain HTTP");
+  if (!config.CONTROL_DB_TOKEN) problems.push("CONTROL_DB_TOKEN is missing");
+  if (config.PROVISIONER !== "turso") problems.push("PROVISIONER must be turso");
+  if (!config.TURSO_API_URL.startsWith("https://")) problems.push("TURSO_API_URL uses plain HTTP");
+  if (!config.TURSO_API_TOKEN) problems.push("TURSO_API_TOKEN is missing");
+  if (!config.TURSO_ORG) problems.push("TURSO_ORG is missing");
+  if (config.ISLET_KEYRING.env === "dev") problems.push("ISLET_KEYRING is a development keyring");
+  for (const [version, key] of Object.entries(config.ISLET_KEYRING.keys)) {
+    if (PLACEHOLDER.test(key) || /^(.)\1+={0,2}$/.test(key))
+      problems.push(`ISLET_KEYRING key ${version} is a placeholder`);
+  }
+  for (const name of SECRET_NAMES) {
+    const value = config[name];
+    if (value && (value.startsWith("dev_") || PLACEHOLDER.test(value)))
+      problems.push(`${name} is a development value`);
+  }
+  return problems;
+}
+
+/** Outside production plain HTTP and loopback are still refused unless explicitly allowed. */
+function localProblems(config: Config): string[] {
+  if (config.ISLET_INSECURE_LOCAL) return [];
+  const problems: string[] = [];
+  if (/^(http|ws):\/\//.test(config.CONTROL_DB_URL))
+    problems.push("CONTROL_DB_URL uses plain HTTP without ISLET_INSECURE_LOCAL=1");
+  if (config.PROVISIONER === "local") problems.push("PROVISIONER=local needs ISLET_INSECURE_LOCAL=1");
+  return problems;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/**
+ * Parses and checks the Worker's env once per env object. Problems name the variable and the
+ * rule, never a value.
+ */
+export function parseConfig(env: object): ConfigResult {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  let result: ConfigResult;
+  if (!parsed.success) {
+    result = {
+      ok: false,
+      problems: parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`),
+    };
+  } else {
+    const config = parsed.data;
+    const problems = config.ENVIRONMENT === "production" ? productionProblems(config) : localProblems(config);
+    if (config.PROVISIONER === "local") {
+      for (const name of ["DEVDB_URL", "DEVDB_ADMIN_URL"] as const)
+        if (!config[name]) problems.push(`${name} is missing`);
+    }
+    if (config.PROVISIONER === "local" && !config.DEVDB_JWT_PRIVATE_KEY)
+      problems.push("DEVDB_JWT_PRIVATE_KEY is missing");
+    result = problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  }
+  cache.set(env, result);
+  return result;
+}
+
+export const isProduction = (env: { ENVIRONMENT?: unknown }) => env.ENVIRONMENT === "production";

@@ -1,0 +1,45 @@
+import type { ValidationTargets } from "hono";
+import { validator } from "hono/validator";
+import type { z } from "zod";
+import { ApiError } from "./errors";
+
+/** Zod issues as details: where and what, never the offending value (it may be a secret). */
+export function issuesOf(error: z.ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what = "request"): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ApiError("invalid_request", `Invalid ${what}`, { details: { issues: issuesOf(result.error) } });
+  }
+  return result.data;
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Route validation (every route uses it): JSON bodies must be declared JSON (415 otherwise),
+ * malformed JSON is 400 `invalid_json`, schema failures are 400 `invalid_request` naming the field.
+ */
+export function validate<T extends keyof ValidationTargets, S extends z.ZodType>(target: T, schema: S) {
+  return validator(target, async (value, c) => {
+    let input: unknown = value;
+    if (target === "json") {
+      // Hono has already parsed declared-JSON bodies (malformed ones become `invalid_json` in
+      // the error middleware). Anything else with a body is the wrong media type.
+      const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
+      if (!JSON_TYPE.test(mediaType)) {
+        if ((await c.req.text()).length > 0) {
+          throw new ApiError("unsupported_media_type", "Request body must be application/json");
+        }
+        input = undefined;
+      }
+    }
+    return parseOrThrow(
+      schema,
+      input,
+      target === "json" ? "request body" : `${target} parameters`,
+    ) as z.output<S>;
+  });
+}

@@ -1,0 +1,75 @@
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, type ErrorEnvelope } from "../lib/errors";
+import { createLogger } from "../lib/logger";
+import type { AppEnv } from "../types";
+
+/** Renders any error as the one JSON envelope. Internals never reach the wire. */
+export function renderError(c: Context<AppEnv>, error: ApiError): Response {
+  const body: ErrorEnvelope = {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId: c.get("requestId") ?? "unknown",
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+  const res = c.json(body, error.status);
+  for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
+  return res;
+}
+
+function fromHttpException(e: HTTPException): ApiError {
+  if (e.status === 413) return new ApiError("payload_too_large", "Request body is too large");
+  if (e.status === 400 && /malformed json/i.test(e.message)) {
+    return new ApiError("invalid_json", "Request body is not valid JSON");
+  }
+  if (e.status === 400) return new ApiError("invalid_request", e.message || "Bad request");
+  if (e.status === 401) return new ApiError("unauthorized", "Authentication required");
+  if (e.status === 403) return new ApiError("forbidden", "Forbidden");
+  return new ApiError("internal_error", "Internal error");
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return renderError(c, err);
+  if (err instanceof HTTPException && err.status < 500) return renderError(c, fromHttpException(err));
+  // Unexpected: log with the request id (message and stack only, never request data), answer generically.
+  const logger = c.get("logger") ?? createLogger({ requestId: c.get("requestId") });
+  logger.error("unhandled error", {
+    error: err instanceof Error ? err.message : String(err),
+    stack: err?.stack,
+  });
+  return renderError(c, new ApiError("internal_error", "Internal error"));
+};
+
+/**
+ * Unknown path → 404; known path with another method → 405 with `Allow` (RFC 9110 §15.5.6).
+ * Hono has no 405 of its own, so the route table is matched here.
+ */
+export function notFoundHandler(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
+  let table: { method: string; pattern: RegExp }[] | undefined;
+  return (c) => {
+    table ??= app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(
+          `^${r.path
+            .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+            .replace(/\/\*$/, "(?:/.*)?")
+            .replace(/\*/g, ".*")
+            .replace(/:[A-Za-z0-9_]+/g, "[^/]+")}/?$`,
+        ),
+      }));
+    const allowed = [...new Set(table.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      return renderError(
+        c,
+        new ApiError("method_not_allowed", `Method ${c.req.method} is not allowed here`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return renderError(c, new ApiError("not_found", "No such route"));
+  };
+}

@@ -1,0 +1,12 @@
+import { createMiddleware } from "hono/factory";
+import { newRequestId } from "../lib/ids";
+import type { AppEnv } from "../types";
+
+/** Every request gets a fresh id, echoed as `X-Request-Id` and carried by logs, errors and audit. */
+export const requestId = createMiddleware<AppEnv>(async (c, next) => {
+  const id = newRequestId();
+  c.set("requestId", id);
+  c.set("actor", { type: "anonymous" });
+  await next();
+  c.header("X-Request-Id", id);
+});

@@ -1,0 +1,46 @@
+import type { Region } from "../db/control/schema";
+
+/** A tenant database as the provisioner hands it out: where it is and a token for it alone. */
+export interface ProvisionedDatabase {
+  url: string;
+  token: string;
+}
+
+/**
+ * Creates and destroys per-workspace databases (DESIGN §11). Implementations are idempotent:
+ * `create` of an existing name returns that database (with a fresh token), `destroy` of a
+ * missing one succeeds.
+ */
+export interface Provisioner {
+  readonly kind: "local" | "turso";
+  create(name: string, region: Region): Promise<ProvisionedDatabase>;
+  destroy(name: string): Promise<void>;
+  exists(name: string): Promise<boolean>;
+}
+
+/** An upstream refused or failed; the message is safe to show, the upstream body is not kept. */
+export class ProvisionError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ProvisionError";
+  }
+}
+
+/** Database names valid both as devdb namespaces and Turso database names. */
+export const DB_NAME = /^[a-z0-9][a-z0-9-]{2,62}$/;
+
+export async function upstream(
+  url: string,
+  init: RequestInit & { timeoutMs?: number },
+  what: string,
+): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "is unreachable";
+    throw new ProvisionError(`${what} ${reason}`);
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import type { Region } from "../db/control/schema";
+import { DB_NAME, ProvisionError, type ProvisionedDatabase, type Provisioner, upstream } from "./provisioner";
+
+export interface TursoProvisionerOptions {
+  apiUrl: string;
+  org: string;
+  apiToken: string;
+  /** Each region is a Turso group `<groupPrefix>-<region>` whose primary location is that region. */
+  groupPrefix: string;
+}
+
+const databaseSchema = z.object({ database: z.object({ Name: z.string(), Hostname: z.string() }) });
+const tokenSchema = z.object({ jwt: z.string().min(1) });
+
+/**
+ * Turso Platform API (docs.turso.tech/api-reference): create a database in the region's group,
+ * mint a database-scoped token, delete. Upstream bodies are never surfaced: they can echo tokens.
+ */
+export class TursoProvisioner implements Provisioner {
+  readonly kind = "turso";
+
+  constructor(private readonly options: TursoProvisionerOptions) {}
+
+  private api(path: string): string {
+    return `${this.options.apiUrl.replace(/\/$/, "")}/v1/organizations/${encodeURIComponent(this.options.org)}${path}`;
+  }
+
+  private request(path: string, init: RequestInit = {}): Promise<Response> {
+    return upstream(
+      this.api(path),
+      {
+        ...init,
+        headers: {
+          Authorization: `Bearer ${this.options.apiToken}`,
+          "Content-Type": "application/json",
+          ...init.headers,
+        },
+      },
+      "Turso Platform API",
+    );
+  }
+
+  private async hostname(res: Response, name: string): Promise<string> {
+    const parsed = databaseSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new ProvisionError(`Turso answered an unexpected shape for ${name}`);
+    return parsed.data.database.Hostname;
+  }
+
+  async create(name: string, region: Region): Promise<ProvisionedDatabase> {
+    if (!DB_NAME.test(name)) throw new ProvisionError(`invalid database name ${name}`);
+    const created = await this.request("/databases", {
+      method: "POST",
+      body: JSON.stringify({ name, group: `${this.options.groupPrefix}-${region}` }),
+    });
+    let hostname: string;
+    if (created.ok) {
+      hostname = await this.hostname(created, name);
+    } else if (created.status === 409) {
+      await created.body?.cancel();
+      const existing = await this.request(`/databases/${name}`);
+      if (!existing.ok) throw new ProvisionError(`Turso could not describe ${name}`, existing.status);
+      hostname = await this.hostname(existing, name);
+    } else {
+      await created.body?.cancel();
+      throw new ProvisionError(`Turso refused to create ${name}`, created.status);
+    }
+    const minted = await this.request(`/databases/${name}/auth/tokens?authorization=full-access`, {
+      method: "POST",
+    });
+    if (!minted.ok) {
+      await minted.body?.cancel();
+      throw new ProvisionError(`Turso refused a token for ${name}`, minted.status);
+    }
+    const token = tokenSchema.safeParse(await minted.json().catch(() => null));
+    if (!token.success) throw new ProvisionError(`Turso answered an unexpected token shape for ${name}`);
+    return { url: `libsql://${hostname}`, token: token.data.jwt };
+  }
+
+  async destroy(name: string): Promise<void> {
+    const res = await this.request(`/databases/${name}`, { method: "DELETE" });
+    await res.body?.cancel();
+    if (!res.ok && res.status !== 404)
+      throw new ProvisionError(`Turso refused to delete ${name}`, res.status);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const res = await this.request(`/databases/${name}`);
+    await res.body?.cancel();
+    if (res.status === 404) return false;
+    if (!res.ok) throw new ProvisionError(`Turso could not describe ${name}`, res.status);
+    return true;
+  }
+}
