@@ -1,25 +1,57 @@
 import { Hono } from "hono";
+import { authenticate } from "./middleware/authenticate";
 import { bodyLimit } from "./middleware/body-limit";
 import { requireConfig } from "./middleware/config";
 import { cors } from "./middleware/cors";
+import { csrf } from "./middleware/csrf";
 import { notFoundHandler, onError } from "./middleware/errors";
+import { gatekeeper } from "./middleware/gatekeeper";
 import { requestLogger } from "./middleware/logger";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
+import { loadWorkspace } from "./middleware/workspace";
+import { auditRoutes } from "./routes/audit";
+import { authRoutes } from "./routes/auth";
+import { functionsRoutes } from "./routes/functions";
 import { healthRoutes } from "./routes/health";
+import { keysRoutes } from "./routes/keys";
+import { membersRoutes } from "./routes/members";
+import { operatorRoutes } from "./routes/operator";
+import { sqlRoutes } from "./routes/sql";
+import { tablesRoutes } from "./routes/tables";
+import { usageRoutes } from "./routes/usage";
+import { workspacesRoutes } from "./routes/workspaces";
 import type { AppEnv } from "./types";
 
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
- * (body limit) → csrf → authenticate → gatekeeper → tenant → route → service.
- * Config is checked right after logging so a misconfigured deployment refuses everything.
+ * csrf → authenticate → gatekeeper → tenant → route → service. Config is checked right after
+ * logging so a misconfigured deployment refuses everything; the body limit precedes any read.
+ * For workspace routes the workspace row is loaded before the gatekeeper, whose limits depend
+ * on the workspace's plan; opening the tenant database itself happens in services, after
+ * authorization.
  */
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use("*", requestId, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.onError(onError);
-
+  app.use("*", requestId, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.route("/health", healthRoutes);
+
+  app.use("/v1/*", csrf, authenticate);
+  app.use("/v1/workspaces/:workspaceId/*", loadWorkspace);
+  app.use("/v1/workspaces/:workspaceId", loadWorkspace);
+  app.use("/v1/*", gatekeeper);
+
+  app.route("/v1/auth", authRoutes);
+  app.route("/v1/workspaces", workspacesRoutes);
+  app.route("/v1/workspaces/:workspaceId/members", membersRoutes);
+  app.route("/v1/workspaces/:workspaceId/keys", keysRoutes);
+  app.route("/v1/workspaces/:workspaceId/usage", usageRoutes);
+  app.route("/v1/workspaces/:workspaceId/tables", tablesRoutes);
+  app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
+  app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
+  app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
+  app.route("/v1/operator", operatorRoutes);
 
   app.notFound(notFoundHandler(app));
   return app;

@@ -1,5 +1,7 @@
+import type { WorkspaceRow } from "./db/control/schema";
 import type { Bindings, Config } from "./env";
 import type { Logger } from "./lib/logger";
+import type { VerifiedKey } from "./services/keys/credential";
 
 /** Who is making the request (DESIGN §2). Every service checks the actor's role and scopes. */
 export type Actor =
@@ -23,6 +25,12 @@ export interface Variables {
   logger: Logger;
   config: Config;
   actor: Actor;
+  /** How the credential arrived: cookies need the CSRF check, bearer tokens do not. */
+  authVia?: "bearer" | "cookie";
+  /** The verified API key (its plan and caps) when the actor is an API key. */
+  apiKey?: VerifiedKey;
+  /** The workspace a `/v1/workspaces/:workspaceId/…` route addresses, loaded once per request. */
+  workspace?: WorkspaceRow;
   /** Per-request nonce for the Content-Security-Policy (set by the secureHeaders middleware). */
   secureHeadersNonce?: string;
 }
@@ -41,6 +49,8 @@ export interface ServiceContext {
   ip: string | null;
   userAgent: string | null;
   logger: Logger;
+  /** The addressed workspace when the route has one (see Variables.workspace). */
+  workspace?: WorkspaceRow;
   /** Background work that must finish after the response (ExecutionContext.waitUntil). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

@@ -11,6 +11,7 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     ip: c.req.header("CF-Connecting-IP") ?? null,
     userAgent: c.req.header("User-Agent")?.slice(0, 512) ?? null,
     logger: c.get("logger"),
+    workspace: c.get("workspace"),
     waitUntil: (promise) => {
       try {
         c.executionCtx.waitUntil(promise);

@@ -1,0 +1,4 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../types";
+
+export const tablesRoutes = new Hono<AppEnv>();

@@ -1,0 +1,108 @@
+import type { Client } from "@libsql/client/web";
+import { and, eq } from "drizzle-orm";
+import { controlDb } from "../db/control/client";
+import { memberships, type Role, type WorkspaceRow, workspaces } from "../db/control/schema";
+import { tenantDb } from "../db/tenant/client";
+import { ApiError } from "../lib/errors";
+import { roleAtLeast, type Scope } from "../lib/scopes";
+import type { ServiceContext } from "../types";
+
+export interface WorkspaceNeed {
+  /** Least role a user must hold (owner > admin > member > viewer). */
+  role: Role;
+  /** Scope an API key must carry for the same operation. */
+  scope: Scope;
+  /** Table the operation touches, checked against a key's table allowlist. */
+  table?: string;
+  /** Operations no API key may perform whatever its scopes (members, plan, ownership). */
+  usersOnly?: boolean;
+}
+
+export interface WorkspaceAccess {
+  workspace: WorkspaceRow;
+  /** The user's role, or for a key the role of the member who created it (its ceiling). */
+  role: Role | null;
+  /** Opens this workspace's own database (and only it). */
+  db: () => Promise<Client>;
+}
+
+async function loadWorkspaceRow(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceRow> {
+  if (ctx.workspace?.id === workspaceId) return ctx.workspace;
+  const [row] = await controlDb(ctx.config).select().from(workspaces).where(eq(workspaces.id, workspaceId));
+  if (!row) throw new ApiError("not_found", "Workspace not found");
+  return row;
+}
+
+export async function membershipRole(ctx: ServiceContext, workspaceId: string, userId: string): Promise<Role | null> {
+  const [row] = await controlDb(ctx.config)
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+  return row?.role ?? null;
+}
+
+/**
+ * The one authorization check for workspace-scoped operations (DESIGN §3). Users need a
+ * membership with at least `need.role` (non-members get 404: a workspace's existence is not
+ * revealed); API keys must belong to this workspace, carry `need.scope`, and allow the table.
+ */
+export async function authorizeWorkspace(
+  ctx: ServiceContext,
+  workspaceId: string,
+  need: WorkspaceNeed,
+): Promise<WorkspaceAccess> {
+  const actor = ctx.actor;
+  let role: Role | null = null;
+  if (actor.type === "anonymous") throw new ApiError("unauthorized", "Authentication required");
+  if (actor.type === "user") {
+    const workspace = await loadWorkspaceRow(ctx, workspaceId);
+    role = await membershipRole(ctx, workspace.id, actor.userId);
+    if (!role) throw new ApiError("not_found", "Workspace not found");
+    if (!roleAtLeast(role, need.role)) {
+      throw new ApiError("forbidden", `This needs the ${need.role} role or higher`, {
+        details: { required: need.role, role },
+      });
+    }
+    return access(ctx, workspace, role);
+  }
+  if (actor.type === "apiKey") {
+    if (actor.workspaceId !== workspaceId) {
+      throw new ApiError("forbidden", "This API key is confined to another workspace");
+    }
+    if (need.usersOnly) throw new ApiError("forbidden", "API keys cannot perform this operation");
+    if (!actor.scopes.includes(need.scope)) {
+      throw new ApiError("insufficient_scope", `This API key lacks the ${need.scope} scope`, {
+        details: { required: need.scope },
+      });
+    }
+    if (need.table !== undefined && actor.tables !== null && !actor.tables.includes(need.table)) {
+      throw new ApiError("forbidden", `This API key may not access table ${need.table}`, {
+        details: { table: need.table },
+      });
+    }
+    const workspace = await loadWorkspaceRow(ctx, workspaceId);
+    // A key never exceeds its creator: if the creator lost the role, so does the key.
+    role = await membershipRole(ctx, workspace.id, actor.createdBy);
+    if (!role || !roleAtLeast(role, need.role)) {
+      throw new ApiError("forbidden", "The member who created this key no longer holds the needed role");
+    }
+    return access(ctx, workspace, role);
+  }
+  if (actor.type === "operator" || actor.type === "system") {
+    return access(ctx, await loadWorkspaceRow(ctx, workspaceId), null);
+  }
+  throw new ApiError("forbidden", "Forbidden");
+}
+
+function access(ctx: ServiceContext, workspace: WorkspaceRow, role: Role | null): WorkspaceAccess {
+  if (workspace.status !== "active") throw new ApiError("unavailable", "The workspace is not available");
+  let opened: Promise<Client> | undefined;
+  return { workspace, role, db: () => (opened ??= tenantDb(ctx.config, workspace)) };
+}
+
+/** Services that must not run for anonymous callers. */
+export function requireUser(ctx: ServiceContext): { userId: string; sessionId: string } {
+  if (ctx.actor.type === "user") return { userId: ctx.actor.userId, sessionId: ctx.actor.sessionId };
+  if (ctx.actor.type === "anonymous") throw new ApiError("unauthorized", "Authentication required");
+  throw new ApiError("forbidden", "This operation needs a signed-in user");
+}

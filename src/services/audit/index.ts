@@ -1,0 +1,1 @@
+export { type AuditEvent, commitWithAudit, recordAudit } from "./record";

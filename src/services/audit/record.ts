@@ -1,0 +1,144 @@
+import type { Client, InStatement, ResultSet } from "@libsql/client/web";
+import { sha256Hex } from "../../lib/crypto";
+import { newId } from "../../lib/ids";
+import { redact } from "../../lib/logger";
+import type { Actor, ServiceContext } from "../../types";
+
+/** An audit event as services describe it; who, when, where and the chain are added here. */
+export interface AuditEvent {
+  /** `entity.verb`, e.g. `key.revoke`, `table.create`, `mcp.tool_call`. */
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** Never secret values or tokens; credential-looking fields are redacted regardless. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRow {
+  id: string;
+  ts: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: string;
+}
+
+export const GENESIS_HASH = "0".repeat(64);
+const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+export function actorId(actor: Actor): string | null {
+  switch (actor.type) {
+    case "user":
+      return actor.userId;
+    case "apiKey":
+      return actor.keyId;
+    case "operator":
+      return actor.operatorId;
+    case "system":
+      return actor.reason;
+    default:
+      return null;
+  }
+}
+
+/** The canonical text a row's hash covers: fixed field order, JSON-encoded. */
+export const canonicalEvent = (row: AuditRow) =>
+  JSON.stringify([
+    row.id,
+    row.ts,
+    row.actor_type,
+    row.actor_id,
+    row.action,
+    row.target_type,
+    row.target_id,
+    row.ip,
+    row.user_agent,
+    row.request_id,
+    row.details,
+  ]);
+
+/** `hash = SHA-256(prev_hash || canonical event)` (DESIGN §9). */
+export const chainHash = (prevHash: string, row: AuditRow) => sha256Hex(`${prevHash}${canonicalEvent(row)}`);
+
+export function auditRow(ctx: ServiceContext, event: AuditEvent, ts = Date.now()): AuditRow {
+  if (!ACTION.test(event.action)) throw new Error(`audit action must be entity.verb, got ${event.action}`);
+  return {
+    id: newId("aud"),
+    ts,
+    actor_type: ctx.actor.type,
+    actor_id: actorId(ctx.actor),
+    action: event.action,
+    target_type: event.targetType ?? null,
+    target_id: event.targetId ?? null,
+    ip: ctx.ip,
+    user_agent: ctx.userAgent,
+    request_id: ctx.requestId,
+    details: JSON.stringify(redact(event.details ?? {})),
+  };
+}
+
+async function chainStatements(tenant: Client, rows: AuditRow[]): Promise<InStatement[]> {
+  const tail = await tenant.execute("SELECT hash FROM _islet_audit_log ORDER BY seq DESC LIMIT 1");
+  let prev = tail.rows[0] ? String(tail.rows[0].hash) : GENESIS_HASH;
+  const statements: InStatement[] = [];
+  for (const row of rows) {
+    const hash = await chainHash(prev, row);
+    statements.push({
+      sql: `INSERT INTO _islet_audit_log (id, ts, actor_type, actor_id, action, target_type, target_id, ip,
+              user_agent, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        row.id,
+        row.ts,
+        row.actor_type,
+        row.actor_id,
+        row.action,
+        row.target_type,
+        row.target_id,
+        row.ip,
+        row.user_agent,
+        row.request_id,
+        row.details,
+        prev,
+        hash,
+      ],
+    });
+    prev = hash;
+  }
+  return statements;
+}
+
+const isChainRace = (error: unknown) => /_islet_audit_log\.prev_hash/.test(String(error));
+
+/**
+ * Commits `statements` and their audit events in ONE write batch (one transaction): the change
+ * and its audit rows land together or not at all. Concurrent writers racing for the chain's
+ * tail collide on the UNIQUE prev_hash; the loser's whole batch rolls back and is retried on
+ * the new tail. Returns the results of `statements` only.
+ */
+export async function commitWithAudit(
+  ctx: ServiceContext,
+  tenant: Client,
+  statements: InStatement[],
+  events: AuditEvent[],
+): Promise<ResultSet[]> {
+  const rows = events.map((e) => auditRow(ctx, e));
+  for (let attempt = 0; ; attempt++) {
+    const audit = await chainStatements(tenant, rows);
+    try {
+      const results = await tenant.batch([...statements, ...audit], "write");
+      return results.slice(0, statements.length);
+    } catch (error) {
+      if (!isChainRace(error) || attempt >= 20) throw error;
+    }
+  }
+}
+
+/** An audit event with no accompanying change (e.g. `auth.failed`, `audit.export`). */
+export async function recordAudit(ctx: ServiceContext, tenant: Client, event: AuditEvent): Promise<void> {
+  await commitWithAudit(ctx, tenant, [], [event]);
+}

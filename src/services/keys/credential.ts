@@ -1,0 +1,75 @@
+import { eq } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { apiKeys, workspaces } from "../../db/control/schema";
+import type { Config } from "../../env";
+import { randomBytes, sha256Hex, timingSafeEqual } from "../../lib/crypto";
+import { bytesToBase64Url } from "../../lib/encoding";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { PlanId } from "../../lib/plans";
+
+/** `isk_<keyId>_<secret>`: the key id is the lookup, the 256-bit secret is stored only hashed. */
+const KEY_FORMAT = /^isk_([0-9a-z]{20,40})_([A-Za-z0-9_-]{43})$/;
+
+export interface NewKeyCredential {
+  keyId: string;
+  secretHash: string;
+  /** Shown once to the creator, never stored. */
+  token: string;
+}
+
+export async function newKeyCredential(): Promise<NewKeyCredential> {
+  const keyId = newId("k").slice(2);
+  const secret = bytesToBase64Url(randomBytes(32));
+  return { keyId, secretHash: await sha256Hex(secret), token: `isk_${keyId}_${secret}` };
+}
+
+export const looksLikeApiKey = (token: string) => token.startsWith("isk_");
+
+export interface VerifiedKey {
+  keyId: string;
+  workspaceId: string;
+  plan: PlanId;
+  scopes: string[];
+  tables: string[] | null;
+  perMinute: number | null;
+  monthlyCap: number | null;
+  createdBy: string;
+  lastUsedAt: number | null;
+}
+
+/**
+ * Looks a key up by id and compares the secret's hash in constant time. Unknown, malformed,
+ * revoked and expired keys all answer 401 with no hint of which.
+ */
+export async function verifyApiKey(config: Config, token: string, now = Date.now()): Promise<VerifiedKey> {
+  const match = KEY_FORMAT.exec(token);
+  if (!match) throw new ApiError("invalid_token", "API key is invalid");
+  const [, keyId, secret] = match as unknown as [string, string, string];
+  const db = controlDb(config);
+  const [row] = await db
+    .select({ key: apiKeys, plan: workspaces.plan, status: workspaces.status })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(eq(apiKeys.id, keyId));
+  const presented = await sha256Hex(secret);
+  // Compare even when the row is missing, so timing does not tell unknown ids from wrong secrets.
+  const matches = timingSafeEqual(presented, row?.key.secretHash ?? "0".repeat(64));
+  if (!row || !matches) throw new ApiError("invalid_token", "API key is invalid");
+  if (row.key.revokedAt !== null && row.key.revokedAt <= now) {
+    throw new ApiError("credential_revoked", "API key has been revoked");
+  }
+  if (row.key.expiresAt !== null && row.key.expiresAt <= now) throw new ApiError("token_expired", "API key has expired");
+  if (row.status !== "active") throw new ApiError("unavailable", "The workspace is not available");
+  return {
+    keyId,
+    workspaceId: row.key.workspaceId,
+    plan: row.plan,
+    scopes: JSON.parse(row.key.scopes) as string[],
+    tables: row.key.tables ? (JSON.parse(row.key.tables) as string[]) : null,
+    perMinute: row.key.perMinute,
+    monthlyCap: row.key.monthlyCap,
+    createdBy: row.key.createdBy,
+    lastUsedAt: row.key.lastUsedAt,
+  };
+}
