@@ -1,0 +1,51 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../lib/errors";
+import { isPlanId, type PlanId, planRules } from "../lib/plans";
+import type { GateRule } from "../lib/rate-limit";
+import { gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
+import type { AppEnv } from "../types";
+
+/**
+ * One Gatekeeper hop per request (DESIGN §4): the principal's rate limits (the addressed
+ * workspace's plan, a key's own caps on top) and the revocation check for its credential.
+ * Fails closed: if the Gatekeeper cannot answer, `gate` throws 503 and nothing is admitted.
+ * Anonymous requests are limited per IP; auth endpoints add their own per-IP and per-account
+ * limits in the auth service.
+ */
+export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
+  const actor = c.get("actor");
+  const workspace = c.get("workspace");
+  const key = c.get("apiKey");
+  let principal: string;
+  let plan: PlanId = "free";
+  let rules: GateRule[];
+  let credential: { id: string; issuedAt?: number } | undefined;
+
+  if (actor.type === "apiKey" && key) {
+    principal = `key:${actor.keyId}`;
+    plan = key.plan;
+    rules = [...planRules(plan), ...keyCapRules(key.perMinute, key.monthlyCap)];
+    credential = { id: actor.keyId };
+  } else if (actor.type === "user") {
+    principal = `user:${actor.userId}`;
+    if (workspace && isPlanId(workspace.plan)) plan = workspace.plan;
+    rules = planRules(plan);
+    credential = { id: actor.sessionId, issuedAt: actor.issuedAt };
+  } else {
+    principal = `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}:api`;
+    rules = planRules("free");
+  }
+
+  const result = await gate(c.env, principal, { cost: 1, rules, credential });
+  if (result.revoked) throw new ApiError("credential_revoked", "This credential has been revoked");
+  if (!result.allowed) throw rateLimitedError(result);
+  await next();
+  for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);
+});
+
+function keyCapRules(perMinute: number | null, monthlyCap: number | null): GateRule[] {
+  const rules: GateRule[] = [];
+  if (perMinute !== null) rules.push({ id: "key-minute", limit: perMinute, windowMs: 60_000 });
+  if (monthlyCap !== null) rules.push({ id: "key-month", limit: monthlyCap, windowMs: 0 });
+  return rules;
+}
