@@ -1,7 +1,7 @@
 // Node-side helpers shared by `npm start`, the test globalSetup, benchmarks and the operator CLI:
 // dev secrets, devdb tokens, and control-plane migrations read from migrations/control.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
@@ -79,3 +79,20 @@ export const namespaceUrl = (devdbUrl: string, namespace: string) => {
   const url = new URL(devdbUrl);
   return `http://${namespace}.localhost:${url.port}`;
 };
+
+/** Reads a dotenv file as `npm start` writes it (values may be double-quoted JSON strings). */
+export function readDevVars(path = join(root, ".dev.vars")): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (!existsSync(path)) return vars;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const raw = match[2] as string;
+    const quoted = /^"(?:[^"\\]|\\.)*"/.exec(raw)?.[0];
+    const single = /^'[^']*'/.exec(raw)?.[0];
+    if (quoted) vars[match[1] as string] = JSON.parse(quoted) as string;
+    else if (single) vars[match[1] as string] = single.slice(1, -1);
+    else vars[match[1] as string] = raw.replace(/\s+#.*$/, "").trim();
+  }
+  return vars;
+}

@@ -31,7 +31,9 @@ INSERT INTO t (a) VALUES ('it''s; fine');`;
     const good = { name: "0001_a", sql: "CREATE TABLE a (x); CREATE TABLE b (y);" };
     expect(await applyMigrations(client, [good])).toEqual(["0001_a"]);
     expect(await applyMigrations(client, [good])).toEqual([]);
-    await expect(applyMigrations(client, [{ ...good, sql: `${good.sql} -- edited` }])).rejects.toThrow(/edited/);
+    await expect(applyMigrations(client, [{ ...good, sql: `${good.sql} -- edited` }])).rejects.toThrow(
+      /edited/,
+    );
     const broken = { name: "0002_b", sql: "CREATE TABLE c (z); CREATE TABLE a (x);" };
     await expect(applyMigrations(client, [good, broken])).rejects.toThrow(/0002_b failed/);
     const tables = await client.execute("SELECT name FROM sqlite_master WHERE name = 'c'");

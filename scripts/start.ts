@@ -3,7 +3,7 @@
 // `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops both.
 import { spawn } from "node:child_process";
 import { createPublicKey } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDevdb } from "../devdb/server";
 import {
@@ -12,6 +12,7 @@ import {
   migrateControl,
   mintDevdbToken,
   namespaceUrl,
+  readDevVars,
   root,
 } from "./local-stack";
 
@@ -22,20 +23,8 @@ const devVarsPath = join(root, ".dev.vars");
 
 const quote = (value: string) => JSON.stringify(value);
 
-/** Minimal dotenv reader for the file this script writes (double-quoted JSON strings). */
-function readDevVars(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(devVarsPath, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!match) continue;
-    const raw = match[2] as string;
-    vars[match[1] as string] = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-  }
-  return vars;
-}
-
 async function ensureDevVars(): Promise<Record<string, string>> {
-  if (existsSync(devVarsPath)) return readDevVars();
+  if (existsSync(devVarsPath)) return readDevVars(devVarsPath);
   const secrets = generateDevSecrets();
   const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
   const vars: Record<string, string> = {

@@ -1,8 +1,8 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../env";
+import { utf8 } from "./encoding";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
-import { utf8 } from "./encoding";
 
 /** Access tokens live 15 minutes (DESIGN §3); refresh tokens carry the session further. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -56,7 +56,8 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
     return payload as unknown as AccessClaims;
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    if (error instanceof joseErrors.JWTExpired) throw new ApiError("token_expired", "Access token has expired");
+    if (error instanceof joseErrors.JWTExpired)
+      throw new ApiError("token_expired", "Access token has expired");
     throw new ApiError("invalid_token", "Access token is invalid");
   }
 }

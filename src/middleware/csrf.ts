@@ -23,7 +23,11 @@ export const csrf = createMiddleware<AppEnv>(async (c, next) => {
   const headerToken = c.req.header("X-CSRF-Token");
   if (cookieToken && headerToken && timingSafeEqual(cookieToken, headerToken)) return next();
   const origin = c.req.header("Origin");
-  if (origin && (origin === new URL(config.PUBLIC_URL).origin || config.CORS_ORIGINS.includes(origin)) && headerToken) {
+  if (
+    origin &&
+    (origin === new URL(config.PUBLIC_URL).origin || config.CORS_ORIGINS.includes(origin)) &&
+    headerToken
+  ) {
     return next();
   }
   throw new ApiError("csrf_failed", "Missing or invalid CSRF token");

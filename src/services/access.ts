@@ -33,7 +33,11 @@ async function loadWorkspaceRow(ctx: ServiceContext, workspaceId: string): Promi
   return row;
 }
 
-export async function membershipRole(ctx: ServiceContext, workspaceId: string, userId: string): Promise<Role | null> {
+export async function membershipRole(
+  ctx: ServiceContext,
+  workspaceId: string,
+  userId: string,
+): Promise<Role | null> {
   const [row] = await controlDb(ctx.config)
     .select({ role: memberships.role })
     .from(memberships)

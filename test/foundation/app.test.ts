@@ -1,8 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { buildApp } from "../../src/app";
 import { validate } from "../../src/lib/validate";
-import { z } from "zod";
-import { env } from "cloudflare:workers";
 import { call, errorCode, json } from "../helpers";
 
 describe("the error envelope", () => {
@@ -27,8 +27,10 @@ describe("validation through the real middleware chain", () => {
   const app = buildApp();
   const schema = z.object({ name: z.string().min(1).max(20), count: z.number().int() });
   app.post("/probe", validate("json", schema), (c) => c.json({ ok: c.req.valid("json") }));
-  const post = (body: BodyInit | undefined, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
-    app.request("/probe", { method: "POST", body, headers }, env);
+  const post = (
+    body: BodyInit | undefined,
+    headers: Record<string, string> = { "Content-Type": "application/json" },
+  ) => app.request("/probe", { method: "POST", body, headers }, env);
 
   it("accepts a valid body", async () => {
     const res = await post(JSON.stringify({ name: "a", count: 1 }));
@@ -36,7 +38,7 @@ describe("validation through the real middleware chain", () => {
   });
 
   it.each([
-    ["malformed JSON", "{\"name\": ", "invalid_json", 400],
+    ["malformed JSON", '{"name": ', "invalid_json", 400],
     ["wrong types", JSON.stringify({ name: 5, count: "x" }), "invalid_request", 400],
     ["empty JSON body", undefined, "invalid_json", 400],
     ["array instead of object", "[1,2,3]", "invalid_request", 400],

@@ -36,7 +36,9 @@ describe("secrets at rest (AES-256-GCM, versioned keyring, bound to their record
     const last = envelope.at(-1) === "A" ? "B" : "A";
     await expect(decryptSecret(keyring, envelope.slice(0, -1) + last, binding)).rejects.toThrow();
     await expect(decryptSecret(keyring, "v1.garbage", binding)).rejects.toThrow(/malformed/);
-    await expect(decryptSecret(keyring, envelope.replace(/^v1/, "v9"), binding)).rejects.toThrow(/not in the keyring/);
+    await expect(decryptSecret(keyring, envelope.replace(/^v1/, "v9"), binding)).rejects.toThrow(
+      /not in the keyring/,
+    );
   });
 
   it("reads old versions after rotation and writes with the active one", async () => {
@@ -49,8 +51,8 @@ describe("secrets at rest (AES-256-GCM, versioned keyring, bound to their record
   });
 
   it("refuses keys that are not 256 bits", async () => {
-    await expect(importKeyring({ active: 1, keys: { "1": btoa("too short for aes-256 but long enough text") } })).rejects.toThrow(
-      /256 bits/,
-    );
+    await expect(
+      importKeyring({ active: 1, keys: { "1": btoa("too short for aes-256 but long enough text") } }),
+    ).rejects.toThrow(/256 bits/);
   });
 });

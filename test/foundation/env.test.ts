@@ -4,7 +4,10 @@ import { buildApp } from "../../src/app";
 import { parseConfig } from "../../src/env";
 import { call, errorCode } from "../helpers";
 
-const prodKeyring = JSON.stringify({ active: 2, keys: { "2": btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) } });
+const prodKeyring = JSON.stringify({
+  active: 2,
+  keys: { "2": btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) },
+});
 
 /** A complete, safe production configuration; each test breaks one thing. */
 const production = (): Record<string, string> => ({
@@ -32,17 +35,34 @@ describe("config fails closed in production", () => {
 
   it.each([
     ["ISLET_INSECURE_LOCAL", { ISLET_INSECURE_LOCAL: "1" }, /ISLET_INSECURE_LOCAL/],
-    ["plain-HTTP control DB", { CONTROL_DB_URL: "http://control.example:8080" }, /CONTROL_DB_URL uses plain HTTP/],
+    [
+      "plain-HTTP control DB",
+      { CONTROL_DB_URL: "http://control.example:8080" },
+      /CONTROL_DB_URL uses plain HTTP/,
+    ],
     ["plain-HTTP Turso API", { TURSO_API_URL: "http://api.turso.tech" }, /TURSO_API_URL/],
     ["http public URL", { PUBLIC_URL: "http://api.islet.example" }, /PUBLIC_URL/],
     ["local provisioner", { PROVISIONER: "local" }, /PROVISIONER must be turso/],
-    ["dev keyring", { ISLET_KEYRING: JSON.stringify({ ...JSON.parse(prodKeyring), env: "dev" }) }, /development keyring/],
+    [
+      "dev keyring",
+      { ISLET_KEYRING: JSON.stringify({ ...JSON.parse(prodKeyring), env: "dev" }) },
+      /development keyring/,
+    ],
     [
       "placeholder keyring key",
-      { ISLET_KEYRING: JSON.stringify({ active: 1, keys: { "1": "change-me-base64-32-bytes-change-me-change-me=" } }) },
+      {
+        ISLET_KEYRING: JSON.stringify({
+          active: 1,
+          keys: { "1": "change-me-base64-32-bytes-change-me-change-me=" },
+        }),
+      },
       /placeholder/,
     ],
-    ["dev session secret", { SESSION_JWT_SECRET: "dev_0123456789abcdefghijklmnopqrstuvwxyz" }, /SESSION_JWT_SECRET/],
+    [
+      "dev session secret",
+      { SESSION_JWT_SECRET: "dev_0123456789abcdefghijklmnopqrstuvwxyz" },
+      /SESSION_JWT_SECRET/,
+    ],
     ["placeholder token", { CONTROL_DB_TOKEN: "change-me" }, /CONTROL_DB_TOKEN/],
     ["short session secret", { SESSION_JWT_SECRET: "short" }, /SESSION_JWT_SECRET/],
     ["malformed keyring", { ISLET_KEYRING: "{not json" }, /ISLET_KEYRING/],
@@ -58,7 +78,7 @@ describe("config fails closed in production", () => {
   });
 
   it("never echoes a secret value in a problem", () => {
-    const secret = "{\"active\":1,\"keys\":{\"1\":\"c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw==\"}";
+    const secret = '{"active":1,"keys":{"1":"c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw=="}';
     expect(problemsOf({ ...production(), ISLET_KEYRING: secret }).join("\n")).not.toContain("c2VjcmV0");
   });
 

@@ -33,17 +33,29 @@ describe("provisionWorkspace", () => {
     expect(tables.rows.map((r) => r.name)).toContain("_islet_audit_log");
     const meta = await client.execute("SELECT value FROM _islet_meta WHERE key = 'workspace_id'");
     expect(meta.rows[0]?.value).toBe(ws.id);
-    const [member] = await controlDb(config).select().from(memberships).where(eq(memberships.workspaceId, ws.id));
+    const [member] = await controlDb(config)
+      .select()
+      .from(memberships)
+      .where(eq(memberships.workspaceId, ws.id));
     expect(member?.role).toBe("owner");
   });
 
   it("is idempotent by request key: the same request twice yields one workspace and one database", async () => {
     const owner = await makeUser();
-    const input = { name: "Twice", slug: slug(), region: "us-east" as const, ownerUserId: owner.id, requestKey: newId("rk") };
+    const input = {
+      name: "Twice",
+      slug: slug(),
+      region: "us-east" as const,
+      ownerUserId: owner.id,
+      requestKey: newId("rk"),
+    };
     const first = await provisionWorkspace({ ctx: testContext(owner.actor), input });
     const second = await provisionWorkspace({ ctx: testContext(owner.actor), input });
     expect(second.id).toBe(first.id);
-    const rows = await controlDb(config).select().from(workspaces).where(eq(workspaces.requestKey, input.requestKey));
+    const rows = await controlDb(config)
+      .select()
+      .from(workspaces)
+      .where(eq(workspaces.requestKey, input.requestKey));
     expect(rows).toHaveLength(1);
   });
 
@@ -52,7 +64,10 @@ describe("provisionWorkspace", () => {
     const ws = await makeWorkspace(owner);
     const before = await namespaces();
     await expect(
-      provisionWorkspace({ ctx: testContext(owner.actor), input: { name: "Dup", slug: ws.slug, region: "eu-west" } }),
+      provisionWorkspace({
+        ctx: testContext(owner.actor),
+        input: { name: "Dup", slug: ws.slug, region: "eu-west" },
+      }),
     ).rejects.toMatchObject({ code: "conflict" });
     expect(await namespaces()).toEqual(before);
   });
@@ -92,7 +107,11 @@ describe("tenant isolation by construction", () => {
     // Take A's real token and point it at B's database.
     const { decryptSecret, importKeyring } = await import("../../src/lib/crypto");
     const { dbTokenBinding } = await import("../../src/db/tenant/client");
-    const tokenA = await decryptSecret(await importKeyring(config.ISLET_KEYRING), a.dbTokenEnc ?? "", dbTokenBinding(a.id));
+    const tokenA = await decryptSecret(
+      await importKeyring(config.ISLET_KEYRING),
+      a.dbTokenEnc ?? "",
+      dbTokenBinding(a.id),
+    );
     const crossed = libsqlClient(b.dbUrl ?? "", tokenA);
     await expect(crossed.execute("SELECT 1")).rejects.toThrow();
     await expect(crossed.execute("CREATE TABLE pwned (x)")).rejects.toThrow();
@@ -102,7 +121,9 @@ describe("tenant isolation by construction", () => {
     const owner = await makeUser();
     const a = await makeWorkspace(owner);
     const b = await makeWorkspace(owner);
-    await expect(tenantDb(config, { ...b, dbTokenEnc: a.dbTokenEnc })).rejects.toThrow(/authentication failed/);
+    await expect(tenantDb(config, { ...b, dbTokenEnc: a.dbTokenEnc })).rejects.toThrow(
+      /authentication failed/,
+    );
   });
 
   it("refuses a workspace that is not active", async () => {

@@ -49,7 +49,12 @@ describe("TursoProvisioner", () => {
   });
 
   it("refuses a wrong API token", async () => {
-    const wrong = new TursoProvisioner({ apiUrl: env.TURSO_API_URL as string, org: env.TURSO_ORG as string, apiToken: "nope", groupPrefix: "islet" });
+    const wrong = new TursoProvisioner({
+      apiUrl: env.TURSO_API_URL as string,
+      org: env.TURSO_ORG as string,
+      apiToken: "nope",
+      groupPrefix: "islet",
+    });
     await expect(wrong.create(name(), "us-east")).rejects.toBeInstanceOf(ProvisionError);
   });
 

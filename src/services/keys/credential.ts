@@ -59,7 +59,8 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
   if (row.key.revokedAt !== null && row.key.revokedAt <= now) {
     throw new ApiError("credential_revoked", "API key has been revoked");
   }
-  if (row.key.expiresAt !== null && row.key.expiresAt <= now) throw new ApiError("token_expired", "API key has expired");
+  if (row.key.expiresAt !== null && row.key.expiresAt <= now)
+    throw new ApiError("token_expired", "API key has expired");
   if (row.status !== "active") throw new ApiError("unavailable", "The workspace is not available");
   return {
     keyId,
