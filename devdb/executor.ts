@@ -1,0 +1,380 @@
+// Runs Hrana stream requests on a stream's connection (HRANA_3_SPEC.md, "Requests", "Batches").
+// Statement failures become Hrana errors; protocol and permission failures are HttpErrors that end
+// the HTTP request, as in sqld.
+import type { Conn } from "./conn.ts";
+import { busyError, extendedCode, HranaError, HttpError, hranaErrorFromSqlite } from "./errors.ts";
+import type { Batch, BatchCond, ProtoError, SqlValue, Stmt, StmtResult, StreamRequest } from "./protocol.ts";
+import { analyzeSqlCached, type ParamLayout, type SqlAnalysis, type StatementInfo } from "./sql-analysis.ts";
+import type { Stream } from "./streams.ts";
+
+export interface RequestContext {
+  version: 2 | 3;
+  /** The request's grant may write to the stream's namespace. */
+  canWrite: boolean;
+  busyTimeoutMs: number;
+}
+
+export type StreamResponse = { type: StreamRequest["type"] } & Record<string, unknown>;
+export type StreamResult = { type: "ok"; response: StreamResponse } | { type: "error"; error: ProtoError };
+
+export interface BatchResult {
+  step_results: (StmtResult | null)[];
+  step_errors: (ProtoError | null)[];
+}
+
+/** Observer for cursors: sees each executed step as it finishes. */
+export type StepObserver = (step: number, outcome: StmtResult | ProtoError) => void;
+
+// libsql-server/src/hrana/http/request.rs: MAX_SQL_COUNT, MAX_STORED_SQL_SIZE.
+const MAX_STORED_SQLS = 50;
+const MAX_STORED_SQL_BYTES = 5000;
+const BUSY_CODES = new Set([5, 261]); // SQLITE_BUSY, SQLITE_BUSY_RECOVERY
+
+const protoError = (e: HranaError): ProtoError => ({ message: e.message, code: e.code });
+const protocolError = (message: string) => new HttpError(400, "HRANA_PROTO_ERROR", message);
+
+function resolveSql(
+  sql: string | null | undefined,
+  sqlId: number | null | undefined,
+  sqls: Map<number, string>,
+) {
+  const hasSql = sql !== undefined && sql !== null;
+  const hasId = sqlId !== undefined && sqlId !== null;
+  if (hasSql === hasId) throw protocolError("Either `sql` or `sql_id` are required, but not both");
+  if (hasSql) return sql;
+  const stored = sqls.get(sqlId as number);
+  if (stored === undefined) throw protocolError(`SQL text ${sqlId} not found`);
+  return stored;
+}
+
+function checkCond(cond: BatchCond, step: number, version: number): void {
+  switch (cond.type) {
+    case "ok":
+    case "error":
+      if (cond.step >= step) throw protocolError("Invalid reference to step in a batch condition");
+      return;
+    case "not":
+      checkCond(cond.cond, step, version);
+      return;
+    case "and":
+    case "or":
+      for (const c of cond.conds) checkCond(c, step, version);
+      return;
+    case "is_autocommit":
+      if (version < 3)
+        throw protocolError("The `is_autocommit` condition is only supported in hrana3 and higher");
+  }
+}
+
+/**
+ * Checks a whole pipeline before anything runs: SQL references resolve, conditions point
+ * backwards, and the grant covers every statement. sqld checks each program the same way
+ * (connection/program.rs, check_program_auth) and answers 403 when a write is not allowed.
+ */
+export function planRequests(requests: StreamRequest[], stream: Stream, ctx: RequestContext): void {
+  const sqls = new Map(stream.sqls);
+  let closed = false;
+  const needsAccess = (sql: string) => {
+    const analysis = analyzeSqlCached(sql);
+    if (!ctx.canWrite && analysis.statements.some((s) => s.kind === "write")) {
+      throw new HttpError(
+        403,
+        "FORBIDDEN",
+        `Current session does not have Write permission to namespace \`${stream.namespace.name}\``,
+      );
+    }
+  };
+  for (const request of requests) {
+    if (closed && request.type !== "close")
+      throw new HttpError(400, "STREAM_CLOSED", "Stream for this baton was closed");
+    switch (request.type) {
+      case "close":
+        closed = true;
+        break;
+      case "execute":
+        needsAccess(resolveSql(request.stmt.sql, request.stmt.sql_id, sqls));
+        break;
+      case "batch":
+        planBatch(request.batch, sqls, ctx, needsAccess);
+        break;
+      case "sequence":
+        needsAccess(resolveSql(request.sql, request.sql_id, sqls));
+        break;
+      case "describe":
+        resolveSql(request.sql, request.sql_id, sqls);
+        break;
+      case "store_sql":
+        if (sqls.has(request.sql_id)) throw protocolError(`SQL text ${request.sql_id} already exists`);
+        if (sqls.size < MAX_STORED_SQLS && Buffer.byteLength(request.sql) <= MAX_STORED_SQL_BYTES) {
+          sqls.set(request.sql_id, request.sql);
+        }
+        break;
+      case "close_sql":
+        sqls.delete(request.sql_id);
+        break;
+      case "get_autocommit":
+        if (ctx.version < 3)
+          throw protocolError("The `get_autocommit` request is only supported in hrana3 and higher");
+    }
+  }
+}
+
+export function planBatch(
+  batch: Batch,
+  sqls: Map<number, string>,
+  ctx: RequestContext,
+  needsAccess: (sql: string) => void,
+): void {
+  batch.steps.forEach((step, index) => {
+    if (step.condition) checkCond(step.condition, index, ctx.version);
+    needsAccess(resolveSql(step.stmt.sql, step.stmt.sql_id, sqls));
+  });
+}
+
+function resolveName(layout: ParamLayout, name: string): number | undefined {
+  const exact = layout.byName.get(name);
+  if (exact !== undefined || /^[:@$#?]/.test(name)) return exact;
+  // HRANA_3_SPEC.md, "Statements": without a prefix the server guesses it.
+  for (const prefix of [":", "@", "$"]) {
+    const guessed = layout.byName.get(prefix + name);
+    if (guessed !== undefined) return guessed;
+  }
+  return undefined;
+}
+
+const argsInvalid = (detail: string) =>
+  new HranaError("ARGS_INVALID", `Arguments do not match SQL parameters: ${detail}`);
+
+/** Lays the Hrana arguments out by parameter index; every parameter must get exactly one value. */
+export function bindArgs(layout: ParamLayout, stmt: Stmt): SqlValue[] {
+  const positional = stmt.args ?? [];
+  const named = stmt.named_args ?? [];
+  if (positional.length > 0 && named.length > 0) {
+    throw new HranaError(
+      "ARGS_BOTH_POSITIONAL_AND_NAMED",
+      "Specifying both positional and named arguments is not supported",
+    );
+  }
+  if (named.length === 0) {
+    if (positional.length !== layout.count) {
+      throw argsInvalid(`the statement has ${layout.count} parameters, got ${positional.length} arguments`);
+    }
+    return positional;
+  }
+  const values: (SqlValue | undefined)[] = new Array(layout.count).fill(undefined);
+  for (const { name, value } of named) {
+    const index = resolveName(layout, name);
+    if (index === undefined) throw argsInvalid(`the statement has no parameter named ${name}`);
+    values[index - 1] = value;
+  }
+  const missing = values.indexOf(undefined);
+  if (missing !== -1)
+    throw argsInvalid(`no value for parameter ${layout.names[missing] ?? `?${missing + 1}`}`);
+  return values as SqlValue[];
+}
+
+function single(analysis: SqlAnalysis): StatementInfo {
+  if (analysis.syntaxError !== undefined) {
+    throw new HranaError("SQL_PARSE_ERROR", `SQL string could not be parsed: ${analysis.syntaxError}`);
+  }
+  const [info, extra] = analysis.statements;
+  if (info === undefined)
+    throw new HranaError("SQL_NO_STATEMENT", "SQL string does not contain any statement");
+  if (extra !== undefined)
+    throw new HranaError("SQL_MANY_STATEMENTS", "SQL string contains more than one statement");
+  return info;
+}
+
+function checkAllowed(statements: StatementInfo[]): void {
+  const denied = statements.find((s) => s.denied !== undefined);
+  if (denied) throw new HranaError("SQLITE_AUTH", `not authorized: ${denied.denied} in devdb`);
+}
+
+const needsWriteLock = (info: StatementInfo) => info.kind === "write" || info.beginsWrite;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Executes the requests of one stream; one instance per HTTP request. */
+export class Session {
+  constructor(
+    private readonly stream: Stream,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  async handle(request: StreamRequest): Promise<StreamResult> {
+    try {
+      return { type: "ok", response: await this.dispatch(request) };
+    } catch (error) {
+      if (error instanceof HranaError) return { type: "error", error: protoError(error) };
+      throw error;
+    }
+  }
+
+  private async dispatch(request: StreamRequest): Promise<StreamResponse> {
+    const sqls = this.stream.sqls;
+    switch (request.type) {
+      case "close":
+        this.stream.destroy("closed by client");
+        return { type: "close" };
+      case "execute":
+        return { type: "execute", result: await this.execute(request.stmt) };
+      case "batch":
+        return { type: "batch", result: await this.batch(request.batch) };
+      case "sequence":
+        await this.sequence(resolveSql(request.sql, request.sql_id, sqls));
+        return { type: "sequence" };
+      case "describe":
+        return { type: "describe", result: this.describe(resolveSql(request.sql, request.sql_id, sqls)) };
+      case "store_sql":
+        if (sqls.size >= MAX_STORED_SQLS) {
+          throw new HranaError(
+            "SQL_STORE_TOO_MANY",
+            `The server already stores ${sqls.size} SQL texts, it cannot store more`,
+          );
+        }
+        if (Buffer.byteLength(request.sql) > MAX_STORED_SQL_BYTES) {
+          throw new HranaError("SQL_STORE_TOO_LARGE", "The statement is too large to be stored");
+        }
+        sqls.set(request.sql_id, request.sql);
+        return { type: "store_sql" };
+      case "close_sql":
+        sqls.delete(request.sql_id);
+        return { type: "close_sql" };
+      case "get_autocommit":
+        return { type: "get_autocommit", is_autocommit: this.stream.isAutocommit };
+    }
+  }
+
+  async execute(stmt: Stmt): Promise<StmtResult> {
+    const sql = resolveSql(stmt.sql, stmt.sql_id, this.stream.sqls);
+    const analysis = analyzeSqlCached(sql);
+    const info = single(analysis);
+    checkAllowed([info]);
+    const args = bindArgs(analysis.params, stmt);
+    const conn = await this.prepareConn([info]);
+    const schemaVersion = this.stream.namespace.schemaVersion;
+    try {
+      return await this.retryWhileBusy(() =>
+        conn.run(sql, info, args, stmt.want_rows ?? true, schemaVersion),
+      );
+    } catch (error) {
+      throw hranaErrorFromSqlite(error);
+    } finally {
+      this.afterStatements(conn, [info]);
+    }
+  }
+
+  async batch(batch: Batch, observe?: StepObserver): Promise<BatchResult> {
+    const outcomes: ("ok" | "error" | "skipped")[] = [];
+    const result: BatchResult = { step_results: [], step_errors: [] };
+    for (const [index, step] of batch.steps.entries()) {
+      const enabled = step.condition ? this.evaluate(step.condition, outcomes) : true;
+      let stepResult: StmtResult | null = null;
+      let stepError: ProtoError | null = null;
+      if (enabled) {
+        try {
+          stepResult = await this.execute(step.stmt);
+        } catch (error) {
+          if (!(error instanceof HranaError)) throw error;
+          stepError = protoError(error);
+        }
+        observe?.(index, stepResult ?? (stepError as ProtoError));
+      }
+      outcomes.push(stepResult ? "ok" : stepError ? "error" : "skipped");
+      result.step_results.push(stepResult);
+      result.step_errors.push(stepError);
+    }
+    return result;
+  }
+
+  private evaluate(cond: BatchCond, outcomes: string[]): boolean {
+    switch (cond.type) {
+      case "ok":
+        return outcomes[cond.step] === "ok";
+      case "error":
+        return outcomes[cond.step] === "error";
+      case "not":
+        return !this.evaluate(cond.cond, outcomes);
+      case "and":
+        return cond.conds.every((c) => this.evaluate(c, outcomes));
+      case "or":
+        return cond.conds.some((c) => this.evaluate(c, outcomes));
+      case "is_autocommit":
+        return this.stream.isAutocommit;
+    }
+  }
+
+  private async sequence(sql: string): Promise<void> {
+    const analysis = analyzeSqlCached(sql);
+    // Reports SQL_PARSE_ERROR; a sequence may otherwise hold any number of statements.
+    if (analysis.syntaxError !== undefined) single(analysis);
+    checkAllowed(analysis.statements);
+    const conn = await this.prepareConn(analysis.statements);
+    try {
+      // No retry here: a sequence may have run some statements before SQLite reported busy.
+      conn.exec(sql);
+    } catch (error) {
+      throw hranaErrorFromSqlite(error);
+    } finally {
+      this.afterStatements(conn, analysis.statements);
+    }
+  }
+
+  private describe(sql: string) {
+    const analysis = analyzeSqlCached(sql);
+    const info = single(analysis);
+    let cols: { name: string | null; decltype: string | null }[];
+    try {
+      cols = this.stream.conn.describe(sql, this.stream.namespace.schemaVersion);
+    } catch (error) {
+      throw hranaErrorFromSqlite(error);
+    }
+    return {
+      params: analysis.params.names.map((name) => ({ name })),
+      cols: cols.map((c) => ({ name: c.name ?? "", decltype: c.decltype })),
+      is_explain: info.isExplain,
+      is_readonly: info.kind !== "write",
+    };
+  }
+
+  /** Waits for the namespace's write lock when a statement needs it, then sets query_only. */
+  private async prepareConn(statements: StatementInfo[]): Promise<Conn> {
+    let conn = this.stream.conn;
+    const lock = this.stream.namespace.lock;
+    if (statements.some(needsWriteLock) && !lock.holds(conn)) {
+      if (!(await lock.acquire(conn, this.ctx.busyTimeoutMs))) throw busyError();
+      // The stream may have been closed while waiting (namespace deleted, server stopping).
+      conn = this.stream.conn;
+    }
+    conn.setQueryOnly(!this.ctx.canWrite || conn.readonlyTxn);
+    return conn;
+  }
+
+  private afterStatements(conn: Conn, statements: StatementInfo[]): void {
+    const namespace = this.stream.namespace;
+    if (statements.some((s) => s.isDdl)) namespace.schemaVersion++;
+    if (statements.some((s) => s.taintsConnection)) conn.tainted = true;
+    if (!conn.inTransaction) {
+      conn.readonlyTxn = false;
+      namespace.lock.release(conn);
+    } else if (statements.some((s) => s.beginsReadonly)) {
+      conn.readonlyTxn = true;
+    }
+  }
+
+  /**
+   * Another process (or a write devdb did not foresee) may hold SQLite's lock: retry a single
+   * statement, which SQLite keeps atomic, until the busy timeout.
+   */
+  private async retryWhileBusy<T>(run: () => T): Promise<T> {
+    const deadline = Date.now() + this.ctx.busyTimeoutMs;
+    for (;;) {
+      try {
+        return run();
+      } catch (error) {
+        const code = extendedCode(error);
+        if (code === undefined || !BUSY_CODES.has(code) || Date.now() >= deadline) throw error;
+        await sleep(Math.min(10, deadline - Date.now()));
+      }
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// Namespaces: one SQLite file per namespace, `<dir>/<name>.db`, in WAL mode, each with a pool of
+// idle connections and a write lock. `default` always exists.
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Conn } from "./conn.ts";
+import { HttpError } from "./errors.ts";
+import { WriteLock } from "./write-lock.ts";
+
+export const DEFAULT_NAMESPACE = "default";
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const MAX_IDLE_CONNECTIONS = 8;
+
+export function isValidNamespace(name: string): boolean {
+  return NAME.test(name);
+}
+
+export function checkNamespaceName(name: string): string {
+  if (!isValidNamespace(name)) {
+    throw new HttpError(
+      400,
+      "NAMESPACE_INVALID",
+      `Invalid namespace \`${name.slice(0, 80)}\`: use 1-63 characters from a-z, 0-9, _ and -, starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** Something holding a connection of a namespace (a Hrana stream) that deletion must end. */
+export interface NamespaceUser {
+  destroy(reason: string): void;
+}
+
+export class Namespace {
+  readonly lock = new WriteLock();
+  /** Bumped after DDL so that other connections drop their cached statements. */
+  schemaVersion = 0;
+  readonly users = new Set<NamespaceUser>();
+  private readonly idle: Conn[] = [];
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly path: string,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  acquireConn(): Conn {
+    if (this.closed)
+      throw new HttpError(404, "NAMESPACE_NOT_FOUND", `Namespace \`${this.name}\` does not exist`);
+    return this.idle.pop() ?? new Conn(this.path);
+  }
+
+  /** Returns a connection: its transaction is rolled back and its write lock released. */
+  releaseConn(conn: Conn): void {
+    try {
+      conn.rollback();
+    } catch {
+      conn.tainted = true;
+    }
+    this.lock.release(conn);
+    if (this.closed || conn.tainted || this.idle.length >= MAX_IDLE_CONNECTIONS) {
+      conn.close();
+    } else {
+      conn.setQueryOnly(false);
+      this.idle.push(conn);
+    }
+  }
+
+  /** Ends every user, closes every connection; `checkpoint` folds the WAL back into the file. */
+  close(checkpoint: boolean): void {
+    for (const user of [...this.users]) user.destroy("namespace closed");
+    this.closed = true;
+    this.lock.shut();
+    const conns = this.idle.splice(0);
+    if (checkpoint) {
+      const conn = conns[0] ?? new Conn(this.path);
+      if (conns.length === 0) conns.push(conn);
+      try {
+        conn.checkpoint();
+      } catch {
+        // A checkpoint that cannot run now leaves the WAL in place; SQLite replays it on next open.
+      }
+    }
+    for (const conn of conns) conn.close();
+  }
+}
+
+export class NamespaceStore {
+  private readonly namespaces = new Map<string, Namespace>();
+
+  constructor(private readonly dir: string) {}
+
+  /** Opens the data directory: every valid `<name>.db` in it is a namespace. */
+  init(): void {
+    mkdirSync(this.dir, { recursive: true });
+    for (const file of readdirSync(this.dir)) {
+      const name = file.endsWith(".db") ? file.slice(0, -3) : "";
+      if (isValidNamespace(name)) this.namespaces.set(name, new Namespace(name, join(this.dir, file)));
+    }
+    if (!this.namespaces.has(DEFAULT_NAMESPACE)) this.create(DEFAULT_NAMESPACE);
+  }
+
+  get(name: string): Namespace | undefined {
+    return this.namespaces.get(name);
+  }
+
+  list(): string[] {
+    return [...this.namespaces.keys()].sort();
+  }
+
+  create(name: string): Namespace {
+    checkNamespaceName(name);
+    const path = join(this.dir, `${name}.db`);
+    if (this.namespaces.has(name) || existsSync(path)) {
+      throw new HttpError(409, "NAMESPACE_EXISTS", `Namespace \`${name}\` already exists`);
+    }
+    // Creating the file and switching it to WAL once; journal_mode=WAL is persistent.
+    const conn = new Conn(path);
+    try {
+      conn.exec("PRAGMA journal_mode=WAL");
+    } finally {
+      conn.close();
+    }
+    const namespace = new Namespace(name, path);
+    this.namespaces.set(name, namespace);
+    return namespace;
+  }
+
+  delete(name: string): void {
+    checkNamespaceName(name);
+    const namespace = this.namespaces.get(name);
+    if (namespace === undefined) {
+      throw new HttpError(404, "NAMESPACE_NOT_FOUND", `Namespace \`${name}\` does not exist`);
+    }
+    if (name === DEFAULT_NAMESPACE) {
+      throw new HttpError(400, "NAMESPACE_PROTECTED", "The default namespace cannot be deleted");
+    }
+    this.namespaces.delete(name);
+    namespace.close(false);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${namespace.path}${suffix}`, { force: true });
+  }
+
+  /** Stops everything: open transactions are rolled back, WALs checkpointed, handles closed. */
+  closeAll(): void {
+    for (const namespace of this.namespaces.values()) namespace.close(true);
+    this.namespaces.clear();
+  }
+}

@@ -1,0 +1,127 @@
+// Hrana-over-HTTP streams and their batons (HRANA_3_SPEC.md, "Hrana over HTTP"): a stream is a
+// connection that spans HTTP requests. Every response hands out a fresh random baton and retires
+// the previous one, so batons are unguessable and each can be used once, which serialises the
+// requests of a stream. Idle streams expire (sqld: 10 s) and their transaction is rolled back.
+import { randomBytes } from "node:crypto";
+import type { Conn } from "./conn.ts";
+import { HttpError } from "./errors.ts";
+import type { Namespace, NamespaceUser } from "./namespaces.ts";
+
+/** How long an expired baton is still recognised, to answer STREAM_EXPIRED rather than "invalid". */
+const TOMBSTONE_MS = 5 * 60_000;
+
+export class Stream implements NamespaceUser {
+  private connection: Conn | null = null;
+  /** SQL texts stored with `store_sql`, scoped to this stream. */
+  readonly sqls = new Map<number, string>();
+  closed = false;
+  baton: string | null = null;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly namespace: Namespace,
+    private readonly onDestroy: (stream: Stream) => void,
+  ) {
+    namespace.users.add(this);
+  }
+
+  /** The stream's connection, taken from the namespace's pool on first use. */
+  get conn(): Conn {
+    if (this.closed) throw new HttpError(400, "STREAM_CLOSED", "Stream for this baton was closed");
+    this.connection ??= this.namespace.acquireConn();
+    return this.connection;
+  }
+
+  /** True when the stream has no connection yet or it is outside a transaction. */
+  get isAutocommit(): boolean {
+    return this.connection === null || !this.connection.inTransaction;
+  }
+
+  /** Closes the stream: an open transaction is rolled back and the connection returned. */
+  destroy(_reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.namespace.users.delete(this);
+    if (this.connection !== null) this.namespace.releaseConn(this.connection);
+    this.connection = null;
+    this.onDestroy(this);
+  }
+}
+
+export class StreamRegistry {
+  private readonly byBaton = new Map<string, Stream>();
+  private readonly expired = new Map<string, number>();
+  private readonly all = new Set<Stream>();
+
+  constructor(
+    private readonly idleTimeoutMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get openCount(): number {
+    return this.all.size;
+  }
+
+  open(namespace: Namespace): Stream {
+    const stream = new Stream(namespace, (s) => this.forget(s));
+    this.all.add(stream);
+    return stream;
+  }
+
+  /** Takes the stream a baton refers to; the baton is spent. */
+  acquire(baton: string, namespace: Namespace): Stream {
+    const stream = this.byBaton.get(baton);
+    if (stream === undefined) {
+      if (this.expired.has(baton)) {
+        throw new HttpError(400, "STREAM_EXPIRED", "The stream has expired due to inactivity");
+      }
+      throw new HttpError(400, "BATON_INVALID", "Received an invalid baton");
+    }
+    // A baton only works against the namespace its stream was opened on.
+    if (stream.namespace !== namespace) {
+      throw new HttpError(400, "BATON_INVALID", "Received an invalid baton");
+    }
+    this.byBaton.delete(baton);
+    stream.baton = null;
+    clearTimeout(stream.timer);
+    return stream;
+  }
+
+  /** Parks a stream after a request and returns its next baton (null once it is closed). */
+  release(stream: Stream): string | null {
+    if (stream.closed) return null;
+    const baton = randomBytes(24).toString("base64url");
+    stream.baton = baton;
+    this.byBaton.set(baton, stream);
+    stream.timer = setTimeout(() => this.expire(stream), this.idleTimeoutMs);
+    stream.timer.unref();
+    return baton;
+  }
+
+  private expire(stream: Stream): void {
+    const baton = stream.baton;
+    const wasInTransaction = !stream.isAutocommit;
+    stream.destroy("expired");
+    if (baton !== null) this.expired.set(baton, Date.now());
+    const cutoff = Date.now() - TOMBSTONE_MS;
+    for (const [old, at] of this.expired) {
+      if (at >= cutoff) break;
+      this.expired.delete(old);
+    }
+    this.log(
+      `stream on namespace ${stream.namespace.name} expired after ${this.idleTimeoutMs} ms idle` +
+        (wasInTransaction ? "; its transaction was rolled back" : ""),
+    );
+  }
+
+  private forget(stream: Stream): void {
+    if (stream.baton !== null) this.byBaton.delete(stream.baton);
+    this.all.delete(stream);
+  }
+
+  closeAll(): void {
+    for (const stream of [...this.all]) stream.destroy("server stopping");
+    this.expired.clear();
+  }
+}
