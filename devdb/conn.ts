@@ -28,6 +28,14 @@ export class Conn {
   readonlyTxn = false;
   /** PRAGMAs or TEMP objects changed this connection: close it instead of pooling it. */
   tainted = false;
+  /**
+   * SQLite returned SQLITE_BUSY/LOCKED. Such a statement stays active (it could be retried) and the
+   * libsql package offers no reset: it pins an old snapshot and defers autocommit commits on this
+   * connection. The connection is retired as soon as it is outside a transaction.
+   */
+  poisoned = false;
+  /** Namespace write generation when this transaction's snapshot was taken (see Session). */
+  snapshotGeneration: number | undefined;
 
   constructor(path: string) {
     // No busy timeout on the handle: SQLite's busy handler sleeps on the only JS thread, which would
@@ -138,6 +146,7 @@ export class Conn {
   rollback(): void {
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
     this.readonlyTxn = false;
+    this.snapshotGeneration = undefined;
   }
 
   checkpoint(): void {

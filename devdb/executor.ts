@@ -29,6 +29,7 @@ export type StepObserver = (step: number, outcome: StmtResult | ProtoError) => v
 const MAX_STORED_SQLS = 50;
 const MAX_STORED_SQL_BYTES = 5000;
 const BUSY_CODES = new Set([5, 261]); // SQLITE_BUSY, SQLITE_BUSY_RECOVERY
+const POISON_CODES = new Set([5, 6]); // primary SQLITE_BUSY, SQLITE_LOCKED
 
 const protoError = (e: HranaError): ProtoError => ({ message: e.message, code: e.code });
 const protocolError = (message: string) => new HttpError(400, "HRANA_PROTO_ERROR", message);
@@ -252,14 +253,16 @@ export class Session {
     const args = bindArgs(analysis.params, stmt);
     const conn = await this.prepareConn([info]);
     const schemaVersion = this.stream.namespace.schemaVersion;
+    let failure: unknown;
     try {
       return await this.retryWhileBusy(() =>
         conn.run(sql, info, args, stmt.want_rows ?? true, schemaVersion),
       );
     } catch (error) {
+      failure = error;
       throw hranaErrorFromSqlite(error);
     } finally {
-      this.afterStatements(conn, [info]);
+      this.afterStatements(conn, [info], failure);
     }
   }
 
@@ -309,13 +312,15 @@ export class Session {
     if (analysis.syntaxError !== undefined) single(analysis);
     checkAllowed(analysis.statements);
     const conn = await this.prepareConn(analysis.statements);
+    let failure: unknown;
     try {
       // No retry here: a sequence may have run some statements before SQLite reported busy.
       conn.exec(sql);
     } catch (error) {
+      failure = error;
       throw hranaErrorFromSqlite(error);
     } finally {
-      this.afterStatements(conn, analysis.statements);
+      this.afterStatements(conn, analysis.statements, failure);
     }
   }
 
@@ -336,26 +341,48 @@ export class Session {
     };
   }
 
-  /** Waits for the namespace's write lock when a statement needs it, then sets query_only. */
+  /**
+   * Waits for the namespace's write lock when a statement needs it, then sets query_only.
+   *
+   * A deferred transaction that read before another writer committed cannot write any more: SQLite
+   * would answer SQLITE_BUSY_SNAPSHOT and leave the statement half-run. devdb sees that coming
+   * through the namespace's write generation and answers SQLITE_BUSY without running it.
+   */
   private async prepareConn(statements: StatementInfo[]): Promise<Conn> {
     let conn = this.stream.conn;
-    const lock = this.stream.namespace.lock;
-    if (statements.some(needsWriteLock) && !lock.holds(conn)) {
-      if (!(await lock.acquire(conn, this.ctx.busyTimeoutMs))) throw busyError();
+    const namespace = this.stream.namespace;
+    if (statements.some(needsWriteLock) && !namespace.lock.holds(conn)) {
+      if (!(await namespace.lock.acquire(conn, this.ctx.busyTimeoutMs))) throw busyError();
       // The stream may have been closed while waiting (namespace deleted, server stopping).
       conn = this.stream.conn;
+      if (conn.inTransaction && conn.snapshotGeneration !== undefined) {
+        if (conn.snapshotGeneration !== namespace.writeGeneration) {
+          namespace.releaseLock(conn);
+          throw new HranaError(
+            "SQLITE_BUSY",
+            "SQLite error: database is locked (another transaction committed after this one started reading)",
+          );
+        }
+      }
     }
-    conn.setQueryOnly(!this.ctx.canWrite || conn.readonlyTxn);
+    if (conn.inTransaction) conn.snapshotGeneration ??= namespace.writeGeneration;
+    // BEGIN itself changes no data; under query_only SQLite would refuse BEGIN IMMEDIATE, which
+    // sqld allows with read access.
+    const onlyBegins = statements.every((s) => s.kind === "txn-begin");
+    conn.setQueryOnly((!this.ctx.canWrite || conn.readonlyTxn) && !onlyBegins);
     return conn;
   }
 
-  private afterStatements(conn: Conn, statements: StatementInfo[]): void {
+  private afterStatements(conn: Conn, statements: StatementInfo[], error?: unknown): void {
     const namespace = this.stream.namespace;
+    const code = extendedCode(error);
+    if (code !== undefined && POISON_CODES.has(code & 0xff)) conn.poisoned = true;
     if (statements.some((s) => s.isDdl)) namespace.schemaVersion++;
     if (statements.some((s) => s.taintsConnection)) conn.tainted = true;
     if (!conn.inTransaction) {
       conn.readonlyTxn = false;
-      namespace.lock.release(conn);
+      conn.snapshotGeneration = undefined;
+      namespace.releaseLock(conn);
     } else if (statements.some((s) => s.beginsReadonly)) {
       conn.readonlyTxn = true;
     }

@@ -34,6 +34,8 @@ export class Namespace {
   readonly lock = new WriteLock();
   /** Bumped after DDL so that other connections drop their cached statements. */
   schemaVersion = 0;
+  /** Bumped whenever a writer lets go of the write lock, i.e. after every possible commit. */
+  writeGeneration = 0;
   readonly users = new Set<NamespaceUser>();
   private readonly idle: Conn[] = [];
   private closed = false;
@@ -60,13 +62,20 @@ export class Namespace {
     } catch {
       conn.tainted = true;
     }
-    this.lock.release(conn);
-    if (this.closed || conn.tainted || this.idle.length >= MAX_IDLE_CONNECTIONS) {
+    this.releaseLock(conn);
+    // A connection that saw SQLITE_BUSY may keep a half-run statement (and its snapshot) alive.
+    if (this.closed || conn.tainted || conn.poisoned || this.idle.length >= MAX_IDLE_CONNECTIONS) {
       conn.close();
     } else {
       conn.setQueryOnly(false);
       this.idle.push(conn);
     }
+  }
+
+  releaseLock(conn: Conn): void {
+    if (!this.lock.holds(conn)) return;
+    this.lock.release(conn);
+    this.writeGeneration++;
   }
 
   /** Ends every user, closes every connection; `checkpoint` folds the WAL back into the file. */

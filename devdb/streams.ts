@@ -28,6 +28,12 @@ export class Stream implements NamespaceUser {
   /** The stream's connection, taken from the namespace's pool on first use. */
   get conn(): Conn {
     if (this.closed) throw new HttpError(400, "STREAM_CLOSED", "Stream for this baton was closed");
+    // Outside a transaction a connection carries no state the client can see, so a poisoned one
+    // is swapped for a fresh one here.
+    if (this.connection?.poisoned && !this.connection.inTransaction) {
+      this.namespace.releaseConn(this.connection);
+      this.connection = null;
+    }
     this.connection ??= this.namespace.acquireConn();
     return this.connection;
   }
