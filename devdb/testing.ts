@@ -17,7 +17,13 @@ export interface TestDevdb extends Devdb {
 
 export async function startTestDevdb(options: Partial<DevdbOptions> = {}): Promise<TestDevdb> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "devdb-test-")));
-  const devdb = await startDevdb({ ...options, dir });
+  let devdb: Devdb;
+  try {
+    devdb = await startDevdb({ ...options, dir });
+  } catch (error) {
+    if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ...devdb,
     dir,

@@ -1,0 +1,133 @@
+// Concurrent streams: serialised writers, busy timeouts that end in SQLITE_BUSY (never a hang),
+// and idle streams that expire and roll back.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { caught, clientFor, createNamespace, hranaPost, startTestDevdb, type TestDevdb } from "./testing.ts";
+
+let devdb: TestDevdb;
+const IDLE_MS = 400;
+// Well below IDLE_MS, so a held lock outlives the wait without its stream expiring.
+const BUSY_MS = 100;
+
+beforeAll(async () => {
+  devdb = await startTestDevdb({ streamIdleTimeoutMs: IDLE_MS, busyTimeoutMs: BUSY_MS });
+});
+afterAll(async () => {
+  await devdb.cleanup();
+});
+
+describe("concurrent writers", () => {
+  it("8 clients x 200 read-modify-write transactions lose no increment", async () => {
+    // Its own server with a generous busy timeout: 8 writers queue behind each other all along.
+    const local = await startTestDevdb({ busyTimeoutMs: 10_000 });
+    const setup = clientFor(local.url);
+    await setup.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)");
+    await setup.execute("INSERT INTO counter VALUES (1, 0)");
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const db = clientFor(local.url);
+        for (let i = 0; i < 200; i++) {
+          const tx = await db.transaction("write");
+          const { rows } = await tx.execute("SELECT n FROM counter WHERE id = 1");
+          await tx.execute({ sql: "UPDATE counter SET n = ? WHERE id = 1", args: [Number(rows[0]?.n) + 1] });
+          await tx.commit();
+        }
+        db.close();
+      }),
+    );
+    expect((await setup.execute("SELECT n FROM counter")).rows[0]?.n).toBe(1600);
+    setup.close();
+    await local.cleanup();
+  });
+
+  it("answers SQLITE_BUSY when the write lock is held past the busy timeout, then recovers", async () => {
+    await createNamespace(devdb, "busy");
+    const a = clientFor(devdb.url, { namespace: "busy" });
+    const b = clientFor(devdb.url, { namespace: "busy" });
+    await a.execute("CREATE TABLE t (x)");
+    const holder = await a.transaction("write");
+    await holder.execute("INSERT INTO t VALUES ('held')");
+
+    const waiting = b.execute("INSERT INTO t VALUES ('waiter')");
+    expect((await caught(() => waiting)).code).toBe("SQLITE_BUSY");
+    // Readers are never blocked by the writer (WAL) and do not see its uncommitted row.
+    expect((await b.execute("SELECT count(*) AS n FROM t")).rows[0]?.n).toBe(0);
+
+    await holder.commit();
+    await b.execute("INSERT INTO t VALUES ('after')");
+    expect((await b.execute("SELECT x FROM t ORDER BY rowid")).rows.map((r) => r.x)).toEqual([
+      "held",
+      "after",
+    ]);
+    a.close();
+    b.close();
+  });
+
+  it("hands the lock to a waiting writer as soon as the holder commits", async () => {
+    await createNamespace(devdb, "handover");
+    const a = clientFor(devdb.url, { namespace: "handover" });
+    const b = clientFor(devdb.url, { namespace: "handover" });
+    await a.execute("CREATE TABLE t (x)");
+    const holder = await a.transaction("write");
+    await holder.execute("INSERT INTO t VALUES (1)");
+    const waiting = b.execute("INSERT INTO t VALUES (2)");
+    await holder.commit();
+    await waiting;
+    expect((await b.execute("SELECT count(*) AS n FROM t")).rows[0]?.n).toBe(2);
+    a.close();
+    b.close();
+  });
+
+  it("refuses a deferred transaction's write after another writer committed, with no lost update", async () => {
+    await createNamespace(devdb, "deferred");
+    const a = clientFor(devdb.url, { namespace: "deferred" });
+    const b = clientFor(devdb.url, { namespace: "deferred" });
+    await a.execute("CREATE TABLE c (n INTEGER)");
+    await a.execute("INSERT INTO c VALUES (0)");
+    const tx = await a.transaction("deferred");
+    const { rows } = await tx.execute("SELECT n FROM c");
+    await b.execute("UPDATE c SET n = n + 10");
+    const error = await caught(() =>
+      tx.execute({ sql: "UPDATE c SET n = ?", args: [Number(rows[0]?.n) + 1] }),
+    );
+    expect(error.code).toBe("SQLITE_BUSY");
+    await tx.rollback();
+    // The connection that saw the conflict serves fresh data afterwards, and writes commit.
+    await a.execute("UPDATE c SET n = n + 1");
+    expect((await b.execute("SELECT n FROM c")).rows[0]?.n).toBe(11);
+    a.close();
+    b.close();
+  });
+});
+
+describe("idle streams", () => {
+  it("expire, roll back their transaction and release the write lock", async () => {
+    await createNamespace(devdb, "idle");
+    const db = clientFor(devdb.url, { namespace: "idle" });
+    await db.execute("CREATE TABLE t (x)");
+    const tx = await db.transaction("write");
+    await tx.execute("INSERT INTO t VALUES ('abandoned')");
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
+
+    expect((await caught(() => tx.execute("SELECT 1"))).code).toBe("STREAM_EXPIRED");
+    await db.execute("INSERT INTO t VALUES ('fresh')");
+    expect((await db.execute("SELECT x FROM t")).rows.map((r) => r.x)).toEqual(["fresh"]);
+    db.close();
+  });
+
+  it("stay alive while they are used", async () => {
+    const open = await hranaPost(devdb, "/v2/pipeline", {
+      requests: [{ type: "execute", stmt: { sql: "BEGIN" } }],
+    });
+    let baton = open.json().baton as string;
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 2));
+      const next = await hranaPost(devdb, "/v2/pipeline", {
+        baton,
+        requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }],
+      });
+      expect(next.status).toBe(200);
+      baton = next.json().baton as string;
+    }
+    await hranaPost(devdb, "/v2/pipeline", { baton, requests: [{ type: "close" }] });
+  });
+});
