@@ -112,7 +112,7 @@ export async function startDevdb(opts: DevdbOptions): Promise<Devdb> {
         // Streams first (their transactions roll back), then checkpoint and close every file.
         streams.closeAll();
         namespaces.closeAll();
-        log("devdb stopped");
+        log("stopped");
       })();
       return stopping;
     },
