@@ -56,7 +56,7 @@ interface Running {
 }
 
 async function runCli(dir: string): Promise<Running> {
-  const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
+  const cli = fileURLToPath(new URL("./cli.ts", import.meta.url).href);
   const child = spawn(
     process.execPath,
     ["--import", "tsx", cli, "--port", "0", "--admin-port", "0", "--dir", dir],
