@@ -9,6 +9,17 @@ export default defineConfig({
       : ["default"],
     projects: [
       {
+        // Node-side code imports migrations/*.sql as text, as wrangler's Text rule does for the Worker.
+        plugins: [
+          {
+            name: "sql-as-text",
+            transform(code: string, id: string) {
+              return id.endsWith(".sql")
+                ? { code: `export default ${JSON.stringify(code)};`, map: null }
+                : undefined;
+            },
+          },
+        ],
         // Node-side code: the local libSQL server, the operator CLI, scripts.
         test: {
           name: "node",
