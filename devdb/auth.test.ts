@@ -90,6 +90,17 @@ describe("without a valid token", () => {
   });
 });
 
+describe("token expiry", () => {
+  it("refuses a token once its exp passes, even right after accepting it", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await signToken(key, { p: { rw: { ns: ["tenant_a"] } }, exp });
+    const db = clientFor(devdb.url, { namespace: "tenant_a", authToken: token });
+    expect((await db.execute("SELECT 1 AS ok")).rows[0]?.ok).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 20));
+    expect((await caught(() => db.execute("SELECT 1"))).code).toBe("AUTH_JWT_EXPIRED");
+  });
+});
+
 describe("tenant tokens { p: { rw: { ns: [...] } } }", () => {
   it("read and write their own namespace", async () => {
     const db = clientFor(devdb.url, { namespace: "tenant_a", authToken: await tenantToken("tenant_a") });

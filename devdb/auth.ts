@@ -83,7 +83,18 @@ export function grantFromClaims(claims: JWTPayload): Grant {
   return { canRead: inScope, canWrite: (ns) => writes && inScope(ns) };
 }
 
+interface Verified {
+  grant: Grant;
+  exp: number | undefined;
+  nbf: number | undefined;
+}
+
+/** Verified tokens kept to skip repeating the signature check; time claims are rechecked. */
+const CACHE_SIZE = 1000;
+
 export class JwtVerifier {
+  private readonly verified = new Map<string, Verified>();
+
   private constructor(private readonly keys: VerifyKey[]) {}
 
   static async create(publicKey: string): Promise<JwtVerifier> {
@@ -105,15 +116,27 @@ export class JwtVerifier {
       );
     }
     const token = authorization.slice(space + 1).trim();
+    const now = Date.now() / 1000;
+    const hit = this.verified.get(token);
+    if (hit !== undefined) {
+      if ((hit.exp === undefined || now < hit.exp) && (hit.nbf === undefined || now >= hit.nbf))
+        return hit.grant;
+      this.verified.delete(token);
+    }
     for (const key of this.keys) {
       try {
         // The algorithm is pinned: `alg: none`, HS256 and friends never reach signature checks.
         const { payload } = await jwtVerify(token, key, { algorithms: ["EdDSA"] });
+        let grant: Grant;
         try {
-          return grantFromClaims(payload);
+          grant = grantFromClaims(payload);
         } catch {
           throw unauthorized("AUTH_JWT_INVALID", "The JWT is invalid");
         }
+        if (this.verified.size >= CACHE_SIZE)
+          this.verified.delete(this.verified.keys().next().value as string);
+        this.verified.set(token, { grant, exp: payload.exp, nbf: payload.nbf });
+        return grant;
       } catch (error) {
         if (error instanceof HttpError) throw error;
         if (error instanceof errors.JWTExpired) throw unauthorized("AUTH_JWT_EXPIRED", "The JWT has expired");

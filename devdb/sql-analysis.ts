@@ -203,10 +203,14 @@ function classifyPragma(tokens: Token[], at: number): StatementInfo {
   const nameToken = tokens[nameAt];
   const name = (nameToken?.kind === "quoted" ? nameToken.text : (word(nameToken) ?? "")).toLowerCase();
   const hasValue = nameAt + 1 < tokens.length;
-  const info = (kind: StatementKind): StatementInfo => ({ ...baseInfo(kind), taintsConnection: true });
+  // Only a pragma that sets something leaves state on the connection.
+  const info = (kind: StatementKind, taints = false): StatementInfo => ({
+    ...baseInfo(kind),
+    taintsConnection: taints,
+  });
   if (READ_PRAGMAS.has(name)) return info("read");
   if (QUERY_PRAGMAS.has(name) && !hasValue) return info("read");
-  if (SETTABLE_PRAGMAS.has(name)) return info(hasValue ? "write" : "read");
+  if (SETTABLE_PRAGMAS.has(name)) return hasValue ? info("write", true) : info("read");
   if (name === "optimize") return info("write");
   return deny("write", `PRAGMA ${name || "(none)"} is not allowed`);
 }
