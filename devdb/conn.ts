@@ -16,7 +16,7 @@ interface CachedStatement {
 
 const STATEMENT_CACHE_SIZE = 64;
 /** Like sqld's default --max-response-size. */
-export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 10_000_000;
 
 export class Conn {
   private readonly db: Database.Database;
@@ -119,7 +119,7 @@ export class Conn {
       affected = outcome.changes;
       const rowid = outcome.lastInsertRowid;
       // libsql reports the rowid as a double; beyond 2^53 ask SQLite for the exact value.
-      lastInsertRowid = Number.isSafeInteger(rowid) ? BigInt(rowid) : this.counters()[1];
+      if (info.isInsert) lastInsertRowid = Number.isSafeInteger(rowid) ? BigInt(rowid) : this.counters()[1];
     }
     return {
       cols,

@@ -6,10 +6,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { FULL_ACCESS, type Grant, isLoopback, type JwtVerifier } from "./auth.ts";
 import { HttpError } from "./errors.ts";
-import { planRequests, type RequestContext, Session, type StreamResult } from "./executor.ts";
+import { Session, type StreamResult } from "./executor.ts";
 import { parseJson, pathOf, readBody, sendJson, sendText, serve } from "./http.ts";
 import { checkNamespaceName, DEFAULT_NAMESPACE, type Namespace, type NamespaceStore } from "./namespaces.ts";
 import { cursorBodySchema, describeIssues, pipelineBodySchema, type StmtResult } from "./protocol.ts";
+import { planRequests, type RequestContext } from "./requests.ts";
 import type { StreamRegistry } from "./streams.ts";
 
 export interface HranaDeps {

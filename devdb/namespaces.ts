@@ -57,19 +57,17 @@ export class Namespace {
 
   /** Returns a connection: its transaction is rolled back and its write lock released. */
   releaseConn(conn: Conn): void {
+    // A connection that saw SQLITE_BUSY may keep a half-run statement (and its snapshot) alive.
+    let reusable = !this.closed && !conn.tainted && !conn.poisoned && this.idle.length < MAX_IDLE_CONNECTIONS;
     try {
       conn.rollback();
+      if (reusable) conn.setQueryOnly(false);
     } catch {
-      conn.tainted = true;
+      reusable = false;
     }
     this.releaseLock(conn);
-    // A connection that saw SQLITE_BUSY may keep a half-run statement (and its snapshot) alive.
-    if (this.closed || conn.tainted || conn.poisoned || this.idle.length >= MAX_IDLE_CONNECTIONS) {
-      conn.close();
-    } else {
-      conn.setQueryOnly(false);
-      this.idle.push(conn);
-    }
+    if (reusable) this.idle.push(conn);
+    else conn.close();
   }
 
   releaseLock(conn: Conn): void {

@@ -138,7 +138,13 @@ export function encodeValue(value: unknown): ProtoValue {
   if (typeof value === "bigint") return { type: "integer", value: value.toString() };
   if (typeof value === "number") return { type: "float", value };
   if (typeof value === "string") return { type: "text", value };
-  if (value instanceof Uint8Array) return { type: "blob", base64: Buffer.from(value).toString("base64") };
+  if (value instanceof Uint8Array) {
+    // A view over the same memory: no copy of the blob.
+    return {
+      type: "blob",
+      base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"),
+    };
+  }
   if (value instanceof ArrayBuffer) return { type: "blob", base64: Buffer.from(value).toString("base64") };
   throw new TypeError(`unexpected value from libsql: ${typeof value}`);
 }
