@@ -84,10 +84,16 @@ export default async function (): Promise<void> {
   try {
     const http = await overHttp(devdb.url);
     const local = await inProcess(join(dir, "local.db"));
-    // The floor: a bare HTTP round trip with fetch to devdb's trivial /health handler.
+    // The floor: a raw fetch POST of an empty pipeline (HTTP + JSON, no SQL, no client library).
     const probes = 2000;
     const floor = await time(async () => {
-      for (let i = 0; i < probes; i++) await (await fetch(`${devdb.url}/health`)).arrayBuffer();
+      for (let i = 0; i < probes; i++) {
+        const res = await fetch(`${devdb.url}/v2/pipeline`, {
+          method: "POST",
+          body: '{"requests":[{"type":"close"}]}',
+        });
+        await res.arrayBuffer();
+      }
     });
     const work = [
       [`${INSERTS.toLocaleString("en")} single-row inserts, one transaction`, INSERTS],
@@ -103,8 +109,8 @@ export default async function (): Promise<void> {
       }),
     );
     console.log(
-      `\nHTTP floor: a bare fetch round trip to /health takes ${fmt((floor * 1000) / probes)} µs here.` +
-        " Over HTTP every statement is a request: the client sends each transaction statement as its own" +
+      `\nFloor: a raw fetch POST of an empty pipeline takes ${fmt((floor * 1000) / probes)} µs here. Over HTTP` +
+        " every statement is a request: @libsql/client sends each transaction statement as its own" +
         " pipeline, and each autocommit execute opens, runs and closes a stream in one round trip.",
     );
   } finally {

@@ -1,5 +1,6 @@
 // Hrana over HTTP at the wire level: endpoints, batons, v3 requests, cursors and bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_OPEN_STREAMS } from "./streams.ts";
 import { clientFor, hranaPost, startTestDevdb, type TestDevdb } from "./testing.ts";
 
 let devdb: TestDevdb;
@@ -262,5 +263,24 @@ describe("bad input", () => {
     expect(res.status).toBe(413);
     expect(res.json().code).toBe("PAYLOAD_TOO_LARGE");
     expect((await clientFor(devdb.url).execute("SELECT 2 AS ok")).rows[0]?.ok).toBe(2);
+  });
+});
+
+describe("stream limit", () => {
+  it("refuses new streams past the limit with 429 and serves again once streams close", async () => {
+    const own = await startTestDevdb();
+    const open = (body: unknown) =>
+      fetch(`${own.url}/v2/pipeline`, { method: "POST", body: JSON.stringify(body) }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { baton: string; code: string },
+      }));
+    const batons: string[] = [];
+    for (let i = 0; i < MAX_OPEN_STREAMS; i++) batons.push((await open({ requests: [] })).body.baton);
+    const refused = await open({ requests: [] });
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe("TOO_MANY_STREAMS");
+    await open({ baton: batons[0], requests: [{ type: "close" }] });
+    expect((await open({ requests: [{ type: "close" }] })).status).toBe(200);
+    await own.cleanup();
   });
 });

@@ -9,6 +9,8 @@ import type { Namespace, NamespaceUser } from "./namespaces.ts";
 
 /** How long an expired baton is still recognised, to answer STREAM_EXPIRED rather than "invalid". */
 const TOMBSTONE_MS = 5 * 60_000;
+/** Open streams at once; each may hold a connection (a file handle) until it expires. */
+export const MAX_OPEN_STREAMS = 1000;
 
 export class Stream implements NamespaceUser {
   private connection: Conn | null = null;
@@ -70,6 +72,13 @@ export class StreamRegistry {
   }
 
   open(namespace: Namespace): Stream {
+    if (this.all.size >= MAX_OPEN_STREAMS) {
+      throw new HttpError(
+        429,
+        "TOO_MANY_STREAMS",
+        `Server can't handle more than ${MAX_OPEN_STREAMS} open streams`,
+      );
+    }
     const stream = new Stream(namespace, (s) => this.forget(s));
     this.all.add(stream);
     return stream;
