@@ -70,7 +70,7 @@ export class Session {
     const sqls = this.stream.sqls;
     switch (request.type) {
       case "close":
-        this.stream.destroy("closed by client");
+        this.stream.destroy();
         return { type: "close" };
       case "execute":
         return { type: "execute", result: await this.execute(request.stmt) };

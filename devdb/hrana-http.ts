@@ -95,7 +95,7 @@ export function createHranaHandler(deps: HranaDeps): (req: IncomingMessage, res:
       sendJson(res, 200, { baton: deps.streams.release(stream), base_url: null, results });
     } catch (error) {
       // As in sqld, a request that fails as a whole takes its stream (and transaction) with it.
-      stream.destroy("request failed");
+      stream.destroy();
       throw error;
     }
   }
@@ -123,27 +123,29 @@ export function createHranaHandler(deps: HranaDeps): (req: IncomingMessage, res:
       // HRANA_3_SPEC.md, "Execute a batch using a cursor (JSON)": one JSON value per line.
       sendText(res, 200, `${[head, ...entries].map((e) => JSON.stringify(e)).join("\n")}\n`);
     } catch (error) {
-      stream.destroy("request failed");
+      stream.destroy();
       throw error;
     }
   }
 
+  type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+  const routes: Record<string, [method: string, handler: Handler]> = {
+    "/health": ["GET", (_req, res) => sendJson(res, 200, { status: "ok" })],
+    "/v2": ["GET", (_req, res) => sendText(res, 200, "Hello, this is HTTP API v2 (Hrana over HTTP)")],
+    "/v3": ["GET", (_req, res) => sendText(res, 200, "Hello, this is HTTP API v3 (Hrana over HTTP)")],
+    "/v2/pipeline": ["POST", (req, res) => pipeline(req, res, 2)],
+    "/v3/pipeline": ["POST", (req, res) => pipeline(req, res, 3)],
+    "/v3/cursor": ["POST", cursor],
+  };
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
-    const method = req.method ?? "GET";
-    const routes: Record<string, [string, () => Promise<void> | void]> = {
-      "/health": ["GET", () => sendJson(res, 200, { status: "ok" })],
-      "/v2": ["GET", () => sendText(res, 200, "Hello, this is HTTP API v2 (Hrana over HTTP)")],
-      "/v3": ["GET", () => sendText(res, 200, "Hello, this is HTTP API v3 (Hrana over HTTP)")],
-      "/v2/pipeline": ["POST", () => pipeline(req, res, 2)],
-      "/v3/pipeline": ["POST", () => pipeline(req, res, 3)],
-      "/v3/cursor": ["POST", () => cursor(req, res)],
-    };
     const route = routes[path];
     // /v3-protobuf and friends: not found, so @libsql/hrana-client falls back to JSON.
     if (route === undefined) throw new HttpError(404, "NOT_FOUND", `No route for ${path.slice(0, 100)}`);
-    if (route[0] !== method) throw new HttpError(405, "METHOD_NOT_ALLOWED", `${path} expects ${route[0]}`);
-    await route[1]();
+    const [method, handler] = route;
+    if (req.method !== method) throw new HttpError(405, "METHOD_NOT_ALLOWED", `${path} expects ${method}`);
+    await handler(req, res);
   }
 
   return serve(route, deps.log, "");

@@ -27,7 +27,7 @@ export function checkNamespaceName(name: string): string {
 
 /** Something holding a connection of a namespace (a Hrana stream) that deletion must end. */
 export interface NamespaceUser {
-  destroy(reason: string): void;
+  destroy(): void;
 }
 
 export class Namespace {
@@ -44,10 +44,6 @@ export class Namespace {
     readonly name: string,
     readonly path: string,
   ) {}
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
 
   acquireConn(): Conn {
     if (this.closed)
@@ -78,14 +74,14 @@ export class Namespace {
 
   /** Ends every user, closes every connection; `checkpoint` folds the WAL back into the file. */
   close(checkpoint: boolean): void {
-    for (const user of [...this.users]) user.destroy("namespace closed");
+    for (const user of [...this.users]) user.destroy();
     this.closed = true;
     this.lock.shut();
     const conns = this.idle.splice(0);
     if (checkpoint) {
-      const conn = conns[0] ?? new Conn(this.path);
-      if (conns.length === 0) conns.push(conn);
       try {
+        const conn = conns[0] ?? new Conn(this.path);
+        if (conns.length === 0) conns.push(conn);
         conn.checkpoint();
       } catch {
         // A checkpoint that cannot run now leaves the WAL in place; SQLite replays it on next open.

@@ -46,7 +46,7 @@ export class Stream implements NamespaceUser {
   }
 
   /** Closes the stream: an open transaction is rolled back and the connection returned. */
-  destroy(_reason: string): void {
+  destroy(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
@@ -66,10 +66,6 @@ export class StreamRegistry {
     private readonly idleTimeoutMs: number,
     private readonly log: (line: string) => void,
   ) {}
-
-  get openCount(): number {
-    return this.all.size;
-  }
 
   open(namespace: Namespace): Stream {
     if (this.all.size >= MAX_OPEN_STREAMS) {
@@ -117,7 +113,7 @@ export class StreamRegistry {
   private expire(stream: Stream): void {
     const baton = stream.baton;
     const wasInTransaction = !stream.isAutocommit;
-    stream.destroy("expired");
+    stream.destroy();
     if (baton !== null) this.expired.set(baton, Date.now());
     const cutoff = Date.now() - TOMBSTONE_MS;
     for (const [old, at] of this.expired) {
@@ -136,7 +132,7 @@ export class StreamRegistry {
   }
 
   closeAll(): void {
-    for (const stream of [...this.all]) stream.destroy("server stopping");
+    for (const stream of [...this.all]) stream.destroy();
     this.expired.clear();
   }
 }
