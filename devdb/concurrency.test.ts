@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caught, clientFor, createNamespace, hranaPost, startTestDevdb, type TestDevdb } from "./testing.ts";
 
 let devdb: TestDevdb;
-const IDLE_MS = 400;
-// Well below IDLE_MS, so a held lock outlives the wait without its stream expiring.
+// Writers give up after 100 ms; streams keep sqld's 10 s idle timeout, far beyond any wait here.
 const BUSY_MS = 100;
 
 beforeAll(async () => {
-  devdb = await startTestDevdb({ streamIdleTimeoutMs: IDLE_MS, busyTimeoutMs: BUSY_MS });
+  devdb = await startTestDevdb({ busyTimeoutMs: BUSY_MS });
 });
 afterAll(async () => {
   await devdb.cleanup();
@@ -100,9 +99,18 @@ describe("concurrent writers", () => {
 });
 
 describe("idle streams", () => {
+  const IDLE_MS = 400;
+  let idle: TestDevdb;
+  beforeAll(async () => {
+    idle = await startTestDevdb({ streamIdleTimeoutMs: IDLE_MS });
+  });
+  afterAll(async () => {
+    await idle.cleanup();
+  });
+
   it("expire, roll back their transaction and release the write lock", async () => {
-    await createNamespace(devdb, "idle");
-    const db = clientFor(devdb.url, { namespace: "idle" });
+    await createNamespace(idle, "idle");
+    const db = clientFor(idle.url, { namespace: "idle" });
     await db.execute("CREATE TABLE t (x)");
     const tx = await db.transaction("write");
     await tx.execute("INSERT INTO t VALUES ('abandoned')");
@@ -115,19 +123,20 @@ describe("idle streams", () => {
   });
 
   it("stay alive while they are used", async () => {
-    const open = await hranaPost(devdb, "/v2/pipeline", {
+    const open = await hranaPost(idle, "/v2/pipeline", {
       requests: [{ type: "execute", stmt: { sql: "BEGIN" } }],
     });
     let baton = open.json().baton as string;
-    for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 2));
-      const next = await hranaPost(devdb, "/v2/pipeline", {
+    // Six requests a quarter of the timeout apart: together well past it, none idle for long.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 4));
+      const next = await hranaPost(idle, "/v2/pipeline", {
         baton,
         requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }],
       });
       expect(next.status).toBe(200);
       baton = next.json().baton as string;
     }
-    await hranaPost(devdb, "/v2/pipeline", { baton, requests: [{ type: "close" }] });
+    await hranaPost(idle, "/v2/pipeline", { baton, requests: [{ type: "close" }] });
   });
 });
