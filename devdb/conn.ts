@@ -97,7 +97,7 @@ export class Conn {
   ): StmtResult {
     const started = performance.now();
     const { stmt, reader, cols } = this.prepare(sql, schemaVersion);
-    let rows: StmtResult["rows"] = [];
+    const rows: StmtResult["rows"] = [];
     let affected = 0;
     let lastInsertRowid: bigint | null = null;
     if (reader) {
@@ -108,10 +108,7 @@ export class Conn {
         for (const value of row) bytes += valueSize(value);
         if (bytes <= MAX_RESPONSE_BYTES) rows.push(row.map(encodeValue));
       }
-      if (bytes > MAX_RESPONSE_BYTES) {
-        rows = [];
-        throw new HranaError("RESPONSE_TOO_LARGE", "Response is too large");
-      }
+      if (bytes > MAX_RESPONSE_BYTES) throw new HranaError("RESPONSE_TOO_LARGE", "Response is too large");
       // INSERT … RETURNING and friends: ask SQLite for the counters the row loop cannot see.
       if (info.isIud) [affected, lastInsertRowid] = this.counters();
     } else {
