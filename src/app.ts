@@ -16,6 +16,7 @@ import { functionsRoutes } from "./routes/functions";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
+import { invitationsRoutes } from "./routes/members/invitations";
 import { operatorRoutes } from "./routes/operator";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
@@ -45,6 +46,7 @@ export function buildApp(): Hono<AppEnv> {
   app.route("/v1/auth", authRoutes);
   app.route("/v1/workspaces", workspacesRoutes);
   app.route("/v1/workspaces/:workspaceId/members", membersRoutes);
+  app.route("/v1/invitations", invitationsRoutes);
   app.route("/v1/workspaces/:workspaceId/keys", keysRoutes);
   app.route("/v1/workspaces/:workspaceId/usage", usageRoutes);
   app.route("/v1/workspaces/:workspaceId/tables", tablesRoutes);

@@ -15,6 +15,8 @@ export type Actor =
       tables: readonly string[] | null;
       createdBy: string;
     }
+  /** A workspace's own app user, from a token of an issuer the workspace registered (DESIGN §3). */
+  | { type: "endUser"; workspaceId: string; issuerId: string; subject: string; role: "member" | "viewer" }
   | { type: "operator"; operatorId: string }
   | { type: "system"; reason: string };
 

@@ -13,6 +13,7 @@ import {
   mintDevdbToken,
   namespaceUrl,
 } from "../scripts/local-stack";
+import { startJwksFixture } from "./fixtures/jwks";
 import { startTursoFixture, TURSO_ORG, TURSO_TOKEN } from "./fixtures/turso";
 
 export default async function setup(project: TestProject) {
@@ -28,6 +29,7 @@ export default async function setup(project: TestProject) {
   const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
   await migrateControl({ url: controlUrl, token: controlToken });
   const turso = await startTursoFixture();
+  const jwks = await startJwksFixture();
 
   project.provide("workerBindings", {
     ENVIRONMENT: "test",
@@ -46,10 +48,12 @@ export default async function setup(project: TestProject) {
     TURSO_ORG,
     TURSO_GROUP: "islet",
     TURSO_API_TOKEN: TURSO_TOKEN,
+    TEST_JWKS_FIXTURE_URL: jwks.url,
   });
 
   return async () => {
     await turso.close();
+    await jwks.close();
     await devdb.stop();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -1,9 +1,21 @@
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
 import { verifyAccessToken } from "../lib/jwt";
+import { unverifiedIssuer, verifyEndUserToken, workspaceIdFromPath } from "../services/issuers/verify";
 import { looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
+import { noteKeyUsed } from "../services/keys/last-used";
 import type { AppEnv } from "../types";
+
+/** Background work after the response; without an execution context (unit use) it just runs. */
+function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(promise);
+  } catch {
+    void promise;
+  }
+}
 
 /** Browser sessions carry the access token in this cookie (`__Host-`: Secure, Path=/, no Domain). */
 export const ACCESS_COOKIE = "__Host-islet_access";
@@ -39,7 +51,14 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       tables: key.tables,
       createdBy: key.createdBy,
     });
+    noteKeyUsed(config, key, (p) => waitUntil(c, p), c.get("logger"));
   } else {
+    const issuer = unverifiedIssuer(token);
+    if (issuer !== undefined && issuer !== config.PUBLIC_URL) {
+      // A workspace-registered issuer (DESIGN §3): valid only for the workspace it addresses.
+      c.set("actor", await verifyEndUserToken(config, token, issuer, workspaceIdFromPath(c.req.path)));
+      return next();
+    }
     const claims = await verifyAccessToken(config, token);
     c.set("actor", { type: "user", userId: claims.sub, sessionId: claims.sid, issuedAt: claims.iat * 1000 });
   }

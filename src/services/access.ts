@@ -4,8 +4,11 @@ import { controlDb } from "../db/control/client";
 import { memberships, type Role, type WorkspaceRow, workspaces } from "../db/control/schema";
 import { tenantDb } from "../db/tenant/client";
 import { ApiError } from "../lib/errors";
-import { roleAtLeast, type Scope } from "../lib/scopes";
+import { roleAtLeast, SCOPES, type Scope } from "../lib/scopes";
 import type { ServiceContext } from "../types";
+
+/** What an end user of a workspace's app (an `endUser` actor) may ever do: use data and run functions. */
+const END_USER_SCOPES: readonly Scope[] = ["data:read", "data:write", "functions:run"];
 
 export interface WorkspaceNeed {
   /** Least role a user must hold (owner > admin > member > viewer). */
@@ -91,6 +94,22 @@ export async function authorizeWorkspace(
       throw new ApiError("forbidden", "The member who created this key no longer holds the needed role");
     }
     return access(ctx, workspace, role);
+  }
+  if (actor.type === "endUser") {
+    // A workspace's app user: only its own workspace, never above its (member|viewer) role,
+    // never a management operation, and only the data-level scopes an app user needs.
+    if (actor.workspaceId !== workspaceId) {
+      throw new ApiError("forbidden", "This token is confined to another workspace");
+    }
+    if (need.usersOnly || !END_USER_SCOPES.includes(need.scope) || !roleAtLeast(actor.role, need.role)) {
+      throw new ApiError("forbidden", "End-user tokens cannot perform this operation");
+    }
+    if (!roleAtLeast(actor.role, SCOPES[need.scope])) {
+      throw new ApiError("insufficient_scope", `This token's ${actor.role} role lacks ${need.scope}`, {
+        details: { required: need.scope },
+      });
+    }
+    return access(ctx, await loadWorkspaceRow(ctx, workspaceId), actor.role);
   }
   if (actor.type === "operator" || actor.type === "system") {
     return access(ctx, await loadWorkspaceRow(ctx, workspaceId), null);

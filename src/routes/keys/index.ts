@@ -1,4 +1,71 @@
 import { Hono } from "hono";
+import { z } from "zod";
+import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
+import { validate } from "../../lib/validate";
+import {
+  createKey,
+  getKey,
+  listKeys,
+  MAX_ROTATION_GRACE_SECONDS,
+  revokeKey,
+  rotateKey,
+} from "../../services/keys";
 import type { AppEnv } from "../../types";
+import { serviceContext } from "../context";
+import { workspaceIdOf } from "../workspaces/param";
 
-export const keysRoutes = new Hono<AppEnv>();
+/** User table names a key may be confined to; `_islet_` system tables are never grantable. */
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a table name")
+  .refine((t) => !t.toLowerCase().startsWith("_islet_"), "system tables cannot be granted");
+
+const createBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z
+    .array(z.enum(SCOPE_NAMES as [Scope, ...Scope[]]))
+    .min(1)
+    .max(SCOPE_NAMES.length),
+  tables: z.array(tableName).min(1).max(100).nullable().optional(),
+  perMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  monthlyCap: z.number().int().min(1).max(10_000_000_000).nullable().optional(),
+  /** Epoch milliseconds. */
+  expiresAt: z.number().int().positive().nullable().optional(),
+});
+const rotateBody = z
+  .strictObject({ graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional() })
+  .optional();
+const keyParam = z.object({ keyId: z.string().regex(/^[0-9a-z]{20,40}$/) });
+
+/** API keys of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/keys. */
+export const keysRoutes = new Hono<AppEnv>()
+  .post("/", validate("json", createBody), async (c) => {
+    const body = c.req.valid("json");
+    const created = await createKey({
+      ctx: serviceContext(c),
+      input: { ...body, workspaceId: workspaceIdOf(c) },
+    });
+    c.header("Cache-Control", "no-store");
+    return c.json(created, 201);
+  })
+  .get("/", async (c) =>
+    c.json({ keys: await listKeys({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }) }),
+  )
+  .get("/:keyId", validate("param", keyParam), async (c) => {
+    const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
+    return c.json({ key: await getKey({ ctx: serviceContext(c), input }) });
+  })
+  .delete("/:keyId", validate("param", keyParam), async (c) => {
+    const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
+    return c.json({ key: await revokeKey({ ctx: serviceContext(c), input }) });
+  })
+  .post("/:keyId/rotate", validate("param", keyParam), validate("json", rotateBody), async (c) => {
+    const input = {
+      workspaceId: workspaceIdOf(c),
+      keyId: c.req.valid("param").keyId,
+      graceSeconds: c.req.valid("json")?.graceSeconds,
+    };
+    const rotated = await rotateKey({ ctx: serviceContext(c), input });
+    c.header("Cache-Control", "no-store");
+    return c.json(rotated, 201);
+  });

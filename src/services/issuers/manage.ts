@@ -1,0 +1,211 @@
+import { and, asc, eq } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import type { Config } from "../../env";
+import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace, requireUser } from "../access";
+import { auditedControlChange } from "../workspaces/control-audit";
+import { type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
+
+export interface CreateIssuerInput {
+  workspaceId: string;
+  name: string;
+  kind: "hs256" | "jwks";
+  secret?: string;
+  jwksUrl?: string;
+  audience: string;
+  issuer: string;
+  roleClaim?: string;
+  defaultRole: EndUserRole;
+}
+
+/** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
+export interface IssuerView {
+  id: string;
+  name: string;
+  kind: "hs256" | "jwks";
+  issuer: string;
+  audience: string;
+  jwksUrl: string | null;
+  roleClaim: string;
+  defaultRole: EndUserRole;
+  hasSecret: boolean;
+  createdBy: string;
+  createdAt: number;
+}
+
+const issuerView = (row: IssuerRow): IssuerView => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  issuer: row.issuer,
+  audience: row.audience,
+  jwksUrl: row.jwksUrl,
+  roleClaim: row.roleClaim,
+  defaultRole: row.defaultRole,
+  hasSecret: row.secretEnc !== null,
+  createdBy: row.createdBy,
+  createdAt: row.createdAt,
+});
+
+export const issuerSecretBinding = (workspaceId: string, issuerId: string): SecretBinding => ({
+  workspaceId,
+  kind: "issuer_secret",
+  recordId: issuerId,
+});
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * JWKS URLs must be https with no credentials (DESIGN §7). Plain-http loopback is allowed only
+ * with ISLET_INSECURE_LOCAL outside production (local tests). The full SSRF guard (resolved
+ * addresses, redirects) applies at fetch time once it lands; until then loopback and other
+ * literal local hosts are refused here unless insecure-local.
+ */
+export function checkJwksUrl(config: Config, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ApiError("invalid_request", "jwksUrl is not a URL", { details: { field: "jwksUrl" } });
+  }
+  const insecureLocal = config.ISLET_INSECURE_LOCAL && config.ENVIRONMENT !== "production";
+  const loopback =
+    LOOPBACK_HOSTS.has(url.hostname) || /^127\./.test(url.hostname) || url.hostname === "0.0.0.0";
+  const refuse = (why: string) =>
+    new ApiError("invalid_request", `jwksUrl ${why}`, { details: { field: "jwksUrl" } });
+  if (url.username || url.password) throw refuse("must not carry credentials");
+  if (url.protocol === "https:") {
+    if (loopback && !insecureLocal) throw refuse("must be a public address");
+    return url.toString();
+  }
+  if (url.protocol === "http:" && insecureLocal && loopback) return url.toString();
+  throw refuse("must use https");
+}
+
+/** Issuer administration is for admins, in person: a key cannot open a new way in. */
+const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;
+
+/**
+ * Registers an external token issuer for the workspace (DESIGN §3: bring your own auth). Tokens
+ * it signs act as `member` or `viewer` end users of this workspace only.
+ */
+export async function createIssuer({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: CreateIssuerInput;
+}): Promise<IssuerView> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
+  const { userId } = requireUser(ctx);
+  if (input.issuer === ctx.config.PUBLIC_URL) {
+    throw new ApiError("invalid_request", "issuer must not be islet's own issuer", {
+      details: { field: "issuer" },
+    });
+  }
+  const id = newId("iss");
+  let secretEnc: string | null = null;
+  let jwksUrl: string | null = null;
+  if (input.kind === "hs256") {
+    // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits).
+    if (!input.secret || input.secret.length < 32 || input.jwksUrl) {
+      throw new ApiError(
+        "invalid_request",
+        "hs256 issuers take a secret of at least 32 characters and no jwksUrl",
+        {
+          details: { field: "secret" },
+        },
+      );
+    }
+    const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
+    secretEnc = await encryptSecret(keyring, input.secret, issuerSecretBinding(access.workspace.id, id));
+  } else {
+    if (!input.jwksUrl || input.secret) {
+      throw new ApiError("invalid_request", "jwks issuers take a jwksUrl and no secret", {
+        details: { field: "jwksUrl" },
+      });
+    }
+    jwksUrl = checkJwksUrl(ctx.config, input.jwksUrl);
+  }
+  const row: IssuerRow = {
+    id,
+    workspaceId: access.workspace.id,
+    name: input.name,
+    kind: input.kind,
+    issuer: input.issuer,
+    audience: input.audience,
+    secretEnc,
+    jwksUrl,
+    roleClaim: input.roleClaim ?? "role",
+    defaultRole: input.defaultRole,
+    createdBy: userId,
+    createdAt: Date.now(),
+  };
+  const db = controlDb(ctx.config);
+  await auditedControlChange(ctx, access, {
+    apply: async () => {
+      try {
+        await db.insert(issuers).values(row);
+      } catch (error) {
+        if (/UNIQUE/i.test(String(error))) {
+          throw new ApiError("conflict", "This workspace already has an issuer with that `issuer`", {
+            details: { field: "issuer" },
+          });
+        }
+        throw error;
+      }
+    },
+    undo: () => db.delete(issuers).where(eq(issuers.id, id)),
+    event: () => ({
+      action: "issuer.create",
+      targetType: "issuer",
+      targetId: id,
+      details: { name: row.name, kind: row.kind, issuer: row.issuer, audience: row.audience, jwksUrl },
+    }),
+  });
+  return issuerView(row);
+}
+
+export async function listIssuers({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string };
+}): Promise<IssuerView[]> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
+  const rows = await controlDb(ctx.config)
+    .select()
+    .from(issuers)
+    .where(eq(issuers.workspaceId, access.workspace.id))
+    .orderBy(asc(issuers.createdAt));
+  return rows.map(issuerView);
+}
+
+/** Deletes an issuer: its tokens are refused from the next request (no cache). */
+export async function deleteIssuer({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; issuerId: string };
+}): Promise<void> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
+  const db = controlDb(ctx.config);
+  const byId = and(eq(issuers.id, input.issuerId), eq(issuers.workspaceId, access.workspace.id));
+  const [row] = await db.select().from(issuers).where(byId);
+  if (!row) throw new ApiError("not_found", "Issuer not found");
+  await auditedControlChange(ctx, access, {
+    apply: () => db.delete(issuers).where(byId),
+    undo: () => db.insert(issuers).values(row),
+    event: () => ({
+      action: "issuer.delete",
+      targetType: "issuer",
+      targetId: row.id,
+      details: { name: row.name, issuer: row.issuer },
+    }),
+  });
+}

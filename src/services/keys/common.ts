@@ -1,0 +1,95 @@
+import { and, eq } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { apiKeys } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace, type WorkspaceAccess } from "../access";
+import type { KeyBounds } from "./bounds";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export type KeyStatus = "active" | "rotating" | "revoked" | "expired";
+
+/** What a key looks like after creation: its prefix and metadata, never its secret or hash. */
+export interface KeyView {
+  id: string;
+  name: string;
+  /** Enough to recognise the key in a list; the secret part is never shown again. */
+  prefix: string;
+  scopes: string[];
+  tables: string[] | null;
+  perMinute: number | null;
+  monthlyCap: number | null;
+  expiresAt: number | null;
+  createdBy: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  rotatedTo: string | null;
+  status: KeyStatus;
+}
+
+export function keyStatus(row: ApiKeyRow, now = Date.now()): KeyStatus {
+  if (row.revokedAt !== null) return row.revokedAt <= now ? "revoked" : "rotating";
+  if (row.expiresAt !== null && row.expiresAt <= now) return "expired";
+  return "active";
+}
+
+export const boundsOf = (row: ApiKeyRow): KeyBounds => ({
+  scopes: JSON.parse(row.scopes) as string[],
+  tables: row.tables ? (JSON.parse(row.tables) as string[]) : null,
+  perMinute: row.perMinute,
+  monthlyCap: row.monthlyCap,
+  expiresAt: row.expiresAt,
+});
+
+export function keyView(row: ApiKeyRow, now = Date.now()): KeyView {
+  const bounds = boundsOf(row);
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: `isk_${row.id}_…`,
+    scopes: [...bounds.scopes],
+    tables: bounds.tables ? [...bounds.tables] : null,
+    perMinute: row.perMinute,
+    monthlyCap: row.monthlyCap,
+    expiresAt: row.expiresAt,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    rotatedTo: row.rotatedTo,
+    status: keyStatus(row, now),
+  };
+}
+
+/** Who is managing keys: the authorized access, the human accountable, and a key's own bounds. */
+export interface KeyManager {
+  access: WorkspaceAccess;
+  /** The user a new key answers to: the signed-in user, or the creator of the acting key. */
+  creatorUserId: string;
+  /** The acting key's bounds when a key manages keys; null for users. */
+  parent: KeyBounds | null;
+}
+
+/** Key management needs an admin (users) or the `keys:manage` scope (keys) — DESIGN §3. */
+export async function keyManager(ctx: ServiceContext, workspaceId: string): Promise<KeyManager> {
+  const access = await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "keys:manage" });
+  const actor = ctx.actor;
+  if (actor.type === "user") return { access, creatorUserId: actor.userId, parent: null };
+  if (actor.type === "apiKey") {
+    const [self] = await controlDb(ctx.config).select().from(apiKeys).where(eq(apiKeys.id, actor.keyId));
+    if (!self) throw new ApiError("invalid_token", "API key is invalid");
+    return { access, creatorUserId: actor.createdBy, parent: boundsOf(self) };
+  }
+  throw new ApiError("forbidden", "Only members and their keys manage API keys");
+}
+
+export async function loadKey(ctx: ServiceContext, workspaceId: string, keyId: string): Promise<ApiKeyRow> {
+  const [row] = await controlDb(ctx.config)
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId)));
+  if (!row) throw new ApiError("not_found", "API key not found");
+  return row;
+}

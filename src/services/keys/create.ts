@@ -1,0 +1,190 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { apiKeys } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import type { Scope } from "../../lib/scopes";
+import type { ServiceContext } from "../../types";
+import { revokeCredential } from "../gatekeeper";
+import { auditedControlChange } from "../workspaces/control-audit";
+import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
+import {
+  type ApiKeyRow,
+  boundsOf,
+  type KeyManager,
+  type KeyView,
+  keyManager,
+  keyView,
+  loadKey,
+} from "./common";
+import { newKeyCredential } from "./credential";
+import { onCredentialRevoked } from "./revocation";
+
+export interface CreateKeyInput {
+  workspaceId: string;
+  name: string;
+  scopes: Scope[];
+  tables?: string[] | null;
+  perMinute?: number | null;
+  monthlyCap?: number | null;
+  expiresAt?: number | null;
+}
+
+/** A new key and its token, which is shown this once and never stored. */
+export interface CreatedKey {
+  key: KeyView;
+  token: string;
+}
+
+/** Checks a key's bounds against who mints it: the creator's role, and a minting key's own bounds. */
+function assertMintable(manager: KeyManager, bounds: KeyBounds): void {
+  if (manager.access.role === null)
+    throw new ApiError("forbidden", "Only members and their keys create API keys");
+  assertWithinRole(bounds.scopes, manager.access.role);
+  if (manager.parent) assertWithinKey(bounds, manager.parent);
+  if (bounds.expiresAt !== null && bounds.expiresAt <= Date.now()) {
+    throw new ApiError("invalid_request", "expiresAt must be in the future", {
+      details: { field: "expiresAt" },
+    });
+  }
+}
+
+async function newKeyRow(workspaceId: string, name: string, bounds: KeyBounds, createdBy: string) {
+  const credential = await newKeyCredential();
+  const row: ApiKeyRow = {
+    id: credential.keyId,
+    workspaceId,
+    name,
+    secretHash: credential.secretHash,
+    scopes: JSON.stringify(bounds.scopes),
+    tables: bounds.tables === null ? null : JSON.stringify(bounds.tables),
+    perMinute: bounds.perMinute,
+    monthlyCap: bounds.monthlyCap,
+    expiresAt: bounds.expiresAt,
+    createdBy,
+    createdAt: Date.now(),
+    lastUsedAt: null,
+    revokedAt: null,
+    rotatedTo: null,
+  };
+  return { row, token: credential.token };
+}
+
+const auditBounds = (b: KeyBounds) => ({
+  scopes: b.scopes,
+  tables: b.tables,
+  perMinute: b.perMinute,
+  monthlyCap: b.monthlyCap,
+  expiresAt: b.expiresAt,
+});
+
+/**
+ * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
+ * of its secret; the full `isk_<keyId>_<secret>` is returned once.
+ */
+export async function createKey({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: CreateKeyInput;
+}): Promise<CreatedKey> {
+  const manager = await keyManager(ctx, input.workspaceId);
+  const bounds = inheritBounds(input, manager.parent);
+  assertMintable(manager, bounds);
+  const { row, token } = await newKeyRow(
+    manager.access.workspace.id,
+    input.name,
+    bounds,
+    manager.creatorUserId,
+  );
+  const db = controlDb(ctx.config);
+  await auditedControlChange(ctx, manager.access, {
+    apply: () => db.insert(apiKeys).values(row),
+    undo: () => db.delete(apiKeys).where(eq(apiKeys.id, row.id)),
+    event: () => ({
+      action: "key.create",
+      targetType: "api_key",
+      targetId: row.id,
+      details: {
+        name: row.name,
+        ...auditBounds(bounds),
+        mintedBy: ctx.actor.type === "apiKey" ? ctx.actor.keyId : null,
+      },
+    }),
+  });
+  return { key: keyView(row), token };
+}
+
+/** The longest a rotated-out key may keep working (DESIGN §3: "after a stated grace period"). */
+export const MAX_ROTATION_GRACE_SECONDS = 86_400;
+
+/**
+ * Replaces a key with a new one carrying the same name and bounds. The old key stops at once, or
+ * after `graceSeconds` so deployments can switch over; the new token is returned once.
+ */
+export async function rotateKey({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; keyId: string; graceSeconds?: number };
+}): Promise<CreatedKey> {
+  const grace = input.graceSeconds ?? 0;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_ROTATION_GRACE_SECONDS) {
+    throw new ApiError("invalid_request", `graceSeconds must be 0–${MAX_ROTATION_GRACE_SECONDS}`, {
+      details: { field: "graceSeconds" },
+    });
+  }
+  const manager = await keyManager(ctx, input.workspaceId);
+  const old = await loadKey(ctx, manager.access.workspace.id, input.keyId);
+  if (old.revokedAt !== null || old.rotatedTo !== null) {
+    throw new ApiError("conflict", "This key has already been revoked or rotated");
+  }
+  const bounds = boundsOf(old);
+  // Rotating mints a key: it must be one the rotating principal could have created.
+  assertMintable(manager, bounds);
+  const now = Date.now();
+  const stopsAt = now + grace * 1000;
+  const fresh = await newKeyRow(old.workspaceId, old.name, bounds, manager.creatorUserId);
+  const db = controlDb(ctx.config);
+  await auditedControlChange(ctx, manager.access, {
+    apply: async () => {
+      const [, retired] = await db.batch([
+        db.insert(apiKeys).values(fresh.row),
+        db
+          .update(apiKeys)
+          .set({ revokedAt: stopsAt, rotatedTo: fresh.row.id })
+          .where(and(eq(apiKeys.id, old.id), isNull(apiKeys.revokedAt), isNull(apiKeys.rotatedTo))),
+      ]);
+      if (retired.rowsAffected !== 1) {
+        await db.delete(apiKeys).where(eq(apiKeys.id, fresh.row.id));
+        throw new ApiError("conflict", "This key has already been revoked or rotated");
+      }
+    },
+    undo: () =>
+      db.batch([
+        db.update(apiKeys).set({ revokedAt: null, rotatedTo: null }).where(eq(apiKeys.id, old.id)),
+        db.delete(apiKeys).where(eq(apiKeys.id, fresh.row.id)),
+      ]),
+    event: () => ({
+      action: "key.rotate",
+      targetType: "api_key",
+      targetId: old.id,
+      details: { rotatedTo: fresh.row.id, graceSeconds: grace, oldKeyStopsAt: stopsAt },
+    }),
+  });
+  // The Gatekeeper is the authority on revocation (DESIGN §4): from `stopsAt` the old key is refused.
+  await revokeCredential(
+    ctx.env,
+    `key:${old.id}`,
+    old.id,
+    grace > 0 ? { at: now, graceUntil: stopsAt } : { at: now },
+  );
+  await onCredentialRevoked(ctx, {
+    kind: "key",
+    id: old.id,
+    workspaceId: old.workspaceId,
+    ...(grace > 0 ? { effectiveAt: stopsAt } : {}),
+  });
+  return { key: keyView(fresh.row), token: fresh.token };
+}

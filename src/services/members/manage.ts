@@ -1,0 +1,163 @@
+import { and, asc, eq } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { memberships, type Role, users } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
+import { revokeKeysCreatedBy } from "../keys/revoke";
+import { auditedControlChange } from "../workspaces/control-audit";
+import { assertCanGrant, assertCanManage } from "./roles";
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  joinedAt: number;
+}
+
+/** Member management is for people: API keys and end-user tokens never change membership. */
+const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;
+
+export async function listMembers({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string };
+}): Promise<MemberView[]> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
+  return controlDb(ctx.config)
+    .select({
+      userId: memberships.userId,
+      email: users.email,
+      name: users.name,
+      role: memberships.role,
+      joinedAt: memberships.createdAt,
+    })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, access.workspace.id))
+    .orderBy(asc(memberships.createdAt));
+}
+
+/**
+ * Sets a role only if the workspace keeps an owner: a single conditional statement, so two
+ * owners demoting each other at once cannot leave the workspace ownerless.
+ */
+async function setRoleKeepingAnOwner(ctx: ServiceContext, workspaceId: string, userId: string, role: Role) {
+  const result = await controlDb(ctx.config).$client.execute({
+    sql: `UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?
+            AND (role != 'owner' OR ? = 'owner'
+              OR (SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'owner') > 1)`,
+    args: [role, workspaceId, userId, role, workspaceId],
+  });
+  if (result.rowsAffected !== 1) {
+    throw new ApiError("conflict", "A workspace must keep at least one owner");
+  }
+}
+
+async function targetOf(ctx: ServiceContext, access: WorkspaceAccess, userId: string): Promise<Role> {
+  const role = await membershipRole(ctx, access.workspace.id, userId);
+  if (!role) throw new ApiError("not_found", "Member not found");
+  return role;
+}
+
+/** Changes another member's role, within what the actor may grant (see ./roles.ts). */
+export async function changeMemberRole({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; userId: string; role: Role };
+}): Promise<MemberView> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
+  const { userId: actorId } = requireUser(ctx);
+  const actorRole = access.role as Role;
+  // No self-promotion, no self-approval (DESIGN §3).
+  if (input.userId === actorId) throw new ApiError("forbidden", "Nobody can change their own role");
+  const current = await targetOf(ctx, access, input.userId);
+  assertCanManage(actorRole, current);
+  assertCanGrant(actorRole, input.role);
+  if (current !== input.role) {
+    await auditedControlChange(ctx, access, {
+      apply: () => setRoleKeepingAnOwner(ctx, access.workspace.id, input.userId, input.role),
+      undo: () => setRoleKeepingAnOwner(ctx, access.workspace.id, input.userId, current),
+      event: () => ({
+        action: "member.role_change",
+        targetType: "user",
+        targetId: input.userId,
+        details: { from: current, to: input.role },
+      }),
+    });
+  }
+  const [member] = (await listMembers({ ctx, input: { workspaceId: access.workspace.id } })).filter(
+    (m) => m.userId === input.userId,
+  );
+  if (!member) throw new ApiError("not_found", "Member not found");
+  return member;
+}
+
+/** Deletes a membership unless it is the last owner's (same single-statement guarantee). */
+async function deleteKeepingAnOwner(ctx: ServiceContext, workspaceId: string, userId: string) {
+  const result = await controlDb(ctx.config).$client.execute({
+    sql: `DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?
+            AND (role != 'owner'
+              OR (SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'owner') > 1)`,
+    args: [workspaceId, userId, workspaceId],
+  });
+  if (result.rowsAffected !== 1) {
+    throw new ApiError("conflict", "The last owner cannot leave; transfer ownership or delete the workspace");
+  }
+}
+
+async function removeMembership(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  userId: string,
+  role: Role,
+  action: "member.remove" | "member.leave",
+): Promise<void> {
+  const db = controlDb(ctx.config);
+  const [row] = await db
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.workspaceId, access.workspace.id), eq(memberships.userId, userId)));
+  if (!row) throw new ApiError("not_found", "Member not found");
+  await auditedControlChange(ctx, access, {
+    apply: () => deleteKeepingAnOwner(ctx, access.workspace.id, userId),
+    undo: () => db.insert(memberships).values(row),
+    event: () => ({ action, targetType: "user", targetId: userId, details: { role } }),
+  });
+  // Their keys answer to them; with no role left in this workspace they must stop now.
+  await revokeKeysCreatedBy(ctx, access, userId);
+}
+
+/** Removes another member (admins: members and viewers; owners: anyone but the last owner). */
+export async function removeMember({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; userId: string };
+}): Promise<void> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
+  const { userId: actorId } = requireUser(ctx);
+  if (input.userId === actorId) throw new ApiError("invalid_request", "Use leave to remove yourself");
+  const current = await targetOf(ctx, access, input.userId);
+  assertCanManage(access.role as Role, current);
+  await removeMembership(ctx, access, input.userId, current, "member.remove");
+}
+
+/** The signed-in user leaves the workspace (not the last owner). */
+export async function leaveWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string };
+}): Promise<void> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
+  const { userId } = requireUser(ctx);
+  await removeMembership(ctx, access, userId, access.role as Role, "member.leave");
+}

@@ -1,0 +1,107 @@
+import { controlDb } from "../../db/control/client";
+import { securityLog } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { redact } from "../../lib/logger";
+import type { ServiceContext } from "../../types";
+import type { WorkspaceAccess } from "../access";
+import { type AuditEvent, recordAudit } from "../audit";
+import { actorId } from "../audit/record";
+
+/**
+ * A control-plane change about a workspace and its audit event in the tenant's log. The two live
+ * in different databases, so they cannot share a batch: the control write goes first, then the
+ * event; if the event cannot be written the change is undone and the caller gets 503 — there is
+ * no change without its audit event (DESIGN §9).
+ */
+export async function auditedControlChange<T>(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  change: {
+    apply: () => Promise<T>;
+    undo: (applied: T) => Promise<unknown>;
+    event: (applied: T) => AuditEvent;
+  },
+): Promise<T> {
+  const applied = await change.apply();
+  try {
+    await recordAudit(ctx, await access.db(), change.event(applied));
+  } catch (error) {
+    ctx.logger.error("audit write failed; undoing the change", {
+      workspaceId: access.workspace.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    try {
+      await change.undo(applied);
+    } catch (undoError) {
+      ctx.logger.error("undo after failed audit write failed", {
+        workspaceId: access.workspace.id,
+        error: undoError instanceof Error ? undoError.message : String(undoError),
+      });
+    }
+    throw new ApiError(
+      "unavailable",
+      "The change could not be recorded in the audit log; nothing was changed",
+    );
+  }
+  return applied;
+}
+
+/**
+ * A change that tightens security (revoking a credential) is never blocked or undone by an
+ * unreachable tenant log — that would keep alive what the owner wants dead. The change goes
+ * first; its event goes to the tenant's log, or failing that to the platform security log.
+ */
+export async function auditedRevocation<T>(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  apply: () => Promise<T>,
+  event: (applied: T) => AuditEvent,
+): Promise<T> {
+  const applied = await apply();
+  const audit = event(applied);
+  try {
+    await recordAudit(ctx, await access.db(), audit);
+  } catch (error) {
+    ctx.logger.error("tenant audit write failed for a revocation; using the security log", {
+      workspaceId: access.workspace.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    await recordSecurityEvent(ctx, {
+      action: audit.action,
+      details: { workspaceId: access.workspace.id, targetId: audit.targetId, ...audit.details },
+    });
+  }
+  return applied;
+}
+
+/** How long platform security events are kept (DESIGN §9). */
+const SECURITY_LOG_RETENTION_MS = 90 * 86_400_000;
+
+/** An event with no tenant log to hold it (a deleted workspace, a fallback) — control `security_log`. */
+export async function recordSecurityEvent(
+  ctx: ServiceContext,
+  event: { action: string; subjectUserId?: string; details: Record<string, unknown> },
+): Promise<void> {
+  await controlDb(ctx.config).insert(securityLog).values(securityEventRow(ctx, event));
+}
+
+export function securityEventRow(
+  ctx: ServiceContext,
+  event: { action: string; subjectUserId?: string; details: Record<string, unknown> },
+) {
+  const ts = Date.now();
+  return {
+    id: newId("sec"),
+    ts,
+    action: event.action,
+    actorType: ctx.actor.type,
+    actorId: actorId(ctx.actor),
+    subjectUserId: event.subjectUserId ?? null,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
+    details: JSON.stringify(redact(event.details)),
+    purgeAfter: ts + SECURITY_LOG_RETENTION_MS,
+  };
+}

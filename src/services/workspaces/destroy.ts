@@ -1,0 +1,91 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { apiKeys, memberships, securityLog, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import { provisionerFor } from "../../provision";
+import type { ServiceContext } from "../../types";
+import { membershipRole, requireUser } from "../access";
+import { onCredentialRevoked } from "../keys/revocation";
+import { securityEventRow } from "./control-audit";
+import { invitations, issuers } from "./tables";
+
+/**
+ * Deletes a workspace for good (DESIGN §3, §10): owner only, never by an API key, and only with
+ * `confirm` naming the workspace's slug. Destroys its database through the provisioner, then its
+ * control rows; the event goes to the platform security log because the tenant log dies with it.
+ */
+export async function deleteWorkspace({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; confirm?: string };
+}): Promise<void> {
+  const { userId } = requireUser(ctx);
+  const db = controlDb(ctx.config);
+  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, input.workspaceId));
+  const role = row ? await membershipRole(ctx, row.id, userId) : null;
+  // A workspace still `deleting` after a failed attempt may be deleted again; `provisioning` may not.
+  if (!row || !role || row.status === "provisioning") throw new ApiError("not_found", "Workspace not found");
+  if (role !== "owner") {
+    throw new ApiError("forbidden", "Only an owner can delete a workspace", {
+      details: { required: "owner", role },
+    });
+  }
+  if (input.confirm !== row.slug) {
+    throw new ApiError("confirmation_required", "Set `confirm` to the workspace's slug to delete it", {
+      details: { field: "confirm" },
+    });
+  }
+  await destroyWorkspace(ctx, row, { reason: "deleted by owner" });
+}
+
+/**
+ * Removes a workspace's database and control rows. Marks it `deleting` first so nothing else
+ * is admitted meanwhile; a failure leaves it `deleting` for a retry, never half-active.
+ */
+export async function destroyWorkspace(
+  ctx: ServiceContext,
+  row: WorkspaceRow,
+  opts: { reason: string } = { reason: "compensation" },
+): Promise<void> {
+  const db = controlDb(ctx.config);
+  await db
+    .update(workspaces)
+    .set({ status: "deleting", updatedAt: Date.now() })
+    .where(
+      and(eq(workspaces.id, row.id), inArray(workspaces.status, ["active", "deleting", "provisioning"])),
+    );
+  const keys = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.workspaceId, row.id));
+  try {
+    await provisionerFor(ctx.config).destroy(row.dbName);
+  } catch (error) {
+    ctx.logger.error("workspace database could not be destroyed; left `deleting` for a retry", {
+      workspaceId: row.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw new ApiError("unavailable", "The workspace database could not be destroyed; retry the deletion");
+  }
+  await db.batch([
+    db.delete(apiKeys).where(eq(apiKeys.workspaceId, row.id)),
+    db.delete(invitations).where(eq(invitations.workspaceId, row.id)),
+    db.delete(issuers).where(eq(issuers.workspaceId, row.id)),
+    db.delete(memberships).where(eq(memberships.workspaceId, row.id)),
+    db.delete(workspaces).where(eq(workspaces.id, row.id)),
+    db.insert(securityLog).values(
+      securityEventRow(ctx, {
+        action: "workspace.delete",
+        details: {
+          workspaceId: row.id,
+          slug: row.slug,
+          name: row.name,
+          region: row.region,
+          reason: opts.reason,
+          keysRemoved: keys.length,
+        },
+      }),
+    ),
+  ]);
+  for (const key of keys) await onCredentialRevoked(ctx, { kind: "key", id: key.id, workspaceId: row.id });
+  ctx.logger.info("workspace deleted", { workspaceId: row.id, reason: opts.reason });
+}

@@ -1,0 +1,3 @@
+export { createWorkspace, getWorkspace, listWorkspaces, type WorkspaceView, workspaceView } from "./create";
+export { deleteWorkspace } from "./destroy";
+export { changePlan, renameWorkspace, transferWorkspace } from "./update";

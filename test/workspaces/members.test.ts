@@ -1,0 +1,205 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { controlDb } from "../../src/db/control/client";
+import { apiKeys, memberships, users } from "../../src/db/control/schema";
+import { sha256Hex } from "../../src/lib/crypto";
+import { invitations } from "../../src/services/workspaces/tables";
+import { call, errorCode, json, makeUser, type TestUser, testConfig } from "../helpers";
+import { addMember, auditActions, makeTeam, mintKey } from "./fixtures";
+
+const db = () => controlDb(testConfig());
+
+async function roleOf(workspaceId: string, userId: string) {
+  const rows = await db().select().from(memberships).where(eq(memberships.workspaceId, workspaceId));
+  return rows.find((r) => r.userId === userId)?.role ?? null;
+}
+
+async function invite(by: TestUser, workspaceId: string, email: string, role = "member") {
+  return call("POST", `/v1/workspaces/${workspaceId}/members/invitations`, {
+    token: by.token,
+    body: { email, role },
+  });
+}
+
+async function invitationToken(by: TestUser, workspaceId: string, email: string, role = "member") {
+  const res = await invite(by, workspaceId, email, role);
+  expect(res.status).toBe(201);
+  const body = await json<{ token?: string; delivered: boolean; invitation: { id: string } }>(res);
+  expect(body.delivered).toBe(false);
+  if (!body.token) throw new Error("outside production the token is returned when no mailer is configured");
+  return { token: body.token, id: body.invitation.id };
+}
+
+const accept = (user: TestUser, token: string) =>
+  call("POST", "/v1/invitations/accept", { token: user.token, body: { token } });
+
+describe("invitations", () => {
+  it("lets the invitee join with the invited role, once; stores only the token's hash; audits both", async () => {
+    const team = await makeTeam();
+    const invitee = await makeUser();
+    const { token, id } = await invitationToken(
+      team.admin,
+      team.workspace.id,
+      invitee.email.toUpperCase(),
+      "viewer",
+    );
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const [row] = await db().select().from(invitations).where(eq(invitations.id, id));
+    expect(row?.tokenHash).toBe(await sha256Hex(token));
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect(row?.expiresAt).toBe((row?.createdAt ?? 0) + 7 * 86_400_000);
+
+    const res = await accept(invitee, token);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ workspaceId: team.workspace.id, role: "viewer" });
+    expect(await roleOf(team.workspace.id, invitee.id)).toBe("viewer");
+
+    const again = await accept(invitee, token);
+    expect([again.status, await errorCode(again)]).toEqual([410, "gone"]);
+    const actions = (await auditActions(team.workspace)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["member.invite", "member.join"]));
+  });
+
+  it("refuses anyone but the addressee, and does not consume the invitation", async () => {
+    const team = await makeTeam();
+    const invitee = await makeUser();
+    const { token } = await invitationToken(team.owner, team.workspace.id, invitee.email);
+    const thief = await makeUser();
+    const stolen = await accept(thief, token);
+    expect([stolen.status, await errorCode(stolen)]).toEqual([403, "forbidden"]);
+    expect(await roleOf(team.workspace.id, thief.id)).toBeNull();
+    expect((await accept(invitee, token)).status).toBe(200);
+  });
+
+  it("refuses an unverified address, an expired invitation and an unknown token", async () => {
+    const team = await makeTeam();
+    const unverified = await makeUser();
+    await db().update(users).set({ emailVerifiedAt: null }).where(eq(users.id, unverified.id));
+    const first = await invitationToken(team.owner, team.workspace.id, unverified.email);
+    const refused = await accept(unverified, first.token);
+    expect([refused.status, await errorCode(refused)]).toEqual([403, "forbidden"]);
+
+    const late = await makeUser();
+    const second = await invitationToken(team.owner, team.workspace.id, late.email);
+    await db()
+      .update(invitations)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(invitations.id, second.id));
+    const expired = await accept(late, second.token);
+    expect([expired.status, await errorCode(expired)]).toEqual([410, "gone"]);
+
+    const unknown = await accept(late, "ab".repeat(32));
+    expect([unknown.status, await errorCode(unknown)]).toEqual([404, "not_found"]);
+  });
+
+  it("lets only owners invite admins, nobody invite owners, and revokes a replaced invitation", async () => {
+    const team = await makeTeam();
+    const email = (await makeUser()).email;
+    const adminInvitesAdmin = await invite(team.admin, team.workspace.id, email, "admin");
+    expect([adminInvitesAdmin.status, await errorCode(adminInvitesAdmin)]).toEqual([403, "forbidden"]);
+    const owner = await invite(team.owner, team.workspace.id, email, "owner");
+    expect(owner.status).toBe(400);
+    const memberInvites = await invite(team.member, team.workspace.id, email, "viewer");
+    expect([memberInvites.status, await errorCode(memberInvites)]).toEqual([403, "forbidden"]);
+
+    const first = await invitationToken(team.owner, team.workspace.id, email, "admin");
+    await invitationToken(team.owner, team.workspace.id, email, "viewer");
+    const list = await json<{ invitations: { id: string; status: string }[] }>(
+      await call("GET", `/v1/workspaces/${team.workspace.id}/members/invitations`, {
+        token: team.admin.token,
+      }),
+    );
+    expect(list.invitations.find((i) => i.id === first.id)?.status).toBe("revoked");
+    const already = await invite(team.owner, team.workspace.id, team.member.email, "viewer");
+    expect([already.status, await errorCode(already)]).toEqual([409, "conflict"]);
+  });
+});
+
+describe("roles", () => {
+  const patch = (by: TestUser, workspaceId: string, userId: string, role: string) =>
+    call("PATCH", `/v1/workspaces/${workspaceId}/members/${userId}`, { token: by.token, body: { role } });
+
+  it("refuses self-promotion and changing one's own role", async () => {
+    const team = await makeTeam();
+    for (const [who, role] of [
+      [team.admin, "owner"],
+      [team.member, "admin"],
+      [team.owner, "viewer"],
+    ] as const) {
+      const res = await patch(who, team.workspace.id, who.id, role);
+      expect(res.status).toBe(403);
+    }
+    expect(await roleOf(team.workspace.id, team.admin.id)).toBe("admin");
+  });
+
+  it("lets admins manage members and viewers only, and grant at most member", async () => {
+    const team = await makeTeam();
+    const ok = await patch(team.admin, team.workspace.id, team.viewer.id, "member");
+    expect(ok.status).toBe(200);
+    expect((await json<{ member: { role: string } }>(ok)).member.role).toBe("member");
+    for (const [target, role] of [
+      [team.member, "owner"],
+      [team.member, "admin"],
+      [team.owner, "viewer"],
+    ] as const) {
+      const res = await patch(team.admin, team.workspace.id, target.id, role);
+      expect([res.status, await errorCode(res)]).toEqual([403, "forbidden"]);
+    }
+    const peer = await addMember(team.workspace, "admin");
+    const demotePeer = await patch(team.admin, team.workspace.id, peer.id, "viewer");
+    expect(demotePeer.status).toBe(403);
+    expect((await auditActions(team.workspace)).map((e) => e.action)).toContain("member.role_change");
+  });
+
+  it("lets an owner make a co-owner, and never demote or remove the last owner", async () => {
+    const team = await makeTeam();
+    expect((await patch(team.owner, team.workspace.id, team.admin.id, "owner")).status).toBe(200);
+    expect((await patch(team.admin, team.workspace.id, team.owner.id, "member")).status).toBe(200);
+    // team.admin is now the only owner: nobody can demote or remove them, and they cannot leave.
+    const leave = await call("POST", `/v1/workspaces/${team.workspace.id}/members/leave`, {
+      token: team.admin.token,
+    });
+    expect([leave.status, await errorCode(leave)]).toEqual([409, "conflict"]);
+    expect(await roleOf(team.workspace.id, team.admin.id)).toBe("owner");
+  });
+
+  it("removes a member, revokes the keys they created, and audits it", async () => {
+    const team = await makeTeam();
+    const admin2 = await addMember(team.workspace, "admin");
+    const key = await mintKey(admin2.token, team.workspace.id);
+    const path = `/v1/workspaces/${team.workspace.id}`;
+    expect((await call("GET", path, { token: key.token })).status).toBe(200);
+    const removed = await call("DELETE", `${path}/members/${admin2.id}`, { token: team.owner.token });
+    expect(removed.status).toBe(204);
+    expect(await roleOf(team.workspace.id, admin2.id)).toBeNull();
+    const byKey = await call("GET", path, { token: key.token });
+    expect([byKey.status, await errorCode(byKey)]).toEqual([401, "credential_revoked"]);
+    const [row] = await db().select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    expect(row?.revokedAt).not.toBeNull();
+    const actions = (await auditActions(team.workspace)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["member.remove", "key.revoke"]));
+
+    const viewerLeaves = await call("POST", `${path}/members/leave`, { token: team.viewer.token });
+    expect(viewerLeaves.status).toBe(204);
+    expect((await auditActions(team.workspace)).map((e) => e.action)).toContain("member.leave");
+  });
+
+  it("a key with every scope cannot touch members, invitations or ownership", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, {
+      scopes: ["data:read", "data:write", "keys:manage", "secrets:write", "audit:read"],
+    });
+    const base = `/v1/workspaces/${team.workspace.id}`;
+    for (const [method, path, body] of [
+      ["PATCH", `${base}/members/${team.member.id}`, { role: "admin" }],
+      ["DELETE", `${base}/members/${team.member.id}`, undefined],
+      ["POST", `${base}/members/invitations`, { email: "x@example.test", role: "member" }],
+      ["POST", `${base}/transfer`, { userId: team.admin.id }],
+      ["PATCH", `${base}/plan`, { plan: "enterprise" }],
+    ] as const) {
+      const res = await call(method, path, { token: key.token, body });
+      expect([res.status, await errorCode(res)], `${method} ${path}`).toEqual([403, "forbidden"]);
+    }
+    expect(await roleOf(team.workspace.id, team.member.id)).toBe("member");
+  });
+});
