@@ -1,0 +1,198 @@
+// `npm run bench -- keys`: what an API key costs per request, and how fast revocation bites.
+// The real Worker runs under wrangler's unstable_startWorker (workerd) against devdb started
+// in-process with the control migrations applied (bench/_stack.ts).
+//
+// Rows: the same unknown /v1 path (404 after the full middleware chain) with no credential —
+// the baseline, limited per IP by the Gatekeeper — and with an API key (SHA-256 of the secret,
+// control-DB lookup by key id, constant-time compare, Gatekeeper hop on the key's principal with
+// its revocation check); then a real authorized route for scale. Revocation: DELETE the key,
+// then the very next request with it — refused (401) every time, with no cache window.
+import { eq } from "drizzle-orm";
+import { unstable_startWorker } from "wrangler";
+import { controlDb } from "../src/db/control/client";
+import { sessions, users, workspaces } from "../src/db/control/schema";
+import { parseConfig } from "../src/env";
+import { randomToken, sha256Hex } from "../src/lib/crypto";
+import { newId } from "../src/lib/ids";
+import { signAccessToken } from "../src/lib/jwt";
+import { createLogger, setLogSink } from "../src/lib/logger";
+import { provisionWorkspace } from "../src/services/workspaces/provision";
+import { startStack } from "./_stack";
+import { fmt, median, percentile, printTable, time } from "./table";
+
+const N = Number(process.env.BENCH_KEYS_N ?? 1000);
+const WARMUP = 100;
+const REVOCATIONS = Number(process.env.BENCH_KEYS_REVOCATIONS ?? 30);
+/** Anonymous baseline requests rotate over these addresses so no per-IP limit is reached. */
+const BASELINE_IPS = Array.from(
+  { length: Math.ceil((N + WARMUP) / 50) },
+  (_, i) => `198.51.100.${(i % 250) + 1}`,
+);
+
+type Fetch = (
+  path: string,
+  init?: { method?: string; token?: string; ip?: string; body?: unknown },
+) => Promise<Response>;
+
+async function sample(n: number, one: (i: number) => Promise<Response>, expected: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let status = 0;
+    samples.push(
+      await time(async () => {
+        const res = await one(i);
+        status = res.status;
+        await res.arrayBuffer();
+      }),
+    );
+    if (status !== expected) throw new Error(`bench: expected ${expected}, got ${status} (request ${i})`);
+  }
+  return samples;
+}
+
+export default async function bench(): Promise<void> {
+  // No traffic beyond loopback: miniflare would otherwise fetch the `Request.cf` object from
+  // workers.cloudflare.com, and wrangler may send usage metrics.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+  process.env.WRANGLER_SEND_METRICS = "false";
+  const stack = await startStack();
+  setLogSink(() => {});
+  const worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    bindings: Object.fromEntries(
+      Object.entries(stack.vars).map(([k, v]) => [k, { type: "plain_text", value: v }]),
+    ),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "none" },
+  });
+  try {
+    await worker.ready;
+    const parsed = parseConfig(stack.vars);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    const config = parsed.config;
+    const call: Fetch = (path, init = {}) => {
+      const headers: Record<string, string> = { "CF-Connecting-IP": init.ip ?? "203.0.113.9" };
+      if (init.token) headers.Authorization = `Bearer ${init.token}`;
+      if (init.body !== undefined) headers["Content-Type"] = "application/json";
+      return worker.fetch(`http://islet.bench${path}`, {
+        method: init.method ?? "GET",
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      }) as unknown as Promise<Response>;
+    };
+
+    // A user with a session, and a workspace on the top plan so plan limits never interfere.
+    const db = controlDb(config);
+    const userId = newId("usr");
+    const sessionId = newId("ses");
+    const now = Date.now();
+    await db.batch([
+      db
+        .insert(users)
+        .values({ id: userId, email: `${userId}@bench.test`, emailVerifiedAt: now, createdAt: now }),
+      db.insert(sessions).values({
+        id: sessionId,
+        userId,
+        refreshHash: await sha256Hex(randomToken()),
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: now + 86_400_000,
+      }),
+    ]);
+    const userToken = await signAccessToken(config, userId, sessionId);
+    const ctx = {
+      env: {},
+      config,
+      actor: { type: "system", reason: "bench" } as const,
+      requestId: "bench",
+      ip: null,
+      userAgent: null,
+      logger: createLogger({}),
+      waitUntil: () => {},
+    };
+    const ws = await provisionWorkspace({
+      ctx,
+      input: {
+        name: "bench",
+        slug: `bench-${newId("s").slice(-10)}`,
+        region: "eu-west",
+        ownerUserId: userId,
+      },
+    });
+    await db.update(workspaces).set({ plan: "enterprise" }).where(eq(workspaces.id, ws.id));
+    const mint = async () => {
+      const res = await call(`/v1/workspaces/${ws.id}/keys`, {
+        method: "POST",
+        token: userToken,
+        body: { name: "bench", scopes: ["data:read"] },
+      });
+      if (res.status !== 201) throw new Error(`bench: key creation failed with ${res.status}`);
+      return (await res.json()) as { token: string; key: { id: string } };
+    };
+    const key = await mint();
+    const unknownPath = "/v1/bench-unknown-path";
+    const wsPath = `/v1/workspaces/${ws.id}`;
+
+    const anonymous = (i: number) => call(unknownPath, { ip: BASELINE_IPS[i % BASELINE_IPS.length] });
+    await sample(WARMUP, anonymous, 404);
+    await sample(WARMUP, () => call(unknownPath, { token: key.token }), 404);
+    await sample(WARMUP, () => call(wsPath, { token: key.token }), 200);
+
+    const baseline = await sample(N, (i) => anonymous(i + WARMUP), 404);
+    const withKey = await sample(N, () => call(unknownPath, { token: key.token }), 404);
+    const withSession = await sample(N, () => call(unknownPath, { token: userToken }), 404);
+    const route = await sample(N, () => call(wsPath, { token: key.token }), 200);
+
+    // Revocation: the next request after DELETE returns must already be refused.
+    const revokeMs: number[] = [];
+    const refusedMs: number[] = [];
+    let admittedAfterRevoke = 0;
+    for (let i = 0; i < REVOCATIONS; i++) {
+      const victim = await mint();
+      await sample(1, () => call(wsPath, { token: victim.token }), 200);
+      revokeMs.push(
+        await time(async () => {
+          const res = await call(`${wsPath}/keys/${victim.key.id}`, { method: "DELETE", token: userToken });
+          if (res.status !== 200) throw new Error(`bench: revoke failed with ${res.status}`);
+          await res.arrayBuffer();
+        }),
+      );
+      let status = 0;
+      refusedMs.push(
+        await time(async () => {
+          const res = await call(wsPath, { token: victim.token });
+          status = res.status;
+          await res.arrayBuffer();
+        }),
+      );
+      if (status !== 401) admittedAfterRevoke++;
+    }
+
+    const base = median(baseline);
+    const row = (label: string, samples: number[], n = samples.length) => [
+      label,
+      n,
+      fmt(median(samples)),
+      fmt(percentile(samples, 99)),
+      `${fmt(median(samples) / base, 2)}×`,
+      `${fmt(percentile(samples, 99) / percentile(baseline, 99), 2)}×`,
+    ];
+    printTable(
+      ["request", "n", "median ms", "p99 ms", "median ratio", "p99 ratio"],
+      [
+        row(`no credential, ${unknownPath} → 404 (baseline)`, baseline),
+        row(`API key, ${unknownPath} → 404`, withKey),
+        row(`session JWT, ${unknownPath} → 404`, withSession),
+        row(`API key, GET /v1/workspaces/:id → 200`, route),
+        row("DELETE key (revoke) → 200", revokeMs),
+        row("first request after revoke → 401", refusedMs),
+      ],
+    );
+    console.log(
+      `\nKey verification overhead (median): ${fmt(median(withKey) - base)} ms per request. ` +
+        `Requests admitted after revoke returned: ${admittedAfterRevoke}/${REVOCATIONS}.`,
+    );
+  } finally {
+    await worker.dispose();
+    await stack.stop();
+  }
+}
