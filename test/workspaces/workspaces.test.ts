@@ -4,7 +4,7 @@ import { controlDb } from "../../src/db/control/client";
 import { memberships, securityLog, workspaces } from "../../src/db/control/schema";
 import { provisionerFor } from "../../src/provision";
 import { call, errorCode, json, makeUser, testConfig } from "../helpers";
-import { addMember, auditActions, makeTeam, mintKey } from "./fixtures";
+import { addMember, auditActions, makeTeam, mintKey, testIp } from "./fixtures";
 
 interface WorkspaceBody {
   workspace: { id: string; slug: string; name: string; region: string; plan: string; role: string | null };
@@ -204,5 +204,26 @@ describe("deleting a workspace", () => {
     });
     expect(res.status).toBe(204);
     expect(await roleOf(team.workspace.id, coOwner.id)).toBe("owner");
+  });
+});
+
+describe("routes outside a workspace", () => {
+  it.each([
+    ["GET", "/v1/workspaces", undefined],
+    ["POST", "/v1/workspaces", { name: "x", region: "eu-west" }],
+    ["POST", "/v1/invitations/accept", { token: "ab".repeat(32) }],
+  ] as const)("%s %s without a credential → 401 unauthorized", async (method, path, body) => {
+    const res = await call(method, path, { body, headers: { "CF-Connecting-IP": testIp() } });
+    expect([res.status, await errorCode(res)]).toEqual([401, "unauthorized"]);
+  });
+
+  it("an API key cannot accept invitations → 403 forbidden", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const res = await call("POST", "/v1/invitations/accept", {
+      token: key.token,
+      body: { token: "ab".repeat(32) },
+    });
+    expect([res.status, await errorCode(res)]).toEqual([403, "forbidden"]);
   });
 });
