@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { apiKeys, memberships, users } from "../../src/db/control/schema";
 import { sha256Hex } from "../../src/lib/crypto";
+import { readOutbox } from "../../src/services/mail";
 import { invitations } from "../../src/services/workspaces/tables";
-import { call, errorCode, json, makeUser, type TestUser, testConfig } from "../helpers";
+import { call, errorCode, json, makeUser, type TestUser, testConfig, testContext } from "../helpers";
 import { addMember, auditActions, makeTeam, mintKey } from "./fixtures";
 
 const db = () => controlDb(testConfig());
@@ -21,13 +22,18 @@ async function invite(by: TestUser, workspaceId: string, email: string, role = "
   });
 }
 
+/** Invites, then reads the token from the email the invitee received (the dev outbox). */
 async function invitationToken(by: TestUser, workspaceId: string, email: string, role = "member") {
+  const since = Date.now();
   const res = await invite(by, workspaceId, email, role);
   expect(res.status).toBe(201);
   const body = await json<{ token?: string; delivered: boolean; invitation: { id: string } }>(res);
-  expect(body.delivered).toBe(false);
-  if (!body.token) throw new Error("outside production the token is returned when no mailer is configured");
-  return { token: body.token, id: body.invitation.id };
+  expect(body.delivered).toBe(true);
+  expect(body.token, "the inviter never sees a delivered token").toBeUndefined();
+  const [mail] = await readOutbox({ ctx: testContext(), input: { to: email.toLowerCase(), since } });
+  const token = /Invitation token: ([0-9a-f]{64})/.exec(mail?.text ?? "")?.[1];
+  if (!token) throw new Error("the invitation email carries the token");
+  return { token, id: body.invitation.id };
 }
 
 const accept = (user: TestUser, token: string) =>

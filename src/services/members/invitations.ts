@@ -46,9 +46,9 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
 
 /**
  * Invites someone by email with a role the inviter may grant. A newer invitation for the same
- * address replaces the pending one. The token goes to the invitee by email; where no mailer is
- * configured outside production it is returned to the inviter instead (`token`), so local
- * development works — never in production.
+ * address replaces the pending one. The token goes only to the invitee, by email; if the email
+ * could not be handed to the mailer, outside production the token is returned to the inviter
+ * (`token`) so local development keeps working — never in production.
  */
 export async function inviteMember({
   ctx,
