@@ -12,6 +12,7 @@ import { secureHeaders } from "./middleware/secure-headers";
 import { loadWorkspace } from "./middleware/workspace";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { devRoutes } from "./routes/dev";
 import { functionsRoutes } from "./routes/functions";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
@@ -44,6 +45,7 @@ export function buildApp(): Hono<AppEnv> {
   app.use("/v1/*", gatekeeper);
 
   app.route("/v1/auth", authRoutes);
+  app.route("/v1/dev", devRoutes);
   app.route("/v1/workspaces", workspacesRoutes);
   app.route("/v1/workspaces/:workspaceId/members", membersRoutes);
   app.route("/v1/invitations", invitationsRoutes);

@@ -73,6 +73,8 @@ export const configSchema = z.object({
     .default(1024 * 1024),
   ISLET_KEYRING: keyringFromJson,
   SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** Breached-password range API (k-anonymity: only 5 hex chars of SHA-1 are sent). */
+  PWNED_API_URL: z.url().default("https://api.pwnedpasswords.com"),
 });
 
 export type Config = z.output<typeof configSchema>;

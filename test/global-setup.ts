@@ -14,6 +14,9 @@ import {
   namespaceUrl,
 } from "../scripts/local-stack";
 import { startJwksFixture } from "./fixtures/jwks";
+import { startMailFixture } from "./fixtures/mail";
+import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_ID, startOidcFixture } from "./fixtures/oidc";
+import { startPwnedFixture } from "./fixtures/pwned";
 import { startTursoFixture, TURSO_ORG, TURSO_TOKEN } from "./fixtures/turso";
 
 export default async function setup(project: TestProject) {
@@ -30,6 +33,9 @@ export default async function setup(project: TestProject) {
   await migrateControl({ url: controlUrl, token: controlToken });
   const turso = await startTursoFixture();
   const jwks = await startJwksFixture();
+  const pwned = await startPwnedFixture();
+  const mail = await startMailFixture();
+  const oidc = await startOidcFixture("http://127.0.0.1:8787");
 
   project.provide("workerBindings", {
     ENVIRONMENT: "test",
@@ -49,11 +55,17 @@ export default async function setup(project: TestProject) {
     TURSO_GROUP: "islet",
     TURSO_API_TOKEN: TURSO_TOKEN,
     TEST_JWKS_FIXTURE_URL: jwks.url,
+    PWNED_API_URL: pwned.url,
+    MAIL_PROVIDER: "outbox",
+    TEST_MAIL_FIXTURE_URL: mail.url,
+    OIDC_PROVIDERS: JSON.stringify([{ id: OIDC_PROVIDER_ID, issuer: oidc.url, clientId: OIDC_CLIENT_ID }]),
+    OIDC_CLIENT_SECRETS: JSON.stringify({ [OIDC_PROVIDER_ID]: OIDC_CLIENT_SECRET }),
   });
 
   return async () => {
     await turso.close();
     await jwks.close();
+    await Promise.all([pwned.close(), mail.close(), oidc.close()]);
     await devdb.stop();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -7,6 +7,8 @@ import { ACCESS_COOKIE } from "./authenticate";
 
 /** Double-submit token: readable by the page's script, sent back as `X-CSRF-Token`. */
 export const CSRF_COOKIE = "__Host-islet_csrf";
+/** The refresh token's cookie (set by /v1/auth in cookie mode). */
+export const REFRESH_COOKIE = "__Host-islet_refresh";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -16,7 +18,10 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export const csrf = createMiddleware<AppEnv>(async (c, next) => {
   if (SAFE_METHODS.has(c.req.method)) return next();
-  const usesCookie = c.req.header("Authorization") === undefined && getCookie(c, ACCESS_COOKIE) !== undefined;
+  // The refresh cookie counts too: refresh and logout act on it after the access cookie expired.
+  const usesCookie =
+    c.req.header("Authorization") === undefined &&
+    (getCookie(c, ACCESS_COOKIE) !== undefined || getCookie(c, REFRESH_COOKIE) !== undefined);
   if (!usesCookie) return next();
   const config = c.get("config");
   const cookieToken = getCookie(c, CSRF_COOKIE);

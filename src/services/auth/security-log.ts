@@ -1,0 +1,26 @@
+import type { ServiceContext } from "../../types";
+import { recordSecurityEvent } from "../workspaces/control-audit";
+
+/**
+ * Account events go to the platform `security_log` (DESIGN §9): a sign-in belongs to no tenant.
+ * Best effort for events that must not fail the request they describe (a failed login still
+ * answers 401); the failure to log is itself logged.
+ */
+export async function securityEvent(
+  ctx: ServiceContext,
+  action: string,
+  event: { subjectUserId?: string; details?: Record<string, unknown> } = {},
+): Promise<void> {
+  try {
+    await recordSecurityEvent(ctx, {
+      action,
+      subjectUserId: event.subjectUserId,
+      details: event.details ?? {},
+    });
+  } catch (error) {
+    ctx.logger.error("security log write failed", {
+      action,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { controlDb } from "../../db/control/client";
+import { type Region, users, type WorkspaceRow } from "../../db/control/schema";
+import { tenantDb } from "../../db/tenant/client";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../types";
+import { recordAudit } from "../audit";
+import { slugFromName } from "../workspaces/create";
+import { destroyWorkspace } from "../workspaces/destroy";
+import { provisionWorkspace } from "../workspaces/provision";
+import { hashPassword } from "./argon2-wasm";
+import { issueEmailToken } from "./email-tokens";
+import { sendAuthMail } from "./emails";
+import { limitIp } from "./limits";
+import { acceptNewPassword } from "./policy";
+import { securityEvent } from "./security-log";
+import { type IssuedSession, startSession } from "./sessions";
+import { isUniqueViolation } from "./unique";
+import { canonicalEmail, deleteUnfinishedUser, type UserRow, type UserView, userView } from "./users";
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  name?: string;
+  region: Region;
+}
+
+export interface WorkspaceSummary {
+  id: string;
+  slug: string;
+  name: string;
+  region: Region;
+}
+
+export interface SignedUp {
+  user: UserView;
+  workspace: WorkspaceSummary;
+  session: IssuedSession;
+}
+
+/**
+ * Creates an account (DESIGN §3, §10): checks the password, stores its Argon2id hash, provisions
+ * the personal workspace and its own database in the chosen region (owner membership), sends
+ * the verification email and signs the user in. If the workspace cannot be provisioned or
+ * audited, the account is removed again: a failed signup leaves nothing behind.
+ */
+export async function signup({ ctx, input }: { ctx: ServiceContext; input: SignupInput }): Promise<SignedUp> {
+  await limitIp(ctx, "signup");
+  const email = canonicalEmail(input.email);
+  const password = await acceptNewPassword(ctx, input.password, email);
+  const now = Date.now();
+  const user: UserRow = {
+    id: newId("usr"),
+    email,
+    name: input.name?.trim() || null,
+    passwordHash: await hashPassword(password),
+    passwordChangedAt: now,
+    emailVerifiedAt: null,
+    createdAt: now,
+    deletedAt: null,
+  };
+  try {
+    await controlDb(ctx.config).insert(users).values(user);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError("conflict", "An account with this email already exists", {
+        details: { field: "email" },
+      });
+    }
+    throw error;
+  }
+  const workspace = await createPersonalWorkspace(ctx, user, input.region, "password");
+  const session = await startSession(ctx, user.id);
+  await sendVerification(ctx, user);
+  return { user: userView(user), workspace, session };
+}
+
+/**
+ * The personal workspace of a new account, audited in its own log; on any failure the account
+ * row goes too (compensation), and the caller sees 503 or the provisioning error.
+ */
+export async function createPersonalWorkspace(
+  ctx: ServiceContext,
+  user: UserRow,
+  region: Region,
+  method: string,
+): Promise<WorkspaceSummary> {
+  const label = user.name ?? user.email.split("@")[0] ?? "personal";
+  const name = `${label}'s workspace`.slice(0, 100);
+  let workspace: WorkspaceRow | undefined;
+  try {
+    workspace = await provisionWorkspace({
+      ctx,
+      input: { name, slug: slugFromName(label), region, ownerUserId: user.id },
+    });
+    const actorCtx: ServiceContext = {
+      ...ctx,
+      actor: { type: "user", userId: user.id, sessionId: "signup", issuedAt: Date.now() },
+    };
+    await recordAudit(actorCtx, await tenantDb(ctx.config, workspace), {
+      action: "account.signup",
+      targetType: "user",
+      targetId: user.id,
+      details: { method, workspaceId: workspace.id, slug: workspace.slug, region },
+    });
+  } catch (error) {
+    ctx.logger.error("signup could not create the personal workspace; removing the account", {
+      userId: user.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    if (workspace) await destroyWorkspace(ctx, workspace).catch(() => undefined);
+    await deleteUnfinishedUser(ctx, user.id);
+    await securityEvent(ctx, "account.signup_failed", { details: { region, method } });
+    if (error instanceof ApiError && error.code !== "conflict") throw error;
+    throw new ApiError("unavailable", "Your workspace could not be created; no account was kept. Try again.");
+  }
+  await securityEvent(ctx, "account.signup", {
+    subjectUserId: user.id,
+    details: { method, workspaceId: workspace.id, region },
+  });
+  return { id: workspace.id, slug: workspace.slug, name: workspace.name, region: workspace.region };
+}
+
+export async function sendVerification(
+  ctx: ServiceContext,
+  user: { id: string; email: string },
+): Promise<boolean> {
+  const token = await issueEmailToken(ctx, user, "verify_email");
+  return sendAuthMail(ctx, user.email, "verify_email", token);
+}

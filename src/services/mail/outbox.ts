@@ -1,0 +1,79 @@
+import { and, desc, eq, gte } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { controlDb } from "../../db/control/client";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../types";
+import type { MailConfig, Mailer } from "./index";
+
+// migrations/control/0002_auth.sql
+export const devOutbox = sqliteTable("dev_outbox", {
+  id: text("id").primaryKey(),
+  ts: integer("ts").notNull(),
+  toAddr: text("to_addr").notNull(),
+  fromAddr: text("from_addr").notNull(),
+  subject: text("subject").notNull(),
+  textBody: text("text_body").notNull(),
+  tag: text("tag").notNull(),
+});
+
+/** The outbox exists only outside production and only when it is the configured provider. */
+export const devOutboxEnabled = (ctx: ServiceContext) =>
+  ctx.config.ENVIRONMENT !== "production" && (ctx.env.MAIL_PROVIDER ?? "outbox") === "outbox";
+
+/** Writes mail to the control DB's `dev_outbox` instead of sending it. */
+export function outboxMailer(ctx: ServiceContext, config: MailConfig): Mailer {
+  return {
+    kind: "outbox",
+    async send(message) {
+      if (ctx.config.ENVIRONMENT === "production") throw new Error("the dev outbox is not for production");
+      await controlDb(ctx.config)
+        .insert(devOutbox)
+        .values({
+          id: newId("mail"),
+          ts: Date.now(),
+          toAddr: message.to,
+          fromAddr: config.MAIL_FROM,
+          subject: message.subject,
+          textBody: message.text,
+          tag: message.tag,
+        });
+    },
+  };
+}
+
+export interface OutboxMessage {
+  id: string;
+  ts: number;
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+  tag: string;
+}
+
+/** The newest messages to one address (tests and local development only). */
+export async function readOutbox({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { to: string; since?: number; limit?: number };
+}): Promise<OutboxMessage[]> {
+  if (!devOutboxEnabled(ctx)) throw new ApiError("not_found", "Not found");
+  const rows = await controlDb(ctx.config)
+    .select()
+    .from(devOutbox)
+    .where(and(eq(devOutbox.toAddr, input.to), gte(devOutbox.ts, input.since ?? 0)))
+    .orderBy(desc(devOutbox.ts), desc(devOutbox.id))
+    .limit(input.limit ?? 20);
+  return rows.map((r) => ({
+    id: r.id,
+    ts: r.ts,
+    to: r.toAddr,
+    from: r.fromAddr,
+    subject: r.subject,
+    text: r.textBody,
+    tag: r.tag,
+  }));
+}
