@@ -1,0 +1,215 @@
+import { type GateRule, type MonthlyUsage, RateLimiter, type Verdict } from "../../src/lib/rate-limit";
+
+/**
+ * Everything one principal's Gatekeeper decides, in memory and clock-free (`now` is passed
+ * in): revocation, auth-failure lockout and rate limits. The Durable Object wraps it with
+ * persistence; the local fallback (src/services/gatekeeper/local.ts) uses it bare.
+ */
+
+export interface Credential {
+  id: string;
+  /** Epoch ms the credential was issued; needed for `revokeIssuedBefore` ("sign out everywhere"). */
+  issuedAt?: number;
+}
+
+export interface CheckInput {
+  /** Units this request costs (default 1). 0 checks revocation and limits without charging. */
+  cost?: number;
+  /** Every rule must admit the cost; see GateRule (windowMs 0 = calendar month). */
+  rules: GateRule[];
+  credential?: Credential;
+}
+
+export interface CheckResult {
+  allowed: boolean;
+  /** The credential is revoked: answer 401 `credential_revoked`, not 429. */
+  revoked: boolean;
+  /** Of the most restrictive rule (or the refusing one). Infinity when no rule applies. */
+  limit: number;
+  remaining: number;
+  /** Epoch ms: when refused, when the request would fit; when admitted, when capacity next returns. */
+  resetAt: number;
+  /** Whole seconds to wait, ≥ 1 when refused by a limit or lockout; 0 when allowed or revoked. */
+  retryAfter: number;
+  /** The rule that refused (`lockout` for a failure backoff, `revoked`), else the most restrictive. */
+  rule?: string;
+  /** True once per principal per window of the refusing rule: audit `ratelimit.exceeded` then. */
+  firstRefusalInWindow: boolean;
+}
+
+export interface RevokeOptions {
+  /** Epoch ms of the revocation. */
+  at: number;
+  /** Epoch ms the credential stops working, if later than `at` (a rotation's grace period). */
+  graceUntil?: number;
+}
+
+export interface Revocation {
+  revokedAt: number;
+  effectiveAt: number;
+}
+
+export interface AuthFailures {
+  failures: number;
+  /** Epoch ms until which every check on this principal is refused (0 = not locked). */
+  lockedUntil: number;
+}
+
+export interface FailureState extends AuthFailures {
+  lastFailureAt: number;
+}
+
+/** Failures tolerated before the backoff starts; then 1 s, 2 s, 4 s … per further failure. */
+export const FREE_FAILURES = 4;
+export const LOCKOUT_BASE_MS = 1_000;
+/** The backoff never locks an account for longer than this (OWASP: avoid permanent lockout). */
+export const LOCKOUT_MAX_MS = 15 * 60_000;
+/** Failures are forgotten this long after the last one, so old typos never add up. */
+export const FAILURE_MEMORY_MS = 24 * 3_600_000;
+/**
+ * Revocations are kept this long after they take effect. Every credential islet issues is
+ * either short-lived (access JWTs, 15 min) or re-checked against the control DB, which keeps
+ * its own revoked flag (keys, refresh tokens); this record makes the refusal immediate.
+ */
+export const REVOCATION_RETENTION_MS = 90 * 86_400_000;
+
+const NO_FAILURES: FailureState = { failures: 0, lockedUntil: 0, lastFailureAt: 0 };
+
+export class PrincipalGate {
+  readonly limiter = new RateLimiter();
+  readonly revocations = new Map<string, Revocation>();
+  revokedBefore = 0;
+  failureState: FailureState = { ...NO_FAILURES };
+  /** Until when a refusal is no longer the first of its window (in memory only: at worst one extra audit). */
+  private noticeUntil = 0;
+
+  check(input: CheckInput, now: number): CheckResult {
+    const cost = input.cost ?? 1;
+    assertCredential(input.credential);
+    if (input.credential && this.isRevoked(input.credential, now)) {
+      const state = this.limiter.peek(input.rules, now);
+      return {
+        ...state,
+        allowed: false,
+        revoked: true,
+        retryAfter: 0,
+        rule: "revoked",
+        firstRefusalInWindow: false,
+      };
+    }
+    const { lockedUntil } = this.failureState;
+    if (lockedUntil > now) {
+      const state = this.limiter.peek(input.rules, now);
+      const first = this.firstRefusal(now, lockedUntil);
+      return refusal({ ...state, rule: "lockout", remaining: 0, resetAt: lockedUntil }, now, first);
+    }
+    const verdict = this.limiter.check(input.rules, cost, now);
+    if (verdict.allowed) return { ...verdict, revoked: false, retryAfter: 0, firstRefusalInWindow: false };
+    const window = input.rules.find((r) => r.id === verdict.rule)?.windowMs ?? 0;
+    // Month rules (window 0) notice once until the refusal clears, i.e. the month ends.
+    const first = this.firstRefusal(now, window > 0 ? now + window : verdict.resetAt);
+    return refusal(verdict, now, first);
+  }
+
+  /** Merges with an earlier revocation of the same credential: the earliest stop wins. */
+  revoke(credentialId: string, opts: RevokeOptions): Revocation {
+    assertRevocation(credentialId, opts);
+    const effectiveAt = Math.max(opts.at, opts.graceUntil ?? opts.at);
+    const earlier = this.revocations.get(credentialId);
+    const merged = earlier
+      ? {
+          revokedAt: Math.min(earlier.revokedAt, opts.at),
+          effectiveAt: Math.min(earlier.effectiveAt, effectiveAt),
+        }
+      : { revokedAt: opts.at, effectiveAt };
+    this.revocations.set(credentialId, merged);
+    return merged;
+  }
+
+  /** Credentials issued before `at` are refused; a later call never moves the line back. */
+  revokeIssuedBefore(at: number): number {
+    if (!Number.isFinite(at)) throw new TypeError("at must be epoch milliseconds");
+    this.revokedBefore = Math.max(this.revokedBefore, at);
+    return this.revokedBefore;
+  }
+
+  recordFailure(now: number): FailureState {
+    const previous =
+      now - this.failureState.lastFailureAt > FAILURE_MEMORY_MS ? NO_FAILURES : this.failureState;
+    const failures = previous.failures + 1;
+    const over = failures - FREE_FAILURES;
+    const lockedUntil =
+      over > 0
+        ? Math.max(previous.lockedUntil, now + Math.min(LOCKOUT_BASE_MS * 2 ** (over - 1), LOCKOUT_MAX_MS))
+        : previous.lockedUntil;
+    this.failureState = { failures, lockedUntil, lastFailureAt: now };
+    return this.failureState;
+  }
+
+  resetFailures(): FailureState {
+    this.failureState = { ...NO_FAILURES };
+    return this.failureState;
+  }
+
+  usage(now: number): MonthlyUsage {
+    return this.limiter.usage(now);
+  }
+
+  /** Drops revocations past their retention; returns the dropped ids. */
+  pruneRevocations(now: number): string[] {
+    const dropped: string[] = [];
+    for (const [id, r] of this.revocations) {
+      if (r.effectiveAt + REVOCATION_RETENTION_MS < now) {
+        this.revocations.delete(id);
+        dropped.push(id);
+      }
+    }
+    return dropped;
+  }
+
+  private isRevoked(credential: Credential, now: number): boolean {
+    const revocation = this.revocations.get(credential.id);
+    if (revocation && now >= revocation.effectiveAt) return true;
+    // Fail closed: after "sign out everywhere", a credential that cannot show when it was
+    // issued is treated as issued before.
+    return (
+      this.revokedBefore > 0 &&
+      (credential.issuedAt === undefined || credential.issuedAt < this.revokedBefore)
+    );
+  }
+
+  private firstRefusal(now: number, until: number): boolean {
+    if (now < this.noticeUntil) return false;
+    this.noticeUntil = until;
+    return true;
+  }
+}
+
+function refusal(verdict: Verdict, now: number, firstRefusalInWindow: boolean): CheckResult {
+  return {
+    ...verdict,
+    allowed: false,
+    revoked: false,
+    retryAfter: Math.max(1, Math.ceil((verdict.resetAt - now) / 1000)),
+    firstRefusalInWindow,
+  };
+}
+
+export function assertCredential(credential: Credential | undefined): void {
+  if (credential === undefined) return;
+  if (typeof credential.id !== "string" || credential.id.length === 0) {
+    throw new TypeError("credential id must be a non-empty string");
+  }
+  if (credential.issuedAt !== undefined && !Number.isFinite(credential.issuedAt)) {
+    throw new TypeError("credential issuedAt must be epoch milliseconds");
+  }
+}
+
+export function assertRevocation(credentialId: string, opts: RevokeOptions): void {
+  if (typeof credentialId !== "string" || credentialId.length === 0) {
+    throw new TypeError("credential id must be a non-empty string");
+  }
+  if (!Number.isFinite(opts.at) || (opts.graceUntil !== undefined && !Number.isFinite(opts.graceUntil))) {
+    throw new TypeError("revocation times must be epoch milliseconds");
+  }
+}

@@ -1,0 +1,166 @@
+import type { Gatekeeper } from "../../../durable-objects/gatekeeper";
+import {
+  type AuthFailures,
+  assertCredential,
+  assertRevocation,
+  type CheckInput,
+  type CheckResult,
+  type RevokeOptions,
+} from "../../../durable-objects/gatekeeper/principal";
+import { ApiError } from "../../lib/errors";
+import { assertCheck, type MonthlyUsage } from "../../lib/rate-limit";
+import { localGate } from "./local";
+
+export type {
+  AuthFailures,
+  CheckInput,
+  CheckResult,
+  Credential,
+  RevokeOptions,
+} from "../../../durable-objects/gatekeeper/principal";
+export type { GateRule, MonthlyUsage } from "../../lib/rate-limit";
+export { rateLimitedError, rateLimitHeaders } from "./headers";
+
+/**
+ * The Worker's client for the Gatekeeper (DESIGN §4): one Durable Object call per operation,
+ * addressed by principal name (`user:<id>`, `key:<id>`, `ip:<addr>:<route>`, `login:<hash>`).
+ *
+ * Fails closed. If the object errors or does not answer within the timeout, the caller gets
+ * 503 `unavailable` — in every environment — and nothing is admitted or assumed revoked-not.
+ * Only a Worker with no GATEKEEPER binding at all, outside production, uses the in-memory
+ * fallback (local unit use); in production a missing binding is also 503.
+ */
+export interface GatekeeperEnv {
+  GATEKEEPER?: DurableObjectNamespace<Gatekeeper>;
+  ENVIRONMENT?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 2_000;
+
+type GatekeeperStub = DurableObjectStub<Gatekeeper>;
+type LocalGate = ReturnType<typeof localGate>;
+
+export async function gate(
+  env: GatekeeperEnv,
+  principal: string,
+  input: CheckInput,
+  opts: { timeoutMs?: number } = {},
+): Promise<CheckResult> {
+  // Caller mistakes surface here as errors (500), not as a 503 from the object.
+  assertCheck(input.rules, input.cost ?? 1);
+  assertCredential(input.credential);
+  return call(
+    env,
+    principal,
+    "check",
+    (stub) => stub.check(input),
+    (local) => local.check(input, Date.now()),
+    opts.timeoutMs,
+  );
+}
+
+/** Refuses the credential from `opts.graceUntil` (or at once). Resolves once durable. */
+export async function revokeCredential(
+  env: GatekeeperEnv,
+  principal: string,
+  credentialId: string,
+  opts: RevokeOptions,
+): Promise<void> {
+  assertRevocation(credentialId, opts);
+  return call(
+    env,
+    principal,
+    "revoke",
+    (stub) => stub.revoke(credentialId, opts),
+    (local) => {
+      local.revoke(credentialId, opts);
+    },
+  );
+}
+
+/** "Sign out everywhere": the principal's credentials issued before `at` are refused. */
+export async function revokeIssuedBefore(env: GatekeeperEnv, principal: string, at: number): Promise<void> {
+  return call(
+    env,
+    principal,
+    "revokeIssuedBefore",
+    (stub) => stub.revokeIssuedBefore(at),
+    (local) => {
+      local.revokeIssuedBefore(at);
+    },
+  );
+}
+
+/** Counts a failed sign-in; past a few failures the principal's checks are refused with backoff. */
+export async function recordAuthFailure(env: GatekeeperEnv, principal: string): Promise<AuthFailures> {
+  return call(
+    env,
+    principal,
+    "recordFailure",
+    (stub) => stub.recordFailure(),
+    (local) => {
+      const { failures, lockedUntil } = local.recordFailure(Date.now());
+      return { failures, lockedUntil };
+    },
+  );
+}
+
+export async function resetAuthFailures(env: GatekeeperEnv, principal: string): Promise<void> {
+  return call(
+    env,
+    principal,
+    "resetFailures",
+    (stub) => stub.resetFailures(),
+    (local) => {
+      local.resetFailures();
+    },
+  );
+}
+
+/** The principal's admitted units this calendar month (UTC), e.g. `{ month: "2026-11", used: 42 }`. */
+export async function monthlyUsage(env: GatekeeperEnv, principal: string): Promise<MonthlyUsage> {
+  return call(
+    env,
+    principal,
+    "usage",
+    (stub) => stub.usage(),
+    (local) => local.usage(Date.now()),
+  );
+}
+
+async function call<T>(
+  env: GatekeeperEnv,
+  principal: string,
+  operation: string,
+  remote: (stub: GatekeeperStub) => Promise<T>,
+  local: (gate: LocalGate) => T,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T> {
+  if (typeof principal !== "string" || principal.length === 0) throw new TypeError("principal must be named");
+  const namespace = env.GATEKEEPER;
+  if (!namespace) {
+    if (env.ENVIRONMENT === "production") throw unavailable(operation, principal, "no GATEKEEPER binding");
+    return local(localGate(principal));
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const stub = namespace.get(namespace.idFromName(principal));
+    return await Promise.race([remote(stub), timeout]);
+  } catch (error) {
+    throw unavailable(operation, principal, error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function unavailable(operation: string, principal: string, reason: string): ApiError {
+  // The principal's kind only: names carry user ids and IP addresses.
+  const kind = principal.split(":", 1)[0];
+  console.error(JSON.stringify({ level: "error", msg: "gatekeeper unavailable", operation, kind, reason }));
+  return new ApiError("unavailable", "The service is briefly unavailable; try again", {
+    headers: { "Retry-After": "1" },
+  });
+}
