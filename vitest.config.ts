@@ -7,6 +7,8 @@ export default defineConfig({
     reporters: process.env.ISLET_TEST_REPORT
       ? ["default", ["json", { outputFile: process.env.ISLET_TEST_REPORT }]]
       : ["default"],
+    // Logs of passing tests stay quiet; a failing test shows everything it printed.
+    silent: "passed-only",
     projects: [
       {
         // Node-side code imports migrations/*.sql as text, as wrangler's Text rule does for the Worker.

@@ -82,8 +82,8 @@ export async function provisionWorkspace({
     updatedAt: now,
   };
 
-  await step("record");
   try {
+    await step("record");
     const writes = [db.insert(workspaces).values(row)] as const;
     if (input.ownerUserId) {
       await db.batch([
@@ -96,12 +96,16 @@ export async function provisionWorkspace({
       await db.batch(writes);
     }
   } catch (error) {
+    // Nothing exists yet: the batch is one transaction, so a failed insert left no row.
     if (/UNIQUE/i.test(String(error))) {
       throw new ApiError("conflict", "A workspace with this slug already exists", {
         details: { field: "slug" },
       });
     }
-    throw error;
+    ctx.logger.error("provisioning failed before any database was made", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw new ApiError("unavailable", "The workspace could not be created; nothing was kept");
   }
 
   try {
