@@ -1,6 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// No outbound traffic: Miniflare must never fetch request.cf metadata from Cloudflare.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+
 export default defineConfig({
   test: {
     // .ci/run reads the JSON report to print "N passed, N failed".

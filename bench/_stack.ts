@@ -20,6 +20,10 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+// Miniflare would otherwise fetch request.cf metadata from Cloudflare: no outbound traffic.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_SEND_METRICS = "false";
+
 export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "islet-bench-"));
   const secrets = generateDevSecrets();

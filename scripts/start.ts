@@ -80,7 +80,16 @@ async function main() {
   const wrangler = spawn(
     join(root, "node_modules", ".bin", "wrangler"),
     ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "--show-interactive-dev-session=false"],
-    { cwd: root, stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        // Miniflare would otherwise fetch request.cf metadata from Cloudflare: no outbound traffic.
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      },
+    },
   );
   console.log(`islet API: http://127.0.0.1:${API_PORT}  (try GET /health)`);
 
