@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
-import { isPlanId, type PlanId, planRules } from "../lib/plans";
-import type { GateRule } from "../lib/rate-limit";
+import { isPlanId, MINUTE_MS, type PlanId, planRules } from "../lib/plans";
+import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
 import { gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
 import type { AppEnv } from "../types";
 
@@ -31,6 +31,11 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     if (workspace && isPlanId(workspace.plan)) plan = workspace.plan;
     rules = planRules(plan);
     credential = { id: actor.sessionId, issuedAt: actor.issuedAt };
+  } else if (actor.type === "endUser") {
+    // End users of a workspace's own auth count per subject against that workspace's plan.
+    principal = `end:${actor.workspaceId}:${actor.issuerId}:${actor.subject}`;
+    if (workspace && isPlanId(workspace.plan)) plan = workspace.plan;
+    rules = planRules(plan);
   } else {
     principal = `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}:api`;
     rules = planRules("free");
@@ -45,7 +50,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
 
 function keyCapRules(perMinute: number | null, monthlyCap: number | null): GateRule[] {
   const rules: GateRule[] = [];
-  if (perMinute !== null) rules.push({ id: "key-minute", limit: perMinute, windowMs: 60_000 });
-  if (monthlyCap !== null) rules.push({ id: "key-month", limit: monthlyCap, windowMs: 0 });
+  if (perMinute !== null) rules.push({ id: "key-minute", limit: perMinute, windowMs: MINUTE_MS });
+  if (monthlyCap !== null) rules.push({ id: "key-month", limit: monthlyCap, windowMs: CALENDAR_MONTH });
   return rules;
 }

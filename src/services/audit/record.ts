@@ -41,6 +41,8 @@ export function actorId(actor: Actor): string | null {
       return actor.operatorId;
     case "system":
       return actor.reason;
+    case "endUser":
+      return `${actor.issuerId}:${actor.subject}`;
     default:
       return null;
   }
