@@ -195,6 +195,23 @@ describe("OIDC sign-in", () => {
     expect(await errorCode(replay)).toBe("invalid_token");
   });
 
+  it("refuses a response naming another issuer (RFC 9207 mix-up defence)", async () => {
+    const ip = testIp();
+    const start = await callNoFollow("/v1/auth/oidc/local/start", { "CF-Connecting-IP": ip });
+    const state = setCookies(start).get("__Host-islet_oidc")?.value ?? "";
+    const callback = new URL(
+      await signInAtProvider(start.headers.get("Location") ?? "", { email: uniqueEmail() }),
+    );
+    expect(callback.searchParams.get("iss")).toBeTruthy();
+    callback.searchParams.set("iss", "https://evil.example");
+    const res = await callNoFollow(`${callback.pathname}${callback.search}`, {
+      "CF-Connecting-IP": ip,
+      Cookie: cookieHeader({ "__Host-islet_oidc": state }),
+    });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe("unauthorized");
+  });
+
   it("refuses unknown providers and off-site return paths", async () => {
     const unknown = await call("GET", "/v1/auth/oidc/nope/start", {
       headers: { "CF-Connecting-IP": testIp() },

@@ -19,6 +19,7 @@ const callbackQuery = z.object({
   code: z.string().max(2048).optional(),
   state: z.string().max(256).optional(),
   error: z.string().max(256).optional(),
+  iss: z.string().max(512).optional(),
 });
 
 /**

@@ -87,6 +87,8 @@ export interface OidcCallbackInput {
   code?: string;
   state?: string;
   error?: string;
+  /** RFC 9207 authorization-server issuer identifier, when the provider sends it. */
+  iss?: string;
   /** The `__Host-islet_oidc` cookie set by start. */
   cookieState?: string;
 }
@@ -123,6 +125,13 @@ export async function finishOidc({
     throw new ApiError("unauthorized", "Sign-in was cancelled or refused by the provider");
   }
   const metadata = await providerMetadata(ctx, provider);
+  // RFC 9207 §2.4: a response naming another issuer is a mix-up attack; refuse it.
+  if (input.iss !== undefined && input.iss !== metadata.issuer) {
+    await securityEvent(ctx, "auth.oidc_failed", {
+      details: { provider: provider.id, reason: "issuer_mismatch" },
+    });
+    throw new ApiError("unauthorized", "The sign-in response came from an unexpected issuer");
+  }
   const idToken = await exchangeCode(
     ctx,
     provider,
