@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Gatekeeper } from "../../../durable-objects/gatekeeper";
 import { planRules } from "../../lib/plans";
 import {
@@ -36,6 +36,12 @@ function unreachableNamespace(behaviour: "rejects" | "hangs"): DurableObjectName
 }
 
 describe("gate() against the real Gatekeeper", () => {
+  // The first Durable Object call in a test isolate loads the Worker's module graph through
+  // Vite, which on a busy machine can outlast gate()'s 2 s production timeout. Warm it first.
+  beforeAll(async () => {
+    await gate(env, name("warm"), { rules: [] }, { timeoutMs: 30_000 });
+  });
+
   it("admits within the limit with RateLimit headers, then refuses with a 429 carrying Retry-After", async () => {
     const principal = name("key");
     const admitted = await gate(env, principal, { rules: minute(2) });
