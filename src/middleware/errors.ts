@@ -30,9 +30,34 @@ function fromHttpException(e: HTTPException): ApiError {
   return new ApiError("internal_error", "Internal error");
 }
 
+/**
+ * A backing service (control or tenant database) that cannot be reached is an outage, not a bug:
+ * 503 so clients retry, logged with the request id.
+ */
+function isUnreachableBackend(err: Error): boolean {
+  const text = `${err.name} ${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`;
+  return /network connection lost|fetch failed|connection refused|ECONNREFUSED|HttpServerError|Server returned HTTP status 5\d\d/i.test(
+    text,
+  );
+}
+
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return renderError(c, err);
   if (err instanceof HTTPException && err.status < 500) return renderError(c, fromHttpException(err));
+  if (isUnreachableBackend(err)) {
+    (c.get("logger") ?? createLogger({ requestId: c.get("requestId") })).error(
+      "backing service unreachable",
+      {
+        error: err.message,
+      },
+    );
+    return renderError(
+      c,
+      new ApiError("unavailable", "A backing service is unavailable; retry shortly", {
+        headers: { "Retry-After": "1" },
+      }),
+    );
+  }
   // Unexpected: log with the request id (message and stack only, never request data), answer generically.
   const logger = c.get("logger") ?? createLogger({ requestId: c.get("requestId") });
   logger.error("unhandled error", {

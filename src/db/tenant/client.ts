@@ -19,9 +19,10 @@ export const dbTokenBinding = (workspaceId: string): SecretBinding => ({
   recordId: workspaceId,
 });
 
-// Clients are reused per isolate, keyed by the token envelope: a rotated token is a new key.
-const clients = new Map<string, Client>();
-const MAX_CLIENTS = 256;
+// Decrypted tokens are kept per isolate, keyed by workspace and envelope (a rotated token is a new key):
+// strings are safe to share across requests, clients are not (see src/db/control/client.ts).
+const tokens = new Map<string, string>();
+const MAX_TOKENS = 1024;
 
 /**
  * The only way to a tenant database (DESIGN §1): a client built from that workspace's own URL
@@ -31,17 +32,13 @@ export async function tenantDb(config: Config, workspace: TenantLocator): Promis
   if (workspace.status !== "active" || !workspace.dbUrl || !workspace.dbTokenEnc) {
     throw new ApiError("unavailable", "The workspace database is not ready");
   }
-  const cacheKey = `${workspace.id}|${workspace.dbUrl}|${workspace.dbTokenEnc}`;
-  const cached = clients.get(cacheKey);
-  // A client whose first contact failed stays closed for good; drop it and build a new one.
-  if (cached && !cached.closed) return cached;
-  const keyring = await importKeyring(config.ISLET_KEYRING);
-  const token = await decryptSecret(keyring, workspace.dbTokenEnc, dbTokenBinding(workspace.id));
-  const client = libsqlClient(workspace.dbUrl, token);
-  if (clients.size >= MAX_CLIENTS) {
-    const oldest = clients.keys().next().value;
-    if (oldest !== undefined) clients.delete(oldest);
+  const cacheKey = `${workspace.id}|${workspace.dbTokenEnc}`;
+  let token = tokens.get(cacheKey);
+  if (token === undefined) {
+    const keyring = await importKeyring(config.ISLET_KEYRING);
+    token = await decryptSecret(keyring, workspace.dbTokenEnc, dbTokenBinding(workspace.id));
+    if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value as string);
+    tokens.set(cacheKey, token);
   }
-  clients.set(cacheKey, client);
-  return client;
+  return libsqlClient(workspace.dbUrl, token);
 }

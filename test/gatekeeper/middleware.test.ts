@@ -1,0 +1,87 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { controlDb } from "../../src/db/control/client";
+import { workspaces } from "../../src/db/control/schema";
+import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
+
+async function mintKey(token: string, workspaceId: string, body: Record<string, unknown>) {
+  const res = await call("POST", `/v1/workspaces/${workspaceId}/keys`, {
+    token,
+    body: { name: "k", scopes: ["data:read", "keys:manage"], ...body },
+  });
+  expect(res.status).toBe(201);
+  return (await json<{ token: string; key: { id: string } }>(res)) as { token: string; key: { id: string } };
+}
+
+describe("the gatekeeper on every /v1 request", () => {
+  it("sends RateLimit headers with the plan's limit", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const res = await call("GET", `/v1/workspaces/${ws.id}`, { token: owner.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("RateLimit-Limit")).toBe("100");
+    expect(Number(res.headers.get("RateLimit-Remaining"))).toBeLessThan(100);
+    expect(Number(res.headers.get("RateLimit-Reset"))).toBeGreaterThanOrEqual(0);
+  });
+
+  it("a key's own cap below the plan wins, with 429 rate_limited and Retry-After", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const capped = await mintKey(owner.token, ws.id, { perMinute: 3 });
+    const other = await mintKey(owner.token, ws.id, {});
+    for (let i = 0; i < 3; i++) {
+      expect((await call("GET", `/v1/workspaces/${ws.id}`, { token: capped.token })).status).toBe(200);
+    }
+    const refused = await call("GET", `/v1/workspaces/${ws.id}`, { token: capped.token });
+    expect(refused.status).toBe(429);
+    expect(await errorCode(refused)).toBe("rate_limited");
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(refused.headers.get("RateLimit-Limit")).toBe("3");
+    // Limits are per principal: another key of the same workspace is unaffected.
+    expect((await call("GET", `/v1/workspaces/${ws.id}`, { token: other.token })).status).toBe(200);
+  });
+
+  it("a plan upgrade takes effect on the next request", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const requests = Array.from({ length: 100 }, () =>
+      call("GET", `/v1/workspaces/${ws.id}`, { token: owner.token }),
+    );
+    const statuses = (await Promise.all(requests)).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length + statuses.filter((s) => s === 429).length).toBe(100);
+    const over = await call("GET", `/v1/workspaces/${ws.id}`, { token: owner.token });
+    expect(over.status).toBe(429);
+    // Billing upgrades the plan in the control database; no cache stands in the way.
+    await controlDb(testConfig()).update(workspaces).set({ plan: "pro" }).where(eq(workspaces.id, ws.id));
+    const next = await call("GET", `/v1/workspaces/${ws.id}`, { token: owner.token });
+    expect(next.status).toBe(200);
+    expect(next.headers.get("RateLimit-Limit")).toBe("1000");
+  });
+
+  it("reports this month's usage per key as the Gatekeeper counted it", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const key = await mintKey(owner.token, ws.id, { monthlyCap: 1000 });
+    for (let i = 0; i < 4; i++) await call("GET", `/v1/workspaces/${ws.id}`, { token: key.token });
+    const res = await call("GET", `/v1/workspaces/${ws.id}/usage`, { token: owner.token });
+    expect(res.status).toBe(200);
+    const usage = await json<{
+      month: string;
+      plan: string;
+      keys: { keyId: string; used: number }[];
+      keysTotal: number;
+    }>(res);
+    expect(usage.plan).toBe("free");
+    expect(usage.month).toMatch(/^\d{4}-\d{2}$/);
+    expect(usage.keys.find((k) => k.keyId === key.key.id)?.used).toBe(4);
+    expect(usage.keysTotal).toBe(4);
+  });
+
+  it("usage is for admins only", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const stranger = await makeUser();
+    const res = await call("GET", `/v1/workspaces/${ws.id}/usage`, { token: stranger.token });
+    expect(res.status).toBe(404);
+  });
+});
