@@ -36,6 +36,12 @@ export interface GatekeeperEnv {
 }
 
 export const DEFAULT_TIMEOUT_MS = 2_000;
+/**
+ * Local runs (wrangler dev, the test suite on a loaded 2-core machine) load the Durable Object's
+ * module graph on first use, which can outlast 2 s; outside production the wait is longer. The
+ * answer is still fail-closed: no answer in time is 503, never admission.
+ */
+export const LOCAL_TIMEOUT_MS = 15_000;
 
 type GatekeeperStub = DurableObjectStub<Gatekeeper>;
 type LocalGate = ReturnType<typeof localGate>;
@@ -134,7 +140,7 @@ async function call<T>(
   operation: string,
   remote: (stub: GatekeeperStub) => Promise<T>,
   local: (gate: LocalGate) => T,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  timeoutMs = env.ENVIRONMENT === "production" ? DEFAULT_TIMEOUT_MS : LOCAL_TIMEOUT_MS,
 ): Promise<T> {
   if (typeof principal !== "string" || principal.length === 0) throw new TypeError("principal must be named");
   const namespace = env.GATEKEEPER;
