@@ -2,15 +2,15 @@
 // control database, and a tiny client for the real Worker (`exports.default.fetch`).
 import { env, exports } from "cloudflare:workers";
 import { controlDb } from "../src/db/control/client";
+import type { Region, WorkspaceRow } from "../src/db/control/schema";
 import { sessions, users } from "../src/db/control/schema";
-import { parseConfig, type Config } from "../src/env";
-import { sha256Hex, randomToken } from "../src/lib/crypto";
+import { type Config, parseConfig } from "../src/env";
+import { randomToken, sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import type { Actor, ServiceContext } from "../src/types";
-import type { Region, WorkspaceRow } from "../src/db/control/schema";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const result = parseConfig({ ...env, ...overrides });
@@ -18,7 +18,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return result.config;
 }
 
-export function testContext(actor: Actor = { type: "system", reason: "test" }, config = testConfig()): ServiceContext {
+export function testContext(
+  actor: Actor = { type: "system", reason: "test" },
+  config = testConfig(),
+): ServiceContext {
   return {
     env,
     config,
@@ -98,6 +101,7 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
 /** Asserts the error envelope and returns its code. */
 export async function errorCode(res: Response): Promise<string> {
   const body = (await res.json()) as { error?: { code?: string; requestId?: string } };
-  if (!body.error?.code || !body.error.requestId) throw new Error(`not an error envelope: ${JSON.stringify(body)}`);
+  if (!body.error?.code || !body.error.requestId)
+    throw new Error(`not an error envelope: ${JSON.stringify(body)}`);
   return body.error.code;
 }
