@@ -1,1 +1,14 @@
-export { type AuditEvent, commitWithAudit, recordAudit } from "./record";
+export { CSV_HEADER, csvField, csvLine } from "./csv";
+export { type AuditExport, EXPORT_FORMATS, type ExportFormat, exportAuditLog } from "./export";
+export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AUDIT_READ, listAuditEvents } from "./query";
+export { type AuditEntry, type AuditFilter, readAuditPage, type StoredAuditRow } from "./read";
+export {
+  type AuditEvent,
+  type AuditRow,
+  canonicalEvent,
+  chainHash,
+  commitWithAudit,
+  GENESIS_HASH,
+  recordAudit,
+} from "./record";
+export { type ChainReport, verifyAuditChain } from "./verify";

@@ -67,8 +67,13 @@ export const canonicalEvent = (row: AuditRow) =>
 /** `hash = SHA-256(prev_hash || canonical event)` (DESIGN §9). */
 export const chainHash = (prevHash: string, row: AuditRow) => sha256Hex(`${prevHash}${canonicalEvent(row)}`);
 
+/** Actions are `entity.verb` (lower case); a malformed one is a programming error, not user input. */
+export function assertAction(action: string): void {
+  if (!ACTION.test(action)) throw new Error(`audit action must be entity.verb, got ${action}`);
+}
+
 export function auditRow(ctx: ServiceContext, event: AuditEvent, ts = Date.now()): AuditRow {
-  if (!ACTION.test(event.action)) throw new Error(`audit action must be entity.verb, got ${event.action}`);
+  assertAction(event.action);
   return {
     id: newId("aud"),
     ts,

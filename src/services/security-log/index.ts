@@ -1,0 +1,2 @@
+export { recordSecurityEvent, type SecurityEvent, type SecurityLogRow, securityEventRow } from "./record";
+export { purgeSecurityLog, runScheduledRetention, SECURITY_LOG_RETENTION_MS } from "./retention";

@@ -1,0 +1,49 @@
+import { controlDb } from "../../db/control/client";
+import { securityLog } from "../../db/control/schema";
+import { newId } from "../../lib/ids";
+import { redact } from "../../lib/logger";
+import type { ServiceContext } from "../../types";
+import { actorId, assertAction } from "../audit/record";
+
+/** A platform event with no tenant log to hold it (DESIGN §9). */
+export interface SecurityEvent {
+  /** `entity.verb`, e.g. `auth.login_failed`, `operator.data_access`, `account.delete`. */
+  action: string;
+  /** The account the event concerns; its deletion starts the 90-day retention clock. */
+  subjectUserId?: string;
+  /** Never secret values or tokens; credential-looking fields are redacted regardless. */
+  details?: Record<string, unknown>;
+}
+
+export type SecurityLogRow = typeof securityLog.$inferInsert;
+
+/**
+ * The control `security_log` row for an event. `purgeAfter` is left NULL: the database derives
+ * it from the subject's `users.deleted_at` (migrations/control/0004_audit.sql), so a writer can
+ * never shorten or lengthen retention.
+ */
+export function securityEventRow(ctx: ServiceContext, event: SecurityEvent, ts = Date.now()): SecurityLogRow {
+  assertAction(event.action);
+  return {
+    id: newId("sec"),
+    ts,
+    action: event.action,
+    actorType: ctx.actor.type,
+    actorId: actorId(ctx.actor),
+    subjectUserId: event.subjectUserId ?? null,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
+    details: JSON.stringify(redact(event.details ?? {})),
+    purgeAfter: null,
+  };
+}
+
+/**
+ * Writes one event to the platform security log: failed logins for unknown emails, signup abuse,
+ * operator actions, account deletions. Throws if it cannot be written — callers whose request
+ * must not fail because of it catch and log (see src/services/auth/security-log.ts).
+ */
+export async function recordSecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
+  await controlDb(ctx.config).insert(securityLog).values(securityEventRow(ctx, event));
+}
