@@ -1,5 +1,6 @@
 import { buildApp } from "./app";
 import type { Bindings } from "./env";
+import { runScheduledRetention } from "./services/security-log";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
 
@@ -7,4 +8,6 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9).
+  scheduled: (event, env, ctx) => ctx.waitUntil(runScheduledRetention(env, event.scheduledTime)),
 } satisfies ExportedHandler<Bindings>;

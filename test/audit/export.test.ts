@@ -50,7 +50,10 @@ describe("audit export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/x-ndjson/);
     expect(res.headers.get("Content-Disposition")).toMatch(/^attachment; filename="audit-ws_/);
-    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.action)).toEqual(["workspace.plan_change", "audit.export"]);
     const exported = (await tenantLog(workspace)).at(-1);
     expect(exported).toMatchObject({
@@ -64,9 +67,20 @@ describe("audit export", () => {
 
   it("neutralises spreadsheet formulas in CSV cells", async () => {
     const { owner, workspace } = await workspaceOnPlan("business");
-    const payloads = ['=HYPERLINK("http://x.invalid","open")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", " =1", "a,b\r\nc"];
+    const payloads = [
+      '=HYPERLINK("http://x.invalid","open")',
+      "+1+1",
+      "-2+3",
+      "@SUM(A1:A2)",
+      "\t=1",
+      " =1",
+      "a,b\r\nc",
+    ];
     const tenant = await directTenant(workspace);
-    await seedAuditRows(tenant, payloads.length, (i) => ({ user_agent: payloads[i] ?? null, target_id: payloads[i] ?? null }));
+    await seedAuditRows(tenant, payloads.length, (i) => ({
+      user_agent: payloads[i] ?? null,
+      target_id: payloads[i] ?? null,
+    }));
     tenant.close();
     // And one through the API: the User-Agent is the classic attacker-controlled cell.
     await call("GET", `/v1/workspaces/${workspace.id}/audit`, { token: owner.token });
@@ -100,7 +114,9 @@ describe("audit export", () => {
     // reads as the client consumes shows the change in its last line; one buffered before the
     // first byte could not.
     await seeder.execute("DROP TRIGGER _islet_audit_log_no_update");
-    await seeder.execute("UPDATE _islet_audit_log SET action = 'late.edit' WHERE seq = (SELECT MAX(seq) FROM _islet_audit_log)");
+    await seeder.execute(
+      "UPDATE _islet_audit_log SET action = 'late.edit' WHERE seq = (SELECT MAX(seq) FROM _islet_audit_log)",
+    );
     seeder.close();
     let text = first.value ?? "";
     let lines = 0;
@@ -127,7 +143,9 @@ describe("audit export", () => {
     const { owner, workspace } = await workspaceOnPlan("pro");
     const res = await call("GET", exportPath(workspace.id, "?format=xlsx"), { token: owner.token });
     expect(await errorCode(res)).toBe("invalid_request");
-    expect(await json(await call("GET", `/v1/workspaces/${workspace.id}/audit`, { token: owner.token }))).toMatchObject({
+    expect(
+      await json(await call("GET", `/v1/workspaces/${workspace.id}/audit`, { token: owner.token })),
+    ).toMatchObject({
       events: [{ action: "workspace.plan_change" }],
     });
   });

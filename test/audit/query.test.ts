@@ -5,7 +5,13 @@ import { addMember } from "../workspaces/fixtures";
 import { directTenant, seedAuditRows } from "./helpers";
 
 interface Page {
-  events: { seq: number; action: string; actor: { type: string; id: string | null }; ts: number; details: unknown }[];
+  events: {
+    seq: number;
+    action: string;
+    actor: { type: string; id: string | null };
+    ts: number;
+    details: unknown;
+  }[];
   nextCursor: string | null;
 }
 
@@ -55,7 +61,9 @@ describe("GET /audit", () => {
     expect(odd.events).toHaveLength(15);
     expect(odd.events.every((e) => e.actor.id === "usr_odd")).toBe(true);
     const window = await get(`?from=${base + 10_000}&to=${new Date(base + 20_000).toISOString()}&limit=100`);
-    expect(window.events.map((e) => e.ts).sort()).toEqual(Array.from({ length: 10 }, (_, i) => base + (10 + i) * 1000));
+    expect(window.events.map((e) => e.ts).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => base + (10 + i) * 1000),
+    );
     const combined = await get(`?action=key.create&actor=usr_odd&from=${base}&limit=100`);
     expect(combined.events.every((e) => e.action === "key.create" && e.actor.id === "usr_odd")).toBe(true);
     expect(combined.events.length).toBeGreaterThan(0);
@@ -73,7 +81,13 @@ describe("GET /audit", () => {
 
   it("rejects malformed parameters with invalid_request", async () => {
     const { owner, workspace } = await seeded();
-    for (const query of ["?limit=0", "?limit=501", "?cursor=abc", "?from=yesterday", "?action=DROP%20TABLE"]) {
+    for (const query of [
+      "?limit=0",
+      "?limit=501",
+      "?cursor=abc",
+      "?from=yesterday",
+      "?action=DROP%20TABLE",
+    ]) {
       const res = await call("GET", `/v1/workspaces/${workspace.id}/audit${query}`, { token: owner.token });
       expect(res.status, query).toBe(400);
       expect(await errorCode(res)).toBe("invalid_request");
@@ -89,6 +103,8 @@ describe("GET /audit", () => {
       expect(await errorCode(res)).toBe("forbidden");
     }
     const admin = await addMember(workspace, "admin");
-    expect((await call("GET", `/v1/workspaces/${workspace.id}/audit`, { token: admin.token })).status).toBe(200);
+    expect((await call("GET", `/v1/workspaces/${workspace.id}/audit`, { token: admin.token })).status).toBe(
+      200,
+    );
   });
 });
