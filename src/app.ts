@@ -39,6 +39,9 @@ export function buildApp(): Hono<AppEnv> {
   app.use("*", requestId, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.route("/health", healthRoutes);
 
+  // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate
+  // below refuses; their routes answer first with their own gatekeeper + operator middleware.
+  app.route("/v1/operator", operatorRoutes);
   app.use("/v1/*", csrf, authenticate);
   app.use("/v1/workspaces/:workspaceId/*", loadWorkspace);
   app.use("/v1/workspaces/:workspaceId", loadWorkspace);
@@ -55,7 +58,6 @@ export function buildApp(): Hono<AppEnv> {
   app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
-  app.route("/v1/operator", operatorRoutes);
 
   app.notFound(notFoundHandler(app));
   return app;

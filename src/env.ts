@@ -1,3 +1,5 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
 import type { Gatekeeper } from "../durable-objects/gatekeeper";
 
@@ -45,6 +47,30 @@ const keyringFromJson = z.string().transform((raw, ctx): KeyringConfig => {
   return z.NEVER;
 });
 
+/**
+ * `OPERATOR_TOKENS`: `{"<operatorId>":"<sha256 hex of the operator's token>"}` — who may call
+ * /v1/operator (break-glass, src/middleware/operator.ts). Only hashes are configured.
+ */
+export const operatorTokensSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9_-]{1,39}$/, "operator ids are lower-case names"),
+  z.string().regex(/^[0-9a-f]{64}$/, "must be the SHA-256 hex of the token"),
+);
+
+const operatorTokensFromJson = z
+  .string()
+  .optional()
+  .transform((raw, ctx): Record<string, string> => {
+    if (raw === undefined || raw.trim() === "") return {};
+    try {
+      const parsed = operatorTokensSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // fall through: never echo the value in the message
+    }
+    ctx.addIssue({ code: "custom", message: 'must be JSON {"<operatorId>":"<sha256 hex of token>"}' });
+    return z.NEVER;
+  });
+
 export const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
   PUBLIC_URL: z.url(),
@@ -75,6 +101,7 @@ export const configSchema = z.object({
   SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Breached-password range API (k-anonymity: only 5 hex chars of SHA-1 are sent). */
   PWNED_API_URL: z.url().default("https://api.pwnedpasswords.com"),
+  OPERATOR_TOKENS: operatorTokensFromJson,
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -87,6 +114,24 @@ const SECRET_NAMES = [
   "SESSION_JWT_SECRET",
   "DEVDB_ADMIN_TOKEN",
 ] as const;
+
+/** Operator tokens a deployment must never accept: SHA-256 of placeholder words, dev-looking ids. */
+const PLACEHOLDER_TOKEN_HASHES = new Set(
+  [
+    "",
+    "change-me",
+    "changeme",
+    "replace-me",
+    "example",
+    "placeholder",
+    "secret",
+    "password",
+    "operator",
+    "dev",
+    "test",
+  ].map((word) => bytesToHex(sha256(utf8ToBytes(word)))),
+);
+const DEV_OPERATOR_ID = /^(dev|test|example|local)([_-]|$)/;
 
 /** Fail closed (DESIGN §2): the reasons a production deployment must refuse to serve. */
 function productionProblems(config: Config): string[] {
@@ -103,6 +148,10 @@ function productionProblems(config: Config): string[] {
   for (const [version, key] of Object.entries(config.ISLET_KEYRING.keys)) {
     if (PLACEHOLDER.test(key) || /^(.)\1+={0,2}$/.test(key))
       problems.push(`ISLET_KEYRING key ${version} is a placeholder`);
+  }
+  for (const [operatorId, hash] of Object.entries(config.OPERATOR_TOKENS)) {
+    if (DEV_OPERATOR_ID.test(operatorId) || PLACEHOLDER_TOKEN_HASHES.has(hash) || /^(.)\1+$/.test(hash))
+      problems.push(`OPERATOR_TOKENS entry ${operatorId} is a development value`);
   }
   for (const name of SECRET_NAMES) {
     const value = config[name];

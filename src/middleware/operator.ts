@@ -1,0 +1,33 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../lib/errors";
+import { serviceContext } from "../routes/context";
+import { verifyOperatorToken } from "../services/operator";
+import { recordSecurityEvent } from "../services/security-log";
+import type { AppEnv } from "../types";
+
+const OPERATOR_AUTHORIZATION = /^Operator\s+(\S{1,512})$/i;
+
+/**
+ * Operator authentication for /v1/operator only: `Authorization: Operator <token>`, checked
+ * against the hashes in `OPERATOR_TOKENS`. Nothing else is accepted there — not sessions, not
+ * API keys — and a failed attempt is written to the platform security log.
+ */
+export const operatorAuthenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const match = OPERATOR_AUTHORIZATION.exec(c.req.header("Authorization") ?? "");
+  const operatorId = match?.[1] ? await verifyOperatorToken(c.get("config"), match[1]) : null;
+  if (!operatorId) {
+    try {
+      await recordSecurityEvent(serviceContext(c), {
+        action: "operator.auth_failed",
+        details: { path: c.req.path, scheme: match ? "operator" : "other" },
+      });
+    } catch (error) {
+      c.get("logger").error("security log write failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    throw new ApiError("unauthorized", "Operator routes need `Authorization: Operator <token>`");
+  }
+  c.set("actor", { type: "operator", operatorId });
+  return next();
+});

@@ -1,0 +1,25 @@
+import type { Config } from "../../env";
+import { sha256Hex, timingSafeEqual } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+
+/**
+ * The operator a token belongs to, or null. `OPERATOR_TOKENS` holds only SHA-256 hashes; every
+ * entry is compared in constant time, so the answer's timing reveals neither which operator
+ * nor how much of a hash matched.
+ */
+export async function verifyOperatorToken(config: Config, token: string): Promise<string | null> {
+  const presented = await sha256Hex(token);
+  let found: string | null = null;
+  for (const [operatorId, hash] of Object.entries(config.OPERATOR_TOKENS)) {
+    if (timingSafeEqual(presented, hash) && found === null) found = operatorId;
+  }
+  return found;
+}
+
+/** Services reachable only through operator authentication (src/middleware/operator.ts). */
+export function requireOperator(ctx: ServiceContext): string {
+  if (ctx.actor.type === "operator") return ctx.actor.operatorId;
+  if (ctx.actor.type === "anonymous") throw new ApiError("unauthorized", "Operator authentication required");
+  throw new ApiError("forbidden", "Only islet operators may do this");
+}
