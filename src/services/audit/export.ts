@@ -55,13 +55,14 @@ export async function exportAuditLog({
   const upToSeq = await lastSeq(tenant);
   const day = new Date().toISOString().slice(0, 10);
   return {
-    body: auditStream(ctx, tenant, { format, filter, upToSeq }),
+    body: streamAuditLog(ctx, tenant, { format, filter, upToSeq }),
     contentType: CONTENT_TYPES[format],
     filename: `audit-${workspaceId}-${day}.${format}`,
   };
 }
 
-function auditStream(
+/** The export's body: one page read per pull, encoded as NDJSON or CSV (also used by bench/audit.ts). */
+export function streamAuditLog(
   ctx: ServiceContext,
   tenant: Client,
   opts: { format: ExportFormat; filter: AuditFilter; upToSeq: number },

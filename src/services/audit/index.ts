@@ -1,5 +1,11 @@
 export { CSV_HEADER, csvField, csvLine } from "./csv";
-export { type AuditExport, EXPORT_FORMATS, type ExportFormat, exportAuditLog } from "./export";
+export {
+  type AuditExport,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  exportAuditLog,
+  streamAuditLog,
+} from "./export";
 export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AUDIT_READ, listAuditEvents } from "./query";
 export { type AuditEntry, type AuditFilter, readAuditPage, type StoredAuditRow } from "./read";
 export {
@@ -11,4 +17,4 @@ export {
   GENESIS_HASH,
   recordAudit,
 } from "./record";
-export { type ChainReport, verifyAuditChain } from "./verify";
+export { type ChainReport, verifyAuditChain, verifyChain } from "./verify";

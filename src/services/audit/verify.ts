@@ -1,3 +1,4 @@
+import type { Client } from "@libsql/client/web";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { AUDIT_READ } from "./query";
@@ -33,7 +34,11 @@ export async function verifyAuditChain({
   input: { workspaceId: string };
 }): Promise<ChainReport> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
-  const tenant = await access.db();
+  return verifyChain(await access.db());
+}
+
+/** The chain check itself, over any tenant client (also used by bench/audit.ts). */
+export async function verifyChain(tenant: Client): Promise<ChainReport> {
   let prev = GENESIS_HASH;
   let afterSeq = 0;
   let checked = 0;
