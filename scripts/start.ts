@@ -21,7 +21,15 @@ const DEVDB_ADMIN_PORT = Number(process.env.ISLET_DEVDB_ADMIN_PORT ?? 8881);
 const API_PORT = Number(process.env.ISLET_PORT ?? 8787);
 const devVarsPath = join(root, ".dev.vars");
 
-const quote = (value: string) => JSON.stringify(value);
+/**
+ * dotenv quoting as wrangler reads it: single quotes are literal (JSON such as the keyring keeps
+ * its double quotes); double quotes expand `\n` (PEM keys span lines).
+ */
+function quote(value: string): string {
+  if (value.includes("\n")) return `"${value.replace(/\n/g, "\\n")}"`;
+  if (value.includes("'")) throw new Error("dev values never contain single quotes");
+  return `'${value}'`;
+}
 
 async function ensureDevVars(): Promise<Record<string, string>> {
   if (existsSync(devVarsPath)) return readDevVars(devVarsPath);
