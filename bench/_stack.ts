@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unstable_dev } from "wrangler";
+import { eq } from "drizzle-orm";
+import { unstable_dev, unstable_startWorker } from "wrangler";
 import { startDevdb } from "../devdb/server";
 import {
   createNamespace,
@@ -12,6 +13,16 @@ import {
   mintDevdbToken,
   namespaceUrl,
 } from "../scripts/local-stack";
+import { controlDb } from "../src/db/control/client";
+import { sessions, users, workspaces } from "../src/db/control/schema";
+import { parseConfig } from "../src/env";
+import { randomToken, sha256Hex } from "../src/lib/crypto";
+import { newId } from "../src/lib/ids";
+import { signAccessToken } from "../src/lib/jwt";
+import { createLogger } from "../src/lib/logger";
+import type { PlanId } from "../src/lib/plans";
+import { provisionWorkspace } from "../src/services/workspaces/provision";
+import type { ServiceContext } from "../src/types";
 
 export interface Stack {
   vars: Record<string, string>;
@@ -71,4 +82,83 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export type WorkerCall = (
+  path: string,
+  init?: { method?: string; token?: string; ip?: string; body?: unknown },
+) => Promise<Response>;
+
+/**
+ * The real Worker under wrangler's local runtime (workerd), with `vars` as its bindings and an
+ * optional bench-only entrypoint. Requests go straight into its Miniflare instance (wrangler's dev
+ * proxy is not what is measured, and it would overwrite CF-Connecting-IP).
+ */
+export async function startWorker(
+  vars: Record<string, string>,
+  entrypoint?: string,
+): Promise<{ call: WorkerCall; dispose(): Promise<void> }> {
+  const worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    ...(entrypoint ? { entrypoint } : {}),
+    bindings: Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [k, { type: "plain_text" as const, value: v }]),
+    ),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "none" },
+  });
+  await worker.ready;
+  await (await worker.fetch("http://islet.bench/health")).arrayBuffer();
+  const mf = worker.raw.runtimes.map((r) => r.mf).find((m) => m !== undefined);
+  if (!mf) throw new Error("bench: the local runtime did not start");
+  const call: WorkerCall = (path, init = {}) => {
+    const headers: Record<string, string> = { "CF-Connecting-IP": init.ip ?? "203.0.113.9" };
+    if (init.token) headers.Authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers["Content-Type"] = "application/json";
+    return mf.dispatchFetch(`http://islet.bench${path}`, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    }) as unknown as Promise<Response>;
+  };
+  return { call, dispose: () => worker.dispose() };
+}
+
+/** A verified user with a session and an access token, and a workspace they own on `plan`. */
+export async function seedOwner(vars: Record<string, string>, plan: PlanId = "enterprise") {
+  const parsed = parseConfig(vars);
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  const config = parsed.config;
+  const db = controlDb(config);
+  const userId = newId("usr");
+  const sessionId = newId("ses");
+  const now = Date.now();
+  await db.batch([
+    db
+      .insert(users)
+      .values({ id: userId, email: `${userId}@bench.test`, emailVerifiedAt: now, createdAt: now }),
+    db.insert(sessions).values({
+      id: sessionId,
+      userId,
+      refreshHash: await sha256Hex(randomToken()),
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: now + 86_400_000,
+    }),
+  ]);
+  const ctx: ServiceContext = {
+    env: {},
+    config,
+    actor: { type: "system", reason: "bench" },
+    requestId: "bench",
+    ip: null,
+    userAgent: null,
+    logger: createLogger({}),
+    waitUntil: () => {},
+  };
+  const workspace = await provisionWorkspace({
+    ctx,
+    input: { name: "bench", slug: `bench-${newId("s").slice(-10)}`, region: "eu-west", ownerUserId: userId },
+  });
+  await db.update(workspaces).set({ plan }).where(eq(workspaces.id, workspace.id));
+  return { config, ctx, userId, token: await signAccessToken(config, userId, sessionId), workspace };
 }

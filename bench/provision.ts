@@ -3,12 +3,17 @@
 // median/p95 and tenants per minute. Baseline: creating the bare namespace through the admin API
 // (what provisioning cannot avoid), so the ratio shows islet's own overhead (token, migrations,
 // encryption, control rows).
+
+import type { WorkspaceRow } from "../src/db/control/schema";
+import { dbTokenBinding } from "../src/db/tenant/client";
+import type { Config } from "../src/env";
 import { parseConfig } from "../src/env";
+import { decryptSecret, importKeyring } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import type { ServiceContext } from "../src/types";
-import { startStack } from "./_stack";
+import { seedOwner, startStack, startWorker } from "./_stack";
 import { fmt, median, percentile, printTable, time } from "./table";
 
 const COUNT = Number(process.env.BENCH_PROVISION_COUNT ?? 200);
@@ -79,7 +84,60 @@ export default async function bench(): Promise<void> {
       ["operation", "n", "median ms", "p95 ms", "tenants/min", "bare namespace median ms", "ratio"],
       rows,
     );
+    await chain(stack.vars);
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * One GET reading one row from a tenant database: through the full middleware chain (request id,
+ * logging, config, headers, CORS, body limit, CSRF, authentication, workspace load, Gatekeeper,
+ * authorization, tenantDb) vs a bare Hono handler doing the same read. Interleaved, in workerd.
+ */
+async function chain(vars: Record<string, string>): Promise<void> {
+  const owner = await seedOwner(vars);
+  const token = await tenantToken(owner.config, owner.workspace);
+  const worker = await startWorker(
+    { ...vars, BENCH_DB_URL: owner.workspace.dbUrl ?? "", BENCH_DB_TOKEN: token },
+    "bench/_chain-worker.ts",
+  );
+  try {
+    const fullPath = `/v1/workspaces/${owner.workspace.id}/bench-row`;
+    const full: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < 1100; i++) {
+      const a = await time(async () => expectOk(await worker.call(fullPath, { token: owner.token })));
+      const b = await time(async () => expectOk(await worker.call("/bare-row")));
+      if (i >= 100) {
+        full.push(a);
+        bare.push(b);
+      }
+    }
+    console.log("");
+    printTable(
+      ["GET one tenant row (workerd, n=1000)", "median ms", "p95 ms", "ratio (median)"],
+      [
+        ["bare Hono handler (baseline)", fmt(median(bare)), fmt(percentile(bare, 95)), "1.00×"],
+        [
+          "full middleware chain",
+          fmt(median(full)),
+          fmt(percentile(full, 95)),
+          `${fmt(median(full) / median(bare))}×`,
+        ],
+      ],
+    );
+  } finally {
+    await worker.dispose();
+  }
+}
+
+async function expectOk(res: Response): Promise<void> {
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`bench: expected 200, got ${res.status}: ${body.slice(0, 200)}`);
+}
+
+async function tenantToken(config: Config, ws: WorkspaceRow): Promise<string> {
+  const keyring = await importKeyring(config.ISLET_KEYRING);
+  return decryptSecret(keyring, ws.dbTokenEnc ?? "", dbTokenBinding(ws.id));
 }
