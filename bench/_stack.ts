@@ -5,17 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { unstable_dev, unstable_startWorker } from "wrangler";
-import { startDevdb } from "../devdb/server";
-import {
-  createNamespace,
-  generateDevSecrets,
-  migrateControl,
-  mintDevdbToken,
-  namespaceUrl,
-} from "../scripts/local-stack";
+import { startLocalPlatform } from "../scripts/local-stack";
 import { controlDb } from "../src/db/control/client";
 import { sessions, users, workspaces } from "../src/db/control/schema";
-import { parseConfig } from "../src/env";
+import { type Config, parseConfig } from "../src/env";
 import { randomToken, sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
@@ -37,30 +30,7 @@ process.env.WRANGLER_SEND_METRICS = "false";
 
 export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "islet-bench-"));
-  const secrets = generateDevSecrets();
-  const devdb = await startDevdb({
-    dir,
-    jwtPublicKey: secrets.DEVDB_JWT_PUBLIC_KEY,
-    adminToken: secrets.DEVDB_ADMIN_TOKEN,
-  });
-  await createNamespace(devdb.adminUrl, secrets.DEVDB_ADMIN_TOKEN, "control");
-  const controlUrl = namespaceUrl(devdb.url, "control");
-  const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
-  await migrateControl({ url: controlUrl, token: controlToken });
-  const vars: Record<string, string> = {
-    ENVIRONMENT: "development",
-    ISLET_INSECURE_LOCAL: "1",
-    PUBLIC_URL: "http://127.0.0.1:8787",
-    CONTROL_DB_URL: controlUrl,
-    CONTROL_DB_TOKEN: controlToken,
-    PROVISIONER: "local",
-    DEVDB_URL: devdb.url,
-    DEVDB_ADMIN_URL: devdb.adminUrl,
-    DEVDB_ADMIN_TOKEN: secrets.DEVDB_ADMIN_TOKEN,
-    DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
-    ISLET_KEYRING: secrets.ISLET_KEYRING,
-    SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
-  };
+  const { devdb, vars } = await startLocalPlatform({ dir, environment: "development" });
   let worker: Awaited<ReturnType<typeof unstable_dev>> | undefined;
   if (opts.worker) {
     worker = await unstable_dev("src/index.ts", {
@@ -145,7 +115,18 @@ export async function seedOwner(vars: Record<string, string>, plan: PlanId = "en
       expiresAt: now + 86_400_000,
     }),
   ]);
-  const ctx: ServiceContext = {
+  const ctx = benchContext(config);
+  const workspace = await provisionWorkspace({
+    ctx,
+    input: { name: "bench", slug: `bench-${newId("s").slice(-10)}`, region: "eu-west", ownerUserId: userId },
+  });
+  await db.update(workspaces).set({ plan }).where(eq(workspaces.id, workspace.id));
+  return { config, ctx, userId, token: await signAccessToken(config, userId, sessionId), workspace };
+}
+
+/** A system actor's service context for benchmarks calling services directly. */
+export function benchContext(config: Config): ServiceContext {
+  return {
     env: {},
     config,
     actor: { type: "system", reason: "bench" },
@@ -155,10 +136,4 @@ export async function seedOwner(vars: Record<string, string>, plan: PlanId = "en
     logger: createLogger({}),
     waitUntil: () => {},
   };
-  const workspace = await provisionWorkspace({
-    ctx,
-    input: { name: "bench", slug: `bench-${newId("s").slice(-10)}`, region: "eu-west", ownerUserId: userId },
-  });
-  await db.update(workspaces).set({ plan }).where(eq(workspaces.id, workspace.id));
-  return { config, ctx, userId, token: await signAccessToken(config, userId, sessionId), workspace };
 }

@@ -1,23 +1,5 @@
-// `npm run bench -- keys`: what an API key costs per request, and how fast revocation bites.
-// The real Worker runs under wrangler's unstable_startWorker (workerd) against devdb started
-// in-process with the control migrations applied (bench/_stack.ts).
-//
-// Rows: the same unknown /v1 path (404 after the full middleware chain) with no credential —
-// the baseline, limited per IP by the Gatekeeper — and with an API key (SHA-256 of the secret,
-// control-DB lookup by key id, constant-time compare, Gatekeeper hop on the key's principal with
-// its revocation check); then a real authorized route for scale. Revocation: DELETE the key,
-// then the very next request with it — refused (401) every time, with no cache window.
-import { eq } from "drizzle-orm";
-import { unstable_startWorker } from "wrangler";
-import { controlDb } from "../src/db/control/client";
-import { sessions, users, workspaces } from "../src/db/control/schema";
-import { parseConfig } from "../src/env";
-import { randomToken, sha256Hex } from "../src/lib/crypto";
-import { newId } from "../src/lib/ids";
-import { signAccessToken } from "../src/lib/jwt";
-import { createLogger, setLogSink } from "../src/lib/logger";
-import { provisionWorkspace } from "../src/services/workspaces/provision";
-import { startStack } from "./_stack";
+import { setLogSink } from "../src/lib/logger";
+import { seedOwner, startStack, startWorker } from "./_stack";
 import { fmt, median, percentile, printTable, time } from "./table";
 
 const N = Number(process.env.BENCH_KEYS_N ?? 1000);
@@ -28,11 +10,6 @@ const BASELINE_IPS = Array.from(
   { length: Math.ceil((N + WARMUP) / 50) },
   (_, i) => `198.51.100.${(i % 250) + 1}`,
 );
-
-type Fetch = (
-  path: string,
-  init?: { method?: string; token?: string; ip?: string; body?: unknown },
-) => Promise<Response>;
 
 async function timed(one: () => Promise<Response>, expected: number, what: string): Promise<number> {
   let status = 0;
@@ -69,74 +46,13 @@ export default async function bench(): Promise<void> {
   process.env.WRANGLER_SEND_METRICS = "false";
   const stack = await startStack();
   setLogSink(() => {});
-  const worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    bindings: Object.fromEntries(
-      Object.entries(stack.vars).map(([k, v]) => [k, { type: "plain_text", value: v }]),
-    ),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "none" },
-  });
+  // A user with a session, and a workspace on the top plan so plan limits never interfere.
+  const owner = await seedOwner(stack.vars, "enterprise");
+  const worker = await startWorker(stack.vars);
+  const { call } = worker;
+  const ws = owner.workspace;
+  const userToken = owner.token;
   try {
-    await worker.ready;
-    const parsed = parseConfig(stack.vars);
-    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-    const config = parsed.config;
-    // Dispatch straight into the Worker's Miniflare instance: skips wrangler's dev proxy (not
-    // part of what is measured), which would also replace the CF-Connecting-IP we set.
-    // The first request through the proxy waits for the runtime to be up.
-    await (await worker.fetch("http://islet.bench/health")).arrayBuffer();
-    const mf = worker.raw.runtimes.map((r) => r.mf).find((m) => m !== undefined);
-    if (!mf) throw new Error("bench: the local runtime did not start");
-    const call: Fetch = (path, init = {}) => {
-      const headers: Record<string, string> = { "CF-Connecting-IP": init.ip ?? "203.0.113.9" };
-      if (init.token) headers.Authorization = `Bearer ${init.token}`;
-      if (init.body !== undefined) headers["Content-Type"] = "application/json";
-      return mf.dispatchFetch(`http://islet.bench${path}`, {
-        method: init.method ?? "GET",
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      }) as unknown as Promise<Response>;
-    };
-
-    // A user with a session, and a workspace on the top plan so plan limits never interfere.
-    const db = controlDb(config);
-    const userId = newId("usr");
-    const sessionId = newId("ses");
-    const now = Date.now();
-    await db.batch([
-      db
-        .insert(users)
-        .values({ id: userId, email: `${userId}@bench.test`, emailVerifiedAt: now, createdAt: now }),
-      db.insert(sessions).values({
-        id: sessionId,
-        userId,
-        refreshHash: await sha256Hex(randomToken()),
-        createdAt: now,
-        lastUsedAt: now,
-        expiresAt: now + 86_400_000,
-      }),
-    ]);
-    const userToken = await signAccessToken(config, userId, sessionId);
-    const ctx = {
-      env: {},
-      config,
-      actor: { type: "system", reason: "bench" } as const,
-      requestId: "bench",
-      ip: null,
-      userAgent: null,
-      logger: createLogger({}),
-      waitUntil: () => {},
-    };
-    const ws = await provisionWorkspace({
-      ctx,
-      input: {
-        name: "bench",
-        slug: `bench-${newId("s").slice(-10)}`,
-        region: "eu-west",
-        ownerUserId: userId,
-      },
-    });
-    await db.update(workspaces).set({ plan: "enterprise" }).where(eq(workspaces.id, ws.id));
     const mint = async () => {
       const res = await call(`/v1/workspaces/${ws.id}/keys`, {
         method: "POST",

@@ -10,10 +10,9 @@ import type { Config } from "../src/env";
 import { parseConfig } from "../src/env";
 import { decryptSecret, importKeyring } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
-import { createLogger, setLogSink } from "../src/lib/logger";
+import { setLogSink } from "../src/lib/logger";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import type { ServiceContext } from "../src/types";
-import { seedOwner, startStack, startWorker } from "./_stack";
+import { benchContext, seedOwner, startStack, startWorker } from "./_stack";
 import { fmt, median, percentile, printTable, time } from "./table";
 
 const COUNT = Number(process.env.BENCH_PROVISION_COUNT ?? 200);
@@ -38,16 +37,7 @@ export default async function bench(): Promise<void> {
   try {
     const parsed = parseConfig(stack.vars);
     if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-    const ctx: ServiceContext = {
-      env: {},
-      config: parsed.config,
-      actor: { type: "system", reason: "bench" },
-      requestId: "bench",
-      ip: null,
-      userAgent: null,
-      logger: createLogger({}),
-      waitUntil: () => {},
-    };
+    const ctx = benchContext(parsed.config);
     setLogSink(() => {}); // provisioning logs one line per workspace; keep the table readable
     const provision = async () => {
       await provisionWorkspace({

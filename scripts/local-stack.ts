@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
+import { startDevdb } from "../devdb/server";
 import { libsqlClient } from "../src/db/libsql";
 import { applyMigrations, type Migration } from "../src/db/migrator";
 
@@ -95,4 +96,36 @@ export function readDevVars(path = join(root, ".dev.vars")): Record<string, stri
     else vars[match[1] as string] = raw.replace(/\s+#.*$/, "").trim();
   }
   return vars;
+}
+
+/**
+ * A throwaway local platform for tests and benchmarks: devdb in `dir` with fresh secrets and JWT
+ * auth, the control namespace migrated, and the Worker bindings that point at it.
+ */
+export async function startLocalPlatform(opts: { dir: string; environment: "development" | "test" }) {
+  const secrets = generateDevSecrets();
+  const devdb = await startDevdb({
+    dir: opts.dir,
+    jwtPublicKey: secrets.DEVDB_JWT_PUBLIC_KEY,
+    adminToken: secrets.DEVDB_ADMIN_TOKEN,
+  });
+  await createNamespace(devdb.adminUrl, secrets.DEVDB_ADMIN_TOKEN, "control");
+  const controlUrl = namespaceUrl(devdb.url, "control");
+  const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
+  await migrateControl({ url: controlUrl, token: controlToken });
+  const vars: Record<string, string> = {
+    ENVIRONMENT: opts.environment,
+    ISLET_INSECURE_LOCAL: "1",
+    PUBLIC_URL: "http://127.0.0.1:8787",
+    CONTROL_DB_URL: controlUrl,
+    CONTROL_DB_TOKEN: controlToken,
+    PROVISIONER: "local",
+    DEVDB_URL: devdb.url,
+    DEVDB_ADMIN_URL: devdb.adminUrl,
+    DEVDB_ADMIN_TOKEN: secrets.DEVDB_ADMIN_TOKEN,
+    DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
+    ISLET_KEYRING: secrets.ISLET_KEYRING,
+    SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
+  };
+  return { devdb, vars };
 }

@@ -5,14 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startDevdb } from "../devdb/server";
-import {
-  createNamespace,
-  generateDevSecrets,
-  migrateControl,
-  mintDevdbToken,
-  namespaceUrl,
-} from "../scripts/local-stack";
+import { startLocalPlatform } from "../scripts/local-stack";
 import { startJwksFixture } from "./fixtures/jwks";
 import { startMailFixture } from "./fixtures/mail";
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_ID, startOidcFixture } from "./fixtures/oidc";
@@ -21,16 +14,7 @@ import { startTursoFixture, TURSO_ORG, TURSO_TOKEN } from "./fixtures/turso";
 
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "islet-test-"));
-  const secrets = generateDevSecrets();
-  const devdb = await startDevdb({
-    dir,
-    jwtPublicKey: secrets.DEVDB_JWT_PUBLIC_KEY,
-    adminToken: secrets.DEVDB_ADMIN_TOKEN,
-  });
-  await createNamespace(devdb.adminUrl, secrets.DEVDB_ADMIN_TOKEN, "control");
-  const controlUrl = namespaceUrl(devdb.url, "control");
-  const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
-  await migrateControl({ url: controlUrl, token: controlToken });
+  const { devdb, vars } = await startLocalPlatform({ dir, environment: "test" });
   const turso = await startTursoFixture();
   const jwks = await startJwksFixture();
   const pwned = await startPwnedFixture();
@@ -38,18 +22,7 @@ export default async function setup(project: TestProject) {
   const oidc = await startOidcFixture("http://127.0.0.1:8787");
 
   project.provide("workerBindings", {
-    ENVIRONMENT: "test",
-    ISLET_INSECURE_LOCAL: "1",
-    PUBLIC_URL: "http://127.0.0.1:8787",
-    CONTROL_DB_URL: controlUrl,
-    CONTROL_DB_TOKEN: controlToken,
-    PROVISIONER: "local",
-    DEVDB_URL: devdb.url,
-    DEVDB_ADMIN_URL: devdb.adminUrl,
-    DEVDB_ADMIN_TOKEN: secrets.DEVDB_ADMIN_TOKEN,
-    DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
-    ISLET_KEYRING: secrets.ISLET_KEYRING,
-    SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
+    ...vars,
     TURSO_API_URL: turso.url,
     TURSO_ORG,
     TURSO_GROUP: "islet",
