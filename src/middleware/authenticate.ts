@@ -7,6 +7,7 @@ import { unverifiedIssuer, verifyEndUserToken, workspaceIdFromPath } from "../se
 import { looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
 import { noteKeyUsed } from "../services/keys/last-used";
 import type { AppEnv } from "../types";
+import { verifying } from "./auth-failure";
 
 /** Background work after the response; without an execution context (unit use) it just runs. */
 function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
@@ -41,7 +42,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 
   const config = c.get("config");
   if (looksLikeApiKey(token)) {
-    const key = await verifyApiKey(config, token);
+    const keyId = /^isk_([0-9a-z]{1,40})_/.exec(token)?.[1];
+    const key = await verifying(c, { via: "api_key", keyId }, () => verifyApiKey(config, token));
     c.set("apiKey", key);
     c.set("actor", {
       type: "apiKey",
@@ -53,13 +55,17 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     });
     noteKeyUsed(config, key, (p) => waitUntil(c, p), c.get("logger"));
   } else {
-    const issuer = unverifiedIssuer(token);
+    const issuer = await verifying(c, { via: "jwt" }, async () => unverifiedIssuer(token));
     if (issuer !== undefined && issuer !== config.PUBLIC_URL) {
       // A workspace-registered issuer (DESIGN §3): valid only for the workspace it addresses.
-      c.set("actor", await verifyEndUserToken(config, token, issuer, workspaceIdFromPath(c.req.path)));
+      const path = workspaceIdFromPath(c.req.path);
+      c.set(
+        "actor",
+        await verifying(c, { via: "end_user" }, () => verifyEndUserToken(config, token, issuer, path)),
+      );
       return next();
     }
-    const claims = await verifyAccessToken(config, token);
+    const claims = await verifying(c, { via: "jwt" }, () => verifyAccessToken(config, token));
     c.set("actor", { type: "user", userId: claims.sub, sessionId: claims.sid, issuedAt: claims.iat * 1000 });
   }
   return next();

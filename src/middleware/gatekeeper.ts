@@ -4,6 +4,7 @@ import { isPlanId, MINUTE_MS, type PlanId, planRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
 import { gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
 import type { AppEnv } from "../types";
+import { onAuthFailure } from "./auth-failure";
 
 /**
  * One Gatekeeper hop per request (DESIGN §4): the principal's rate limits (the addressed
@@ -42,7 +43,14 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   const result = await gate(c.env, principal, { cost: 1, rules, credential });
-  if (result.revoked) throw new ApiError("credential_revoked", "This credential has been revoked");
+  if (result.revoked) {
+    const revoked = new ApiError("credential_revoked", "This credential has been revoked");
+    await onAuthFailure(
+      c,
+      revoked,
+      actor.type === "apiKey" ? { via: "api_key", keyId: actor.keyId } : { via: "session" },
+    );
+  }
   if (!result.allowed) throw rateLimitedError(result);
   await next();
   for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);

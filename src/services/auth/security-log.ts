@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../types";
-import { recordSecurityEvent } from "../workspaces/control-audit";
+import { recordSecurityEvent } from "../security-log/record";
 
 /**
  * Account events go to the platform `security_log` (DESIGN §9): a sign-in belongs to no tenant.

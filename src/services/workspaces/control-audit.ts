@@ -1,12 +1,8 @@
-import { controlDb } from "../../db/control/client";
-import { securityLog } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import { newId } from "../../lib/ids";
-import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../../types";
 import type { WorkspaceAccess } from "../access";
 import { type AuditEvent, recordAudit } from "../audit";
-import { actorId } from "../audit/record";
+import { recordSecurityEvent } from "../security-log/record";
 
 /**
  * A control-plane change about a workspace and its audit event in the tenant's log. The two live
@@ -73,35 +69,4 @@ export async function auditedRevocation<T>(
     });
   }
   return applied;
-}
-
-/** How long platform security events are kept (DESIGN §9). */
-const SECURITY_LOG_RETENTION_MS = 90 * 86_400_000;
-
-/** An event with no tenant log to hold it (a deleted workspace, a fallback) — control `security_log`. */
-export async function recordSecurityEvent(
-  ctx: ServiceContext,
-  event: { action: string; subjectUserId?: string; details: Record<string, unknown> },
-): Promise<void> {
-  await controlDb(ctx.config).insert(securityLog).values(securityEventRow(ctx, event));
-}
-
-export function securityEventRow(
-  ctx: ServiceContext,
-  event: { action: string; subjectUserId?: string; details: Record<string, unknown> },
-) {
-  const ts = Date.now();
-  return {
-    id: newId("sec"),
-    ts,
-    action: event.action,
-    actorType: ctx.actor.type,
-    actorId: actorId(ctx.actor),
-    subjectUserId: event.subjectUserId ?? null,
-    ip: ctx.ip,
-    userAgent: ctx.userAgent,
-    requestId: ctx.requestId,
-    details: JSON.stringify(redact(event.details)),
-    purgeAfter: ts + SECURITY_LOG_RETENTION_MS,
-  };
 }

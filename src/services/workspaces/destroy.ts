@@ -6,7 +6,7 @@ import { provisionerFor } from "../../provision";
 import type { ServiceContext } from "../../types";
 import { membershipRole, requireUser } from "../access";
 import { onCredentialRevoked } from "../keys/revocation";
-import { securityEventRow } from "./control-audit";
+import { securityEventRow } from "../security-log/record";
 import { invitations, issuers } from "./tables";
 
 /**
@@ -75,6 +75,8 @@ export async function destroyWorkspace(
     db.insert(securityLog).values(
       securityEventRow(ctx, {
         action: "workspace.delete",
+        // The deleting user is the subject: the record leaves with their account's retention.
+        ...(ctx.actor.type === "user" ? { subjectUserId: ctx.actor.userId } : {}),
         details: {
           workspaceId: row.id,
           slug: row.slug,
