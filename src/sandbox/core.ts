@@ -1,0 +1,318 @@
+import type {
+  QuickJSContext,
+  QuickJSHandle,
+  QuickJSRuntime,
+  QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import { INTERRUPTS_PER_MS, resolveLimits, type SandboxLimits } from "./limits";
+import { PRELUDE } from "./prelude";
+
+export type SandboxErrorKind =
+  | "timeout"
+  | "memory"
+  | "output_too_large"
+  | "syntax"
+  | "runtime"
+  | "invalid_result";
+
+export type SandboxResult =
+  | { ok: true; value: unknown; logs: string[]; durationMs: number }
+  | { ok: false; error: { kind: SandboxErrorKind; message: string }; logs: string[]; durationMs: number };
+
+class SandboxFailure extends Error {
+  constructor(
+    readonly kind: SandboxErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/** Bounded console capture: whole lines until the byte budget is spent, then one marker. */
+class LogBuffer {
+  readonly lines: string[] = [];
+  #bytes = 0;
+  #truncated = false;
+  constructor(private readonly max: number) {}
+  push(line: string) {
+    if (this.#truncated) return;
+    const size = utf8Length(line);
+    if (this.#bytes + size > this.max) {
+      this.#truncated = true;
+      this.lines.push("[console output truncated]");
+      return;
+    }
+    this.#bytes += size;
+    this.lines.push(line);
+  }
+}
+
+/**
+ * One invocation: a fresh QuickJS runtime and context that live only for this call (never shared
+ * between calls or tenants), with its own heap cap, stack cap and interrupt budget, disposed in
+ * every outcome.
+ */
+function withContext<T>(
+  module: QuickJSWASMModule,
+  limits: SandboxLimits,
+  logs: LogBuffer,
+  body: (ctx: QuickJSContext, runtime: QuickJSRuntime) => T,
+): T {
+  const runtime = module.newRuntime();
+  try {
+    runtime.setMemoryLimit(limits.memoryBytes);
+    runtime.setMaxStackSize(limits.maxStackBytes);
+    const deadline = Date.now() + limits.timeoutMs;
+    let budget = limits.timeoutMs * INTERRUPTS_PER_MS;
+    runtime.setInterruptHandler(() => --budget < 0 || Date.now() > deadline);
+    const ctx = runtime.newContext();
+    try {
+      const logFn = ctx.newFunction("__islet_log", (line) => {
+        logs.push(ctx.getString(line));
+      });
+      ctx.setProp(ctx.global, "__islet_log", logFn);
+      logFn.dispose();
+      unwrap(ctx, ctx.evalCode(PRELUDE, "prelude.js"), "runtime").dispose();
+      return body(ctx, runtime);
+    } finally {
+      ctx.dispose();
+    }
+  } finally {
+    runtime.dispose();
+  }
+}
+
+function classify(error: { name?: string; message?: string } | undefined, fallback: SandboxErrorKind) {
+  const name = error?.name ?? "Error";
+  const message = error?.message ?? "unknown error";
+  if (/interrupted/i.test(message))
+    return new SandboxFailure("timeout", "execution exceeded its time budget");
+  if (/out of memory|string too long|invalid array length/i.test(message)) {
+    return new SandboxFailure("memory", "execution exceeded its memory limit");
+  }
+  if (name === "SyntaxError" && fallback === "syntax")
+    return new SandboxFailure("syntax", `SyntaxError: ${message}`);
+  return new SandboxFailure("runtime", `${name}: ${message}`);
+}
+
+function unwrap(
+  ctx: QuickJSContext,
+  result: { error: QuickJSHandle; value?: undefined } | { value: QuickJSHandle; error?: undefined },
+  kind: SandboxErrorKind,
+): QuickJSHandle {
+  if (result.error) {
+    const dumped = ctx.dump(result.error) as { name?: string; message?: string } | undefined;
+    result.error.dispose();
+    throw classify(
+      typeof dumped === "object" && dumped !== null ? dumped : { message: String(dumped) },
+      kind,
+    );
+  }
+  return result.value as QuickJSHandle;
+}
+
+/** Settles a promise result by running the VM's job queue (still under the interrupt budget). */
+function settle(ctx: QuickJSContext, runtime: QuickJSRuntime, handle: QuickJSHandle): QuickJSHandle {
+  if (ctx.typeof(handle) !== "object") return handle;
+  let state = ctx.getPromiseState(handle);
+  if (state.type === "fulfilled" && state.notAPromise) return handle;
+  for (let i = 0; state.type === "pending" && i < 10_000; i++) {
+    const jobs = runtime.executePendingJobs();
+    if (!jobs.error) jobs.dispose();
+    if (jobs.error) {
+      handle.dispose();
+      unwrap(ctx, { error: jobs.error }, "runtime");
+    }
+    state = ctx.getPromiseState(handle);
+  }
+  handle.dispose();
+  if (state.type === "pending") throw new SandboxFailure("runtime", "the returned promise never settled");
+  if (state.type === "rejected") return unwrap(ctx, { error: state.error }, "runtime");
+  return state.value;
+}
+
+/** Reads a result out of the VM as JSON text (serialized inside, capped in size). */
+function readResult(ctx: QuickJSContext, handle: QuickJSHandle, limits: SandboxLimits): unknown {
+  const serialize = ctx.getProp(ctx.global, "__islet_serialize");
+  try {
+    const textHandle = unwrap(ctx, ctx.callFunction(serialize, ctx.undefined, handle), "invalid_result");
+    const text = ctx.getString(textHandle);
+    textHandle.dispose();
+    // JSON text never starts with "!", so the marker cannot collide with a real result.
+    if (text.startsWith("!invalid:")) {
+      throw new SandboxFailure("invalid_result", `the result is not JSON-serialisable (${text.slice(9)})`);
+    }
+    if (utf8Length(text) > limits.maxOutputBytes) {
+      throw new SandboxFailure("output_too_large", `the result exceeds ${limits.maxOutputBytes} bytes`);
+    }
+    return JSON.parse(text);
+  } finally {
+    serialize.dispose();
+    handle.dispose();
+  }
+}
+
+function setJson(ctx: QuickJSContext, name: string, value: unknown) {
+  const text = ctx.newString(JSON.stringify(value ?? null));
+  ctx.setProp(ctx.global, name, text);
+  text.dispose();
+}
+
+export interface Sandbox {
+  runFunction(input: {
+    code: string;
+    args: unknown;
+    env?: Record<string, string>;
+    limits?: Partial<SandboxLimits>;
+  }): Promise<SandboxResult>;
+  evaluateFormula(input: {
+    expression: string;
+    row: Record<string, unknown>;
+    limits?: Partial<SandboxLimits>;
+  }): Promise<SandboxResult>;
+  evaluateFormulaBatch(input: {
+    expression: string;
+    rows: Record<string, unknown>[];
+    limits?: Partial<SandboxLimits>;
+  }): Promise<SandboxResult[]>;
+  validateFormula(expression: string): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/**
+ * The sandbox over a QuickJS WebAssembly module. A WebAssembly trap (which would leave the
+ * module's memory in an unknown state) discards the module; the next call loads a fresh one, so
+ * one hostile invocation cannot break the ones after it.
+ */
+export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
+  let module: Promise<QuickJSWASMModule> | undefined;
+
+  async function invoke<T>(
+    limitsIn: Partial<SandboxLimits> | undefined,
+    body: (ctx: QuickJSContext, runtime: QuickJSRuntime, limits: SandboxLimits) => T,
+    onFailure: (error: SandboxFailure) => T,
+  ): Promise<{ value: T; logs: string[]; durationMs: number }> {
+    const limits = resolveLimits(limitsIn);
+    const logs = new LogBuffer(limits.maxLogBytes);
+    const started = performance.now();
+    module ??= load();
+    const vm = await module;
+    let value: T;
+    try {
+      value = withContext(vm, limits, logs, (ctx, runtime) => body(ctx, runtime, limits));
+    } catch (error) {
+      if (error instanceof SandboxFailure) value = onFailure(error);
+      else {
+        module = undefined; // a trap or abort inside WebAssembly: never reuse that instance
+        value = onFailure(new SandboxFailure("runtime", "the sandbox failed and was reset"));
+      }
+    }
+    return { value, logs: logs.lines, durationMs: performance.now() - started };
+  }
+
+  const failed = (error: SandboxFailure) => ({
+    ok: false as const,
+    error: { kind: error.kind, message: error.message },
+  });
+
+  return {
+    async runFunction({ code, args, env = {}, limits }) {
+      type Outcome = { ok: true; value: unknown } | ReturnType<typeof failed>;
+      const run = await invoke<Outcome>(
+        limits,
+        (ctx, runtime, l) => {
+          setJson(ctx, "__islet_args", args);
+          setJson(ctx, "__islet_env", env);
+          unwrap(ctx, ctx.evalCode(code, "function.js"), "syntax").dispose();
+          const call = `(function () {
+            if (typeof main !== "function") throw new TypeError("code must define function main(args, env)");
+            const args = __islet_parse(__islet_args), env = __islet_freeze(__islet_parse(__islet_env));
+            delete globalThis.__islet_args; delete globalThis.__islet_env;
+            return main(args, env);
+          })()`;
+          const result = settle(ctx, runtime, unwrap(ctx, ctx.evalCode(call, "invoke.js"), "runtime"));
+          return { ok: true, value: readResult(ctx, result, l) };
+        },
+        failed,
+      );
+      return { ...run.value, logs: run.logs, durationMs: run.durationMs } as SandboxResult;
+    },
+
+    async evaluateFormula({ expression, row, limits }) {
+      const [result] = await this.evaluateFormulaBatch({ expression, rows: [row], limits });
+      return result as SandboxResult;
+    },
+
+    async evaluateFormulaBatch({ expression, rows, limits }) {
+      // One context for the whole batch (one tenant, one call): the expression is compiled once
+      // and each row evaluated in turn; a row that throws fails alone.
+      const run = await invoke(
+        limits,
+        (ctx, _runtime, l) => {
+          const fn = unwrap(
+            ctx,
+            ctx.evalCode(`(function (row) { "use strict"; return (${expression}\n); })`, "formula.js"),
+            "syntax",
+          );
+          try {
+            return rows.map((row): SandboxResult => {
+              const started = performance.now();
+              try {
+                setJson(ctx, "__islet_row", row);
+                const rowHandle = unwrap(
+                  ctx,
+                  ctx.evalCode("__islet_freeze(__islet_parse(__islet_row))"),
+                  "runtime",
+                );
+                let out: QuickJSHandle;
+                try {
+                  out = unwrap(ctx, ctx.callFunction(fn, ctx.undefined, rowHandle), "runtime");
+                } finally {
+                  rowHandle.dispose();
+                }
+                return {
+                  ok: true,
+                  value: readResult(ctx, out, l),
+                  logs: [],
+                  durationMs: performance.now() - started,
+                };
+              } catch (error) {
+                if (!(error instanceof SandboxFailure) || error.kind === "timeout" || error.kind === "memory")
+                  throw error;
+                return { ...failed(error), logs: [], durationMs: performance.now() - started };
+              }
+            });
+          } finally {
+            fn.dispose();
+          }
+        },
+        (error) => rows.map((): SandboxResult => ({ ...failed(error), logs: [], durationMs: 0 })),
+      );
+      return run.value;
+    },
+
+    async validateFormula(expression) {
+      const run = await invoke<{ ok: true } | { ok: false; message: string }>(
+        { timeoutMs: 100 },
+        (ctx) => {
+          // Must be one expression: text that closes the wrapper to smuggle in statements parses
+          // in at most one of these two shapes.
+          unwrap(
+            ctx,
+            ctx.evalCode(`(function (row) { return (${expression}\n); })`, "formula.js"),
+            "syntax",
+          ).dispose();
+          unwrap(
+            ctx,
+            ctx.evalCode(`(function (row) { return [${expression}\n]; })`, "formula.js"),
+            "syntax",
+          ).dispose();
+          return { ok: true };
+        },
+        (error) => ({ ok: false, message: error.message }),
+      );
+      return run.value;
+    },
+  };
+}

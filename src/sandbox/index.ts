@@ -1,0 +1,21 @@
+// The sandbox as the Worker uses it: QuickJS compiled to WebAssembly, with the .wasm file imported
+// as a compiled module (wrangler's CompiledWasm rule) because workerd refuses to compile
+// WebAssembly from bytes at run time.
+
+import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
+import wasmModule from "@jitl/quickjs-wasmfile-release-sync/wasm";
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
+import { createSandbox } from "./core";
+
+export type { Sandbox, SandboxErrorKind, SandboxResult } from "./core";
+export type { SandboxLimits } from "./limits";
+export { DEFAULT_LIMITS } from "./limits";
+
+const sandbox = createSandbox(() =>
+  newQuickJSWASMModuleFromVariant(newVariant(baseVariant, { wasmModule: wasmModule as WebAssembly.Module })),
+);
+
+export const runFunction = sandbox.runFunction.bind(sandbox);
+export const evaluateFormula = sandbox.evaluateFormula.bind(sandbox);
+export const evaluateFormulaBatch = sandbox.evaluateFormulaBatch.bind(sandbox);
+export const validateFormula = sandbox.validateFormula.bind(sandbox);

@@ -1,0 +1,46 @@
+/** What one sandboxed invocation may use. Every value is capped; callers may only lower them. */
+export interface SandboxLimits {
+  /** Wall-clock deadline and instruction budget, ≤ 1000 ms. */
+  timeoutMs: number;
+  /** QuickJS heap for this invocation's runtime, ≤ 32 MiB. */
+  memoryBytes: number;
+  maxStackBytes: number;
+  /** UTF-8 size of the result's JSON. */
+  maxOutputBytes: number;
+  /** Total console output kept; the rest is cut with a marker. */
+  maxLogBytes: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  timeoutMs: 1000,
+  memoryBytes: 16 * 1024 * 1024,
+  maxStackBytes: 256 * 1024,
+  maxOutputBytes: 64 * 1024,
+  maxLogBytes: 8 * 1024,
+};
+
+const CEILINGS: SandboxLimits = {
+  timeoutMs: 1000,
+  memoryBytes: 32 * 1024 * 1024,
+  maxStackBytes: 1024 * 1024,
+  maxOutputBytes: 1024 * 1024,
+  maxLogBytes: 64 * 1024,
+};
+
+export function resolveLimits(requested: Partial<SandboxLimits> = {}): SandboxLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(out) as (keyof SandboxLimits)[]) {
+    const value = requested[key];
+    if (typeof value === "number" && Number.isFinite(value) && value > 0)
+      out[key] = Math.min(value, CEILINGS[key]);
+  }
+  return out;
+}
+
+/**
+ * QuickJS calls its interrupt handler every few thousand bytecode operations. Workers freeze
+ * `Date.now()` while code runs (no clock advances without I/O), so a wall-clock deadline alone
+ * would never fire there: the budget counts handler calls instead. Calibrated in Node on this
+ * machine: a tight loop reaches ~4 calls per ms, call-heavy code ~1 per ms.
+ */
+export const INTERRUPTS_PER_MS = 4;

@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { evaluateFormula, evaluateFormulaBatch, runFunction, type SandboxResult, validateFormula } from ".";
+
+const fn = (body: string) => `function main(args, env) { ${body} }`;
+const errorKind = (r: SandboxResult) => (r.ok ? "ok" : r.error.kind);
+const healthy = async () => {
+  const r = await runFunction({ code: fn("return args.a + args.b;"), args: { a: 2, b: 3 } });
+  expect(r).toMatchObject({ ok: true, value: 5 });
+};
+
+describe("functions", () => {
+  it("computes with JSON args and returns JSON", async () => {
+    const r = await runFunction({
+      code: fn(
+        "return { total: args.items.reduce((s, i) => s + i.price * i.qty, 0), name: args.name.toUpperCase() };",
+      ),
+      args: {
+        name: "ünïcode",
+        items: [
+          { price: 2.5, qty: 4 },
+          { price: 1, qty: 1 },
+        ],
+      },
+    });
+    expect(r).toMatchObject({ ok: true, value: { total: 11, name: "ÜNÏCODE" } });
+  });
+
+  it("reads a frozen env and captures console output", async () => {
+    const r = await runFunction({
+      code: fn(`console.log("hello", { a: 1 }); env.API = "changed"; return env.API;`),
+      args: null,
+      env: { API: "secret-value" },
+    });
+    expect(r).toMatchObject({ ok: true, value: "secret-value", logs: ['hello {"a":1}'] });
+  });
+
+  it("bounds console output with a marker", async () => {
+    const r = await runFunction({
+      code: fn(`for (let i = 0; i < 10000; i++) console.log("x".repeat(100)); return 1;`),
+      args: null,
+    });
+    expect(r.ok).toBe(true);
+    expect(r.logs.at(-1)).toBe("[console output truncated]");
+    expect(r.logs.join("").length).toBeLessThanOrEqual(8 * 1024 + 64);
+  });
+
+  it("awaits an async main", async () => {
+    const r = await runFunction({
+      code: "async function main(args) { await null; return args * 2; }",
+      args: 21,
+    });
+    expect(r).toMatchObject({ ok: true, value: 42 });
+  });
+
+  it("maps undefined to null and refuses functions", async () => {
+    expect(await runFunction({ code: fn("return undefined;"), args: null })).toMatchObject({
+      ok: true,
+      value: null,
+    });
+    expect(errorKind(await runFunction({ code: fn("return () => 1;"), args: null }))).toBe("invalid_result");
+    expect(errorKind(await runFunction({ code: fn("return 10n;"), args: null }))).toBe("invalid_result");
+  });
+
+  it("reports syntax errors, runtime errors and a missing main clearly", async () => {
+    expect(errorKind(await runFunction({ code: "function main( {", args: null }))).toBe("syntax");
+    const thrown = await runFunction({ code: fn("throw new RangeError('bad input');"), args: null });
+    expect(thrown).toMatchObject({ ok: false, error: { kind: "runtime", message: "RangeError: bad input" } });
+    const missing = await runFunction({ code: "const x = 1;", args: null });
+    expect(missing).toMatchObject({ ok: false, error: { kind: "runtime" } });
+    expect(missing.ok ? "" : missing.error.message).toMatch(/must define function main/);
+  });
+});
+
+describe("escapes end with a clear error and the next call still works", () => {
+  it.each([
+    ["constructor.constructor", "return this.constructor.constructor('return globalThis')();", "runtime"],
+    ["Function", "return Function('return this')();", "runtime"],
+    ["eval", "return eval('1 + 1');", "runtime"],
+    [
+      "generator constructor",
+      "return Object.getPrototypeOf(function*(){}).constructor('yield 1')().next();",
+      "runtime",
+    ],
+    ["async constructor", "return (async function(){}).constructor('return 1');", "runtime"],
+    ["import()", "return import('node:fs');", "runtime"],
+    ["clock", "return Date.now();", "runtime"],
+    ["clock via new Date()", "return new Date().getTime();", "runtime"],
+    ["infinite loop", "while (true) {}", "timeout"],
+    ["unbounded recursion", "const f = (n) => f(n + 1) + 1; return f(0);", "runtime"],
+    ["huge array", "return new Array(1e9).fill(0).length;", "memory"],
+    ["string doubling", "let s = 'x'; while (true) s += s; ", "memory"],
+    ["huge output", "return 'y'.repeat(1024 * 1024);", "output_too_large"],
+  ])("%s", async (_name, body, kind) => {
+    const r = await runFunction({ code: fn(body), args: null });
+    expect(errorKind(r)).toBe(kind);
+    await healthy();
+  });
+
+  it("sees only the sandbox's own global: no host objects", async () => {
+    const r = await runFunction({
+      code: fn(`return ["fetch","process","caches","crypto","setTimeout","require","WebAssembly","navigator","Request","__islet_log"]
+        .filter((name) => typeof globalThis[name] !== "undefined");`),
+      args: null,
+    });
+    expect(r).toMatchObject({ ok: true, value: [] });
+  });
+
+  it("keeps prototype tampering inside its own invocation", async () => {
+    await runFunction({
+      code: fn("Object.prototype.polluted = 'yes'; Array.prototype.map = () => 'owned'; return 1;"),
+      args: null,
+    });
+    const r = await runFunction({
+      code: fn("return [({}).polluted ?? null, [1, 2].map((x) => x * 2)];"),
+      args: null,
+    });
+    expect(r).toMatchObject({ ok: true, value: [null, [2, 4]] });
+  });
+
+  it("never shows one call's env or globals to another", async () => {
+    await runFunction({
+      code: fn("globalThis.leak = env.TOKEN; return 1;"),
+      args: null,
+      env: { TOKEN: "tenant-a-secret" },
+    });
+    const r = await runFunction({
+      code: fn("return [typeof leak, JSON.stringify(env)];"),
+      args: null,
+      env: {},
+    });
+    expect(r).toMatchObject({ ok: true, value: ["undefined", "{}"] });
+  });
+});
+
+describe("formulas", () => {
+  it("evaluates an expression over the row", async () => {
+    expect(
+      await evaluateFormula({ expression: "row.price * row.qty", row: { price: 2.5, qty: 4 } }),
+    ).toMatchObject({
+      ok: true,
+      value: 10,
+    });
+  });
+
+  it("cannot change the row it reads", async () => {
+    const r = await evaluateFormula({ expression: "(row.price = 100, row.price)", row: { price: 1 } });
+    expect(r.ok).toBe(false);
+  });
+
+  it("validates syntax at definition time", async () => {
+    expect(await validateFormula("row.a + row.b")).toEqual({ ok: true });
+    const bad = await validateFormula("row.a +");
+    expect(bad.ok).toBe(false);
+    expect(await validateFormula("1); (function(){ while(true){} })(")).toMatchObject({ ok: false });
+  });
+
+  it("evaluates a 10,000-row batch with per-row errors isolated", async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ price: i, qty: i % 7 === 0 ? null : 2 }));
+    const results = await evaluateFormulaBatch({
+      expression: "row.qty === null ? (() => { throw new Error('no qty') })() : row.price * row.qty",
+      rows,
+    });
+    expect(results).toHaveLength(10_000);
+    expect(results[1]).toMatchObject({ ok: true, value: 2 });
+    expect(results[7]).toMatchObject({ ok: false, error: { kind: "runtime", message: "Error: no qty" } });
+    expect(results.filter((r) => r.ok)).toHaveLength(10_000 - Math.ceil(10_000 / 7));
+  });
+});
