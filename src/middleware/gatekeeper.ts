@@ -1,8 +1,13 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { tenantDb } from "../db/tenant/client";
 import { ApiError } from "../lib/errors";
 import { isPlanId, MINUTE_MS, type PlanId, planRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
-import { gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
+import { serviceContext } from "../routes/context";
+import { recordAudit } from "../services/audit";
+import { type CheckResult, gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
+import { recordSecurityEvent } from "../services/security-log/record";
 import type { AppEnv } from "../types";
 import { onAuthFailure } from "./auth-failure";
 
@@ -51,10 +56,49 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
       actor.type === "apiKey" ? { via: "api_key", keyId: actor.keyId } : { via: "session" },
     );
   }
-  if (!result.allowed) throw rateLimitedError(result);
+  if (!result.allowed) {
+    if (result.firstRefusalInWindow) auditExceeded(c, principal, result);
+    throw rateLimitedError(result);
+  }
   await next();
   for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);
 });
+
+/**
+ * `ratelimit.exceeded`, at most once per principal per window (the Gatekeeper says which refusal
+ * is the first), so a flood leaves one event, not thousands. A key's event goes to its own
+ * workspace's audit log; others to the platform security log. Written after the response.
+ */
+function auditExceeded(c: Context<AppEnv>, principal: string, result: CheckResult): void {
+  const ctx = serviceContext(c);
+  const details = { principal, rule: result.rule, limit: result.limit, retryAfter: result.retryAfter };
+  const workspace = c.get("workspace");
+  const write = async () => {
+    if (
+      ctx.actor.type === "apiKey" &&
+      workspace?.id === ctx.actor.workspaceId &&
+      workspace.status === "active"
+    ) {
+      await recordAudit(ctx, await tenantDb(ctx.config, workspace), {
+        action: "ratelimit.exceeded",
+        targetType: "api_key",
+        targetId: ctx.actor.keyId,
+        details,
+      });
+    } else {
+      await recordSecurityEvent(ctx, {
+        action: "ratelimit.exceeded",
+        ...(ctx.actor.type === "user" ? { subjectUserId: ctx.actor.userId } : {}),
+        details,
+      });
+    }
+  };
+  ctx.waitUntil(
+    write().catch((e: unknown) =>
+      ctx.logger.error("rate limit audit failed", { error: e instanceof Error ? e.message : String(e) }),
+    ),
+  );
+}
 
 function keyCapRules(perMinute: number | null, monthlyCap: number | null): GateRule[] {
   const rules: GateRule[] = [];

@@ -37,6 +37,18 @@ describe("the gatekeeper on every /v1 request", () => {
     expect(await errorCode(refused)).toBe("rate_limited");
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(refused.headers.get("RateLimit-Limit")).toBe("3");
+    expect((await call("GET", `/v1/workspaces/${ws.id}`, { token: capped.token })).status).toBe(429);
+    // One audit event per principal per window, however many refusals.
+    let events: { action: string; target: { id: string } }[] = [];
+    for (let i = 0; i < 50 && events.length === 0; i++) {
+      const res = await call("GET", `/v1/workspaces/${ws.id}/audit?action=ratelimit.exceeded`, {
+        token: owner.token,
+      });
+      events = (await json<{ events: { action: string; target: { id: string } }[] }>(res)).events;
+      if (events.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0]?.target.id).toBe(capped.key.id);
     // Limits are per principal: another key of the same workspace is unaffected.
     expect((await call("GET", `/v1/workspaces/${ws.id}`, { token: other.token })).status).toBe(200);
   });
