@@ -1,5 +1,9 @@
 // The tenant migrations, bundled as text (wrangler `Text` rule) so provisioning can apply them
 // from the Worker. Add each new numbered file here; a test checks the list matches the folder.
 import m0001 from "./0001_system.sql";
+import m0002 from "./0002_catalog.sql";
 
-export const tenantMigrations = [{ name: "0001_system", sql: m0001 }];
+export const tenantMigrations = [
+  { name: "0001_system", sql: m0001 },
+  { name: "0002_catalog", sql: m0002 },
+];

@@ -31,12 +31,13 @@ function fromHttpException(e: HTTPException): ApiError {
 }
 
 /**
- * A backing service (control or tenant database) that cannot be reached is an outage, not a bug:
+ * A backing service (control or tenant database) that cannot be reached, or stays locked past its
+ * busy timeout, is an outage, not a bug:
  * 503 so clients retry, logged with the request id.
  */
 function isUnreachableBackend(err: Error): boolean {
   const text = `${err.name} ${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`;
-  return /network connection lost|fetch failed|connection refused|ECONNREFUSED|HttpServerError|Server returned HTTP status 5\d\d/i.test(
+  return /network connection lost|fetch failed|SQLITE_BUSY|database is locked|connection refused|ECONNREFUSED|HttpServerError|Server returned HTTP status 5\d\d/i.test(
     text,
   );
 }

@@ -147,6 +147,12 @@ export async function commitWithAudit(
     const audit = await chainStatements(tx, rows);
     const results = await tx.batch([...statements, ...audit, "COMMIT"]);
     return results.slice(0, statements.length);
+  } catch (error) {
+    // Roll back explicitly and wait for it: `close()` alone sends its request in the background,
+    // which a Worker may drop once the response is out, leaving the write lock held until the
+    // database expires the stream (every other writer meanwhile gets SQLITE_BUSY).
+    await tx.rollback().catch(() => undefined);
+    throw error;
   } finally {
     tx.close();
   }

@@ -1,0 +1,192 @@
+import type { Client, InStatement, InValue } from "@libsql/client/web";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace } from "../access";
+import { commitWithAudit } from "../audit";
+import { readTable } from "../tables";
+import { quote, type TableDefinition } from "../tables/definition";
+import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
+import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
+
+export type { Filter, ListQuery } from "./query";
+export { FILTER_OPS } from "./query";
+
+export const MAX_BULK_ROWS = 1000;
+
+type Row = Record<string, unknown>;
+
+function present(table: TableDefinition, row: Record<string, unknown>): Row {
+  const byName = new Map(columnsOf(table).map((c) => [c.name, c]));
+  const out: Row = {};
+  for (const [name, value] of Object.entries(row)) {
+    if (name !== "__sort") out[name] = fromSqlValue(byName.get(name), value);
+  }
+  return out;
+}
+
+async function open(ctx: ServiceContext, workspaceId: string, table: string, write: boolean) {
+  const access = await authorizeWorkspace(ctx, workspaceId, {
+    role: write ? "member" : "viewer",
+    scope: write ? "data:write" : "data:read",
+    table,
+  });
+  const db = await access.db();
+  return { db, table: await readTable(db, table) };
+}
+
+const constraintError = (error: unknown) => {
+  const text = String(error);
+  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
+  if (/UNIQUE constraint/i.test(text)) {
+    return new ApiError("conflict", `Column ${column ?? "?"}: value already exists`, { details: { column } });
+  }
+  if (/NOT NULL constraint|CHECK constraint/i.test(text)) {
+    return new ApiError("invalid_request", `Column ${column ?? "?"}: value refused`, { details: { column } });
+  }
+  return undefined;
+};
+
+async function commit(
+  ctx: ServiceContext,
+  db: Client,
+  statements: InStatement[],
+  action: string,
+  details: object,
+) {
+  try {
+    return await commitWithAudit(ctx, db, statements, [
+      { action, targetType: "table", details: { ...details } },
+    ]);
+  } catch (error) {
+    throw constraintError(error) ?? error;
+  }
+}
+
+function insertStatement(table: TableDefinition, values: Record<string, InValue>, now: number): InStatement {
+  const names = Object.keys(values);
+  const columns = ["created_at", "updated_at", ...names].map(quote).join(", ");
+  const placeholders = ["?", "?", ...names.map(() => "?")].join(", ");
+  return {
+    sql: `INSERT INTO ${quote(table.name)} (${columns}) VALUES (${placeholders}) RETURNING *`,
+    args: [now, now, ...names.map((n) => values[n] as InValue)],
+  };
+}
+
+/** Inserts one row or up to 1,000 atomically (one transaction with its audit event). */
+export async function insertRows({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; rows: RowInput[] };
+}): Promise<{ rows: Row[]; meta: { formulaErrors: FormulaError[] } }> {
+  if (input.rows.length === 0 || input.rows.length > MAX_BULK_ROWS) {
+    throw new ApiError("invalid_request", `Insert between 1 and ${MAX_BULK_ROWS} rows at a time`);
+  }
+  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const stored = input.rows.map((row) => checkWrite(table, row, false));
+  const formulaErrors = await applyFormulas(table, input.rows, stored);
+  const now = Date.now();
+  const bulk = input.rows.length > 1;
+  const results = await commit(
+    ctx,
+    db,
+    stored.map((values) => insertStatement(table, values, now)),
+    bulk ? "row.bulk_insert" : "row.insert",
+    { table: table.name, count: input.rows.length },
+  );
+  return { rows: results.map((r) => present(table, r.rows[0] as unknown as Row)), meta: { formulaErrors } };
+}
+
+export async function getRow({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; id: number };
+}): Promise<Row> {
+  const { db, table } = await open(ctx, input.workspaceId, input.table, false);
+  const result = await db.execute({
+    sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
+    args: [input.id],
+  });
+  const row = result.rows[0];
+  if (!row) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+  return present(table, row as unknown as Row);
+}
+
+/** Updates named columns; formulas are recomputed over the merged row. */
+export async function updateRow({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; id: number; values: RowInput };
+}): Promise<{ row: Row; meta: { formulaErrors: FormulaError[] } }> {
+  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const changes = checkWrite(table, input.values, true);
+  const current = await db.execute({
+    sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
+    args: [input.id],
+  });
+  if (!current.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+  const merged = { ...present(table, current.rows[0] as unknown as Row), ...input.values };
+  const formulaErrors = await applyFormulas(table, [merged], [changes]);
+  const names = Object.keys(changes);
+  if (names.length === 0) throw new ApiError("invalid_request", "Nothing to update");
+  const results = await commit(
+    ctx,
+    db,
+    [
+      {
+        sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
+        args: [...names.map((n) => changes[n] as InValue), Date.now(), input.id],
+      },
+    ],
+    "row.update",
+    { table: table.name, id: input.id, columns: names },
+  );
+  const row = results[0]?.rows[0];
+  if (!row) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+  return { row: present(table, row as unknown as Row), meta: { formulaErrors } };
+}
+
+export async function deleteRow({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; id: number };
+}): Promise<void> {
+  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const exists = await db.execute({
+    sql: `SELECT 1 FROM ${quote(table.name)} WHERE "id" = ?`,
+    args: [input.id],
+  });
+  if (!exists.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+  await commit(
+    ctx,
+    db,
+    [{ sql: `DELETE FROM ${quote(table.name)} WHERE "id" = ?`, args: [input.id] }],
+    "row.delete",
+    { table: table.name, id: input.id },
+  );
+}
+
+export async function listRows({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; query: ListQuery };
+}): Promise<{ rows: Row[]; nextCursor: string | null }> {
+  const { db, table } = await open(ctx, input.workspaceId, input.table, false);
+  const result = await db.execute(listSql(table, input.query));
+  const raw = result.rows as unknown as Row[];
+  const page = raw.slice(0, input.query.limit);
+  const last = page.at(-1);
+  return {
+    rows: page.map((r) => present(table, r)),
+    nextCursor: raw.length > input.query.limit && last ? nextCursor(table, input.query, last) : null,
+  };
+}

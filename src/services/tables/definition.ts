@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+export const COLUMN_TYPES = ["text", "integer", "real", "boolean", "json", "timestamp", "formula"] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+/** Columns every table has; users cannot define or write them. */
+export const SYSTEM_COLUMNS = ["id", "created_at", "updated_at"] as const;
+
+// SQLite keywords that would need quoting everywhere they appear; refused outright so names stay
+// plain (they are still always quoted in SQL).
+const RESERVED = new Set(
+  `abort action add after all alter analyze and as asc attach autoincrement before begin between by cascade case
+  cast check collate column commit conflict constraint create cross current current_date current_time
+  current_timestamp database default deferrable deferred delete desc detach distinct drop each else end escape
+  except exclusive exists explain fail for foreign from full glob group having if ignore immediate in index
+  indexed initially inner insert instead intersect into is isnull join key left like limit match natural no not
+  notnull null of offset on or order outer plan pragma primary query raise recursive references regexp reindex
+  release rename replace restrict right rollback row rowid savepoint select set table temp temporary then to
+  transaction trigger union unique update using vacuum values view virtual when where with without`.split(
+    /\s+/,
+  ),
+);
+
+/** `^[a-z][a-z0-9_]{0,62}$`, not a keyword, not reserved for islet (`_islet_`) or SQLite (`sqlite_`). */
+export const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, "must be lowercase letters, digits and _, starting with a letter (max 63)")
+  .refine((name) => !RESERVED.has(name), "is a reserved word")
+  .refine((name) => !name.startsWith("sqlite_"), "the sqlite_ prefix is reserved");
+
+export const columnSchema = z
+  .strictObject({
+    name: identifier.refine((n) => !(SYSTEM_COLUMNS as readonly string[]).includes(n), "is a system column"),
+    type: z.enum(COLUMN_TYPES),
+    notNull: z.boolean().optional(),
+    unique: z.boolean().optional(),
+    default: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]).optional(),
+    /** For `formula` columns: one JavaScript expression over `row`, evaluated in the sandbox. */
+    formula: z.string().min(1).max(2000).optional(),
+  })
+  .refine((c) => (c.type === "formula") === (c.formula !== undefined), {
+    message: "a formula column needs `formula`, and only formula columns may have one",
+  })
+  .refine((c) => c.type !== "formula" || (!c.notNull && !c.unique && c.default === undefined), {
+    message: "formula columns cannot carry notNull, unique or default",
+  });
+
+export type ColumnDefinition = z.infer<typeof columnSchema>;
+
+export interface TableDefinition {
+  name: string;
+  columns: ColumnDefinition[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Identifiers are validated above and still always quoted. */
+export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+const SQL_TYPE: Record<ColumnType, string> = {
+  text: "TEXT",
+  integer: "INTEGER",
+  real: "REAL",
+  boolean: "INTEGER",
+  json: "TEXT",
+  timestamp: "INTEGER",
+  formula: "", // no affinity: a formula may yield any JSON value
+};
+
+function sqlLiteral(value: string | number | boolean | null): string {
+  if (value === null) return "NULL";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "NULL";
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** DDL for one column: type, the CHECKs that keep values honest, constraints. */
+export function columnDdl(c: ColumnDefinition): string {
+  const q = quote(c.name);
+  const parts = [q, SQL_TYPE[c.type]].filter(Boolean);
+  if (c.notNull) parts.push("NOT NULL");
+  if (c.unique) parts.push("UNIQUE");
+  if (c.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(c.default)}`);
+  if (c.type === "boolean") parts.push(`CHECK (${q} IN (0, 1))`);
+  if (c.type === "json") parts.push(`CHECK (${q} IS NULL OR json_valid(${q}))`);
+  return parts.join(" ");
+}
+
+export function createTableDdl(name: string, columns: ColumnDefinition[]): string {
+  const body = [
+    `"id" INTEGER PRIMARY KEY AUTOINCREMENT`,
+    `"created_at" INTEGER NOT NULL`,
+    `"updated_at" INTEGER NOT NULL`,
+    ...columns.map(columnDdl),
+  ];
+  return `CREATE TABLE ${quote(name)} (${body.join(", ")})`;
+}

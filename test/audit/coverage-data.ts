@@ -1,0 +1,76 @@
+// Audit coverage of tenant data routes: tables and rows. Each exercise makes its own workspace.
+import { call, json, makeUser, makeWorkspace } from "../helpers";
+import type { CoverageTable } from "./coverage-harness";
+
+const TABLE = { name: "notes", columns: [{ name: "body", type: "text" }] };
+
+async function withTable() {
+  const owner = await makeUser();
+  const workspace = await makeWorkspace(owner);
+  const base = `/v1/workspaces/${workspace.id}/tables`;
+  const created = await call("POST", base, { token: owner.token, body: TABLE });
+  if (created.status !== 201) throw new Error(`table setup failed: ${created.status}`);
+  return { owner, workspace, base };
+}
+
+async function withRow() {
+  const setup = await withTable();
+  const res = await call("POST", `${setup.base}/notes/rows`, {
+    token: setup.owner.token,
+    body: { body: "hi" },
+  });
+  const { rows } = await json<{ rows: { id: number }[] }>(res);
+  return { ...setup, id: rows[0]?.id };
+}
+
+export const dataCoverage: CoverageTable = {
+  "POST /v1/workspaces/:workspaceId/tables": {
+    tenant: ["table.create"],
+    exercise: async (t) => {
+      const owner = await makeUser();
+      const workspace = await makeWorkspace(owner);
+      const res = await t.send("POST", `/v1/workspaces/${workspace.id}/tables`, {
+        token: owner.token,
+        body: TABLE,
+      });
+      return { res, workspace };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/tables/:table": {
+    tenant: ["table.drop"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await withTable();
+      return {
+        res: await t.send("DELETE", `${base}/notes`, { token: owner.token, body: { confirm: "notes" } }),
+        workspace,
+      };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/tables/:table/rows": {
+    tenant: ["row.insert"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await withTable();
+      return {
+        res: await t.send("POST", `${base}/notes/rows`, { token: owner.token, body: { body: "x" } }),
+        workspace,
+      };
+    },
+  },
+  "PATCH /v1/workspaces/:workspaceId/tables/:table/rows/:id": {
+    tenant: ["row.update"],
+    exercise: async (t) => {
+      const { owner, workspace, base, id } = await withRow();
+      return {
+        res: await t.send("PATCH", `${base}/notes/rows/${id}`, { token: owner.token, body: { body: "y" } }),
+        workspace,
+      };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/tables/:table/rows/:id": {
+    tenant: ["row.delete"],
+    exercise: async (t) => {
+      const { owner, workspace, base, id } = await withRow();
+      return { res: await t.send("DELETE", `${base}/notes/rows/${id}`, { token: owner.token }), workspace };
+    },
+  },
+};
