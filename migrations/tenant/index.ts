@@ -2,8 +2,10 @@
 // from the Worker. Add each new numbered file here; a test checks the list matches the folder.
 import m0001 from "./0001_system.sql";
 import m0002 from "./0002_catalog.sql";
+import m0003 from "./0003_functions.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
   { name: "0002_catalog", sql: m0002 },
+  { name: "0003_functions", sql: m0003 },
 ];

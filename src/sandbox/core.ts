@@ -178,6 +178,8 @@ export interface Sandbox {
     limits?: Partial<SandboxLimits>;
   }): Promise<SandboxResult[]>;
   validateFormula(expression: string): Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Compiles function code without running it: syntax errors at definition time. */
+  validateFunction(code: string): Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 /**
@@ -288,6 +290,18 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
           }
         },
         (error) => rows.map((): SandboxResult => ({ ...failed(error), logs: [], durationMs: 0 })),
+      );
+      return run.value;
+    },
+
+    async validateFunction(code) {
+      const run = await invoke<{ ok: true } | { ok: false; message: string }>(
+        { timeoutMs: 100 },
+        (ctx) => {
+          unwrap(ctx, ctx.evalCode(code, "function.js", { compileOnly: true }), "syntax").dispose();
+          return { ok: true };
+        },
+        (error) => ({ ok: false, message: error.message }),
       );
       return run.value;
     },

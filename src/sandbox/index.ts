@@ -19,3 +19,4 @@ export const runFunction = sandbox.runFunction.bind(sandbox);
 export const evaluateFormula = sandbox.evaluateFormula.bind(sandbox);
 export const evaluateFormulaBatch = sandbox.evaluateFormulaBatch.bind(sandbox);
 export const validateFormula = sandbox.validateFormula.bind(sandbox);
+export const validateFunction = sandbox.validateFunction.bind(sandbox);

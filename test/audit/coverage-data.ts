@@ -74,3 +74,62 @@ export const dataCoverage: CoverageTable = {
     },
   },
 };
+
+async function owned() {
+  const owner = await makeUser();
+  const workspace = await makeWorkspace(owner);
+  return { owner, workspace, base: `/v1/workspaces/${workspace.id}` };
+}
+
+const FN = { name: "hello", code: "function main(args) { return args; }" };
+
+export const functionsCoverage: CoverageTable = {
+  "PUT /v1/workspaces/:workspaceId/functions/secrets/:name": {
+    tenant: ["secret.set"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      const res = await t.send("PUT", `${base}/functions/secrets/API_KEY`, {
+        token: owner.token,
+        body: { value: "v-1" },
+      });
+      return { res, workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/functions": {
+    tenant: ["function.create"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      return { res: await t.send("POST", `${base}/functions`, { token: owner.token, body: FN }), workspace };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/functions/:name": {
+    tenant: ["function.delete"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      await call("POST", `${base}/functions`, { token: owner.token, body: FN });
+      return { res: await t.send("DELETE", `${base}/functions/hello`, { token: owner.token }), workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/functions/:name/invoke": {
+    tenant: ["function.invoke"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      await call("POST", `${base}/functions`, { token: owner.token, body: FN });
+      const res = await t.send("POST", `${base}/functions/hello/invoke`, {
+        token: owner.token,
+        body: { args: 1 },
+      });
+      return { res, workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/sql": {
+    tenant: ["sql.execute"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      return {
+        res: await t.send("POST", `${base}/sql`, { token: owner.token, body: { sql: "SELECT 1" } }),
+        workspace,
+      };
+    },
+  },
+};

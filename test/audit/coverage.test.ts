@@ -3,12 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { authCoverage } from "./coverage-auth";
-import { dataCoverage } from "./coverage-data";
+import { dataCoverage, functionsCoverage } from "./coverage-data";
 import { type CoverageTable, exercise, stateChangingRoutes, workspaceRow } from "./coverage-harness";
 import { workspaceCoverage } from "./coverage-workspaces";
 import { platformLog, tenantLog } from "./helpers";
 
-const table: CoverageTable = { ...authCoverage, ...workspaceCoverage, ...dataCoverage };
+const table: CoverageTable = { ...authCoverage, ...workspaceCoverage, ...dataCoverage, ...functionsCoverage };
 const routes = stateChangingRoutes(buildApp());
 
 describe("audit coverage", () => {

@@ -1,4 +1,76 @@
 import { Hono } from "hono";
+import { z } from "zod";
+import { validate } from "../../lib/validate";
+import {
+  createFunction,
+  deleteFunction,
+  invokeFunction,
+  listFunctions,
+  listSecrets,
+  setSecret,
+} from "../../services/functions";
+import { identifier } from "../../services/tables/definition";
 import type { AppEnv } from "../../types";
+import { serviceContext } from "../context";
+import { workspaceIdOf } from "../workspaces/param";
 
-export const functionsRoutes = new Hono<AppEnv>();
+const secretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be UPPER_SNAKE_CASE");
+const createBody = z.strictObject({
+  name: identifier,
+  code: z.string().min(1).max(100_000),
+  timeoutMs: z.number().int().min(1).max(1000).default(1000),
+  env: z.array(secretName).max(50).default([]),
+});
+const nameParam = z.object({ name: identifier });
+const secretParam = z.object({ name: secretName });
+const secretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
+const invokeBody = z.strictObject({ args: z.unknown().optional() }).optional();
+
+/** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
+export const functionsRoutes = new Hono<AppEnv>()
+  .get("/secrets", async (c) =>
+    c.json({
+      secrets: await listSecrets({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+    }),
+  )
+  .put("/secrets/:name", validate("param", secretParam), validate("json", secretBody), async (c) => {
+    const secret = await setSecret({
+      ctx: serviceContext(c),
+      input: {
+        workspaceId: workspaceIdOf(c),
+        name: c.req.valid("param").name,
+        value: c.req.valid("json").value,
+      },
+    });
+    return c.json({ secret });
+  })
+  .post("/", validate("json", createBody), async (c) => {
+    const fn = await createFunction({
+      ctx: serviceContext(c),
+      input: { workspaceId: workspaceIdOf(c), ...c.req.valid("json") },
+    });
+    return c.json({ function: fn }, 201);
+  })
+  .get("/", async (c) =>
+    c.json({
+      functions: await listFunctions({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+    }),
+  )
+  .delete("/:name", validate("param", nameParam), async (c) => {
+    await deleteFunction({
+      ctx: serviceContext(c),
+      input: { workspaceId: workspaceIdOf(c), name: c.req.valid("param").name },
+    });
+    return c.body(null, 204);
+  })
+  .post("/:name/invoke", validate("param", nameParam), validate("json", invokeBody), async (c) => {
+    const result = await invokeFunction({
+      ctx: serviceContext(c),
+      input: {
+        workspaceId: workspaceIdOf(c),
+        name: c.req.valid("param").name,
+        args: c.req.valid("json")?.args ?? null,
+      },
+    });
+    return c.json(result);
+  });
