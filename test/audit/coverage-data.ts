@@ -36,6 +36,19 @@ export const dataCoverage: CoverageTable = {
       return { res, workspace };
     },
   },
+  "PATCH /v1/workspaces/:workspaceId/tables/:table": {
+    tenant: ["table.alter"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await withTable();
+      return {
+        res: await t.send("PATCH", `${base}/notes`, {
+          token: owner.token,
+          body: { addColumns: [{ name: "title", type: "text" }] },
+        }),
+        workspace,
+      };
+    },
+  },
   "DELETE /v1/workspaces/:workspaceId/tables/:table": {
     tenant: ["table.drop"],
     exercise: async (t) => {

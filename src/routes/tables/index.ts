@@ -11,15 +11,24 @@ import {
   listRows,
   updateRow,
 } from "../../services/rows";
-import { createTable, dropTable, getTable, listTables } from "../../services/tables";
-import { columnSchema, identifier } from "../../services/tables/definition";
+import {
+  alterTable,
+  createTable,
+  dropTable,
+  getTable,
+  listTables,
+  tableChangesSchema,
+} from "../../services/tables";
+import { MAX_COLUMNS, MAX_INDEXES } from "../../services/tables/check";
+import { columnSchema, identifier, indexSchema, userName } from "../../services/tables/definition";
 import type { AppEnv } from "../../types";
 import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 const createBody = z.strictObject({
-  name: identifier.refine((n) => !n.startsWith("_islet_"), "the _islet_ prefix is reserved"),
-  columns: z.array(columnSchema).min(1).max(100),
+  name: userName,
+  columns: z.array(columnSchema).min(1).max(MAX_COLUMNS),
+  indexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
 });
 const tableParam = z.object({ table: identifier });
 const rowParam = z.object({
@@ -94,6 +103,17 @@ export const tablesRoutes = new Hono<AppEnv>()
     return c.json({
       table: await getTable({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), table } }),
     });
+  })
+  .patch("/:table", validate("param", tableParam), validate("json", tableChangesSchema), async (c) => {
+    const result = await alterTable({
+      ctx: serviceContext(c),
+      input: {
+        workspaceId: workspaceIdOf(c),
+        table: c.req.valid("param").table,
+        changes: c.req.valid("json"),
+      },
+    });
+    return c.json(result);
   })
   .delete("/:table", validate("param", tableParam), validate("json", dropBody), async (c) => {
     const { table } = c.req.valid("param");

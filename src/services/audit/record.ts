@@ -1,4 +1,4 @@
-import type { Client, InStatement, ResultSet } from "@libsql/client/web";
+import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client/web";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
@@ -138,15 +138,20 @@ async function chainStatements(tenant: TailReader, rows: AuditRow[]): Promise<In
 export async function commitWithAudit(
   ctx: ServiceContext,
   tenant: Client,
-  statements: InStatement[],
+  statements: InStatement[] | ((tx: Transaction) => Promise<InStatement[]>),
   events: AuditEvent[],
 ): Promise<ResultSet[]> {
-  const rows = events.map((e) => auditRow(ctx, e));
   const tx = await tenant.transaction("write");
   try {
-    const audit = await chainStatements(tx, rows);
-    const results = await tx.batch([...statements, ...audit, "COMMIT"]);
-    return results.slice(0, statements.length);
+    // A builder runs under the write lock: it may read and write through `tx` (a change that
+    // depends on the rows, e.g. recomputing a formula column) and fill in its events' details.
+    const change = typeof statements === "function" ? await statements(tx) : statements;
+    const audit = await chainStatements(
+      tx,
+      events.map((e) => auditRow(ctx, e)),
+    );
+    const results = await tx.batch([...change, ...audit, "COMMIT"]);
+    return results.slice(0, change.length);
   } catch (error) {
     // Roll back explicitly and wait for it: `close()` alone sends its request in the background,
     // which a Worker may drop once the response is out, leaving the write lock held until the

@@ -47,9 +47,28 @@ export const columnSchema = z
 
 export type ColumnDefinition = z.infer<typeof columnSchema>;
 
+/** A name users choose for a table or index: an identifier outside islet's `_islet_` prefix. */
+export const userName = identifier.refine((n) => !n.startsWith("_islet_"), "the _islet_ prefix is reserved");
+
+export const MAX_INDEX_COLUMNS = 8;
+
+export const indexSchema = z.strictObject({
+  /** Index names share one namespace with tables in SQLite: unique in the workspace's database. */
+  name: userName,
+  columns: z
+    .array(identifier)
+    .min(1)
+    .max(MAX_INDEX_COLUMNS)
+    .refine((cols) => new Set(cols).size === cols.length, "lists a column twice"),
+  unique: z.boolean().optional(),
+});
+
+export type IndexDefinition = z.infer<typeof indexSchema>;
+
 export interface TableDefinition {
   name: string;
   columns: ColumnDefinition[];
+  indexes: IndexDefinition[];
   createdAt: number;
   updatedAt: number;
 }
@@ -74,12 +93,15 @@ function sqlLiteral(value: string | number | boolean | null): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** DDL for one column: type, the CHECKs that keep values honest, constraints. */
+/**
+ * DDL for one column: type, the CHECKs that keep values honest, constraints. `unique` is not
+ * inline: SQLite can neither add a UNIQUE column later nor drop one, so uniqueness is always a
+ * named unique index (see `uniqueIndexDdl`), which ALTER can add and drop like any other.
+ */
 export function columnDdl(c: ColumnDefinition): string {
   const q = quote(c.name);
   const parts = [q, SQL_TYPE[c.type]].filter(Boolean);
   if (c.notNull) parts.push("NOT NULL");
-  if (c.unique) parts.push("UNIQUE");
   if (c.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(c.default)}`);
   if (c.type === "boolean") parts.push(`CHECK (${q} IN (0, 1))`);
   if (c.type === "json") parts.push(`CHECK (${q} IS NULL OR json_valid(${q}))`);
@@ -95,3 +117,25 @@ export function createTableDdl(name: string, columns: ColumnDefinition[]): strin
   ];
   return `CREATE TABLE ${quote(name)} (${body.join(", ")})`;
 }
+
+/** The unique index behind a column's `unique` flag; `:` and `.` cannot occur in identifiers. */
+export const uniqueIndexName = (table: string, column: string) => `_islet_unique:${table}.${column}`;
+
+export const uniqueIndexDdl = (table: string, column: string) =>
+  `CREATE UNIQUE INDEX ${quote(uniqueIndexName(table, column))} ON ${quote(table)} (${quote(column)})`;
+
+export const indexDdl = (table: string, index: IndexDefinition) =>
+  `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${quote(index.name)} ON ${quote(table)} (${index.columns
+    .map(quote)
+    .join(", ")})`;
+
+/** Every statement that creates a table as defined: the table, its unique columns, its indexes. */
+export const createTableStatements = (
+  name: string,
+  columns: ColumnDefinition[],
+  indexes: IndexDefinition[],
+) => [
+  createTableDdl(name, columns),
+  ...columns.filter((c) => c.unique).map((c) => uniqueIndexDdl(name, c.name)),
+  ...indexes.map((index) => indexDdl(name, index)),
+];

@@ -1,64 +1,31 @@
-import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
-import { validateFormula } from "../../sandbox";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { type ColumnDefinition, createTableDdl, quote, type TableDefinition } from "./definition";
+import { type CatalogRow, nameConflict, readTable, toDefinition } from "./catalog";
+import { checkDefinition } from "./check";
+import {
+  type ColumnDefinition,
+  createTableStatements,
+  type IndexDefinition,
+  quote,
+  type TableDefinition,
+} from "./definition";
 
-export type { ColumnDefinition, TableDefinition } from "./definition";
-
-interface CatalogRow {
-  name: string;
-  columns: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toDefinition = (row: CatalogRow): TableDefinition => ({
-  name: row.name,
-  columns: JSON.parse(row.columns) as ColumnDefinition[],
-  createdAt: Number(row.created_at),
-  updatedAt: Number(row.updated_at),
-});
-
-/** The catalog entry of a user table, or 404. Only catalogued tables are ever reachable. */
-export async function readTable(db: Client, name: string): Promise<TableDefinition> {
-  const result = await db.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
-  const row = result.rows[0] as unknown as CatalogRow | undefined;
-  if (!row) throw new ApiError("not_found", `Table ${name} does not exist`);
-  return toDefinition(row);
-}
+export { alterTable, type TableChanges, tableChangesSchema } from "./alter";
+export { readTable } from "./catalog";
+export type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
 
 export async function createTable({
   ctx,
   input,
 }: {
   ctx: ServiceContext;
-  input: { workspaceId: string; name: string; columns: ColumnDefinition[] };
+  input: { workspaceId: string; name: string; columns: ColumnDefinition[]; indexes?: IndexDefinition[] };
 }): Promise<TableDefinition> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "schema:write" });
-  const names = new Set<string>();
-  for (const column of input.columns) {
-    if (names.has(column.name)) {
-      throw new ApiError("invalid_request", `Column ${column.name} is defined twice`, {
-        details: { column: column.name },
-      });
-    }
-    names.add(column.name);
-    if (column.formula !== undefined) {
-      const check = await validateFormula(column.formula);
-      if (!check.ok) {
-        throw new ApiError(
-          "invalid_request",
-          `Formula of column ${column.name} is invalid: ${check.message}`,
-          {
-            details: { column: column.name },
-          },
-        );
-      }
-    }
-  }
+  const indexes = input.indexes ?? [];
+  await checkDefinition({ name: input.name, columns: input.columns, indexes }, input.columns);
   const db = await access.db();
   const now = Date.now();
   try {
@@ -66,10 +33,10 @@ export async function createTable({
       ctx,
       db,
       [
-        createTableDdl(input.name, input.columns),
+        ...createTableStatements(input.name, input.columns, indexes),
         {
-          sql: "INSERT INTO _islet_tables (name, columns, created_at, updated_at) VALUES (?, ?, ?, ?)",
-          args: [input.name, JSON.stringify(input.columns), now, now],
+          sql: "INSERT INTO _islet_tables (name, columns, indexes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+          args: [input.name, JSON.stringify(input.columns), JSON.stringify(indexes), now, now],
         },
       ],
       [
@@ -77,17 +44,14 @@ export async function createTable({
           action: "table.create",
           targetType: "table",
           targetId: input.name,
-          details: { columns: input.columns.length },
+          details: { columns: input.columns.length, indexes: indexes.length },
         },
       ],
     );
   } catch (error) {
-    if (/already exists|UNIQUE constraint failed: _islet_tables/i.test(String(error))) {
-      throw new ApiError("conflict", `Table ${input.name} already exists`);
-    }
-    throw error;
+    throw nameConflict(error) ?? error;
   }
-  return { name: input.name, columns: input.columns, createdAt: now, updatedAt: now };
+  return { name: input.name, columns: input.columns, indexes, createdAt: now, updatedAt: now };
 }
 
 export async function listTables({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {

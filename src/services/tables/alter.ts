@@ -1,0 +1,323 @@
+import type { InStatement, InValue, Transaction } from "@libsql/client/web";
+import { z } from "zod";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace } from "../access";
+import { commitWithAudit } from "../audit";
+import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
+import { nameConflict, readTable } from "./catalog";
+import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
+import {
+  type ColumnDefinition,
+  columnDdl,
+  columnSchema,
+  identifier,
+  indexDdl,
+  indexSchema,
+  quote,
+  SYSTEM_COLUMNS,
+  type TableDefinition,
+  uniqueIndexDdl,
+  uniqueIndexName,
+} from "./definition";
+
+/** `PATCH /tables/:table`: any mix of these, applied in this order, atomically. */
+export const tableChangesSchema = z
+  .strictObject({
+    dropIndexes: z.array(identifier).max(MAX_INDEXES).optional(),
+    dropColumns: z.array(identifier).max(MAX_COLUMNS).optional(),
+    renameColumns: z
+      .array(z.strictObject({ from: identifier, to: columnSchema.shape.name }))
+      .max(MAX_COLUMNS)
+      .optional(),
+    addColumns: z.array(columnSchema).max(MAX_COLUMNS).optional(),
+    /** New expressions for existing formula columns; every row is recomputed. */
+    setFormulas: z
+      .array(z.strictObject({ name: identifier, formula: z.string().min(1).max(2000) }))
+      .max(MAX_COLUMNS)
+      .optional(),
+    addIndexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
+  })
+  .refine((changes) => Object.values(changes).some((list) => (list?.length ?? 0) > 0), {
+    message:
+      "Nothing to change: give at least one of dropIndexes, dropColumns, renameColumns, addColumns, setFormulas, addIndexes",
+  });
+
+export type TableChanges = z.infer<typeof tableChangesSchema>;
+
+/** A stored formula column is recomputed for every row when it is added or changed; bounded. */
+export const MAX_RECOMPUTE_ROWS = 100_000;
+const RECOMPUTE_CHUNK = 1000;
+const REPORTED_FORMULA_ERRORS = 100;
+
+interface Plan {
+  next: TableDefinition;
+  /** DDL in order; runs before any recompute. */
+  ddl: string[];
+  recompute: ColumnDefinition[];
+  /** Columns whose formula is new or changed (validated in the sandbox). */
+  formulas: ColumnDefinition[];
+  /** Indexes dropped because a dropped column was part of them. */
+  droppedIndexes: string[];
+  gone: string[];
+}
+
+const notFound = (what: string) => new ApiError("not_found", what);
+
+function userColumn(columns: ColumnDefinition[], name: string, table: string): ColumnDefinition {
+  if ((SYSTEM_COLUMNS as readonly string[]).includes(name)) {
+    throw new ApiError("invalid_request", `Column ${name} is a system column and cannot change`, {
+      details: { column: name },
+    });
+  }
+  const column = columns.find((c) => c.name === name);
+  if (!column) throw notFound(`Column ${name} is not a column of ${table}`);
+  return column;
+}
+
+/** Turns the requested changes into the next definition and the DDL that gets there. */
+export function planChanges(table: TableDefinition, changes: TableChanges): Plan {
+  const t = quote(table.name);
+  let columns = [...table.columns];
+  let indexes = [...table.indexes];
+  const plan: Omit<Plan, "next"> = { ddl: [], recompute: [], formulas: [], droppedIndexes: [], gone: [] };
+  const dropIndex = (name: string) => plan.ddl.push(`DROP INDEX ${quote(name)}`);
+
+  for (const name of changes.dropIndexes ?? []) {
+    if (!indexes.some((i) => i.name === name))
+      throw notFound(`Index ${name} does not exist on ${table.name}`);
+    indexes = indexes.filter((i) => i.name !== name);
+    dropIndex(name);
+  }
+  for (const name of changes.dropColumns ?? []) {
+    const column = userColumn(columns, name, table.name);
+    // SQLite refuses to drop an indexed column: its indexes go first, as in PostgreSQL.
+    if (column.unique) dropIndex(uniqueIndexName(table.name, name));
+    for (const index of indexes.filter((i) => i.columns.includes(name))) {
+      dropIndex(index.name);
+      plan.droppedIndexes.push(index.name);
+    }
+    indexes = indexes.filter((i) => !i.columns.includes(name));
+    columns = columns.filter((c) => c.name !== name);
+    plan.ddl.push(`ALTER TABLE ${t} DROP COLUMN ${quote(name)}`);
+    plan.gone.push(name);
+  }
+  for (const { from, to } of changes.renameColumns ?? []) {
+    const column = userColumn(columns, from, table.name);
+    if (columns.some((c) => c.name === to)) {
+      throw new ApiError("conflict", `Column ${to} already exists on ${table.name}`, {
+        details: { column: to },
+      });
+    }
+    columns = columns.map((c) => (c === column ? { ...c, name: to } : c));
+    indexes = indexes.map((i) => ({ ...i, columns: i.columns.map((c) => (c === from ? to : c)) }));
+    plan.ddl.push(`ALTER TABLE ${t} RENAME COLUMN ${quote(from)} TO ${quote(to)}`);
+    // SQLite follows the rename inside the index; its name (which carries the column) is redone.
+    if (column.unique) {
+      dropIndex(uniqueIndexName(table.name, from));
+      plan.ddl.push(uniqueIndexDdl(table.name, to));
+    }
+    plan.gone.push(from);
+  }
+  for (const column of changes.addColumns ?? []) {
+    if (columns.some((c) => c.name === column.name)) {
+      throw new ApiError("conflict", `Column ${column.name} already exists on ${table.name}`, {
+        details: { column: column.name },
+      });
+    }
+    if (column.notNull && (column.default === undefined || column.default === null)) {
+      throw new ApiError(
+        "invalid_request",
+        `Column ${column.name}: a notNull column added later needs a default`,
+        {
+          details: { column: column.name },
+        },
+      );
+    }
+    columns.push(column);
+    plan.ddl.push(`ALTER TABLE ${t} ADD COLUMN ${columnDdl(column)}`);
+    if (column.unique) plan.ddl.push(uniqueIndexDdl(table.name, column.name));
+    if (column.type === "formula") plan.formulas.push(column);
+  }
+  for (const { name, formula } of changes.setFormulas ?? []) {
+    const column = userColumn(columns, name, table.name);
+    if (column.type !== "formula") {
+      throw new ApiError("invalid_request", `Column ${name} is not a formula column`, {
+        details: { column: name },
+      });
+    }
+    const changed = { ...column, formula };
+    columns = columns.map((c) => (c === column ? changed : c));
+    plan.formulas = [...plan.formulas.filter((c) => c.name !== name), changed];
+  }
+  for (const index of changes.addIndexes ?? []) {
+    indexes.push(index);
+    plan.ddl.push(indexDdl(table.name, index));
+  }
+  plan.recompute = plan.formulas;
+  return { ...plan, next: { ...table, columns, indexes, updatedAt: Date.now() } };
+}
+
+/**
+ * Recomputes stored formula columns for every row, inside the change's write transaction (no
+ * row can slip in between computing and committing). Chunks keep each read and write bounded.
+ */
+async function recompute(
+  tx: Transaction,
+  table: TableDefinition,
+  formulas: ColumnDefinition[],
+): Promise<{ rows: number; errors: FormulaError[]; errorCount: number }> {
+  const count = Number((await tx.execute(`SELECT count(*) AS n FROM ${quote(table.name)}`)).rows[0]?.n ?? 0);
+  if (count > MAX_RECOMPUTE_ROWS) {
+    throw new ApiError(
+      "payload_too_large",
+      `A formula column can be added or changed on tables of up to ${MAX_RECOMPUTE_ROWS} rows (this one has ${count})`,
+    );
+  }
+  const inputs = table.columns.filter((c) => c.type !== "formula");
+  const target = { ...table, columns: formulas };
+  const set = formulas.map((c) => `${quote(c.name)} = ?`).join(", ");
+  const errors: FormulaError[] = [];
+  let errorCount = 0;
+  let after = 0;
+  let done = 0;
+  for (;;) {
+    const page = await tx.execute({
+      sql: `SELECT ${["id", ...inputs.map((c) => c.name)].map(quote).join(", ")} FROM ${quote(table.name)}
+            WHERE "id" > ? ORDER BY "id" LIMIT ${RECOMPUTE_CHUNK}`,
+      args: [after],
+    });
+    if (page.rows.length === 0) break;
+    const rows = page.rows.map((raw) =>
+      Object.fromEntries(inputs.map((c) => [c.name, fromSqlValue(c, raw[c.name])])),
+    );
+    const stored: Record<string, InValue>[] = rows.map(() => ({}));
+    const failed = await applyFormulas(target, rows, stored);
+    errorCount += failed.length;
+    for (const error of failed) {
+      if (errors.length < REPORTED_FORMULA_ERRORS)
+        errors.push({ ...error, row: Number(page.rows[error.row]?.id) });
+    }
+    await tx.batch(
+      page.rows.map((raw, i) => ({
+        sql: `UPDATE ${quote(table.name)} SET ${set} WHERE "id" = ?`,
+        args: [...formulas.map((c) => stored[i]?.[c.name] ?? null), raw.id as InValue],
+      })),
+    );
+    done += page.rows.length;
+    after = Number(page.rows.at(-1)?.id);
+  }
+  return { rows: done, errors, errorCount };
+}
+
+/** Changes a table's columns and indexes in one transaction with its `table.alter` audit event. */
+export async function alterTable({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; table: string; changes: TableChanges };
+}): Promise<{
+  table: TableDefinition;
+  meta: {
+    droppedIndexes: string[];
+    recomputedRows: number;
+    formulaErrors: FormulaError[];
+    formulaErrorCount: number;
+  };
+}> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, {
+    role: "member",
+    scope: "schema:write",
+    table: input.table,
+  });
+  const db = await access.db();
+  const current = await readTable(db, input.table);
+  const plan = planChanges(current, input.changes);
+  await checkDefinition(plan.next, plan.formulas);
+  checkFormulaReferences(plan.next.columns, plan.gone);
+  const details: Record<string, unknown> = { changes: summarize(input.changes) };
+  const meta = {
+    droppedIndexes: plan.droppedIndexes,
+    recomputedRows: 0,
+    formulaErrors: [] as FormulaError[],
+    formulaErrorCount: 0,
+  };
+  try {
+    await commitWithAudit(
+      ctx,
+      db,
+      async (tx) => {
+        // The catalog row is re-read under the write lock: a concurrent change would make this
+        // plan stale, and is refused rather than overwritten.
+        const locked = await tx.execute({
+          sql: "SELECT columns, indexes FROM _islet_tables WHERE name = ?",
+          args: [current.name],
+        });
+        const row = locked.rows[0];
+        if (
+          row?.columns !== JSON.stringify(current.columns) ||
+          row?.indexes !== JSON.stringify(current.indexes)
+        ) {
+          throw new ApiError("conflict", `Table ${current.name} changed meanwhile; retry`);
+        }
+        await tx.batch(plan.ddl);
+        if (plan.recompute.length > 0) {
+          const result = await recompute(tx, plan.next, plan.recompute);
+          meta.recomputedRows = result.rows;
+          meta.formulaErrors = result.errors;
+          meta.formulaErrorCount = result.errorCount;
+          details.recomputedRows = result.rows;
+          details.formulaErrors = result.errorCount;
+        }
+        if (plan.droppedIndexes.length > 0) details.droppedIndexes = plan.droppedIndexes;
+        return [
+          {
+            sql: "UPDATE _islet_tables SET columns = ?, indexes = ?, updated_at = ? WHERE name = ?",
+            args: [
+              JSON.stringify(plan.next.columns),
+              JSON.stringify(plan.next.indexes),
+              plan.next.updatedAt,
+              current.name,
+            ],
+          } satisfies InStatement,
+        ];
+      },
+      [{ action: "table.alter", targetType: "table", targetId: current.name, details }],
+    );
+  } catch (error) {
+    throw nameConflict(error) ?? alterConstraintError(error) ?? error;
+  }
+  return { table: plan.next, meta };
+}
+
+/** What changed, by name only (never values): the audit event's details. */
+function summarize(changes: TableChanges): Record<string, unknown> {
+  return {
+    ...(changes.dropIndexes?.length && { dropIndexes: changes.dropIndexes }),
+    ...(changes.dropColumns?.length && { dropColumns: changes.dropColumns }),
+    ...(changes.renameColumns?.length && { renameColumns: changes.renameColumns }),
+    ...(changes.addColumns?.length && {
+      addColumns: changes.addColumns.map((c) => ({ name: c.name, type: c.type })),
+    }),
+    ...(changes.setFormulas?.length && { setFormulas: changes.setFormulas.map((c) => c.name) }),
+    ...(changes.addIndexes?.length && { addIndexes: changes.addIndexes.map((i) => i.name) }),
+  };
+}
+
+/** Existing rows that break a new constraint (a unique index over duplicates, a CHECK on a default). */
+function alterConstraintError(error: unknown): ApiError | undefined {
+  const text = String(error);
+  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
+  if (/UNIQUE constraint/i.test(text)) {
+    return new ApiError("conflict", `Existing rows hold duplicate values${column ? ` in ${column}` : ""}`, {
+      details: { column },
+    });
+  }
+  if (/CHECK constraint|NOT NULL constraint/i.test(text)) {
+    return new ApiError("invalid_request", "Existing rows do not satisfy the new column's constraints", {
+      details: { column },
+    });
+  }
+  return undefined;
+}

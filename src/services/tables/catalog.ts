@@ -1,0 +1,40 @@
+import type { Client } from "@libsql/client/web";
+import { ApiError } from "../../lib/errors";
+import type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
+
+export interface CatalogRow {
+  name: string;
+  columns: string;
+  indexes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export const toDefinition = (row: CatalogRow): TableDefinition => ({
+  name: row.name,
+  columns: JSON.parse(row.columns) as ColumnDefinition[],
+  indexes: JSON.parse(row.indexes) as IndexDefinition[],
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+/** Maps SQLite's "already exists" (tables and indexes share one namespace) to a 409. */
+export function nameConflict(error: unknown): ApiError | undefined {
+  const text = String(error);
+  const existing =
+    /(?:table|index) "?([^"\s]+)"? already exists/i.exec(text)?.[1] ??
+    /there is already an? (?:table|index) named "?([^"\s]+)/i.exec(text)?.[1];
+  if (existing) return new ApiError("conflict", `The name ${existing} is already taken in this database`);
+  if (/UNIQUE constraint failed: _islet_tables/i.test(text)) {
+    return new ApiError("conflict", "A table of that name already exists");
+  }
+  return undefined;
+}
+
+/** The catalog entry of a user table, or 404. Only catalogued tables are ever reachable. */
+export async function readTable(db: Client, name: string): Promise<TableDefinition> {
+  const result = await db.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
+  const row = result.rows[0] as unknown as CatalogRow | undefined;
+  if (!row) throw new ApiError("not_found", `Table ${name} does not exist`);
+  return toDefinition(row);
+}
