@@ -76,7 +76,20 @@ export async function startWorker(
     ),
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "none" },
   });
-  await worker.ready;
+  // A build error is logged to wrangler's log file and `ready` never settles: bounded instead.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    worker.ready,
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error("bench: the Worker did not start in 120 s (see wrangler's log for the build error)"),
+          ),
+        120_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
   await (await worker.fetch("http://islet.bench/health")).arrayBuffer();
   const mf = worker.raw.runtimes.map((r) => r.mf).find((m) => m !== undefined);
   if (!mf) throw new Error("bench: the local runtime did not start");
