@@ -118,8 +118,17 @@ async function endToEnd(bare: { invokeMs: number; recompute10kMs: number }): Pro
     await api("POST", "/functions", { name: "total", code: INVOKE_CODE, timeoutMs: 1000 });
     const args = { items: Array.from({ length: 100 }, (_, i) => ({ price: i, qty: 2 })) };
     const invoke: number[] = [];
-    for (let i = 0; i < 50; i++)
-      invoke.push(await time(() => api("POST", "/functions/total/invoke", { args })));
+    const inSandbox: number[] = [];
+    const listFunctions: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      invoke.push(
+        await time(async () => {
+          const out = await api("POST", "/functions/total/invoke", { args });
+          inSandbox.push(Number(out.durationMs));
+        }),
+      );
+      listFunctions.push(await time(() => api("GET", "/functions")));
+    }
 
     // 10,000 rows in the table (10 rounds of 1,000 so far), then a formula column over all of them.
     const have = Number((await raw.execute('SELECT count(*) AS n FROM "items"')).rows[0]?.n);
@@ -160,6 +169,14 @@ async function endToEnd(bare: { invokeMs: number; recompute10kMs: number }): Pro
           "raw client SELECT",
           fmt(median(listRaw)),
           ratio(median(listApi), median(listRaw)),
+        ],
+        ["GET /functions (a tenant read, for scale)", fmt(median(listFunctions)), "", "", ""],
+        [
+          "function invoke: time inside the sandbox in workerd",
+          fmt(median(inSandbox)),
+          "bare sandbox call (Node)",
+          fmt(bare.invokeMs),
+          ratio(median(inSandbox), bare.invokeMs),
         ],
         [
           "function invoke (100-item reduce)",
