@@ -6,7 +6,7 @@
  * channel). It installs a bounded console and the serializer the host reads results through.
  * `__islet_log` is the only host function; it takes one string and is removed from the global.
  */
-export const PRELUDE = String.raw`"use strict";
+export const PRELUDE = `"use strict";
 (function () {
   const log = globalThis.__islet_log;
   delete globalThis.__islet_log;

@@ -1,9 +1,8 @@
 import type { Client, InStatement, InValue } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { readTable } from "../tables";
+import { openTable } from "../tables";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
@@ -24,15 +23,13 @@ function present(table: TableDefinition, row: Record<string, unknown>): Row {
   return out;
 }
 
-async function open(ctx: ServiceContext, workspaceId: string, table: string, write: boolean) {
-  const access = await authorizeWorkspace(ctx, workspaceId, {
-    role: write ? "member" : "viewer",
-    scope: write ? "data:write" : "data:read",
+const open = (ctx: ServiceContext, workspaceId: string, table: string, write: boolean) =>
+  openTable(
+    ctx,
+    workspaceId,
     table,
-  });
-  const db = await access.db();
-  return { db, table: await readTable(db, table) };
-}
+    write ? { role: "member", scope: "data:write" } : { role: "viewer", scope: "data:read" },
+  );
 
 const constraintError = (error: unknown) => {
   const text = String(error);

@@ -2,10 +2,9 @@ import type { InStatement, InValue, Transaction } from "@libsql/client/web";
 import { z } from "zod";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
-import { nameConflict, readTable } from "./catalog";
+import { nameConflict, openTable, SCHEMA_WRITE } from "./catalog";
 import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
 import {
   type ColumnDefinition,
@@ -226,13 +225,7 @@ export async function alterTable({
     formulaErrorCount: number;
   };
 }> {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "member",
-    scope: "schema:write",
-    table: input.table,
-  });
-  const db = await access.db();
-  const current = await readTable(db, input.table);
+  const { db, table: current } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
   const plan = planChanges(current, input.changes);
   await checkDefinition(plan.next, plan.formulas);
   checkFormulaReferences(plan.next.columns, plan.gone);

@@ -1,5 +1,7 @@
 import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../../types";
+import { authorizeWorkspace, type WorkspaceNeed } from "../access";
 import type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
 
 export interface CatalogRow {
@@ -37,4 +39,18 @@ export async function readTable(db: Client, name: string): Promise<TableDefiniti
   const row = result.rows[0] as unknown as CatalogRow | undefined;
   if (!row) throw new ApiError("not_found", `Table ${name} does not exist`);
   return toDefinition(row);
+}
+
+export const SCHEMA_WRITE = { role: "member", scope: "schema:write" } as const;
+
+/** Authorizes `need` on one table of the workspace, then opens its database and reads its definition. */
+export async function openTable(
+  ctx: ServiceContext,
+  workspaceId: string,
+  name: string,
+  need: Omit<WorkspaceNeed, "table">,
+): Promise<{ db: Client; table: TableDefinition }> {
+  const access = await authorizeWorkspace(ctx, workspaceId, { ...need, table: name });
+  const db = await access.db();
+  return { db, table: await readTable(db, name) };
 }

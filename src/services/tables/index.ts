@@ -2,7 +2,7 @@ import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { type CatalogRow, nameConflict, readTable, toDefinition } from "./catalog";
+import { type CatalogRow, nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {
   type ColumnDefinition,
@@ -13,7 +13,7 @@ import {
 } from "./definition";
 
 export { alterTable, type TableChanges, tableChangesSchema } from "./alter";
-export { readTable } from "./catalog";
+export { openTable, readTable } from "./catalog";
 export type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
 
 export async function createTable({
@@ -23,7 +23,7 @@ export async function createTable({
   ctx: ServiceContext;
   input: { workspaceId: string; name: string; columns: ColumnDefinition[]; indexes?: IndexDefinition[] };
 }): Promise<TableDefinition> {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "schema:write" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, SCHEMA_WRITE);
   const indexes = input.indexes ?? [];
   await checkDefinition({ name: input.name, columns: input.columns, indexes }, input.columns);
   const db = await access.db();
@@ -70,12 +70,7 @@ export async function getTable({
   ctx: ServiceContext;
   input: { workspaceId: string; table: string };
 }) {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "viewer",
-    scope: "data:read",
-    table: input.table,
-  });
-  return readTable(await access.db(), input.table);
+  return (await openTable(ctx, input.workspaceId, input.table, { role: "viewer", scope: "data:read" })).table;
 }
 
 /** Drops a table; the body must name it (`confirm`), as every destructive operation does. */
@@ -86,13 +81,7 @@ export async function dropTable({
   ctx: ServiceContext;
   input: { workspaceId: string; table: string; confirm?: string };
 }): Promise<void> {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "member",
-    scope: "schema:write",
-    table: input.table,
-  });
-  const db = await access.db();
-  const table = await readTable(db, input.table);
+  const { db, table } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
   if (input.confirm !== table.name) {
     throw new ApiError(
       "confirmation_required",
