@@ -85,6 +85,15 @@ describe("auth failure backoff", () => {
     expect(gate.recordFailure(T0 + 2_004)).toMatchObject({ failures: 1, lockedUntil: 0 });
   });
 
+  it("admits recovery checks (ignoreLockout) during a backoff, still under their own rules", () => {
+    const gate = new PrincipalGate();
+    for (let i = 0; i < 6; i++) gate.recordFailure(T0);
+    expect(gate.check({ rules }, T0 + 1).rule).toBe("lockout");
+    const admitted = [0, 1, 2, 3].map((i) => gate.check({ rules, ignoreLockout: true }, T0 + 10 + i));
+    expect(admitted.map((r) => r.allowed)).toEqual([true, true, true, false]);
+    expect(admitted[3]?.rule).not.toBe("lockout");
+  });
+
   it("forgets failures a day after the last one", () => {
     const gate = new PrincipalGate();
     for (let i = 0; i < 4; i++) gate.recordFailure(T0);

@@ -18,6 +18,12 @@ export interface CheckInput {
   /** Every rule must admit the cost; see GateRule (windowMs 0 = calendar month). */
   rules: GateRule[];
   credential?: Credential;
+  /**
+   * Admit during a failure backoff (rules still apply). The backoff slows password guessing; it
+   * must not also lock the address owner out of recovery (reset request, resend verification),
+   * or anyone could deny them their account by failing logins on purpose (OWASP).
+   */
+  ignoreLockout?: boolean;
 }
 
 export interface CheckResult {
@@ -98,7 +104,7 @@ export class PrincipalGate {
       };
     }
     const { lockedUntil } = this.failureState;
-    if (lockedUntil > now) {
+    if (lockedUntil > now && !input.ignoreLockout) {
       const state = this.limiter.peek(input.rules, now);
       const first = this.firstRefusal(now, lockedUntil);
       return refusal({ ...state, rule: "lockout", remaining: 0, resetAt: lockedUntil }, now, first);

@@ -5,7 +5,7 @@ import { securityLog, users } from "../../src/db/control/schema";
 import { ARGON2_PARAMS, hashPassword } from "../../src/services/auth/argon2-wasm";
 import { ACCOUNT_LIMITS } from "../../src/services/auth/limits";
 import { call, errorCode, json, testConfig } from "../helpers";
-import { signupUser, strongPassword, testIp, uniqueEmail } from "./helpers";
+import { mailedToken, signupUser, strongPassword, testIp, uniqueEmail } from "./helpers";
 
 const login = (body: unknown, ip = testIp()) =>
   call("POST", "/v1/auth/login", { body, headers: { "CF-Connecting-IP": ip } });
@@ -73,6 +73,21 @@ describe("POST /v1/auth/login", () => {
     expect(Number((limited as Response).headers.get("Retry-After"))).toBeGreaterThan(0);
     // The right password does not get through while the backoff lasts.
     expect((await login({ email: user.email, password: user.password })).status).toBe(429);
+    // But the owner of the address can still recover it: failing logins on purpose must not
+    // lock them out of a password reset, and the reset lifts the backoff.
+    const reset = await call("POST", "/v1/auth/password-reset/request", {
+      body: { email: user.email },
+      headers: { "CF-Connecting-IP": testIp() },
+    });
+    expect(reset.status).toBe(202);
+    const token = await mailedToken(user.email, "password_reset");
+    const password = strongPassword();
+    const confirmed = await call("POST", "/v1/auth/password-reset/confirm", {
+      body: { token, password },
+      headers: { "CF-Connecting-IP": testIp() },
+    });
+    expect(confirmed.status).toBe(204);
+    expect((await login({ email: user.email, password })).status).toBe(200);
   });
 
   it("upgrades a hash stored under older parameters on the next successful login", async () => {

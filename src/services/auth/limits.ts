@@ -42,10 +42,20 @@ export async function limitIp(ctx: ServiceContext, route: AuthRoute): Promise<vo
   if (!result.allowed) throw rateLimitedError(result);
 }
 
-/** The account's own limit for this route; also refused while a failure backoff is running. */
+/** Routes that recover an account: bounded by their own limits, open during a failure backoff. */
+const RECOVERY: readonly AccountRoute[] = ["reset_request", "resend_verification"];
+
+/**
+ * The account's own limit for this route. Guessing routes (login, password change) are also
+ * refused while a failure backoff runs; recovery routes are not (see `ignoreLockout`).
+ */
 export async function limitAccount(ctx: ServiceContext, email: string, route: AccountRoute): Promise<void> {
   const rule = { id: `auth-${route}`, ...ACCOUNT_LIMITS[route] };
-  const result = await gate(ctx.env, await accountPrincipal(email), { cost: 1, rules: [rule] });
+  const result = await gate(ctx.env, await accountPrincipal(email), {
+    cost: 1,
+    rules: [rule],
+    ignoreLockout: RECOVERY.includes(route),
+  });
   if (!result.allowed) throw rateLimitedError(result);
 }
 
