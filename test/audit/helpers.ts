@@ -8,7 +8,13 @@ import { controlDb } from "../../src/db/control/client";
 import { type WorkspaceRow, workspaces } from "../../src/db/control/schema";
 import { newId } from "../../src/lib/ids";
 import { LocalProvisioner } from "../../src/provision/local";
-import { type AuditRow, chainHash, GENESIS_HASH } from "../../src/services/audit";
+import {
+  type AuditRow,
+  auditInsertSql,
+  auditValues,
+  chainHash,
+  GENESIS_HASH,
+} from "../../src/services/audit";
 import { call, json, makeUser, makeWorkspace, type TestUser, testConfig } from "../helpers";
 
 /**
@@ -58,9 +64,6 @@ export async function workspaceOnPlan(
   return { owner: who, workspace: row };
 }
 
-const INSERT_COLUMNS =
-  "(id, ts, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, details, prev_hash, hash)";
-
 /**
  * Appends `count` events with a valid chain from the current tail, in multi-row INSERTs (500 rows
  * each, 10 per request): the fast way to fill a log for export tests. `make` shapes each row.
@@ -95,25 +98,10 @@ export async function seedAuditRows(
         ...make(i),
       };
       const hash = await chainHash(prev, row);
-      args.push(
-        row.id,
-        row.ts,
-        row.actor_type,
-        row.actor_id,
-        row.action,
-        row.target_type,
-        row.target_id,
-        row.ip,
-        row.user_agent,
-        row.request_id,
-        row.details,
-        prev,
-        hash,
-      );
+      args.push(...auditValues(row), prev, hash);
       prev = hash;
     }
-    const values = Array.from({ length: end - start }, () => "(?,?,?,?,?,?,?,?,?,?,?,?,?)").join(",");
-    batch.push({ sql: `INSERT INTO _islet_audit_log ${INSERT_COLUMNS} VALUES ${values}`, args });
+    batch.push({ sql: auditInsertSql(end - start), args });
     if (batch.length === INSERTS_PER_BATCH || end === count) {
       await tenant.batch(batch, "write");
       batch = [];

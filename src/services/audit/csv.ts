@@ -1,4 +1,5 @@
 import type { StoredAuditRow } from "./read";
+import { auditValues } from "./record";
 
 /**
  * Cells a spreadsheet would run as a formula start with one of these (OWASP "CSV Injection"):
@@ -45,23 +46,7 @@ const isoTime = (ts: number) => {
 
 /** One record, CRLF-terminated (RFC 4180 §2). */
 export function csvLine(row: StoredAuditRow): string {
-  return `${[
-    row.seq,
-    row.id,
-    isoTime(row.ts),
-    row.ts,
-    row.actor_type,
-    row.actor_id,
-    row.action,
-    row.target_type,
-    row.target_id,
-    row.ip,
-    row.user_agent,
-    row.request_id,
-    row.details,
-    row.prev_hash,
-    row.hash,
-  ]
+  return `${[row.seq, row.id, isoTime(row.ts), ...auditValues(row).slice(1), row.prev_hash, row.hash]
     .map(csvField)
     .join(",")}\r\n`;
 }

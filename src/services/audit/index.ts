@@ -9,8 +9,11 @@ export {
 export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AUDIT_READ, listAuditEvents } from "./query";
 export { type AuditEntry, type AuditFilter, readAuditPage, type StoredAuditRow } from "./read";
 export {
+  AUDIT_FIELDS,
   type AuditEvent,
   type AuditRow,
+  auditInsertSql,
+  auditValues,
   canonicalEvent,
   chainHash,
   commitWithAudit,

@@ -48,21 +48,35 @@ export function actorId(actor: Actor): string | null {
   }
 }
 
+/** The fields of an event in their one fixed order: hashed, inserted and exported in it. */
+export const AUDIT_FIELDS = [
+  "id",
+  "ts",
+  "actor_type",
+  "actor_id",
+  "action",
+  "target_type",
+  "target_id",
+  "ip",
+  "user_agent",
+  "request_id",
+  "details",
+] as const satisfies readonly (keyof AuditRow)[];
+
+export const auditValues = (row: AuditRow) => AUDIT_FIELDS.map((field) => row[field]);
+
+/** `INSERT` of `n` chained rows: the fields, then `prev_hash` and `hash`. */
+export const auditInsertSql = (n = 1) =>
+  `INSERT INTO _islet_audit_log (${AUDIT_FIELDS.join(", ")}, prev_hash, hash) VALUES ${Array.from(
+    { length: n },
+    () =>
+      `(${Array(AUDIT_FIELDS.length + 2)
+        .fill("?")
+        .join(", ")})`,
+  ).join(", ")}`;
+
 /** The canonical text a row's hash covers: fixed field order, JSON-encoded. */
-export const canonicalEvent = (row: AuditRow) =>
-  JSON.stringify([
-    row.id,
-    row.ts,
-    row.actor_type,
-    row.actor_id,
-    row.action,
-    row.target_type,
-    row.target_id,
-    row.ip,
-    row.user_agent,
-    row.request_id,
-    row.details,
-  ]);
+export const canonicalEvent = (row: AuditRow) => JSON.stringify(auditValues(row));
 
 /** `hash = SHA-256(prev_hash || canonical event)` (DESIGN §9). */
 export const chainHash = (prevHash: string, row: AuditRow) => sha256Hex(`${prevHash}${canonicalEvent(row)}`);
@@ -98,25 +112,7 @@ async function chainStatements(tenant: TailReader, rows: AuditRow[]): Promise<In
   const statements: InStatement[] = [];
   for (const row of rows) {
     const hash = await chainHash(prev, row);
-    statements.push({
-      sql: `INSERT INTO _islet_audit_log (id, ts, actor_type, actor_id, action, target_type, target_id, ip,
-              user_agent, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [
-        row.id,
-        row.ts,
-        row.actor_type,
-        row.actor_id,
-        row.action,
-        row.target_type,
-        row.target_id,
-        row.ip,
-        row.user_agent,
-        row.request_id,
-        row.details,
-        prev,
-        hash,
-      ],
-    });
+    statements.push({ sql: auditInsertSql(), args: [...auditValues(row), prev, hash] });
     prev = hash;
   }
   return statements;
