@@ -11,6 +11,8 @@ import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
 import {
   type AuditRow,
+  auditInsertSql,
+  auditValues,
   chainHash,
   commitWithAudit,
   GENESIS_HASH,
@@ -60,15 +62,10 @@ async function seedChain(tenant: Client, count: number): Promise<void> {
         details: JSON.stringify({ i, fields: ["name", "qty"] }),
       };
       const hash = await chainHash(prev, row);
-      args.push(...Object.values(row), prev, hash);
+      args.push(...auditValues(row), prev, hash);
       prev = hash;
     }
-    const values = Array.from({ length: end - start }, () => "(?,?,?,?,?,?,?,?,?,?,?,?,?)").join(",");
-    await tenant.execute({
-      sql: `INSERT INTO _islet_audit_log (id, ts, actor_type, actor_id, action, target_type, target_id, ip,
-              user_agent, request_id, details, prev_hash, hash) VALUES ${values}`,
-      args,
-    });
+    await tenant.execute({ sql: auditInsertSql(end - start), args });
   }
 }
 
