@@ -9,84 +9,78 @@ import { type WorkspaceView, workspaceView } from "./create";
 
 export type PlanId = WorkspaceRow["plan"];
 
-/** Renames a workspace (admin or owner; API keys may not change the workspace itself). */
-export async function renameWorkspace({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string };
-}): Promise<WorkspaceView> {
+/**
+ * Sets one field of the workspace row (users only; API keys may not change the workspace itself)
+ * with its audit event, undone if the event cannot be written. A no-op change writes nothing.
+ */
+async function setWorkspaceField<K extends "name" | "plan">(
+  ctx: ServiceContext,
+  input: { workspaceId: string; role: "admin" | "owner"; field: K; value: WorkspaceRow[K]; action: string },
+): Promise<WorkspaceView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "admin",
+    role: input.role,
     scope: "keys:manage",
     usersOnly: true,
   });
   const before = access.workspace;
-  if (before.name === input.name) return workspaceView(before, access.role);
+  if (before[input.field] === input.value) return workspaceView(before, access.role);
   const db = controlDb(ctx.config);
-  const setName = async (name: string) => {
+  const set = async (value: WorkspaceRow[K]) => {
     const [row] = await db
       .update(workspaces)
-      .set({ name, updatedAt: Date.now() })
+      .set({ [input.field]: value, updatedAt: Date.now() })
       .where(eq(workspaces.id, before.id))
       .returning();
     if (!row) throw new ApiError("not_found", "Workspace not found");
     return row;
   };
   const after = await auditedControlChange(ctx, access, {
-    apply: () => setName(input.name),
-    undo: () => setName(before.name),
+    apply: () => set(input.value),
+    undo: () => set(before[input.field]),
     event: () => ({
-      action: "workspace.rename",
+      action: input.action,
       targetType: "workspace",
       targetId: before.id,
-      details: { from: before.name, to: input.name },
+      details: { from: before[input.field], to: input.value },
     }),
   });
   return workspaceView(after, access.role);
 }
 
+/** Renames a workspace (admin or owner). */
+export const renameWorkspace = ({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; name: string };
+}) =>
+  setWorkspaceField(ctx, {
+    workspaceId: input.workspaceId,
+    role: "admin",
+    field: "name",
+    value: input.name,
+    action: "workspace.rename",
+  });
+
 /**
- * Changes the workspace's plan (owner only, users only — DESIGN §3). Billing is out of scope
- * here: this is the switch a billing integration will call; its limits apply on the next request.
+ * Changes the workspace's plan (owner only — DESIGN §3). Billing is out of scope here: this is
+ * the switch a billing integration will call; its limits apply on the next request.
  */
-export async function changePlan({
+export const changePlan = ({
   ctx,
   input,
 }: {
   ctx: ServiceContext;
   input: { workspaceId: string; plan: PlanId };
-}): Promise<WorkspaceView> {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
+}) =>
+  setWorkspaceField(ctx, {
+    workspaceId: input.workspaceId,
     role: "owner",
-    scope: "keys:manage",
-    usersOnly: true,
+    field: "plan",
+    value: input.plan,
+    action: "workspace.plan_change",
   });
-  const before = access.workspace;
-  if (before.plan === input.plan) return workspaceView(before, access.role);
-  const db = controlDb(ctx.config);
-  const setPlan = async (plan: PlanId) => {
-    const [row] = await db
-      .update(workspaces)
-      .set({ plan, updatedAt: Date.now() })
-      .where(eq(workspaces.id, before.id))
-      .returning();
-    if (!row) throw new ApiError("not_found", "Workspace not found");
-    return row;
-  };
-  const after = await auditedControlChange(ctx, access, {
-    apply: () => setPlan(input.plan),
-    undo: () => setPlan(before.plan),
-    event: () => ({
-      action: "workspace.plan_change",
-      targetType: "workspace",
-      targetId: before.id,
-      details: { from: before.plan, to: input.plan },
-    }),
-  });
-  return workspaceView(after, access.role);
-}
 
 /**
  * Hands ownership to an admin of the workspace (owner only, users only). The new owner must
