@@ -1,0 +1,182 @@
+// No input produces a 500 (non-negotiable 3). Every route the app serves — read from
+// `buildApp().routes`, so a new route is covered by name — gets malformed and hostile bodies,
+// path parameters and query strings, signed in as the owner of a workspace that has a table, a
+// row and a function. Each answer must be below 500 and, when an error, the JSON envelope with a
+// code from the closed list.
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { ERROR_CODES } from "../../src/lib/errors";
+import { call, json, makeUser, makeWorkspace } from "../helpers";
+import { testIp } from "../workspaces/fixtures";
+
+type Body = { raw: string } | { json: unknown } | undefined;
+
+const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+
+const BODIES: [string, Body][] = [
+  ["no body", undefined],
+  ["empty text", { raw: "" }],
+  ["truncated JSON", { raw: '{"name": "x", ' }],
+  ["JSON null", { raw: "null" }],
+  ["a JSON array", { raw: "[]" }],
+  ["a JSON string", { raw: '"x"' }],
+  ["a JSON number", { raw: "123" }],
+  ["an empty object", { json: {} }],
+  ["a number beyond float range", { raw: '{"limit": 1e999, "timeoutMs": 1e999, "n": -1e999}' }],
+  [
+    "prototype pollution keys",
+    { raw: '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}' },
+  ],
+  ["5,000 levels of nesting", { raw: deep(5000) }],
+  ["a 200 kB string", { json: { name: "x".repeat(200_000), code: "y".repeat(200_000) } }],
+  [
+    "every usual field with the wrong type",
+    {
+      json: {
+        name: 123,
+        email: [],
+        password: {},
+        region: 7,
+        columns: "x",
+        rows: 5,
+        sql: 7,
+        code: null,
+        args: "x",
+        scopes: "all",
+        tables: {},
+        role: "god",
+        confirm: 1,
+        plan: "infinite",
+        addColumns: {},
+        renameColumns: [{}],
+        write: "yes",
+        token: ["a"],
+        refreshToken: 1,
+        userId: {},
+        value: false,
+        graceSeconds: -5,
+        expiresAt: "tomorrow",
+      },
+    },
+  ],
+];
+
+// Raw (already encoded) path segments: malformed escapes, traversal, injection, NUL, huge.
+const PARAMS = [
+  "%ZZ",
+  "%",
+  "%00",
+  "..%2F..%2F_islet_audit_log",
+  "%27%3B%20DROP%20TABLE%20t1%3B--",
+  "%F0%9F%92%A9",
+  "-1",
+  "1e309",
+  "x".repeat(3000),
+];
+
+const QUERIES = [
+  "?limit=abc&cursor=%ZZ&sort=-&fields=,,",
+  "?filter[title][eq]=1&filter[nope][zz]=2&filter=3&filter[title]=4",
+  "?limit=-1&cursor=eyJ4IjoxfQ&from=yesterday&to=1e999&format=xml&action=%00",
+  "?a=1&a=2&a[]=3&%ZZ=%ZZ",
+];
+
+interface Fixture {
+  token: string;
+  params: Record<string, string>;
+}
+
+async function fixture(): Promise<Fixture> {
+  const owner = await makeUser();
+  const workspace = await makeWorkspace(owner);
+  const base = `/v1/workspaces/${workspace.id}`;
+  const table = await call("POST", `${base}/tables`, {
+    token: owner.token,
+    body: {
+      name: "t1",
+      columns: [
+        { name: "title", type: "text" },
+        { name: "n", type: "integer" },
+      ],
+    },
+  });
+  const row = await call("POST", `${base}/tables/t1/rows`, {
+    token: owner.token,
+    body: { title: "a", n: 1 },
+  });
+  const fn = await call("POST", `${base}/functions`, {
+    token: owner.token,
+    body: { name: "f1", code: "function main(args) { return args; }" },
+  });
+  if (table.status !== 201 || row.status !== 201 || fn.status !== 201) {
+    throw new Error(`hostile-input fixture failed: ${table.status} ${row.status} ${fn.status}`);
+  }
+  const id = String((await json<{ rows: { id: number }[] }>(row)).rows[0]?.id);
+  return {
+    token: owner.token,
+    params: { workspaceId: workspace.id, table: "t1", id, name: "f1", userId: owner.id },
+  };
+}
+
+const knownCodes = new Set(Object.keys(ERROR_CODES));
+
+async function problem(res: Response): Promise<string | undefined> {
+  if (res.status >= 500) return `status ${res.status}: ${(await res.text()).slice(0, 300)}`;
+  if (res.status < 400) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; requestId?: string } };
+    if (!body.error?.code || !knownCodes.has(body.error.code) || !body.error.requestId) {
+      return `status ${res.status} without a proper envelope: ${text.slice(0, 200)}`;
+    }
+  } catch {
+    return `status ${res.status} with a non-JSON body: ${text.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+const routes = [
+  ...new Set(
+    buildApp()
+      .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/v1/") || r.path.startsWith("/health")))
+      .map((r) => `${r.method} ${r.path}`),
+  ),
+].sort();
+
+describe("hostile input never produces a 500", () => {
+  it("finds the routes to attack", () => {
+    expect(routes.length).toBeGreaterThan(50);
+  });
+
+  for (const route of routes) {
+    it(route, async () => {
+      const [method, pattern] = route.split(" ") as [string, string];
+      const fx = await fixture();
+      const path = (override?: string) =>
+        pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => override ?? fx.params[name] ?? "nope_123");
+      const send = (url: string, body: Body, token: string | undefined = fx.token) => {
+        const headers: Record<string, string> = { "CF-Connecting-IP": testIp() };
+        if (body !== undefined) headers["Content-Type"] = "application/json";
+        const payload = body === undefined ? undefined : "raw" in body ? body.raw : JSON.stringify(body.json);
+        return call(method, url, { token, body: payload, headers });
+      };
+      const failures: string[] = [];
+      const attempt = async (what: string, res: Promise<Response>) => {
+        const found = await problem(await res);
+        if (found) failures.push(`${what} → ${found}`);
+      };
+      // A GET carries no body (fetch refuses one): its attacks are the path and the query.
+      const anyBody: Body = method === "GET" ? undefined : { json: {} };
+      await attempt("no credential", send(path(), anyBody, undefined));
+      if (method !== "GET") for (const [what, body] of BODIES) await attempt(what, send(path(), body));
+      if (pattern.includes(":")) {
+        for (const param of PARAMS) await attempt(`param ${param.slice(0, 40)}`, send(path(param), anyBody));
+      }
+      for (const query of QUERIES) await attempt(`query ${query}`, send(`${path()}${query}`, undefined));
+      expect(failures).toEqual([]);
+    });
+  }
+});
