@@ -2,6 +2,7 @@
 // formulas recomputed), and every refusal leaves the table exactly as it was.
 import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
+import { assertCatalogUnchanged, readTable } from "../../src/services/tables/catalog";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
 import { addMember, mintKey } from "../workspaces/fixtures";
 
@@ -311,5 +312,52 @@ describe("PATCH /tables/:table", () => {
       recomputedRows: 3,
       formulaErrors: 0,
     });
+  });
+});
+
+describe("row writes racing a schema change", () => {
+  it("refuses a write planned against a definition that changed before it committed", async () => {
+    const { patch, workspace } = await setup(three);
+    const db = await tenantDb(testConfig(), workspace);
+    const planned = await readTable(db, "items");
+    expect((await patch({ dropColumns: ["qty"] })).status).toBe(200);
+    const tx = await db.transaction("write");
+    try {
+      const refused = await assertCatalogUnchanged(tx, planned).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: "conflict" });
+      await expect(assertCatalogUnchanged(tx, await readTable(db, "items"))).resolves.toBeUndefined();
+    } finally {
+      await tx.rollback();
+      tx.close();
+    }
+  });
+
+  it("a write that waited for the lock while the table changed gets 409, not a 500", async () => {
+    const { base, owner, workspace, list } = await setup(three);
+    const db = await tenantDb(testConfig(), workspace);
+    // Hold the write lock, as a concurrent schema change would.
+    const tx = await db.transaction("write");
+    let write: Promise<Response> | undefined;
+    try {
+      await tx.execute("SELECT 1 FROM items LIMIT 1");
+      await tx.execute("UPDATE _islet_tables SET updated_at = updated_at WHERE name = 'items'");
+      // The write reads the definition (title still there), then waits for the lock.
+      write = call("POST", `${base}/items/rows`, { token: owner.token, body: { title: "late", qty: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const table = await readTable(db, "items");
+      await tx.batch([
+        'ALTER TABLE "items" DROP COLUMN "title"',
+        {
+          sql: "UPDATE _islet_tables SET columns = ? WHERE name = 'items'",
+          args: [JSON.stringify(table.columns.filter((c) => c.name !== "title"))],
+        },
+      ]);
+      await tx.commit();
+    } finally {
+      tx.close();
+    }
+    const res = await (write as Promise<Response>);
+    expect([res.status, await errorCode(res)]).toEqual([409, "conflict"]);
+    expect(await list()).toHaveLength(3);
   });
 });

@@ -2,7 +2,7 @@ import type { Client, InStatement, InValue } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
-import { openTable } from "../tables";
+import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
@@ -43,17 +43,25 @@ const constraintError = (error: unknown) => {
   return undefined;
 };
 
+/** Commits a row change with its audit event, against the table definition it was built for. */
 async function commit(
   ctx: ServiceContext,
   db: Client,
+  table: TableDefinition,
   statements: InStatement[],
   action: string,
   details: object,
 ) {
   try {
-    return await commitWithAudit(ctx, db, statements, [
-      { action, targetType: "table", details: { ...details } },
-    ]);
+    return await commitWithAudit(
+      ctx,
+      db,
+      async (tx) => {
+        await assertCatalogUnchanged(tx, table);
+        return statements;
+      },
+      [{ action, targetType: "table", details: { ...details } }],
+    );
   } catch (error) {
     throw constraintError(error) ?? error;
   }
@@ -88,6 +96,7 @@ export async function insertRows({
   const results = await commit(
     ctx,
     db,
+    table,
     stored.map((values) => insertStatement(table, values, now)),
     bulk ? "row.bulk_insert" : "row.insert",
     { table: table.name, count: input.rows.length },
@@ -134,6 +143,7 @@ export async function updateRow({
   const results = await commit(
     ctx,
     db,
+    table,
     [
       {
         sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
@@ -164,6 +174,7 @@ export async function deleteRow({
   await commit(
     ctx,
     db,
+    table,
     [{ sql: `DELETE FROM ${quote(table.name)} WHERE "id" = ?`, args: [input.id] }],
     "row.delete",
     { table: table.name, id: input.id },

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
-import { nameConflict, openTable, SCHEMA_WRITE } from "./catalog";
+import { assertCatalogUnchanged, nameConflict, openTable, SCHEMA_WRITE } from "./catalog";
 import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
 import {
   type ColumnDefinition,
@@ -241,19 +241,8 @@ export async function alterTable({
       ctx,
       db,
       async (tx) => {
-        // The catalog row is re-read under the write lock: a concurrent change would make this
-        // plan stale, and is refused rather than overwritten.
-        const locked = await tx.execute({
-          sql: "SELECT columns, indexes FROM _islet_tables WHERE name = ?",
-          args: [current.name],
-        });
-        const row = locked.rows[0];
-        if (
-          row?.columns !== JSON.stringify(current.columns) ||
-          row?.indexes !== JSON.stringify(current.indexes)
-        ) {
-          throw new ApiError("conflict", `Table ${current.name} changed meanwhile; retry`);
-        }
+        // Re-read under the write lock: a concurrent change is refused, never overwritten.
+        await assertCatalogUnchanged(tx, current);
         await tx.batch(plan.ddl);
         if (plan.recompute.length > 0) {
           const result = await recompute(tx, plan.next, plan.recompute);

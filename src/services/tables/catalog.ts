@@ -1,4 +1,4 @@
-import type { Client } from "@libsql/client/web";
+import type { Client, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceNeed } from "../access";
@@ -53,4 +53,20 @@ export async function openTable(
   const access = await authorizeWorkspace(ctx, workspaceId, { ...need, table: name });
   const db = await access.db();
   return { db, table: await readTable(db, name) };
+}
+
+/**
+ * Inside a write transaction: refuses (409) if the table's definition is no longer the one the
+ * caller planned with — a concurrent schema change would otherwise meet a statement built for
+ * the old columns (an unknown column, a new formula left uncomputed).
+ */
+export async function assertCatalogUnchanged(tx: Transaction, table: TableDefinition): Promise<void> {
+  const locked = await tx.execute({
+    sql: "SELECT columns, indexes FROM _islet_tables WHERE name = ?",
+    args: [table.name],
+  });
+  const row = locked.rows[0];
+  if (row?.columns !== JSON.stringify(table.columns) || row?.indexes !== JSON.stringify(table.indexes)) {
+    throw new ApiError("conflict", `Table ${table.name} changed meanwhile; retry`);
+  }
 }
