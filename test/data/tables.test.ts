@@ -243,6 +243,36 @@ describe("rows", () => {
     expect(tables.rows).toHaveLength(1);
   });
 
+  it("computes a formula from the row as committed when updates of different columns race", async () => {
+    const { owner, workspace, base } = await setup();
+    await call("POST", base, { token: owner.token, body: products });
+    const created = await call("POST", `${base}/products/rows`, {
+      token: owner.token,
+      body: { title: "w", price: 2, qty: 3 },
+    });
+    const id = (await json<RowsBody>(created)).rows[0]?.id;
+    const db = await tenantDb(testConfig(), workspace);
+    // Hold the write lock so both updates read and wait at the same time.
+    const tx = await db.transaction("write");
+    let updates: Promise<Response>[] = [];
+    try {
+      await tx.execute("UPDATE _islet_tables SET updated_at = updated_at WHERE name = 'products'");
+      updates = [
+        call("PATCH", `${base}/products/rows/${id}`, { token: owner.token, body: { price: 10 } }),
+        call("PATCH", `${base}/products/rows/${id}`, { token: owner.token, body: { qty: 5 } }),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.commit();
+    } finally {
+      tx.close();
+    }
+    expect((await Promise.all(updates)).map((r) => r.status)).toEqual([200, 200]);
+    const row = await json<{ row: Record<string, unknown> }>(
+      await call("GET", `${base}/products/rows/${id}`, { token: owner.token }),
+    );
+    expect(row.row).toMatchObject({ price: 10, qty: 5, total: 50 });
+  });
+
   it("audits each write in the same transaction", async () => {
     const { owner, workspace, base } = await setup();
     await call("POST", base, { token: owner.token, body: products });

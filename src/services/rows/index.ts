@@ -1,4 +1,4 @@
-import type { Client, InStatement, InValue } from "@libsql/client/web";
+import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
@@ -48,9 +48,9 @@ async function commit(
   ctx: ServiceContext,
   db: Client,
   table: TableDefinition,
-  statements: InStatement[],
+  statements: InStatement[] | ((tx: Transaction) => Promise<InStatement[]>),
   action: string,
-  details: object,
+  details: Record<string, unknown>,
 ) {
   try {
     return await commitWithAudit(
@@ -58,9 +58,10 @@ async function commit(
       db,
       async (tx) => {
         await assertCatalogUnchanged(tx, table);
-        return statements;
+        return typeof statements === "function" ? statements(tx) : statements;
       },
-      [{ action, targetType: "table", details: { ...details } }],
+      // Not copied: a builder may complete the details (read when the event row is made).
+      [{ action, targetType: "table", details }],
     );
   } catch (error) {
     throw constraintError(error) ?? error;
@@ -131,27 +132,34 @@ export async function updateRow({
 }): Promise<{ row: Row; meta: { formulaErrors: FormulaError[] } }> {
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const changes = checkWrite(table, input.values, true);
-  const current = await db.execute({
-    sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
-    args: [input.id],
-  });
-  if (!current.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
-  const merged = { ...present(table, current.rows[0] as unknown as Row), ...input.values };
-  const formulaErrors = await applyFormulas(table, [merged], [changes]);
-  const names = Object.keys(changes);
-  if (names.length === 0) throw new ApiError("invalid_request", "Nothing to update");
+  let formulaErrors: FormulaError[] = [];
+  const details = { table: table.name, id: input.id, columns: [] as string[] };
+  // The row is read and its formulas computed under the write lock: two concurrent updates of
+  // different columns cannot leave a formula computed from a version of the row that is gone.
   const results = await commit(
     ctx,
     db,
     table,
-    [
-      {
-        sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
-        args: [...names.map((n) => changes[n] as InValue), Date.now(), input.id],
-      },
-    ],
+    async (tx) => {
+      const current = await tx.execute({
+        sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
+        args: [input.id],
+      });
+      if (!current.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+      const merged = { ...present(table, current.rows[0] as unknown as Row), ...input.values };
+      formulaErrors = await applyFormulas(table, [merged], [changes]);
+      const names = Object.keys(changes);
+      details.columns = names;
+      if (names.length === 0) throw new ApiError("invalid_request", "Nothing to update");
+      return [
+        {
+          sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
+          args: [...names.map((n) => changes[n] as InValue), Date.now(), input.id],
+        },
+      ];
+    },
     "row.update",
-    { table: table.name, id: input.id, columns: names },
+    details,
   );
   const row = results[0]?.rows[0];
   if (!row) throw new ApiError("not_found", `Row ${input.id} does not exist`);
