@@ -2,10 +2,11 @@
 // bundles with Vite, which resolves imports that wrangler's own module rules may not): a build
 // failure here is a broken `npm start` and a failed deploy.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { root } from "./local-stack";
 
@@ -37,6 +38,11 @@ describe("wrangler bundle", () => {
         2,
       );
       expect(files.some((f) => f.endsWith("-wasm"))).toBe(true);
+      // Workers accept at most 10 MB (compressed) per Worker on paid plans, 3 MB on free.
+      const compressed = files
+        .filter((f) => !f.endsWith(".map") && f !== "README.md")
+        .reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f))).length, 0);
+      expect(compressed).toBeLessThan(3 * 1024 * 1024);
       expect(files.filter((f) => f.endsWith(".sql")).length).toBe(
         readdirSync(join(root, "migrations/tenant")).filter((f) => f.endsWith(".sql")).length,
       );
