@@ -1,5 +1,5 @@
 import type { StoredAuditRow } from "./read";
-import { auditValues } from "./record";
+import { AUDIT_FIELDS, auditValues } from "./record";
 
 /**
  * Cells a spreadsheet would run as a formula start with one of these (OWASP "CSV Injection"):
@@ -20,23 +20,7 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(neutral) || neutral !== value ? `"${neutral.replaceAll('"', '""')}"` : neutral;
 }
 
-export const CSV_HEADER = [
-  "seq",
-  "id",
-  "time",
-  "ts",
-  "actor_type",
-  "actor_id",
-  "action",
-  "target_type",
-  "target_id",
-  "ip",
-  "user_agent",
-  "request_id",
-  "details",
-  "prev_hash",
-  "hash",
-];
+export const CSV_HEADER = ["seq", "id", "time", ...AUDIT_FIELDS.slice(1), "prev_hash", "hash"];
 
 /** ISO 8601 time of an epoch-ms stamp; empty for a value no date can hold (a tampered row). */
 const isoTime = (ts: number) => {
