@@ -218,6 +218,32 @@ describe("rows", () => {
     expect(new Set(seen).size).toBe(25);
   });
 
+  it("refuses tampered cursors and cursors of another sort order with 400", async () => {
+    const { owner, base } = await setup();
+    await call("POST", base, { token: owner.token, body: products });
+    await call("POST", `${base}/products/rows`, {
+      token: owner.token,
+      body: { rows: [{ title: "a" }, { title: "b" }, { title: "c" }] },
+    });
+    const list = (q: string) => call("GET", `${base}/products/rows?${q}`, { token: owner.token });
+    const first = await json<RowsBody>(await list("sort=title&limit=1"));
+    expect(first.nextCursor).toBeTruthy();
+    const b64 = (value: unknown) =>
+      btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    for (const [q, what] of [
+      [`sort=-title&cursor=${first.nextCursor}`, "another sort"],
+      [`sort=title&cursor=${b64([{ a: 1 }, 1, "title"])}`, "an object value"],
+      [`sort=title&cursor=${b64(["a", 1.5, "title"])}`, "a fractional id"],
+      [`sort=title&cursor=${b64(["a", 1])}`, "no sort"],
+      [`sort=title&cursor=${b64({ v: "a", id: 1 })}`, "an object"],
+    ] as const) {
+      const res = await list(q);
+      expect([res.status, await errorCode(res)], what).toEqual([400, "invalid_request"]);
+    }
+    const next = await json<RowsBody>(await list(`sort=title&limit=1&cursor=${first.nextCursor}`));
+    expect(next.rows.map((r) => r.title)).toEqual(["b"]);
+  });
+
   it("keeps injection attempts in filters, sorts and values harmless", async () => {
     const { owner, workspace, base } = await setup();
     await call("POST", base, { token: owner.token, body: products });

@@ -73,19 +73,29 @@ function filterValue(column: ColumnDefinition, raw: string): InValue {
   }
 }
 
+/** Keyset position: the last row's sort value and id, and the sort it was made for. */
 interface Cursor {
   v: InValue;
   id: number;
+  sort: string;
 }
-const encodeCursor = (c: Cursor) => bytesToBase64Url(utf8(JSON.stringify([c.v, c.id])));
-function decodeCursor(text: string): Cursor {
+const encodeCursor = (c: Cursor) => bytesToBase64Url(utf8(JSON.stringify([c.v, c.id, c.sort])));
+function decodeCursor(text: string, sort: string): Cursor {
+  let parsed: unknown;
   try {
-    const [v, id] = JSON.parse(new TextDecoder().decode(base64UrlToBytes(text))) as [InValue, number];
-    if (!Number.isSafeInteger(id)) throw new Error("bad id");
-    return { v, id };
+    parsed = JSON.parse(new TextDecoder().decode(base64UrlToBytes(text)));
   } catch {
+    parsed = undefined;
+  }
+  const [v, id, madeFor] = Array.isArray(parsed) ? parsed : [];
+  const scalar = v === null || ["string", "number", "boolean"].includes(typeof v);
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !scalar || !Number.isSafeInteger(id)) {
     throw new ApiError("invalid_request", "The cursor is invalid");
   }
+  if (madeFor !== sort) {
+    throw new ApiError("invalid_request", "The cursor belongs to another sort order; start again without it");
+  }
+  return { v: v as InValue, id: id as number, sort };
 }
 
 /**
@@ -114,7 +124,7 @@ export function listSql(table: TableDefinition, query: ListQuery): { sql: string
   const sq = quote(sortColumn.name);
   const cmp = descending ? "<" : ">";
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, query.sort ?? "id");
     if (sortColumn.name === "id") {
       where.push(`"id" ${cmp} ?`);
       args.push(cursor.id);
@@ -146,5 +156,5 @@ export function nextCursor(table: TableDefinition, query: ListQuery, last: Recor
   const sortName = query.sort?.replace(/^-/, "") || "id";
   const v = (sortName in last ? last[sortName] : last.__sort) as InValue;
   columnNamed(table, sortName);
-  return encodeCursor({ v: v ?? null, id: Number(last.id) });
+  return encodeCursor({ v: v ?? null, id: Number(last.id), sort: query.sort ?? "id" });
 }
