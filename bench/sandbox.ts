@@ -6,9 +6,10 @@
 //    a function invoke against the bare sandbox call, and recomputing a formula column over
 //    10,000 rows (PATCH) against the bare sandbox evaluating it. Same run, same machine.
 import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
-import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import { tenantDb } from "../src/db/tenant/client";
 import { createSandbox } from "../src/sandbox/core";
+import { boundedWasmMemory } from "../src/sandbox/limits";
 import { seedOwner, startStack, startWorker } from "./_stack";
 import { fmt, median, printTable, time } from "./table";
 
@@ -20,7 +21,9 @@ export default async function bench(): Promise<void> {
 }
 
 async function sandboxAlone(): Promise<{ invokeMs: number; recompute10kMs: number }> {
-  const sandbox = createSandbox(() => newQuickJSWASMModuleFromVariant(baseVariant));
+  const sandbox = createSandbox(() =>
+    newQuickJSWASMModuleFromVariant(newVariant(baseVariant, { wasmMemory: boundedWasmMemory })),
+  );
   const expression = "row.price * row.qty";
   const row = { price: 2.5, qty: 4 };
   const plain = (r: { price: number; qty: number }) => r.price * r.qty;

@@ -103,10 +103,17 @@ function unwrap(
   kind: SandboxErrorKind,
 ): QuickJSHandle {
   if (result.error) {
-    const dumped = ctx.dump(result.error) as { name?: string; message?: string } | undefined;
+    const dumped = ctx.dump(result.error) as { name?: string; message?: string } | null | undefined;
     result.error.dispose();
     throw classify(
-      typeof dumped === "object" && dumped !== null ? dumped : { message: String(dumped) },
+      typeof dumped === "object" && dumped !== null
+        ? dumped
+        : // QuickJS throws `null` when it runs out of memory while building the "out of memory"
+          // error itself (seen with Maps of arrays at the heap limit); a literal `throw null` in
+          // user code is reported the same way.
+          dumped === null
+          ? { message: "out of memory" }
+          : { message: String(dumped) },
       kind,
     );
   }
@@ -204,8 +211,12 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     try {
       value = withContext(vm, limits, logs, (ctx, runtime) => body(ctx, runtime, limits));
     } catch (error) {
-      if (error instanceof SandboxFailure) value = onFailure(error);
-      else {
+      if (error instanceof SandboxFailure) {
+        // Memory exhaustion leaves the module's heap grown and fragmented: the next call (maybe
+        // another tenant's) gets a fresh instance rather than what a memory bomb left behind.
+        if (error.kind === "memory") module = undefined;
+        value = onFailure(error);
+      } else {
         module = undefined; // a trap or abort inside WebAssembly: never reuse that instance
         value = onFailure(new SandboxFailure("runtime", "the sandbox failed and was reset"));
       }

@@ -6,13 +6,16 @@ import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
 import wasmModule from "@jitl/quickjs-wasmfile-release-sync/wasm";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import { createSandbox } from "./core";
+import { boundedWasmMemory } from "./limits";
 
 export type { Sandbox, SandboxErrorKind, SandboxResult } from "./core";
 export type { SandboxLimits } from "./limits";
-export { DEFAULT_LIMITS } from "./limits";
+export { DEFAULT_LIMITS, WASM_MEMORY_MAX_BYTES } from "./limits";
 
 const sandbox = createSandbox(() =>
-  newQuickJSWASMModuleFromVariant(newVariant(baseVariant, { wasmModule: wasmModule as WebAssembly.Module })),
+  newQuickJSWASMModuleFromVariant(
+    newVariant(baseVariant, { wasmModule: wasmModule as WebAssembly.Module, wasmMemory: boundedWasmMemory }),
+  ),
 );
 
 export const runFunction = sandbox.runFunction.bind(sandbox);

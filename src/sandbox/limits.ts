@@ -27,6 +27,22 @@ const CEILINGS: SandboxLimits = {
   maxLogBytes: 64 * 1024,
 };
 
+/**
+ * The QuickJS module's whole linear memory (every runtime's heap, its stack and static data) is
+ * a `WebAssembly.Memory` that can never grow past this — the 32 MiB heap ceiling plus headroom —
+ * instead of emscripten's default 2 GiB, so no bug in a heap limit can take the Worker's memory.
+ */
+export const WASM_MEMORY_MAX_BYTES = 48 * 1024 * 1024;
+const WASM_PAGE = 64 * 1024;
+/** emscripten's INITIAL_MEMORY for this build (16 MiB); the memory import needs at least this. */
+const WASM_MEMORY_INITIAL_BYTES = 16 * 1024 * 1024;
+
+export const boundedWasmMemory = async () =>
+  new WebAssembly.Memory({
+    initial: WASM_MEMORY_INITIAL_BYTES / WASM_PAGE,
+    maximum: WASM_MEMORY_MAX_BYTES / WASM_PAGE,
+  });
+
 export function resolveLimits(requested: Partial<SandboxLimits> = {}): SandboxLimits {
   const out = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(out) as (keyof SandboxLimits)[]) {

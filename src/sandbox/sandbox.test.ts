@@ -1,5 +1,9 @@
+import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
+import wasmModule from "@jitl/quickjs-wasmfile-release-sync/wasm";
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import { describe, expect, it } from "vitest";
 import { evaluateFormula, evaluateFormulaBatch, runFunction, type SandboxResult, validateFormula } from ".";
+import { boundedWasmMemory, WASM_MEMORY_MAX_BYTES } from "./limits";
 
 const fn = (body: string) => `function main(args, env) { ${body} }`;
 const errorKind = (r: SandboxResult) => (r.ok ? "ok" : r.error.kind);
@@ -93,6 +97,30 @@ describe("escapes end with a clear error and the next call still works", () => {
   ])("%s", async (_name, body, kind) => {
     const r = await runFunction({ code: fn(body), args: null });
     expect(errorKind(r)).toBe(kind);
+    await healthy();
+  });
+
+  it("runs in a WebAssembly memory that cannot grow past its bound", async () => {
+    const vm = await newQuickJSWASMModuleFromVariant(
+      newVariant(baseVariant, {
+        wasmModule: wasmModule as WebAssembly.Module,
+        wasmMemory: boundedWasmMemory,
+      }),
+    );
+    const memory = vm.getWasmMemory();
+    expect(memory.buffer.byteLength).toBeLessThanOrEqual(WASM_MEMORY_MAX_BYTES);
+    const pagesLeft = (WASM_MEMORY_MAX_BYTES - memory.buffer.byteLength) / 65536;
+    expect(() => memory.grow(pagesLeft + 1)).toThrow(RangeError);
+  });
+
+  it.each([
+    ["huge array", "return new Array(1e9).fill(0).length;"],
+    ["string doubling", "let s = 'x'; while (true) s += s; "],
+    ["many objects", "const a = []; while (true) a.push({ x: a.length, y: String(a.length) });"],
+    ["a map of arrays", "const m = new Map(); for (let i = 0; ; i++) m.set('k' + i, [i]);"],
+  ])("ends a memory bomb at the heap ceiling (%s) as a memory error", async (_name, body) => {
+    const r = await runFunction({ code: fn(body), args: null, limits: { memoryBytes: 64 * 1024 * 1024 } });
+    expect(r.ok ? "ok" : `${r.error.kind}: ${r.error.message}`).toMatch(/^memory/);
     await healthy();
   });
 
