@@ -75,6 +75,8 @@ export const auditInsertSql = (n = 1) =>
         .join(", ")})`,
   ).join(", ")}`;
 
+const INSERT_ONE = auditInsertSql(1);
+
 /** The canonical text a row's hash covers: fixed field order, JSON-encoded. */
 export const canonicalEvent = (row: AuditRow) => JSON.stringify(auditValues(row));
 
@@ -112,7 +114,7 @@ async function chainStatements(tenant: TailReader, rows: AuditRow[]): Promise<In
   const statements: InStatement[] = [];
   for (const row of rows) {
     const hash = await chainHash(prev, row);
-    statements.push({ sql: auditInsertSql(), args: [...auditValues(row), prev, hash] });
+    statements.push({ sql: INSERT_ONE, args: [...auditValues(row), prev, hash] });
     prev = hash;
   }
   return statements;

@@ -2,7 +2,7 @@ import type { Client, InStatement, InValue, Transaction } from "@libsql/client/w
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
-import { assertCatalogUnchanged, openTable } from "../tables/catalog";
+import { assertCatalogUnchanged, constraintViolation, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
@@ -31,17 +31,14 @@ const open = (ctx: ServiceContext, workspaceId: string, table: string, write: bo
     write ? { role: "member", scope: "data:write" } : { role: "viewer", scope: "data:read" },
   );
 
-const constraintError = (error: unknown) => {
-  const text = String(error);
-  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
-  if (/UNIQUE constraint/i.test(text)) {
-    return new ApiError("conflict", `Column ${column ?? "?"}: value already exists`, { details: { column } });
-  }
-  if (/NOT NULL constraint|CHECK constraint/i.test(text)) {
-    return new ApiError("invalid_request", `Column ${column ?? "?"}: value refused`, { details: { column } });
-  }
-  return undefined;
-};
+function constraintError(error: unknown): ApiError | undefined {
+  const violation = constraintViolation(error);
+  if (!violation) return undefined;
+  const { kind, column } = violation;
+  return kind === "unique"
+    ? new ApiError("conflict", `Column ${column ?? "?"}: value already exists`, { details: { column } })
+    : new ApiError("invalid_request", `Column ${column ?? "?"}: value refused`, { details: { column } });
+}
 
 /** Commits a row change with its audit event, against the table definition it was built for. */
 async function commit(

@@ -4,7 +4,13 @@ import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
-import { assertCatalogUnchanged, nameConflict, openTable, SCHEMA_WRITE } from "./catalog";
+import {
+  assertCatalogUnchanged,
+  constraintViolation,
+  nameConflict,
+  openTable,
+  SCHEMA_WRITE,
+} from "./catalog";
 import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
 import {
   type ColumnDefinition,
@@ -53,8 +59,7 @@ interface Plan {
   next: TableDefinition;
   /** DDL in order; runs before any recompute. */
   ddl: string[];
-  recompute: ColumnDefinition[];
-  /** Columns whose formula is new or changed (validated in the sandbox). */
+  /** Columns whose formula is new or changed: validated in the sandbox, recomputed for every row. */
   formulas: ColumnDefinition[];
   /** Indexes dropped because a dropped column was part of them. */
   droppedIndexes: string[];
@@ -79,7 +84,7 @@ export function planChanges(table: TableDefinition, changes: TableChanges): Plan
   const t = quote(table.name);
   let columns = [...table.columns];
   let indexes = [...table.indexes];
-  const plan: Omit<Plan, "next"> = { ddl: [], recompute: [], formulas: [], droppedIndexes: [], gone: [] };
+  const plan: Omit<Plan, "next"> = { ddl: [], formulas: [], droppedIndexes: [], gone: [] };
   const dropIndex = (name: string) => plan.ddl.push(`DROP INDEX ${quote(name)}`);
 
   for (const name of changes.dropIndexes ?? []) {
@@ -153,7 +158,6 @@ export function planChanges(table: TableDefinition, changes: TableChanges): Plan
     indexes.push(index);
     plan.ddl.push(indexDdl(table.name, index));
   }
-  plan.recompute = plan.formulas;
   return { ...plan, next: { ...table, columns, indexes, updatedAt: Date.now() } };
 }
 
@@ -175,7 +179,7 @@ async function recompute(
   }
   const inputs = table.columns.filter((c) => c.type !== "formula");
   const target = { ...table, columns: formulas };
-  const set = formulas.map((c) => `${quote(c.name)} = ?`).join(", ");
+  const update = `UPDATE ${quote(table.name)} SET ${formulas.map((c) => `${quote(c.name)} = ?`).join(", ")} WHERE "id" = ?`;
   const errors: FormulaError[] = [];
   let errorCount = 0;
   let after = 0;
@@ -199,7 +203,7 @@ async function recompute(
     }
     await tx.batch(
       page.rows.map((raw, i) => ({
-        sql: `UPDATE ${quote(table.name)} SET ${set} WHERE "id" = ?`,
+        sql: update,
         args: [...formulas.map((c) => stored[i]?.[c.name] ?? null), raw.id as InValue],
       })),
     );
@@ -244,8 +248,8 @@ export async function alterTable({
         // Re-read under the write lock: a concurrent change is refused, never overwritten.
         await assertCatalogUnchanged(tx, current);
         await tx.batch(plan.ddl);
-        if (plan.recompute.length > 0) {
-          const result = await recompute(tx, plan.next, plan.recompute);
+        if (plan.formulas.length > 0) {
+          const result = await recompute(tx, plan.next, plan.formulas);
           meta.recomputedRows = result.rows;
           meta.formulaErrors = result.errors;
           meta.formulaErrorCount = result.errorCount;
@@ -289,17 +293,14 @@ function summarize(changes: TableChanges): Record<string, unknown> {
 
 /** Existing rows that break a new constraint (a unique index over duplicates, a CHECK on a default). */
 function alterConstraintError(error: unknown): ApiError | undefined {
-  const text = String(error);
-  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
-  if (/UNIQUE constraint/i.test(text)) {
-    return new ApiError("conflict", `Existing rows hold duplicate values${column ? ` in ${column}` : ""}`, {
-      details: { column },
-    });
-  }
-  if (/CHECK constraint|NOT NULL constraint/i.test(text)) {
-    return new ApiError("invalid_request", "Existing rows do not satisfy the new column's constraints", {
-      details: { column },
-    });
-  }
-  return undefined;
+  const violation = constraintViolation(error);
+  if (!violation) return undefined;
+  const { kind, column } = violation;
+  return kind === "unique"
+    ? new ApiError("conflict", `Existing rows hold duplicate values${column ? ` in ${column}` : ""}`, {
+        details: { column },
+      })
+    : new ApiError("invalid_request", "Existing rows do not satisfy the new column's constraints", {
+        details: { column },
+      });
 }

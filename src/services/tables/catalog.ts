@@ -33,6 +33,20 @@ export function nameConflict(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/**
+ * A SQLite constraint failure read from its message: a duplicate (`unique`) or a refused value
+ * (NOT NULL, CHECK), with the column when SQLite names it. Callers word the error for their case.
+ */
+export function constraintViolation(
+  error: unknown,
+): { kind: "unique" | "value"; column?: string } | undefined {
+  const text = String(error);
+  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
+  if (/UNIQUE constraint/i.test(text)) return { kind: "unique", column };
+  if (/NOT NULL constraint|CHECK constraint/i.test(text)) return { kind: "value", column };
+  return undefined;
+}
+
 /** The catalog entry of a user table, or 404. Only catalogued tables are ever reachable. */
 export async function readTable(db: Client, name: string): Promise<TableDefinition> {
   const result = await db.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
