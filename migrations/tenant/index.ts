@@ -4,10 +4,12 @@ import m0001 from "./0001_system.sql";
 import m0002 from "./0002_catalog.sql";
 import m0003 from "./0003_functions.sql";
 import m0004 from "./0004_catalog_indexes.sql";
+import m0005 from "./0005_function_binder.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
   { name: "0002_catalog", sql: m0002 },
   { name: "0003_functions", sql: m0003 },
   { name: "0004_catalog_indexes", sql: m0004 },
+  { name: "0005_function_binder", sql: m0005 },
 ];

@@ -8,6 +8,7 @@ import {
   listFunctions,
   listSecrets,
   setSecret,
+  updateFunction,
 } from "../../services/functions";
 import { identifier } from "../../services/tables/definition";
 import type { AppEnv } from "../../types";
@@ -21,6 +22,13 @@ const createBody = z.strictObject({
   timeoutMs: z.number().int().min(1).max(1000).default(1000),
   env: z.array(secretName).max(50).default([]),
 });
+const updateBody = z
+  .strictObject({
+    code: createBody.shape.code.optional(),
+    timeoutMs: z.number().int().min(1).max(1000).optional(),
+    env: z.array(secretName).max(50).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "nothing to change: give code, timeoutMs or env");
 const nameParam = z.object({ name: identifier });
 const secretParam = z.object({ name: secretName });
 const secretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
@@ -56,6 +64,20 @@ export const functionsRoutes = new Hono<AppEnv>()
       functions: await listFunctions({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
     }),
   )
+  .patch("/:name", validate("param", nameParam), validate("json", updateBody), async (c) => {
+    const body = c.req.valid("json");
+    const fn = await updateFunction({
+      ctx: serviceContext(c),
+      input: {
+        workspaceId: workspaceIdOf(c),
+        name: c.req.valid("param").name,
+        ...(body.code !== undefined ? { code: body.code } : {}),
+        ...(body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {}),
+        ...(body.env !== undefined ? { env: body.env } : {}),
+      },
+    });
+    return c.json({ function: fn });
+  })
   .delete("/:name", validate("param", nameParam), async (c) => {
     await deleteFunction({
       ctx: serviceContext(c),

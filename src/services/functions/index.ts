@@ -1,8 +1,11 @@
+import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { runFunction, validateFunction } from "../../sandbox";
 import type { ServiceContext } from "../../types";
-import { authorizeWorkspace } from "../access";
+import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
+import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
+import { scrubberFor } from "./scrub";
 import { secretsFor } from "./secrets";
 
 export { listSecrets, setSecret } from "./secrets";
@@ -11,19 +14,49 @@ export interface FunctionDefinition {
   name: string;
   code: string;
   timeoutMs: number;
-  env: string[];
+  /** The secrets bound as `env`; shown only to those who may bind secrets (admins). */
+  env?: string[];
   createdAt: number;
   updatedAt: number;
 }
 
-const toDefinition = (r: Record<string, unknown>): FunctionDefinition => ({
+interface StoredFunction extends Required<FunctionDefinition> {
+  boundBy: Binder | null;
+}
+
+const toStored = (r: Record<string, unknown>): StoredFunction => ({
   name: String(r.name),
   code: String(r.code),
   timeoutMs: Number(r.timeout_ms),
   env: JSON.parse(String(r.env)) as string[],
+  boundBy: r.bound_by ? (JSON.parse(String(r.bound_by)) as Binder) : null,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
+
+/** What a caller sees of a function: `env` names only when they may bind secrets themselves. */
+function view(fn: StoredFunction, showEnv: boolean): FunctionDefinition {
+  const { boundBy: _, env, ...rest } = fn;
+  return showEnv ? { ...rest, env } : rest;
+}
+
+async function loadFunction(db: Client, name: string): Promise<StoredFunction> {
+  const found = await db.execute({ sql: "SELECT * FROM _islet_functions WHERE name = ?", args: [name] });
+  const row = found.rows[0];
+  if (!row) throw new ApiError("not_found", `Function ${name} does not exist`);
+  return toStored(row as unknown as Record<string, unknown>);
+}
+
+async function compiles(code: string): Promise<void> {
+  const check = await validateFunction(code);
+  if (!check.ok) throw new ApiError("invalid_request", `The code does not compile: ${check.message}`);
+}
+
+/** Binding secrets is reading them: it needs the admin role, or `secrets:write` for keys. */
+async function requireBinder(ctx: ServiceContext, workspaceId: string): Promise<Binder> {
+  await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "secrets:write" });
+  return binderOf(ctx);
+}
 
 export async function createFunction({
   ctx,
@@ -36,8 +69,8 @@ export async function createFunction({
     role: "member",
     scope: "functions:write",
   });
-  const check = await validateFunction(input.code);
-  if (!check.ok) throw new ApiError("invalid_request", `The code does not compile: ${check.message}`);
+  const boundBy = input.env.length > 0 ? await requireBinder(ctx, input.workspaceId) : null;
+  await compiles(input.code);
   const now = Date.now();
   try {
     await commitWithAudit(
@@ -45,31 +78,107 @@ export async function createFunction({
       await access.db(),
       [
         {
-          sql: "INSERT INTO _islet_functions (name, code, timeout_ms, env, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-          args: [input.name, input.code, input.timeoutMs, JSON.stringify(input.env), now, now],
+          sql: "INSERT INTO _islet_functions (name, code, timeout_ms, env, bound_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          args: [
+            input.name,
+            input.code,
+            input.timeoutMs,
+            JSON.stringify(input.env),
+            boundBy && JSON.stringify(boundBy),
+            now,
+            now,
+          ],
         },
       ],
-      [{ action: "function.create", targetType: "function", targetId: input.name }],
+      [
+        {
+          action: "function.create",
+          targetType: "function",
+          targetId: input.name,
+          details: input.env.length > 0 ? { env: input.env } : undefined,
+        },
+      ],
     );
   } catch (error) {
     if (/UNIQUE constraint/i.test(String(error)))
       throw new ApiError("conflict", `Function ${input.name} exists`);
     throw error;
   }
-  return {
-    name: input.name,
-    code: input.code,
-    timeoutMs: input.timeoutMs,
-    env: input.env,
-    createdAt: now,
-    updatedAt: now,
+  const created = { ...input, boundBy, createdAt: now, updatedAt: now };
+  return view(created, boundBy !== null || (await mayBindSecrets(ctx, access)));
+}
+
+/**
+ * Changes a function's code, timeout or bound secrets. Changing `env`, or the code of a function
+ * that has secrets bound, is binding them anew: it needs the admin role (or `secrets:write`).
+ */
+export async function updateFunction({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { workspaceId: string; name: string; code?: string; timeoutMs?: number; env?: string[] };
+}): Promise<FunctionDefinition> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, {
+    role: "member",
+    scope: "functions:write",
+  });
+  const db = await access.db();
+  const current = await loadFunction(db, input.name);
+  const env = input.env ?? current.env;
+  const code = input.code ?? current.code;
+  const rebinds = input.env !== undefined || (input.code !== undefined && current.env.length > 0);
+  let boundBy = current.boundBy;
+  if (rebinds) boundBy = env.length > 0 ? await requireBinder(ctx, input.workspaceId) : null;
+  if (input.code !== undefined) await compiles(code);
+  const next: StoredFunction = {
+    ...current,
+    code,
+    env,
+    boundBy,
+    timeoutMs: input.timeoutMs ?? current.timeoutMs,
+    updatedAt: Date.now(),
   };
+  const [result] = await commitWithAudit(
+    ctx,
+    db,
+    [
+      {
+        // Guarded by the row as read, so a concurrent change is a conflict, not silently lost.
+        sql: `UPDATE _islet_functions SET code = ?, timeout_ms = ?, env = ?, bound_by = ?, updated_at = ?
+              WHERE name = ? AND updated_at = ?`,
+        args: [
+          next.code,
+          next.timeoutMs,
+          JSON.stringify(next.env),
+          next.boundBy && JSON.stringify(next.boundBy),
+          next.updatedAt,
+          next.name,
+          current.updatedAt,
+        ],
+      },
+    ],
+    [
+      {
+        action: "function.update",
+        targetType: "function",
+        targetId: input.name,
+        details: {
+          changed: (["code", "timeoutMs", "env"] as const).filter((k) => input[k] !== undefined),
+          ...(input.env !== undefined ? { env: input.env } : {}),
+        },
+      },
+    ],
+  );
+  if (result?.rowsAffected === 0) throw new ApiError("conflict", `Function ${input.name} changed meanwhile`);
+  return view(next, await mayBindSecrets(ctx, access));
 }
 
 export async function listFunctions({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_functions ORDER BY name");
-  return result.rows.map((r) => toDefinition(r as unknown as Record<string, unknown>));
+  const showEnv = await mayBindSecrets(ctx, access);
+  return result.rows.map((r) => view(toStored(r as unknown as Record<string, unknown>), showEnv));
 }
 
 export async function deleteFunction({
@@ -92,9 +201,26 @@ export async function deleteFunction({
   if (result?.rowsAffected === 0) throw new ApiError("not_found", `Function ${input.name} does not exist`);
 }
 
+async function boundSecrets(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  db: Client,
+  fn: StoredFunction,
+): Promise<Record<string, string>> {
+  if (fn.env.length === 0) return {};
+  if (!fn.boundBy || !(await binderStillMay(ctx, access.workspace.id, fn.boundBy))) {
+    throw new ApiError(
+      "forbidden",
+      `The secrets of function ${fn.name} were bound by someone who may no longer bind secrets; an admin must bind them again`,
+    );
+  }
+  return secretsFor(ctx, db, access.workspace.id, fn.env);
+}
+
 /**
  * Runs a function in the sandbox with its secrets as a frozen `env`. Sandbox failures are 422
  * `sandbox_error` naming the kind (timeout, memory, …); the invocation is audited either way.
+ * Result, logs and error message are scrubbed of the bound values before they leave.
  */
 export async function invokeFunction({
   ctx,
@@ -105,20 +231,16 @@ export async function invokeFunction({
 }): Promise<{ result: unknown; logs: string[]; durationMs: number }> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
   const db = await access.db();
-  const found = await db.execute({
-    sql: "SELECT * FROM _islet_functions WHERE name = ?",
-    args: [input.name],
-  });
-  const row = found.rows[0];
-  if (!row) throw new ApiError("not_found", `Function ${input.name} does not exist`);
-  const fn = toDefinition(row as unknown as Record<string, unknown>);
-  const env = await secretsFor(ctx, db, input.workspaceId, fn.env);
+  const fn = await loadFunction(db, input.name);
+  const env = await boundSecrets(ctx, access, db, fn);
   const outcome = await runFunction({
     code: fn.code,
     args: input.args,
     env,
     limits: { timeoutMs: fn.timeoutMs },
   });
+  const scrub = scrubberFor(Object.values(env));
+  const logs = outcome.logs.map(scrub.text);
   await recordAudit(ctx, db, {
     action: "function.invoke",
     targetType: "function",
@@ -130,9 +252,9 @@ export async function invokeFunction({
     },
   });
   if (!outcome.ok) {
-    throw new ApiError("sandbox_error", outcome.error.message, {
-      details: { kind: outcome.error.kind, logs: outcome.logs },
+    throw new ApiError("sandbox_error", scrub.text(outcome.error.message), {
+      details: { kind: outcome.error.kind, logs },
     });
   }
-  return { result: outcome.value, logs: outcome.logs, durationMs: outcome.durationMs };
+  return { result: scrub.value(outcome.value), logs, durationMs: outcome.durationMs };
 }

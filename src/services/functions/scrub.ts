@@ -1,0 +1,66 @@
+// Removes bound secret values from whatever a function hands back (result, logs, error message)
+// before it leaves the sandbox path (DESIGN §6). The real defence is that only admins may bind
+// secrets; this catches the obvious ways a value leaks: as is, in base64 (standard and url-safe,
+// at every byte alignment, so a secret embedded in a longer encoded string is caught too) and hex.
+import { bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from "../../lib/encoding";
+
+export const REDACTED = "[redacted]";
+
+/** Base64 characters determined by the secret's bytes alone, for each of the 3 byte alignments. */
+function base64Cores(bytes: Uint8Array, urlSafe: boolean): string[] {
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = new Uint8Array(offset + bytes.length);
+    padded.set(bytes, offset);
+    const encoded = (urlSafe ? bytesToBase64Url(padded) : bytesToBase64(padded)).replace(/=+$/, "");
+    // Leading chars mix the filler bytes, the last one may mix what follows the secret.
+    const start = Math.ceil((offset * 8) / 6);
+    const end = Math.floor(((offset + bytes.length) * 8) / 6);
+    const core = encoded.slice(start, end);
+    if (core.length >= 4) cores.push(core);
+  }
+  return cores;
+}
+
+/** Every form of each secret value that is scrubbed, longest first so overlaps redact fully. */
+export function leakForms(values: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value.length === 0) continue;
+    const bytes = utf8(value);
+    forms.add(value);
+    forms.add(bytesToHex(bytes));
+    forms.add(bytesToHex(bytes).toUpperCase());
+    forms.add(bytesToBase64(bytes));
+    forms.add(bytesToBase64(bytes).replace(/=+$/, ""));
+    forms.add(bytesToBase64Url(bytes));
+    for (const core of [...base64Cores(bytes, false), ...base64Cores(bytes, true)]) forms.add(core);
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+export interface Scrubber {
+  text: (text: string) => string;
+  /** Walks a JSON value: strings and keys are scrubbed; a number that spells a secret is redacted. */
+  value: (value: unknown) => unknown;
+}
+
+export function scrubberFor(values: readonly string[]): Scrubber {
+  const forms = leakForms(values);
+  const text = (input: string) => {
+    let out = input;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+  const value = (input: unknown): unknown => {
+    if (forms.length === 0) return input;
+    if (typeof input === "string") return text(input);
+    if (typeof input === "number") return text(String(input)) === String(input) ? input : REDACTED;
+    if (Array.isArray(input)) return input.map(value);
+    if (input !== null && typeof input === "object") {
+      return Object.fromEntries(Object.entries(input).map(([k, v]) => [text(k), value(v)]));
+    }
+    return input;
+  };
+  return { text, value };
+}
