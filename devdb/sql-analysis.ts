@@ -2,7 +2,8 @@
 // each one needs (read or write access, the namespace's write lock), which parameters it binds,
 // and whether devdb refuses it outright. The categories follow sqld's StmtKind
 // (libsql-server/src/query_analysis.rs).
-import { SqlSyntaxError, splitStatements, type Token, tokenize } from "./sql-lexer.ts";
+import { DENIED_SQL_NAMES } from "../src/lib/sql/denied.ts";
+import { SqlSyntaxError, splitStatements, type Token, tokenize } from "../src/lib/sql/lexer.ts";
 
 export type StatementKind = "read" | "write" | "txn-begin" | "txn-end" | "savepoint";
 
@@ -39,23 +40,6 @@ export interface SqlAnalysis {
   params: ParamLayout;
   syntaxError?: string;
 }
-
-// Functions and table-valued functions compiled into libsql that reach outside the database file
-// (fileio: readfile/writefile/fsdir/lsmode), run arbitrary SQL behind devdb's checks (sha3_query),
-// hand out raw pointers (fts3_tokenizer), reconfigure encryption, or expose raw pages.
-const DENIED_NAMES = new Set([
-  "readfile",
-  "writefile",
-  "fsdir",
-  "lsmode",
-  "sha3_query",
-  "fts3_tokenizer",
-  "load_extension",
-  "sqlite_dbpage",
-  "sqlite3mc_config",
-  "sqlite3mc_config_table",
-  "sqlite3mc_codec_data",
-]);
 
 // Introspection pragmas that read (with or without an argument).
 const READ_PRAGMAS = new Set([
@@ -256,7 +240,7 @@ function deniedName(tokens: Token[]): string | undefined {
       continue;
     }
     const lower = t.text.toLowerCase();
-    if (DENIED_NAMES.has(lower)) return lower;
+    if (DENIED_SQL_NAMES.has(lower)) return lower;
   }
   return undefined;
 }

@@ -4,22 +4,15 @@ import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
+import { guardAdminSql } from "./guard";
 
 export const MAX_SQL_ROWS = 1000;
 
-/** Strips comments and string/identifier literals, so checks see only the statement's own words. */
-function skeleton(sql: string): string {
-  return sql
-    .replace(/--[^\n]*/g, " ")
-    .replace(/\/\*[\s\S]*?\*\//g, " ")
-    .replace(/'(?:[^']|'')*'/g, "''");
-}
-
 /**
- * Admin SQL (DESIGN §5): one statement, admin users only, audited. Read-only unless `write` —
- * enforced by the database itself (a read batch cannot write), not by guessing from the text.
- * System tables (`_islet_*`, in any quoting) and ATTACH/DETACH/PRAGMA/VACUUM are refused; the audit
- * log's own triggers refuse UPDATE and DELETE regardless.
+ * Admin SQL (DESIGN §5): one statement, admin users only, audited. Read-only unless `write`:
+ * the guard classifies the statement from its tokens, and a read also runs in a read-only
+ * transaction. What is refused outright is in `guard.ts`; the audit log's own triggers refuse
+ * UPDATE and DELETE regardless.
  */
 export async function executeSql({
   ctx,
@@ -33,13 +26,9 @@ export async function executeSql({
     scope: "schema:write",
     usersOnly: true,
   });
-  const bare = skeleton(input.sql);
-  if (/;\s*\S/.test(bare.replace(/;\s*$/, "")))
-    throw new ApiError("invalid_request", "Send one statement at a time");
-  if (/_islet_/i.test(input.sql))
-    throw new ApiError("forbidden", "System tables (_islet_*) are not reachable through SQL");
-  if (/\b(attach|detach|pragma|vacuum|load_extension|readfile|writefile|fsdir)\b/i.test(bare)) {
-    throw new ApiError("forbidden", "ATTACH, DETACH, PRAGMA, VACUUM and file functions are not allowed");
+  const { writes } = guardAdminSql(input.sql);
+  if (writes && !input.write) {
+    throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');
   }
   const db = await access.db();
   const event = {

@@ -1,3 +1,4 @@
+// Shared by devdb (statement analysis) and admin SQL (src/services/sql/guard.ts): one tokenizer.
 // A tokenizer for SQLite's SQL dialect, just deep enough to split statements, find bound
 // parameters and read the leading keywords. It mirrors sqlite3GetToken() (tokenize.c): comments,
 // '…' strings, "…"/`…`/[…] identifiers, X'…' blobs, numbers and the variable forms

@@ -1,0 +1,90 @@
+// What admin SQL may run, decided from the statement's own tokens (the tokenizer devdb uses), never
+// by asking the database to refuse: Turso's build may differ from devdb's. One statement; no
+// transaction control (the audited write wraps it in its own transaction); nothing that opens other
+// files or reaches outside the database; no reference at all to islet's system tables; no write
+// that names a SQLite internal object (`sqlite_sequence` set to its maximum makes every AUTOINCREMENT
+// insert fail, bricking the audit log).
+import { ApiError } from "../../lib/errors";
+import { DENIED_SQL_NAMES } from "../../lib/sql/denied";
+import { SqlSyntaxError, splitStatements, type Token, tokenize } from "../../lib/sql/lexer";
+
+const REFUSED_VERBS = new Set(["ATTACH", "DETACH", "PRAGMA", "VACUUM"]);
+const TRANSACTION_VERBS = new Set(["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]);
+const STATEMENT_VERBS = new Set(["SELECT", "VALUES", "INSERT", "REPLACE", "UPDATE", "DELETE"]);
+const READ_VERBS = new Set(["SELECT", "VALUES"]);
+
+export interface GuardedStatement {
+  /** Whether the statement writes (decided here; a read also runs in a read-only transaction). */
+  writes: boolean;
+}
+
+/** Names a token may spell: bare words, quoted identifiers, and 'strings' where SQLite takes a name. */
+function nameOf(tokens: Token[], i: number): string | null {
+  const t = tokens[i] as Token;
+  if (t.kind === "word" || t.kind === "quoted") return t.text.toLowerCase();
+  // SQLite also accepts a 'string' where a table name is expected (`FROM 'sqlite_dbpage'`).
+  if (
+    t.kind === "string" &&
+    ["FROM", "JOIN", "INTO", "UPDATE", "TABLE", ",", "."].includes(tokens[i - 1]?.text ?? "")
+  )
+    return t.text.toLowerCase();
+  return null;
+}
+
+// After WITH [RECURSIVE] the CTE bodies sit inside parentheses; the first top-level verb is the
+// statement's own.
+function verbOf(tokens: Token[]): string {
+  let at = 0;
+  if (tokens[0]?.kind === "word" && tokens[0].text === "EXPLAIN") {
+    at = tokens[1]?.text === "QUERY" && tokens[2]?.text === "PLAN" ? 3 : 1;
+  }
+  const first = tokens[at];
+  if (first?.kind !== "word") return "";
+  if (first.text !== "WITH") return first.text;
+  let depth = 0;
+  for (const t of tokens.slice(at + 1)) {
+    if (t.kind === "punct" && t.text === "(") depth++;
+    else if (t.kind === "punct" && t.text === ")") depth--;
+    else if (depth === 0 && t.kind === "word" && STATEMENT_VERBS.has(t.text)) return t.text;
+  }
+  return "WITH";
+}
+
+export function guardAdminSql(sql: string): GuardedStatement {
+  let statements: Token[][];
+  try {
+    statements = splitStatements(tokenize(sql));
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) throw new ApiError("invalid_request", `SQL error: ${error.message}`);
+    throw error;
+  }
+  if (statements.length === 0) throw new ApiError("invalid_request", "The statement is empty");
+  if (statements.length > 1) throw new ApiError("invalid_request", "Send one statement at a time");
+  const tokens = statements[0] as Token[];
+  const verb = verbOf(tokens);
+  if (REFUSED_VERBS.has(verb)) {
+    throw new ApiError("forbidden", "ATTACH, DETACH, PRAGMA and VACUUM are not allowed");
+  }
+  if (TRANSACTION_VERBS.has(verb)) {
+    throw new ApiError(
+      "invalid_request",
+      "Transaction control is not allowed: each statement runs in its own",
+    );
+  }
+  const writes = !READ_VERBS.has(verb);
+  for (let i = 0; i < tokens.length; i++) {
+    const name = nameOf(tokens, i);
+    if (name === null) continue;
+    if (DENIED_SQL_NAMES.has(name)) {
+      throw new ApiError("forbidden", `The function or table ${name} is not allowed`);
+    }
+    if (name.startsWith("_islet_")) {
+      throw new ApiError("forbidden", "System tables (_islet_*) are not reachable through SQL");
+    }
+    // Triggers and views are covered too: their bodies are tokens of this same statement.
+    if (writes && name.startsWith("sqlite_")) {
+      throw new ApiError("forbidden", `A writing statement may not name SQLite's own objects (${name})`);
+    }
+  }
+  return { writes };
+}
