@@ -16,7 +16,15 @@ export type Actor =
       createdBy: string;
     }
   /** A workspace's own app user, from a token of an issuer the workspace registered (DESIGN §3). */
-  | { type: "endUser"; workspaceId: string; issuerId: string; subject: string; role: "member" | "viewer" }
+  | {
+      type: "endUser";
+      workspaceId: string;
+      issuerId: string;
+      subject: string;
+      role: "member" | "viewer";
+      /** The issuer's table allowlist; null: every table. */
+      tables: readonly string[] | null;
+    }
   | { type: "operator"; operatorId: string }
   | { type: "system"; reason: string };
 

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   payment_required: 402,
   plan_required: 402,
   forbidden: 403,
+  email_unverified: 403,
   insufficient_scope: 403,
   csrf_failed: 403,
   not_found: 404,

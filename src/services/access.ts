@@ -82,11 +82,7 @@ export async function authorizeWorkspace(
         details: { required: need.scope },
       });
     }
-    if (need.table !== undefined && actor.tables !== null && !actor.tables.includes(need.table)) {
-      throw new ApiError("forbidden", `This API key may not access table ${need.table}`, {
-        details: { table: need.table },
-      });
-    }
+    assertTableAllowed(need, actor.tables, "API key");
     const workspace = await loadWorkspaceRow(ctx, workspaceId);
     // A key never exceeds its creator: if the creator lost the role, so does the key.
     role = await membershipRole(ctx, workspace.id, actor.createdBy);
@@ -109,12 +105,21 @@ export async function authorizeWorkspace(
         details: { required: need.scope },
       });
     }
+    assertTableAllowed(need, actor.tables, "token");
     return access(ctx, await loadWorkspaceRow(ctx, workspaceId), actor.role);
   }
   if (actor.type === "operator" || actor.type === "system") {
     return access(ctx, await loadWorkspaceRow(ctx, workspaceId), null);
   }
   throw new ApiError("forbidden", "Forbidden");
+}
+
+function assertTableAllowed(need: WorkspaceNeed, tables: readonly string[] | null, what: string): void {
+  if (need.table !== undefined && tables !== null && !tables.includes(need.table)) {
+    throw new ApiError("forbidden", `This ${what} may not access table ${need.table}`, {
+      details: { table: need.table },
+    });
+  }
 }
 
 function access(ctx: ServiceContext, workspace: WorkspaceRow, role: Role | null): WorkspaceAccess {

@@ -115,6 +115,18 @@ export const functionsCoverage: CoverageTable = {
       return { res: await t.send("POST", `${base}/functions`, { token: owner.token, body: FN }), workspace };
     },
   },
+  "PATCH /v1/workspaces/:workspaceId/functions/:name": {
+    tenant: ["function.update"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      await call("POST", `${base}/functions`, { token: owner.token, body: FN });
+      const res = await t.send("PATCH", `${base}/functions/hello`, {
+        token: owner.token,
+        body: { timeoutMs: 200 },
+      });
+      return { res, workspace };
+    },
+  },
   "DELETE /v1/workspaces/:workspaceId/functions/:name": {
     tenant: ["function.delete"],
     exercise: async (t) => {

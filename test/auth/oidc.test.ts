@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { memberships, users } from "../../src/db/control/schema";
 import { call, errorCode, json, testConfig } from "../helpers";
+import { mintKey } from "../workspaces/fixtures";
 import {
   callNoFollow,
   cookieHeader,
@@ -147,7 +148,21 @@ describe("OIDC sign-in", () => {
 
   it("takes over an unverified password account: its password is reset and its sessions end (seed 002)", async () => {
     const squatter = await signupUser();
+    // A key the squatter made while unproven (accounts from before the verified-email rule could).
+    await controlDb(testConfig())
+      .update(users)
+      .set({ emailVerifiedAt: Date.now() })
+      .where(eq(users.id, squatter.id));
+    const key = await mintKey(squatter.session.accessToken, squatter.workspace.id);
+    await controlDb(testConfig())
+      .update(users)
+      .set({ emailVerifiedAt: null })
+      .where(eq(users.id, squatter.id));
     const { cookies } = await oidcSignIn({ email: squatter.email });
+    const keyAfter = await call("GET", `/v1/workspaces/${squatter.workspace.id}/tables`, {
+      token: key.token,
+    });
+    expect(await errorCode(keyAfter)).toBe("credential_revoked");
     expect(
       (await json<{ user: { id: string; emailVerified: boolean } }>(await sessionWith(cookies))).user,
     ).toMatchObject({

@@ -83,7 +83,7 @@ describe("invitations", () => {
     await db().update(users).set({ emailVerifiedAt: null }).where(eq(users.id, unverified.id));
     const first = await invitationToken(team.owner, team.workspace.id, unverified.email);
     const refused = await accept(unverified, first.token);
-    expect([refused.status, await errorCode(refused)]).toEqual([403, "forbidden"]);
+    expect([refused.status, await errorCode(refused)]).toEqual([403, "email_unverified"]);
 
     const late = await makeUser();
     const second = await invitationToken(team.owner, team.workspace.id, late.email);

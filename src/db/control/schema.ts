@@ -64,6 +64,7 @@ export const apiKeys = sqliteTable("api_keys", {
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
   rotatedTo: text("rotated_to"),
+  parentId: text("parent_id"),
 });
 
 export const sessions = sqliteTable("sessions", {

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { tableAllowlist } from "../../lib/grants";
 import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
 import { validate } from "../../lib/validate";
 import {
@@ -14,19 +15,13 @@ import type { AppEnv } from "../../types";
 import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
-/** User table names a key may be confined to; `_islet_` system tables are never grantable. */
-const tableName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a table name")
-  .refine((t) => !t.toLowerCase().startsWith("_islet_"), "system tables cannot be granted");
-
 const createBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z
     .array(z.enum(SCOPE_NAMES as [Scope, ...Scope[]]))
     .min(1)
     .max(SCOPE_NAMES.length),
-  tables: z.array(tableName).min(1).max(100).nullable().optional(),
+  tables: tableAllowlist,
   perMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
   monthlyCap: z.number().int().min(1).max(10_000_000_000).nullable().optional(),
   /** Epoch milliseconds. */

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { tableAllowlist } from "../../lib/grants";
 import { validate } from "../../lib/validate";
 import { createIssuer, deleteIssuer, listIssuers } from "../../services/issuers";
 import type { AppEnv } from "../../types";
@@ -18,7 +19,9 @@ const createBody = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,4}$/)
     .optional(),
-  defaultRole: z.enum(["member", "viewer"]).default("member"),
+  // End users are viewers unless the issuer's mapping (roleClaim) or its default says otherwise.
+  defaultRole: z.enum(["member", "viewer"]).default("viewer"),
+  tables: tableAllowlist,
 });
 const issuerParam = z.object({ issuerId: z.string().regex(/^iss_[0-9a-z]{26}$/) });
 

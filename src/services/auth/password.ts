@@ -4,6 +4,7 @@ import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { requireUser } from "../access";
+import { revokeSquattedAuthority } from "../authority";
 import { hashPassword, verifyPassword } from "./argon2-wasm";
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from "./email-tokens";
 import { sendAuthMail } from "./emails";
@@ -64,6 +65,9 @@ export async function confirmPasswordReset({
     .set({ passwordHash, passwordChangedAt: now, emailVerifiedAt: user.emailVerifiedAt ?? now })
     .where(eq(users.id, user.id));
   await revokeSessions(ctx, user.id, { all: true });
+  // The address's owner claimed an account someone signed up with unproven: what that signup
+  // created may be a squatter's, and goes (pre-hijacking).
+  if (user.emailVerifiedAt === null) await revokeSquattedAuthority(ctx, user.id);
   await clearAuthFailures(ctx, user.email);
   await securityEvent(ctx, "auth.password_reset", { subjectUserId: user.id });
   await sendAuthMail(ctx, user.email, "password_changed");

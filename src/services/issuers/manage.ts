@@ -6,6 +6,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, requireUser } from "../access";
+import { requireVerifiedEmail } from "../authority/verified";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
 
@@ -19,6 +20,8 @@ export interface CreateIssuerInput {
   issuer: string;
   roleClaim?: string;
   defaultRole: EndUserRole;
+  /** Table allowlist for its end users, as keys have; null or absent: every table. */
+  tables?: string[] | null;
 }
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
@@ -32,8 +35,12 @@ export interface IssuerView {
   roleClaim: string;
   defaultRole: EndUserRole;
   hasSecret: boolean;
+  tables: string[] | null;
   createdBy: string;
   createdAt: number;
+  /** Set when its creator lost the authority to register it (removed, demoted, taken over). */
+  disabledAt: number | null;
+  disabledReason: string | null;
 }
 
 const issuerView = (row: IssuerRow): IssuerView => ({
@@ -46,8 +53,11 @@ const issuerView = (row: IssuerRow): IssuerView => ({
   roleClaim: row.roleClaim,
   defaultRole: row.defaultRole,
   hasSecret: row.secretEnc !== null,
+  tables: row.tables ? (JSON.parse(row.tables) as string[]) : null,
   createdBy: row.createdBy,
   createdAt: row.createdAt,
+  disabledAt: row.disabledAt,
+  disabledReason: row.disabledReason,
 });
 
 export const issuerSecretBinding = (workspaceId: string, issuerId: string): SecretBinding => ({
@@ -101,6 +111,7 @@ export async function createIssuer({
 }): Promise<IssuerView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
+  await requireVerifiedEmail(ctx, userId);
   if (input.issuer === ctx.config.PUBLIC_URL) {
     throw new ApiError("invalid_request", "issuer must not be islet's own issuer", {
       details: { field: "issuer" },
@@ -143,6 +154,9 @@ export async function createIssuer({
     defaultRole: input.defaultRole,
     createdBy: userId,
     createdAt: Date.now(),
+    disabledAt: null,
+    disabledReason: null,
+    tables: input.tables ? JSON.stringify([...new Set(input.tables)]) : null,
   };
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, access, {
@@ -163,7 +177,14 @@ export async function createIssuer({
       action: "issuer.create",
       targetType: "issuer",
       targetId: id,
-      details: { name: row.name, kind: row.kind, issuer: row.issuer, audience: row.audience, jwksUrl },
+      details: {
+        name: row.name,
+        kind: row.kind,
+        issuer: row.issuer,
+        audience: row.audience,
+        jwksUrl,
+        tables: input.tables ?? null,
+      },
     }),
   });
   return issuerView(row);

@@ -8,10 +8,12 @@ import {
   jwtVerify,
 } from "jose";
 import { controlDb } from "../../db/control/client";
+import { memberships } from "../../db/control/schema";
 import type { Config } from "../../env";
 import { decryptSecret, importKeyring } from "../../lib/crypto";
 import { utf8 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { roleAtLeast } from "../../lib/scopes";
 import type { Actor } from "../../types";
 import { END_USER_ROLES, type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
 import { issuerSecretBinding } from "./manage";
@@ -92,6 +94,10 @@ export async function verifyEndUserToken(
     .from(issuers)
     .where(and(eq(issuers.workspaceId, workspaceId), eq(issuers.issuer, issuer)));
   if (!row) throw new ApiError("invalid_token", "Token is invalid");
+  // An issuer is only as good as the admin who registered it (DESIGN §3, authority over time).
+  if (row.disabledAt !== null || !(await creatorMayRegister(config, row))) {
+    throw new ApiError("credential_revoked", "This token's issuer has been disabled");
+  }
   let payload: JWTPayload;
   try {
     payload = await verifyWith(config, row, token);
@@ -108,7 +114,16 @@ export async function verifyEndUserToken(
     issuerId: row.id,
     subject: payload.sub,
     role: roleFrom(payload, row.roleClaim, row.defaultRole),
+    tables: row.tables ? (JSON.parse(row.tables) as string[]) : null,
   };
+}
+
+async function creatorMayRegister(config: Config, row: IssuerRow): Promise<boolean> {
+  const [membership] = await controlDb(config)
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.workspaceId, row.workspaceId), eq(memberships.userId, row.createdBy)));
+  return membership !== undefined && roleAtLeast(membership.role, "admin");
 }
 
 /** `/v1/workspaces/<id>/…` → `<id>`: end-user tokens only ever address their own workspace. */

@@ -4,6 +4,7 @@ import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
+import { requireVerifiedActor } from "../authority/verified";
 import type { KeyBounds } from "./bounds";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -75,11 +76,17 @@ export interface KeyManager {
 /** Key management needs an admin (users) or the `keys:manage` scope (keys) — DESIGN §3. */
 export async function keyManager(ctx: ServiceContext, workspaceId: string): Promise<KeyManager> {
   const access = await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "keys:manage" });
+  // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
+  await requireVerifiedActor(ctx);
   const actor = ctx.actor;
   if (actor.type === "user") return { access, creatorUserId: actor.userId, parent: null };
   if (actor.type === "apiKey") {
     const [self] = await controlDb(ctx.config).select().from(apiKeys).where(eq(apiKeys.id, actor.keyId));
     if (!self) throw new ApiError("invalid_token", "API key is invalid");
+    // A key on its way out (rotation grace) keeps serving requests but no longer manages keys.
+    if (self.revokedAt !== null || self.rotatedTo !== null) {
+      throw new ApiError("forbidden", "A key that has been rotated or revoked cannot manage keys");
+    }
     return { access, creatorUserId: actor.createdBy, parent: boundsOf(self) };
   }
   throw new ApiError("forbidden", "Only members and their keys manage API keys");

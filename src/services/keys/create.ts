@@ -18,6 +18,7 @@ import {
 } from "./common";
 import { newKeyCredential } from "./credential";
 import { onCredentialRevoked } from "./revocation";
+import { revokeDescendants } from "./revoke";
 
 export interface CreateKeyInput {
   workspaceId: string;
@@ -48,7 +49,13 @@ function assertMintable(manager: KeyManager, bounds: KeyBounds): void {
   }
 }
 
-async function newKeyRow(workspaceId: string, name: string, bounds: KeyBounds, createdBy: string) {
+async function newKeyRow(
+  workspaceId: string,
+  name: string,
+  bounds: KeyBounds,
+  createdBy: string,
+  parentId: string | null,
+) {
   const credential = await newKeyCredential();
   const row: ApiKeyRow = {
     id: credential.keyId,
@@ -65,6 +72,7 @@ async function newKeyRow(workspaceId: string, name: string, bounds: KeyBounds, c
     lastUsedAt: null,
     revokedAt: null,
     rotatedTo: null,
+    parentId,
   };
   return { row, token: credential.token };
 }
@@ -96,6 +104,7 @@ export async function createKey({
     input.name,
     bounds,
     manager.creatorUserId,
+    ctx.actor.type === "apiKey" ? ctx.actor.keyId : null,
   );
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, manager.access, {
@@ -145,7 +154,9 @@ export async function rotateKey({
   assertMintable(manager, bounds);
   const now = Date.now();
   const stopsAt = now + grace * 1000;
-  const fresh = await newKeyRow(old.workspaceId, old.name, bounds, manager.creatorUserId);
+  // The new key takes the old one's place in the tree: same parent, and the old key's children
+  // stop with it.
+  const fresh = await newKeyRow(old.workspaceId, old.name, bounds, manager.creatorUserId, old.parentId);
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, manager.access, {
     apply: async () => {
@@ -186,5 +197,6 @@ export async function rotateKey({
     workspaceId: old.workspaceId,
     ...(grace > 0 ? { effectiveAt: stopsAt } : {}),
   });
+  await revokeDescendants(ctx, manager.access, old.id, stopsAt);
   return { key: keyView(fresh.row), token: fresh.token };
 }

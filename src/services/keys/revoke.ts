@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import type { ServiceContext } from "../../types";
@@ -9,15 +9,72 @@ import { assertWithinKey } from "./bounds";
 import { boundsOf, type KeyView, keyManager, keyView, loadKey } from "./common";
 import { onCredentialRevoked } from "./revocation";
 
-/** Marks a key revoked now and records it with the Gatekeeper, so its next request is refused. */
-async function revokeNow(ctx: ServiceContext, workspaceId: string, keyId: string, at: number): Promise<void> {
+/**
+ * Marks a key revoked from `stopsAt` (now, or the end of a rotation's grace period) and records
+ * it with the Gatekeeper, so its next request after that is refused.
+ */
+async function revokeNow(
+  ctx: ServiceContext,
+  workspaceId: string,
+  keyId: string,
+  at: number,
+  stopsAt = at,
+): Promise<void> {
   const db = controlDb(ctx.config);
   await db
     .update(apiKeys)
-    .set({ revokedAt: at })
-    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, at))));
-  await revokeCredential(ctx.env, `key:${keyId}`, keyId, { at });
-  await onCredentialRevoked(ctx, { kind: "key", id: keyId, workspaceId });
+    .set({ revokedAt: stopsAt })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, stopsAt))));
+  await revokeCredential(ctx.env, `key:${keyId}`, keyId, stopsAt > at ? { at, graceUntil: stopsAt } : { at });
+  await onCredentialRevoked(ctx, {
+    kind: "key",
+    id: keyId,
+    workspaceId,
+    ...(stopsAt > at ? { effectiveAt: stopsAt } : {}),
+  });
+}
+
+/**
+ * Revokes every key minted, directly or through other keys, by `keyId` (DESIGN §3: a child key
+ * dies with its parent), from the moment the parent stops. Each is audited in the workspace log.
+ */
+export async function revokeDescendants(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  keyId: string,
+  stopsAt: number,
+): Promise<string[]> {
+  const db = controlDb(ctx.config);
+  const now = Date.now();
+  const revoked: string[] = [];
+  const seen = new Set([keyId]);
+  let frontier = [keyId];
+  while (frontier.length > 0) {
+    const children = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.workspaceId, access.workspace.id), inArray(apiKeys.parentId, frontier)));
+    frontier = [];
+    for (const child of children) {
+      if (seen.has(child.id)) continue;
+      seen.add(child.id);
+      frontier.push(child.id);
+      if (child.revokedAt !== null && child.revokedAt <= stopsAt) continue;
+      await auditedRevocation(
+        ctx,
+        access,
+        () => revokeNow(ctx, access.workspace.id, child.id, now, stopsAt),
+        () => ({
+          action: "key.revoke",
+          targetType: "api_key",
+          targetId: child.id,
+          details: { name: child.name, reason: "parent key revoked or rotated", parentId: child.parentId },
+        }),
+      );
+      revoked.push(child.id);
+    }
+  }
+  return revoked;
 }
 
 /**
@@ -43,17 +100,20 @@ export async function revokeKey({
     () => revokeNow(ctx, row.workspaceId, row.id, now),
     () => ({ action: "key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } }),
   );
+  await revokeDescendants(ctx, manager.access, row.id, now);
   return keyView({ ...row, revokedAt: now }, now);
 }
 
 /**
- * Revokes every live key a member created in a workspace (they are removed or left): a key
- * never outlives the authority of the person accountable for it.
+ * Revokes every live key of a workspace that matches `which` (the keys a departing member
+ * created, …), each audited with the reason: a key never outlives the authority of the person
+ * accountable for it.
  */
-export async function revokeKeysCreatedBy(
+export async function revokeKeysWhere(
   ctx: ServiceContext,
   access: WorkspaceAccess,
-  userId: string,
+  which: SQL | undefined,
+  reason: string,
 ): Promise<string[]> {
   const now = Date.now();
   const live = await controlDb(ctx.config)
@@ -62,7 +122,7 @@ export async function revokeKeysCreatedBy(
     .where(
       and(
         eq(apiKeys.workspaceId, access.workspace.id),
-        eq(apiKeys.createdBy, userId),
+        which,
         or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now)),
       ),
     );
@@ -75,12 +135,17 @@ export async function revokeKeysCreatedBy(
         action: "key.revoke",
         targetType: "api_key",
         targetId: key.id,
-        details: { name: key.name, reason: "creator left the workspace" },
+        details: { name: key.name, reason },
       }),
     );
+    await revokeDescendants(ctx, access, key.id, now);
   }
   return live.map((k) => k.id);
 }
+
+/** Revokes every live key a member created in a workspace (they are removed or left). */
+export const revokeKeysCreatedBy = (ctx: ServiceContext, access: WorkspaceAccess, userId: string) =>
+  revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), "creator left the workspace");
 
 /** Keys of a workspace, newest first: prefix and metadata only. */
 export async function listKeys({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {

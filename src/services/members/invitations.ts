@@ -7,6 +7,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, membershipRole, requireUser } from "../access";
+import { requireVerifiedEmail } from "../authority/verified";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type InvitableRole, type InvitationRow, invitations } from "../workspaces/tables";
 import { deliverInvitation } from "./delivery";
@@ -59,6 +60,7 @@ export async function inviteMember({
 }): Promise<{ invitation: InvitationView; delivered: boolean; token?: string }> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
+  await requireVerifiedEmail(ctx, userId);
   assertCanGrant(access.role as Role, input.role, { invitation: true });
   const email = input.email.trim().toLowerCase();
   const db = controlDb(ctx.config);
@@ -197,9 +199,7 @@ export async function acceptInvitation({
   if (user.email.toLowerCase() !== invitation.email.toLowerCase()) {
     throw new ApiError("forbidden", "This invitation was sent to a different email address");
   }
-  if (user.emailVerifiedAt === null) {
-    throw new ApiError("forbidden", "Verify your email address before accepting invitations");
-  }
+  await requireVerifiedEmail(ctx, userId);
   const [workspace] = await db.select().from(workspaces).where(eq(workspaces.id, invitation.workspaceId));
   if (workspace?.status !== "active") throw new ApiError("gone", "The workspace no longer exists");
   if (await membershipRole(ctx, workspace.id, userId))

@@ -2,8 +2,10 @@ import { and, asc, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { memberships, type Role, users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
+import { roleAtLeast } from "../../lib/scopes";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
+import { disableIssuersCreatedBy } from "../authority";
 import { revokeKeysCreatedBy } from "../keys/revoke";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertCanGrant, assertCanManage } from "./roles";
@@ -90,6 +92,10 @@ export async function changeMemberRole({
         details: { from: current, to: input.role },
       }),
     });
+    // Registering issuers needs admin: a demoted member's issuers stop with their authority.
+    if (!roleAtLeast(input.role, "admin")) {
+      await disableIssuersCreatedBy(ctx, input.userId, "creator demoted below admin", access.workspace.id);
+    }
   }
   const [member] = (await listMembers({ ctx, input: { workspaceId: access.workspace.id } })).filter(
     (m) => m.userId === input.userId,
@@ -129,8 +135,9 @@ async function removeMembership(
     undo: () => db.insert(memberships).values(row),
     event: () => ({ action, targetType: "user", targetId: userId, details: { role } }),
   });
-  // Their keys answer to them; with no role left in this workspace they must stop now.
+  // Their keys and issuers answer to them; with no role left in this workspace they stop now.
   await revokeKeysCreatedBy(ctx, access, userId);
+  await disableIssuersCreatedBy(ctx, userId, "creator left the workspace", access.workspace.id);
 }
 
 /** Removes another member (admins: members and viewers; owners: anyone but the last owner). */

@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, requireUser } from "../access";
 import { recordAudit } from "../audit";
+import { requireVerifiedEmail } from "../authority/verified";
 import { destroyWorkspace } from "./destroy";
 import { provisionWorkspace } from "./provision";
 
@@ -69,6 +70,7 @@ export async function createWorkspace({
   input: CreateWorkspaceInput;
 }): Promise<{ workspace: WorkspaceView; created: boolean }> {
   const { userId } = requireUser(ctx);
+  await requireVerifiedEmail(ctx, userId);
   const slug = input.slug ?? slugFromName(input.name);
   // Scoped to the user and hashed: one user's key can never replay another user's workspace.
   const requestKey = input.idempotencyKey

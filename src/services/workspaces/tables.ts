@@ -42,6 +42,9 @@ export const issuers = sqliteTable(
     defaultRole: text("default_role", { enum: END_USER_ROLES }).notNull(),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
+    disabledAt: integer("disabled_at"),
+    disabledReason: text("disabled_reason"),
+    tables: text("tables"),
   },
   (t) => [unique().on(t.workspaceId, t.issuer)],
 );

@@ -3,6 +3,7 @@ import { controlDb } from "../../../db/control/client";
 import { type Region, users } from "../../../db/control/schema";
 import { newId } from "../../../lib/ids";
 import type { ServiceContext } from "../../../types";
+import { revokeSquattedAuthority } from "../../authority";
 import { securityEvent } from "../security-log";
 import { revokeSessions } from "../sessions";
 import { createPersonalWorkspace } from "../signup";
@@ -69,6 +70,8 @@ export async function resolveOidcUser(
           .onConflictDoNothing(),
       ]);
       await revokeSessions(ctx, existing.id, { all: true });
+      // Whatever the unproven signup created may be a squatter's: it goes too (pre-hijacking).
+      await revokeSquattedAuthority(ctx, existing.id);
       await securityEvent(ctx, "account.unverified_password_reset", {
         subjectUserId: existing.id,
         details: { provider: identity.provider },

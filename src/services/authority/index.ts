@@ -1,0 +1,135 @@
+// Authority over time (DESIGN §3): a credential stops the moment its creator could no longer
+// have made it. Two rules live here: an account that has not proved it owns its address may not
+// create credentials, and an unverified account that is taken over by the address's real owner
+// loses everything it created.
+import type { Client } from "@libsql/client/web";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { controlDb } from "../../db/control/client";
+import { apiKeys, memberships, workspaces } from "../../db/control/schema";
+import { tenantDb } from "../../db/tenant/client";
+import type { ServiceContext } from "../../types";
+import type { WorkspaceAccess } from "../access";
+import { revokeKeysWhere } from "../keys/revoke";
+import { auditedRevocation } from "../workspaces/control-audit";
+import { invitations, issuers } from "../workspaces/tables";
+
+export { requireVerifiedActor, requireVerifiedEmail } from "./verified";
+
+async function accessTo(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceAccess | null> {
+  const [workspace] = await controlDb(ctx.config)
+    .select()
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId));
+  if (workspace?.status !== "active") return null;
+  let opened: Promise<Client> | undefined;
+  return { workspace, role: null, db: () => (opened ??= tenantDb(ctx.config, workspace)) };
+}
+
+/**
+ * Disables the issuers a user registered (in one workspace, or everywhere), audited in each
+ * workspace's log. Their tokens are refused from the next request: verification reads the row.
+ */
+export async function disableIssuersCreatedBy(
+  ctx: ServiceContext,
+  userId: string,
+  reason: string,
+  workspaceId?: string,
+): Promise<number> {
+  const db = controlDb(ctx.config);
+  const live = await db
+    .select()
+    .from(issuers)
+    .where(
+      and(
+        eq(issuers.createdBy, userId),
+        isNull(issuers.disabledAt),
+        workspaceId ? eq(issuers.workspaceId, workspaceId) : undefined,
+      ),
+    );
+  const now = Date.now();
+  for (const issuer of live) {
+    const disable = () =>
+      db.update(issuers).set({ disabledAt: now, disabledReason: reason }).where(eq(issuers.id, issuer.id));
+    const access = await accessTo(ctx, issuer.workspaceId);
+    if (!access) {
+      await disable();
+      continue;
+    }
+    await auditedRevocation(ctx, access, disable, () => ({
+      action: "issuer.disable",
+      targetType: "issuer",
+      targetId: issuer.id,
+      details: { name: issuer.name, issuer: issuer.issuer, reason },
+    }));
+  }
+  return live.length;
+}
+
+/**
+ * The real owner of an address claimed an account someone else signed up with and never
+ * verified (OIDC sign-in or a password reset). Whatever that account created may be the
+ * squatter's: every key it made is revoked, every issuer disabled, every pending invitation it
+ * sent revoked, and every membership that came from its invitations removed — each audited in
+ * its workspace's log. The account keeps its own memberships: they are now the real owner's.
+ */
+export async function revokeSquattedAuthority(ctx: ServiceContext, userId: string): Promise<void> {
+  const reason = "unverified account taken over by the address's owner";
+  const db = controlDb(ctx.config);
+  const now = Date.now();
+  const keyWorkspaces = await db
+    .selectDistinct({ workspaceId: apiKeys.workspaceId })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.createdBy, userId), or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now))));
+  for (const { workspaceId } of keyWorkspaces) {
+    const access = await accessTo(ctx, workspaceId);
+    if (access) await revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), reason);
+  }
+  await disableIssuersCreatedBy(ctx, userId, reason);
+
+  const sent = await db.select().from(invitations).where(eq(invitations.invitedBy, userId));
+  for (const invitation of sent) {
+    const access = await accessTo(ctx, invitation.workspaceId);
+    if (!access) continue;
+    if (invitation.acceptedAt === null && invitation.revokedAt === null) {
+      await auditedRevocation(
+        ctx,
+        access,
+        () => db.update(invitations).set({ revokedAt: now }).where(eq(invitations.id, invitation.id)),
+        () => ({
+          action: "invitation.revoke",
+          targetType: "invitation",
+          targetId: invitation.id,
+          details: { reason },
+        }),
+      );
+    } else if (invitation.acceptedBy !== null && invitation.acceptedBy !== userId) {
+      await removeInvitedMember(ctx, access, invitation.acceptedBy, reason);
+    }
+  }
+}
+
+async function removeInvitedMember(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  userId: string,
+  reason: string,
+): Promise<void> {
+  const db = controlDb(ctx.config);
+  const where = and(eq(memberships.workspaceId, access.workspace.id), eq(memberships.userId, userId));
+  const [row] = await db.select({ role: memberships.role }).from(memberships).where(where);
+  // An invitation never grants owner; an owner now holds that role by another owner's own act.
+  if (!row || row.role === "owner") return;
+  await auditedRevocation(
+    ctx,
+    access,
+    () => db.delete(memberships).where(where),
+    () => ({
+      action: "member.remove",
+      targetType: "user",
+      targetId: userId,
+      details: { role: row.role, reason },
+    }),
+  );
+  await revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), reason);
+  await disableIssuersCreatedBy(ctx, userId, reason, access.workspace.id);
+}
