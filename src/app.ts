@@ -7,6 +7,7 @@ import { csrf } from "./middleware/csrf";
 import { notFoundHandler, onError } from "./middleware/errors";
 import { gatekeeper } from "./middleware/gatekeeper";
 import { requestLogger } from "./middleware/logger";
+import { noStore } from "./middleware/no-store";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
 import { loadWorkspace } from "./middleware/workspace";
@@ -41,6 +42,7 @@ export function buildApp(): Hono<AppEnv> {
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate
   // below refuses; their routes answer first with their own gatekeeper + operator middleware.
+  app.use("/v1/*", noStore);
   app.route("/v1/operator", operatorRoutes);
   app.use("/v1/*", csrf, authenticate);
   app.use("/v1/workspaces/:workspaceId/*", loadWorkspace);

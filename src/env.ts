@@ -72,7 +72,10 @@ const operatorTokensFromJson = z
   });
 
 export const configSchema = z.object({
-  ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+  // Required, no default: a deployment that forgets it must refuse to serve, not run as development.
+  ENVIRONMENT: z.enum(["development", "test", "production"], {
+    error: "must be set to development, test or production",
+  }),
   PUBLIC_URL: z.url(),
   ISLET_INSECURE_LOCAL: flag,
   CONTROL_DB_URL: z

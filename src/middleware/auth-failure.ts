@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
 import { MINUTE_MS } from "../lib/plans";
 import { serviceContext } from "../routes/context";
@@ -9,25 +10,30 @@ import type { AppEnv } from "../types";
 /** Failed credentials one address may present per minute before it is answered 429. */
 export const AUTH_FAILURES_PER_MINUTE = 30;
 
+const failureRule = [{ id: "auth-failed-minute", limit: AUTH_FAILURES_PER_MINUTE, windowMs: MINUTE_MS }];
+const failurePrincipal = (c: Context<AppEnv>) =>
+  `ip:${addressKey(c.req.header("CF-Connecting-IP"))}:auth-failed`;
+
 /**
- * A presented credential was refused (seed 003: every failed auth attempt is logged). Refused
- * credentials never reach the per-principal Gatekeeper, so they are limited here per address —
- * guessing keys or tokens costs a 429 after a few dozen tries — and written to the platform
- * security log (best effort: a log outage does not turn a 401 into a 503).
+ * Refuses an address that has used up its failed-credential allowance before its credential
+ * costs any database work (a flood of bad keys must not turn into control-database reads). The
+ * check charges nothing while the address is under its limit: only failures count.
  */
-export async function onAuthFailure(
-  c: Context<AppEnv>,
-  error: ApiError,
-  details: { via: "api_key" | "jwt" | "end_user" | "session"; keyId?: string },
-): Promise<never> {
-  const ip = c.req.header("CF-Connecting-IP") ?? "unknown";
-  const verdict = await gate(c.env, `ip:${ip}:auth-failed`, {
-    rules: [{ id: "auth-failed-minute", limit: AUTH_FAILURES_PER_MINUTE, windowMs: MINUTE_MS }],
-  });
+export async function assertUnderFailureLimit(c: Context<AppEnv>): Promise<void> {
+  const peek = await gate(c.env, failurePrincipal(c), { cost: 0, rules: failureRule });
+  if (peek.allowed && peek.remaining > 0) return;
+  // Exhausted: charge one to learn whether this is the window's first refusal, the one logged.
+  const verdict = await gate(c.env, failurePrincipal(c), { rules: failureRule });
+  if (verdict.allowed) return;
+  if (verdict.firstRefusalInWindow) logFailure(c, { code: "rate_limited" }, true);
+  throw rateLimitedError(verdict);
+}
+
+function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limited: boolean): void {
   const ctx = serviceContext(c);
   const write = recordSecurityEvent(ctx, {
     action: "auth.failed",
-    details: { ...details, code: error.code, path: c.req.path, limited: !verdict.allowed },
+    details: { ...details, path: c.req.path, limited },
   }).catch((e: unknown) =>
     ctx.logger.error("security log write failed", {
       action: "auth.failed",
@@ -35,6 +41,25 @@ export async function onAuthFailure(
     }),
   );
   ctx.waitUntil(write);
+}
+
+/**
+ * A presented credential was refused (seed 003: every failed auth attempt is logged). Refused
+ * credentials never reach the per-principal Gatekeeper, so they are limited here per address —
+ * guessing keys or tokens costs a 429 after a few dozen tries. Failures are written to the
+ * platform security log until the address is limited, then only its first refusal per window,
+ * so a flood cannot grow the control database (best effort: a log outage does not turn a 401
+ * into a 503).
+ */
+export async function onAuthFailure(
+  c: Context<AppEnv>,
+  error: ApiError,
+  details: { via: "api_key" | "jwt" | "end_user" | "session"; keyId?: string },
+): Promise<never> {
+  const verdict = await gate(c.env, failurePrincipal(c), { rules: failureRule });
+  if (verdict.allowed || verdict.firstRefusalInWindow) {
+    logFailure(c, { ...details, code: error.code }, !verdict.allowed);
+  }
   if (!verdict.allowed) throw rateLimitedError(verdict);
   throw error;
 }

@@ -7,7 +7,7 @@ import { unverifiedIssuer, verifyEndUserToken, workspaceIdFromPath } from "../se
 import { looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
 import { noteKeyUsed } from "../services/keys/last-used";
 import type { AppEnv } from "../types";
-import { verifying } from "./auth-failure";
+import { assertUnderFailureLimit, verifying } from "./auth-failure";
 
 /** Background work after the response; without an execution context (unit use) it just runs. */
 function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
@@ -42,6 +42,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 
   const config = c.get("config");
   if (looksLikeApiKey(token)) {
+    await assertUnderFailureLimit(c);
     const keyId = /^isk_([0-9a-z]{1,40})_/.exec(token)?.[1];
     const key = await verifying(c, { via: "api_key", keyId }, () => verifyApiKey(config, token));
     c.set("apiKey", key);
@@ -58,6 +59,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     const issuer = await verifying(c, { via: "jwt" }, async () => unverifiedIssuer(token));
     if (issuer !== undefined && issuer !== config.PUBLIC_URL) {
       // A workspace-registered issuer (DESIGN §3): valid only for the workspace it addresses.
+      await assertUnderFailureLimit(c);
       const path = workspaceIdFromPath(c.req.path);
       c.set(
         "actor",

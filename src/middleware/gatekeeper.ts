@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { tenantDb } from "../db/tenant/client";
+import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
 import { isPlanId, MINUTE_MS, type PlanId, planRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
@@ -43,7 +44,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     if (workspace && isPlanId(workspace.plan)) plan = workspace.plan;
     rules = planRules(plan);
   } else {
-    principal = `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}:api`;
+    principal = `ip:${addressKey(c.req.header("CF-Connecting-IP"))}:api`;
     rules = planRules("free");
   }
 
@@ -61,6 +62,8 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     throw rateLimitedError(result);
   }
   await next();
+  // A route with its own limit (signup, login, …) has already said which rule applies to it.
+  if (c.res.headers.has("RateLimit-Limit")) return;
   for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);
 });
 

@@ -55,7 +55,7 @@ let counter = 0;
 /** A documentation-range address per exercise, so per-IP limits never collide. */
 export function exercise(): Exercise {
   counter++;
-  const ip = `2001:db8:ac::${(counter % 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+  const ip = `2001:db8:${(counter % 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}::ac`;
   return {
     ip,
     send: (method, path, opts = {}) =>

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
 import { parseConfig } from "../../src/env";
 import { sha256Hex } from "../../src/lib/crypto";
+import { loopbackIp } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
 import { addMember } from "../workspaces/fixtures";
 import { platformLog, tenantLog } from "./helpers";
@@ -30,7 +31,9 @@ const readPath = (workspaceId: string) => `/v1/operator/workspaces/${workspaceId
 const REASON = "Support ticket #4411: customer reports missing rows";
 
 async function outbox(to: string) {
-  const res = await call("GET", `/v1/dev/outbox?to=${encodeURIComponent(to)}`);
+  const res = await call("GET", `/v1/dev/outbox?to=${encodeURIComponent(to)}`, {
+    headers: { "CF-Connecting-IP": loopbackIp() },
+  });
   return (await json<{ messages: { subject: string; text: string; tag: string }[] }>(res)).messages;
 }
 

@@ -1,5 +1,5 @@
 // Platform security log retention: rows about an account go 90 days after that account is
-// deleted, and nothing else ever goes. Runs through the real scheduled handler.
+// deleted; rows about no account go 90 days after they were written. Runs through the real scheduled handler.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
@@ -76,6 +76,13 @@ describe("security log retention", () => {
     const anonymous = testContext({ type: "anonymous" });
     await recordSecurityEvent(anonymous, { action: "auth.login_failed", details: { known: false } });
     const noSubject = await platformLog({ requestId: anonymous.requestId });
+    // A user-less event from 91 days ago (a flood of refused keys leaves such rows): it goes.
+    const oldAnonymous = testContext({ type: "anonymous" });
+    await recordSecurityEvent(oldAnonymous, { action: "auth.failed", details: {} });
+    await controlDb(testConfig()).$client.execute({
+      sql: "UPDATE security_log SET ts = ? WHERE request_id = ?",
+      args: [now - 91 * DAY, oldAnonymous.requestId],
+    });
 
     await runCron(now);
 
@@ -85,6 +92,7 @@ describe("security log retention", () => {
     expect(await platformLog({ subjectUserId: restored.id })).toHaveLength(2);
     expect(await platformLog({ subjectUserId: forged.id })).toHaveLength(1);
     expect(await platformLog({ requestId: anonymous.requestId })).toEqual(noSubject);
+    expect(await platformLog({ requestId: oldAnonymous.requestId })).toEqual([]);
 
     // The purge leaves a trace of what it removed.
     const trace = await controlDb(testConfig()).$client.execute({

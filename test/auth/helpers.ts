@@ -7,9 +7,13 @@ import { buildApp } from "../../src/app";
 import { newId } from "../../src/lib/ids";
 import { call, json } from "../helpers";
 
-/** A fresh documentation-range address, so per-IP limits of one test never touch another. */
+/** A fresh documentation-range /64 (per-address rules key IPv6 by /64), so per-IP limits of one test never touch another. */
 export const testIp = () =>
-  `2001:db8:a::${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+  `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}::1`;
+
+/** A random 127/8 address: the dev outbox answers loopback callers only (per-IP limits stay apart). */
+export const loopbackIp = () =>
+  `127.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
 
 export const uniqueEmail = (label = "user") => `${label}-${newId("e").slice(-12)}@example.test`;
 /** Long, random, never in the breached list. */
@@ -73,7 +77,7 @@ export interface OutboxMessage {
 /** The dev outbox, newest first, as GET /v1/dev/outbox shows it. */
 export async function outbox(to: string): Promise<OutboxMessage[]> {
   const res = await call("GET", `/v1/dev/outbox?to=${encodeURIComponent(to)}`, {
-    headers: { "CF-Connecting-IP": testIp() },
+    headers: { "CF-Connecting-IP": loopbackIp() },
   });
   expect(res.status).toBe(200);
   return (await json<{ messages: OutboxMessage[] }>(res)).messages;

@@ -36,9 +36,9 @@ export async function makeTeam(): Promise<Team> {
   return { workspace, owner, admin, member, viewer };
 }
 
-/** A fresh documentation-range address, so per-IP limits of one test never touch another. */
+/** A fresh documentation-range /64 (per-address rules key IPv6 by /64), so per-IP limits of one test never touch another. */
 export const testIp = () =>
-  `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+  `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}::1`;
 
 export interface MintedKey {
   id: string;

@@ -1,3 +1,4 @@
+import { addressKey } from "../../lib/address";
 import { sha256Hex } from "../../lib/crypto";
 import type { ServiceContext } from "../../types";
 import { gate, rateLimitedError, recordAuthFailure, resetAuthFailures } from "../gatekeeper";
@@ -38,7 +39,7 @@ export const accountPrincipal = async (email: string) =>
 
 export async function limitIp(ctx: ServiceContext, route: AuthRoute): Promise<void> {
   const rule = { id: `auth-${route}`, ...IP_LIMITS[route] };
-  const result = await gate(ctx.env, `ip:${ctx.ip ?? "unknown"}:${route}`, { cost: 1, rules: [rule] });
+  const result = await gate(ctx.env, `ip:${addressKey(ctx.ip)}:${route}`, { cost: 1, rules: [rule] });
   if (!result.allowed) throw rateLimitedError(result);
 }
 

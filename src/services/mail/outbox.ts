@@ -1,6 +1,7 @@
 import { and, desc, eq, gte } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { controlDb } from "../../db/control/client";
+import { isLoopback } from "../../lib/address";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../types";
@@ -60,7 +61,10 @@ export async function readOutbox({
   ctx: ServiceContext;
   input: { to: string; since?: number; limit?: number };
 }): Promise<OutboxMessage[]> {
-  if (!devOutboxEnabled(ctx)) throw new ApiError("not_found", "Not found");
+  // Reading other people's mail is for a developer on this machine only: insecure-local mode and
+  // a loopback caller (or islet's own code). Anything else gets the same 404 as production.
+  const local = ctx.config.ISLET_INSECURE_LOCAL && (ctx.actor.type === "system" || isLoopback(ctx.ip));
+  if (!devOutboxEnabled(ctx) || !local) throw new ApiError("not_found", "Not found");
   const rows = await controlDb(ctx.config)
     .select()
     .from(devOutbox)
