@@ -73,7 +73,7 @@ describe("Gatekeeper: durable state", () => {
     // The sliding window came back too: the pro minute (1,000) is used up.
     expect(await stub.check({ rules: planRules("pro") })).toMatchObject({
       allowed: false,
-      rule: "plan-minute",
+      rule: "plan-minute:pro",
     });
   });
 

@@ -41,6 +41,8 @@ export interface Variables {
   apiKey?: VerifiedKey;
   /** The workspace a `/v1/workspaces/:workspaceId/…` route addresses, loaded once per request. */
   workspace?: WorkspaceRow;
+  /** The signed-in user is a member of `workspace` (set by loadWorkspace). */
+  workspaceMember?: boolean;
   /** Per-request nonce for the Content-Security-Policy (set by the secureHeaders middleware). */
   secureHeadersNonce?: string;
 }

@@ -123,7 +123,7 @@ describe("calendar-month quota", () => {
     expect(limiter.usage(T0).used).toBe(3);
     const rules = planRules("free");
     expect(rules).toEqual([
-      { id: "plan-minute", limit: 100, windowMs: MINUTE },
+      { id: "plan-minute:free", limit: 100, windowMs: MINUTE },
       { id: "plan-month", limit: 100_000, windowMs: CALENDAR_MONTH },
     ]);
   });

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { tenantDb } from "../db/tenant/client";
 import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
-import { isPlanId, MINUTE_MS, type PlanId, planRules } from "../lib/plans";
+import { isPlanId, MINUTE_MS, type PlanId, planRules, workspaceRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
 import { serviceContext } from "../routes/context";
 import { recordAudit } from "../services/audit";
@@ -35,7 +35,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     credential = { id: actor.keyId };
   } else if (actor.type === "user") {
     principal = `user:${actor.userId}`;
-    if (workspace && isPlanId(workspace.plan)) plan = workspace.plan;
+    if (workspace && c.get("workspaceMember") && isPlanId(workspace.plan)) plan = workspace.plan;
     rules = planRules(plan);
     credential = { id: actor.sessionId, issuedAt: actor.issuedAt };
   } else if (actor.type === "endUser") {
@@ -48,7 +48,17 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     rules = planRules("free");
   }
 
-  const result = await gate(c.env, principal, { cost: 1, rules, credential });
+  // The principal's own hop decides revocation and its limits; the workspace's aggregate and a
+  // child key's ancestors' monthly caps are checked in parallel, so the wait is one hop's.
+  const [result, ...shared] = await Promise.all([
+    gate(c.env, principal, { cost: 1, rules, credential }),
+    ...sharedChecks(c, plan),
+  ]);
+  const refusedShared = shared.find((r) => !r.allowed);
+  if (!result.revoked && result.allowed && refusedShared) {
+    if (refusedShared.firstRefusalInWindow) auditExceeded(c, principal, refusedShared);
+    throw rateLimitedError(refusedShared);
+  }
   if (result.revoked) {
     const revoked = new ApiError("credential_revoked", "This credential has been revoked");
     await onAuthFailure(
@@ -101,6 +111,29 @@ function auditExceeded(c: Context<AppEnv>, principal: string, result: CheckResul
       ctx.logger.error("rate limit audit failed", { error: e instanceof Error ? e.message : String(e) }),
     ),
   );
+}
+
+/** Counters shared with other principals: the addressed workspace's, and a key's ancestors'. */
+function sharedChecks(c: Context<AppEnv>, plan: PlanId): Promise<CheckResult>[] {
+  const actor = c.get("actor");
+  const workspace = c.get("workspace");
+  const checks: Promise<CheckResult>[] = [];
+  const workspaceId =
+    actor.type === "apiKey" || actor.type === "endUser"
+      ? actor.workspaceId
+      : actor.type === "user"
+        ? workspace?.id
+        : undefined;
+  if (workspaceId) checks.push(gate(c.env, `ws:${workspaceId}`, { cost: 1, rules: workspaceRules(plan) }));
+  for (const ancestor of c.get("apiKey")?.ancestorCaps ?? []) {
+    checks.push(
+      gate(c.env, `key:${ancestor.keyId}`, {
+        cost: 1,
+        rules: [{ id: "key-month", limit: ancestor.monthlyCap, windowMs: CALENDAR_MONTH }],
+      }),
+    );
+  }
+  return checks;
 }
 
 function keyCapRules(perMinute: number | null, monthlyCap: number | null): GateRule[] {

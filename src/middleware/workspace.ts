@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { controlDb } from "../db/control/client";
-import { workspaces } from "../db/control/schema";
+import { memberships, workspaces } from "../db/control/schema";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../types";
 
@@ -16,8 +16,17 @@ export const loadWorkspace = createMiddleware<AppEnv>(async (c, next) => {
   const id = c.req.param("workspaceId");
   if (id === undefined) return next();
   if (!WORKSPACE_ID.test(id)) throw new ApiError("not_found", "Workspace not found");
-  const [row] = await controlDb(c.get("config")).select().from(workspaces).where(eq(workspaces.id, id));
-  if (!row) throw new ApiError("not_found", "Workspace not found");
-  c.set("workspace", row);
+  const actor = c.get("actor");
+  const userId = actor.type === "user" ? actor.userId : "";
+  // One read: the row, and whether a signed-in caller is a member (only members' requests count
+  // against the workspace's plan and its aggregate limit; anyone else's are theirs alone).
+  const [found] = await controlDb(c.get("config"))
+    .select({ workspace: workspaces, role: memberships.role })
+    .from(workspaces)
+    .leftJoin(memberships, and(eq(memberships.workspaceId, workspaces.id), eq(memberships.userId, userId)))
+    .where(eq(workspaces.id, id));
+  if (!found) throw new ApiError("not_found", "Workspace not found");
+  c.set("workspace", found.workspace);
+  if (found.role) c.set("workspaceMember", true);
   return next();
 });

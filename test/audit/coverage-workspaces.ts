@@ -43,16 +43,6 @@ export const workspaceCoverage: CoverageTable = {
       };
     },
   },
-  "PATCH /v1/workspaces/:workspaceId/plan": {
-    tenant: ["workspace.plan_change"],
-    exercise: async (t) => {
-      const { owner, workspace, base } = await ownedWorkspace();
-      return {
-        res: await t.send("PATCH", `${base}/plan`, { token: owner.token, body: { plan: "pro" } }),
-        workspace,
-      };
-    },
-  },
   "POST /v1/workspaces/:workspaceId/transfer": {
     tenant: ["workspace.transfer"],
     exercise: async (t) => {
@@ -179,6 +169,20 @@ export const workspaceCoverage: CoverageTable = {
         }),
         workspace,
       };
+    },
+  },
+  "PUT /v1/operator/workspaces/:workspaceId/plan": {
+    tenant: ["workspace.plan_change"],
+    platform: ["workspace.plan_change"],
+    exercise: async (t) => {
+      const { workspace } = await ownedWorkspace();
+      const operator = await makeOperator();
+      const res = await callWith(operator.vars, "PUT", `/v1/operator/workspaces/${workspace.id}/plan`, {
+        authorization: `Operator ${operator.token}`,
+        body: { plan: "pro", reason: "Coverage: billing moved this workspace to pro" },
+        ip: t.ip,
+      });
+      return { res, workspace };
     },
   },
   "POST /v1/operator/workspaces/:workspaceId/rows/read": {

@@ -16,6 +16,7 @@ import {
   GENESIS_HASH,
 } from "../../src/services/audit";
 import { call, json, makeUser, makeWorkspace, type TestUser, testConfig } from "../helpers";
+import { callWith, makeOperator } from "./operator-helpers";
 
 /**
  * Opens a workspace's database straight at devdb with a token minted for its namespace, bypassing
@@ -42,7 +43,7 @@ export async function directTenant(workspace: WorkspaceRow): Promise<Client> {
   });
 }
 
-/** A workspace on a plan, set through the real owner-only plan route. */
+/** A workspace on a plan, set through the real operator plan route. */
 export async function workspaceOnPlan(
   plan: "free" | "pro" | "business" | "enterprise",
   owner?: TestUser,
@@ -50,9 +51,10 @@ export async function workspaceOnPlan(
   const who = owner ?? (await makeUser());
   const workspace = await makeWorkspace(who);
   if (plan !== "free") {
-    const res = await call("PATCH", `/v1/workspaces/${workspace.id}/plan`, {
-      token: who.token,
-      body: { plan },
+    const operator = await makeOperator("billing");
+    const res = await callWith(operator.vars, "PUT", `/v1/operator/workspaces/${workspace.id}/plan`, {
+      authorization: `Operator ${operator.token}`,
+      body: { plan, reason: "test: billing sets the plan" },
     });
     if (res.status !== 200) throw new Error(`plan change: ${res.status} ${await res.text()}`);
   }

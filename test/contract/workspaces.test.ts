@@ -1,5 +1,8 @@
 // The auth contract over every protected route of workspaces, members, keys and issuers.
-import { call, json, makeUser } from "../helpers";
+import { and, eq } from "drizzle-orm";
+import { controlDb } from "../../src/db/control/client";
+import { issuers } from "../../src/services/workspaces/tables";
+import { call, json, makeUser, testConfig } from "../helpers";
 import { addMember } from "../workspaces/fixtures";
 import { authContract } from "./auth-contract";
 
@@ -7,7 +10,6 @@ const ws = "/v1/workspaces/:workspaceId";
 
 authContract({ route: `GET ${ws}`, role: "viewer", scope: "data:read" });
 authContract({ route: `PATCH ${ws}`, role: "admin", usersOnly: true, body: { name: "Renamed" } });
-authContract({ route: `PATCH ${ws}/plan`, role: "owner", usersOnly: true, body: { plan: "pro" } });
 authContract({ route: `POST ${ws}/transfer`, role: "owner", usersOnly: true }, async (fx) => ({
   body: { userId: fx.users.admin.id },
 }));
@@ -92,6 +94,11 @@ authContract({ route: `GET ${ws}/issuers`, role: "admin", usersOnly: true });
 authContract(
   { route: `DELETE ${ws}/issuers/:issuerId`, role: "admin", usersOnly: true, ok: 204 },
   async (fx) => {
+    // The suite shares one workspace; make room under the plan's issuer cap for this case's issuer.
+    await controlDb(testConfig())
+      .update(issuers)
+      .set({ disabledAt: Date.now() })
+      .where(and(eq(issuers.workspaceId, fx.workspace.id), eq(issuers.name, "app")));
     const res = await call("POST", `/v1/workspaces/${fx.workspace.id}/issuers`, {
       token: fx.users.owner.token,
       body: issuerBody(crypto.randomUUID()),

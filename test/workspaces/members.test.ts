@@ -201,7 +201,6 @@ describe("roles", () => {
       ["DELETE", `${base}/members/${team.member.id}`, undefined],
       ["POST", `${base}/members/invitations`, { email: "x@example.test", role: "member" }],
       ["POST", `${base}/transfer`, { userId: team.admin.id }],
-      ["PATCH", `${base}/plan`, { plan: "enterprise" }],
     ] as const) {
       const res = await call(method, path, { token: key.token, body });
       expect([res.status, await errorCode(res)], `${method} ${path}`).toEqual([403, "forbidden"]);

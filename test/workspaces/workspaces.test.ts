@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { memberships, securityLog, workspaces } from "../../src/db/control/schema";
 import { provisionerFor } from "../../src/provision";
+import { callWith, makeOperator } from "../audit/operator-helpers";
 import { call, errorCode, json, makeUser, testConfig } from "../helpers";
 import { addMember, auditActions, makeTeam, mintKey, testIp } from "./fixtures";
 
@@ -114,18 +115,32 @@ describe("renaming and plans", () => {
     expect((await auditActions(team.workspace)).map((e) => e.action)).toContain("workspace.rename");
   });
 
-  it("changes the plan for the owner only, never for a key", async () => {
+  it("lets nobody in the workspace change its plan: only an operator does, audited in both logs", async () => {
     const team = await makeTeam();
     const path = `/v1/workspaces/${team.workspace.id}/plan`;
     const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["keys:manage", "data:read"] });
-    for (const token of [team.admin.token, key.token]) {
+    for (const token of [team.owner.token, team.admin.token, key.token]) {
       const res = await call("PATCH", path, { token, body: { plan: "enterprise" } });
-      expect(res.status).toBe(403);
-      expect(await errorCode(res)).toBe("forbidden");
+      expect(res.status).toBe(404);
     }
-    const res = await call("PATCH", path, { token: team.owner.token, body: { plan: "pro" } });
+    const operator = await makeOperator();
+    const operatorPath = `/v1/operator/workspaces/${team.workspace.id}/plan`;
+    const noReason = await callWith(operator.vars, "PUT", operatorPath, {
+      authorization: `Operator ${operator.token}`,
+      body: { plan: "pro" },
+    });
+    expect(noReason.status).toBe(400);
+    const res = await callWith(operator.vars, "PUT", operatorPath, {
+      authorization: `Operator ${operator.token}`,
+      body: { plan: "pro", reason: "Ticket 88: upgraded by billing" },
+    });
     expect((await json<WorkspaceBody>(res)).workspace.plan).toBe("pro");
     expect((await auditActions(team.workspace)).map((e) => e.action)).toContain("workspace.plan_change");
+    const bearer = await call("PUT", operatorPath, {
+      token: team.owner.token,
+      body: { plan: "enterprise", reason: "owner tries it themselves" },
+    });
+    expect(bearer.status).toBe(401);
   });
 });
 

@@ -4,7 +4,6 @@ import { REGIONS } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { validate } from "../../lib/validate";
 import {
-  changePlan,
   createWorkspace,
   deleteWorkspace,
   getWorkspace,
@@ -21,7 +20,6 @@ const name = z.string().trim().min(1).max(100);
 const createBody = z.strictObject({ name, region: z.enum(REGIONS), slug: z.string().regex(SLUG).optional() });
 const renameBody = z.strictObject({ name });
 const transferBody = z.strictObject({ userId: z.string().regex(/^usr_[0-9a-z]{26}$/) });
-const planBody = z.strictObject({ plan: z.enum(["free", "pro", "business", "enterprise"]) });
 const deleteBody = z.strictObject({ confirm: z.string().max(100).optional() }).optional();
 const workspaceParam = z.object({ workspaceId: z.string() });
 /** Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header): an opaque client string. */
@@ -53,10 +51,6 @@ export const workspacesRoutes = new Hono<AppEnv>()
   .patch("/:workspaceId", validate("param", workspaceParam), validate("json", renameBody), async (c) => {
     const input = { ...c.req.valid("param"), ...c.req.valid("json") };
     return c.json({ workspace: await renameWorkspace({ ctx: serviceContext(c), input }) });
-  })
-  .patch("/:workspaceId/plan", validate("param", workspaceParam), validate("json", planBody), async (c) => {
-    const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-    return c.json({ workspace: await changePlan({ ctx: serviceContext(c), input }) });
   })
   .post(
     "/:workspaceId/transfer",

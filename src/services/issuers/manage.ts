@@ -1,9 +1,10 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, count, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { PLANS } from "../../lib/plans";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, requireUser } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
@@ -112,6 +113,16 @@ export async function createIssuer({
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
+  const [enabled] = await controlDb(ctx.config)
+    .select({ n: count() })
+    .from(issuers)
+    .where(and(eq(issuers.workspaceId, access.workspace.id), isNull(issuers.disabledAt)));
+  const max = PLANS[access.workspace.plan].maxIssuers;
+  if ((enabled?.n ?? 0) >= max) {
+    throw new ApiError("plan_required", `The ${access.workspace.plan} plan allows ${max} issuers`, {
+      details: { limit: max, plan: access.workspace.plan },
+    });
+  }
   if (input.issuer === ctx.config.PUBLIC_URL) {
     throw new ApiError("invalid_request", "issuer must not be islet's own issuer", {
       details: { field: "issuer" },

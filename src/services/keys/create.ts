@@ -1,7 +1,8 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
+import { PLANS } from "../../lib/plans";
 import type { Scope } from "../../lib/scopes";
 import type { ServiceContext } from "../../types";
 import { revokeCredential } from "../gatekeeper";
@@ -85,6 +86,28 @@ const auditBounds = (b: KeyBounds) => ({
   expiresAt: b.expiresAt,
 });
 
+/** A plan holds a bounded number of live keys (rotation replaces one and is not counted). */
+async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Promise<void> {
+  const { workspace } = manager.access;
+  const now = Date.now();
+  const [row] = await controlDb(ctx.config)
+    .select({ n: count() })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.workspaceId, workspace.id),
+        or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now)),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+      ),
+    );
+  const max = PLANS[workspace.plan].maxKeys;
+  if ((row?.n ?? 0) >= max) {
+    throw new ApiError("plan_required", `The ${workspace.plan} plan allows ${max} live API keys`, {
+      details: { limit: max, plan: workspace.plan },
+    });
+  }
+}
+
 /**
  * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
  * of its secret; the full `isk_<keyId>_<secret>` is returned once.
@@ -99,6 +122,7 @@ export async function createKey({
   const manager = await keyManager(ctx, input.workspaceId);
   const bounds = inheritBounds(input, manager.parent);
   assertMintable(manager, bounds);
+  await assertUnderKeyCap(ctx, manager);
   const { row, token } = await newKeyRow(
     manager.access.workspace.id,
     input.name,

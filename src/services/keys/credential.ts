@@ -36,6 +36,26 @@ export interface VerifiedKey {
   monthlyCap: number | null;
   createdBy: string;
   lastUsedAt: number | null;
+  /** Ancestors (the keys that minted this one, nearest first) with a monthly cap: it counts there too. */
+  ancestorCaps: { keyId: string; monthlyCap: number }[];
+}
+
+/** Keys mint keys a few levels deep at most; the walk up the tree is bounded all the same. */
+const MAX_KEY_DEPTH = 16;
+
+async function ancestorCapsOf(config: Config, parentId: string | null) {
+  const caps: { keyId: string; monthlyCap: number }[] = [];
+  const db = controlDb(config);
+  for (let id = parentId, depth = 0; id !== null && depth < MAX_KEY_DEPTH; depth++) {
+    const [parent] = await db
+      .select({ id: apiKeys.id, monthlyCap: apiKeys.monthlyCap, parentId: apiKeys.parentId })
+      .from(apiKeys)
+      .where(eq(apiKeys.id, id));
+    if (!parent) break;
+    if (parent.monthlyCap !== null) caps.push({ keyId: parent.id, monthlyCap: parent.monthlyCap });
+    id = parent.parentId;
+  }
+  return caps;
 }
 
 /**
@@ -72,5 +92,6 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
     monthlyCap: row.key.monthlyCap,
     createdBy: row.key.createdBy,
     lastUsedAt: row.key.lastUsedAt,
+    ancestorCaps: await ancestorCapsOf(config, row.key.parentId),
   };
 }

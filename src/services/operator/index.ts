@@ -7,3 +7,4 @@ export {
 } from "./break-glass";
 export { requireOperator, verifyOperatorToken } from "./credential";
 export { type DataAccessNotice, notifyOwners, type OwnerAlerter } from "./notify";
+export { setWorkspacePlan } from "./plan";

@@ -1,3 +1,3 @@
 export { createWorkspace, getWorkspace, listWorkspaces, type WorkspaceView, workspaceView } from "./create";
 export { deleteWorkspace } from "./destroy";
-export { changePlan, renameWorkspace, transferWorkspace } from "./update";
+export { renameWorkspace, transferWorkspace } from "./update";

@@ -64,25 +64,6 @@ export const renameWorkspace = ({
   });
 
 /**
- * Changes the workspace's plan (owner only — DESIGN §3). Billing is out of scope here: this is
- * the switch a billing integration will call; its limits apply on the next request.
- */
-export const changePlan = ({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; plan: PlanId };
-}) =>
-  setWorkspaceField(ctx, {
-    workspaceId: input.workspaceId,
-    role: "owner",
-    field: "plan",
-    value: input.plan,
-    action: "workspace.plan_change",
-  });
-
-/**
  * Hands ownership to an admin of the workspace (owner only, users only). The new owner must
  * already be an admin — ownership is never handed to someone the owner has not trusted with
  * administration — and the previous owner stays on as admin.
