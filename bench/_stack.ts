@@ -14,6 +14,7 @@ import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import type { PlanId } from "../src/lib/plans";
+import { SandboxBudget } from "../src/sandbox/budget";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import type { ServiceContext } from "../src/types";
 
@@ -148,5 +149,6 @@ export function benchContext(config: Config): ServiceContext {
     userAgent: null,
     logger: createLogger({}),
     waitUntil: () => {},
+    sandboxBudget: new SandboxBudget(),
   };
 }

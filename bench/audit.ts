@@ -9,6 +9,7 @@ import { applyMigrations } from "../src/db/migrator";
 import { parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
+import { SandboxBudget } from "../src/sandbox/budget";
 import {
   type AuditRow,
   auditInsertSql,
@@ -103,6 +104,7 @@ export default async function (): Promise<void> {
       userAgent: "bench",
       logger: createLogger({ bench: "audit" }),
       waitUntil: () => {},
+      sandboxBudget: new SandboxBudget(),
     };
 
     // Sequential writes, interleaved so both series see the same server state.

@@ -6,6 +6,7 @@ import { type Config, parseConfig } from "../src/env";
 import { envelopeVersion } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
+import { SandboxBudget } from "../src/sandbox/budget";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import type { ServiceContext } from "../src/types";
 import { rotateKeyring } from "./keyring";
@@ -22,6 +23,7 @@ const ctx = (c: Config): ServiceContext => ({
   userAgent: null,
   logger: createLogger({}),
   waitUntil: () => {},
+  sandboxBudget: new SandboxBudget(),
 });
 
 function configFrom(vars: Record<string, string>): Config {

@@ -5,6 +5,7 @@ import { readDevVars } from "../scripts/local-stack";
 import { type Config, parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
+import { SandboxBudget } from "../src/sandbox/budget";
 import type { ServiceContext } from "../src/types";
 
 export function loadVars(envFile?: string): Record<string, string> {
@@ -33,5 +34,6 @@ export function operatorContext(config: Config, operatorId = process.env.USER ??
     userAgent: "islet-cli",
     logger: createLogger({ cli: true }),
     waitUntil: () => {},
+    sandboxBudget: new SandboxBudget(),
   };
 }

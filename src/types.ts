@@ -1,6 +1,7 @@
 import type { WorkspaceRow } from "./db/control/schema";
 import type { Bindings, Config } from "./env";
 import type { Logger } from "./lib/logger";
+import type { SandboxBudget } from "./sandbox/budget";
 import type { VerifiedKey } from "./services/keys/credential";
 
 /** Who is making the request (DESIGN §2). Every service checks the actor's role and scopes. */
@@ -43,6 +44,8 @@ export interface Variables {
   workspace?: WorkspaceRow;
   /** The signed-in user is a member of `workspace` (set by loadWorkspace). */
   workspaceMember?: boolean;
+  /** The request's sandbox budget (see ServiceContext.sandboxBudget). */
+  sandboxBudget?: SandboxBudget;
   /** Per-request nonce for the Content-Security-Policy (set by the secureHeaders middleware). */
   secureHeadersNonce?: string;
 }
@@ -65,4 +68,6 @@ export interface ServiceContext {
   workspace?: WorkspaceRow;
   /** Background work that must finish after the response (ExecutionContext.waitUntil). */
   waitUntil: (promise: Promise<unknown>) => void;
+  /** The request's one sandbox CPU budget, shared by every formula and function it runs. */
+  sandboxBudget: SandboxBudget;
 }

@@ -9,6 +9,7 @@ import { randomToken, sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
+import { SandboxBudget } from "../src/sandbox/budget";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import type { Actor, ServiceContext } from "../src/types";
 
@@ -31,6 +32,7 @@ export function testContext(
     userAgent: "vitest",
     logger: createLogger({ test: true }),
     waitUntil: () => {},
+    sandboxBudget: new SandboxBudget(),
   };
 }
 

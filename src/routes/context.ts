@@ -1,9 +1,16 @@
 import type { Context } from "hono";
+import { SandboxBudget } from "../sandbox/budget";
 import type { AppEnv, ServiceContext } from "../types";
 
 /** Builds what services receive from a request: identity, config, logging, background work. */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
+  let sandboxBudget = c.get("sandboxBudget");
+  if (!sandboxBudget) {
+    sandboxBudget = new SandboxBudget();
+    c.set("sandboxBudget", sandboxBudget);
+  }
   return {
+    sandboxBudget,
     env: c.env,
     config: c.get("config"),
     actor: c.get("actor"),

@@ -58,6 +58,7 @@ function withContext<T>(
   module: QuickJSWASMModule,
   limits: SandboxLimits,
   logs: LogBuffer,
+  meter: { ticks: number },
   body: (ctx: QuickJSContext, runtime: QuickJSRuntime) => T,
 ): T {
   const runtime = module.newRuntime();
@@ -65,8 +66,10 @@ function withContext<T>(
     runtime.setMemoryLimit(limits.memoryBytes);
     runtime.setMaxStackSize(limits.maxStackBytes);
     const deadline = Date.now() + limits.timeoutMs;
-    let budget = limits.timeoutMs * INTERRUPTS_PER_MS;
-    runtime.setInterruptHandler(() => --budget < 0 || Date.now() > deadline);
+    const budget = limits.timeoutMs * INTERRUPTS_PER_MS;
+    // Interrupt calls are the CPU measure that works in workerd, whose clocks stand still while
+    // code runs; the wall-clock deadline is the backstop elsewhere.
+    runtime.setInterruptHandler(() => ++meter.ticks > budget || Date.now() > deadline);
     const ctx = runtime.newContext();
     try {
       const logFn = ctx.newFunction("__islet_log", (line) => {
@@ -173,6 +176,8 @@ export interface Sandbox {
     args: unknown;
     env?: Record<string, string>;
     limits?: Partial<SandboxLimits>;
+    /** Called once with the CPU time the call used (for a per-request budget). */
+    onUsage?: (cpuMs: number) => void;
   }): Promise<SandboxResult>;
   evaluateFormula(input: {
     expression: string;
@@ -183,6 +188,7 @@ export interface Sandbox {
     expression: string;
     rows: Record<string, unknown>[];
     limits?: Partial<SandboxLimits>;
+    onUsage?: (cpuMs: number) => void;
   }): Promise<SandboxResult[]>;
   validateFormula(expression: string): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Compiles function code without running it: syntax errors at definition time. */
@@ -201,15 +207,17 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     limitsIn: Partial<SandboxLimits> | undefined,
     body: (ctx: QuickJSContext, runtime: QuickJSRuntime, limits: SandboxLimits) => T,
     onFailure: (error: SandboxFailure) => T,
+    onUsage?: (cpuMs: number) => void,
   ): Promise<{ value: T; logs: string[]; durationMs: number }> {
     const limits = resolveLimits(limitsIn);
     const logs = new LogBuffer(limits.maxLogBytes);
     const started = performance.now();
     module ??= load();
     const vm = await module;
+    const meter = { ticks: 0 };
     let value: T;
     try {
-      value = withContext(vm, limits, logs, (ctx, runtime) => body(ctx, runtime, limits));
+      value = withContext(vm, limits, logs, meter, (ctx, runtime) => body(ctx, runtime, limits));
     } catch (error) {
       if (error instanceof SandboxFailure) {
         // Memory exhaustion leaves the module's heap grown and fragmented: the next call (maybe
@@ -221,7 +229,9 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
         value = onFailure(new SandboxFailure("runtime", "the sandbox failed and was reset"));
       }
     }
-    return { value, logs: logs.lines, durationMs: performance.now() - started };
+    const durationMs = performance.now() - started;
+    onUsage?.(Math.max(durationMs, meter.ticks / INTERRUPTS_PER_MS));
+    return { value, logs: logs.lines, durationMs };
   }
 
   const failed = (error: SandboxFailure) => ({
@@ -230,7 +240,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
   });
 
   return {
-    async runFunction({ code, args, env = {}, limits }) {
+    async runFunction({ code, args, env = {}, limits, onUsage }) {
       type Outcome = { ok: true; value: unknown } | ReturnType<typeof failed>;
       const run = await invoke<Outcome>(
         limits,
@@ -248,6 +258,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
           return { ok: true, value: readResult(ctx, result, l) };
         },
         failed,
+        onUsage,
       );
       return { ...run.value, logs: run.logs, durationMs: run.durationMs } as SandboxResult;
     },
@@ -257,7 +268,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
       return result as SandboxResult;
     },
 
-    async evaluateFormulaBatch({ expression, rows, limits }) {
+    async evaluateFormulaBatch({ expression, rows, limits, onUsage }) {
       // One context for the whole batch (one tenant, one call): the expression is compiled once
       // and each row evaluated in turn; a row that throws fails alone.
       const run = await invoke(
@@ -301,6 +312,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
           }
         },
         (error) => rows.map((): SandboxResult => ({ ...failed(error), logs: [], durationMs: 0 })),
+        onUsage,
       );
       return run.value;
     },

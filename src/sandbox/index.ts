@@ -8,6 +8,7 @@ import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-
 import { createSandbox } from "./core";
 import { boundedWasmMemory } from "./limits";
 
+export { REQUEST_SANDBOX_BUDGET_MS, SandboxBudget, SandboxBudgetSpent } from "./budget";
 export type { Sandbox, SandboxErrorKind, SandboxResult } from "./core";
 export type { SandboxLimits } from "./limits";
 export { DEFAULT_LIMITS, WASM_MEMORY_MAX_BYTES } from "./limits";

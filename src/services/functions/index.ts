@@ -4,6 +4,7 @@ import { runFunction, validateFunction } from "../../sandbox";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
+import { withinSandboxBudget } from "../sandbox-budget";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
 import { scrubberFor } from "./scrub";
 import { secretsFor } from "./secrets";
@@ -233,12 +234,12 @@ export async function invokeFunction({
   const db = await access.db();
   const fn = await loadFunction(db, input.name);
   const env = await boundSecrets(ctx, access, db, fn);
-  const outcome = await runFunction({
-    code: fn.code,
-    args: input.args,
-    env,
-    limits: { timeoutMs: fn.timeoutMs },
-  });
+  const outcome = await withinSandboxBudget(
+    ctx,
+    fn.timeoutMs,
+    (limits, onUsage) => runFunction({ code: fn.code, args: input.args, env, limits, onUsage }),
+    (result) => !result.ok && result.error.kind === "timeout",
+  );
   const scrub = scrubberFor(Object.values(env));
   const logs = outcome.logs.map(scrub.text);
   await recordAudit(ctx, db, {

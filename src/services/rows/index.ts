@@ -88,7 +88,7 @@ export async function insertRows({
   }
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const stored = input.rows.map((row) => checkWrite(table, row, false));
-  const formulaErrors = await applyFormulas(table, input.rows, stored);
+  const formulaErrors = await applyFormulas(ctx, table, input.rows, stored);
   const now = Date.now();
   const bulk = input.rows.length > 1;
   const results = await commit(
@@ -144,7 +144,7 @@ export async function updateRow({
       });
       if (!current.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
       const merged = { ...present(table, current.rows[0] as unknown as Row), ...input.values };
-      formulaErrors = await applyFormulas(table, [merged], [changes]);
+      formulaErrors = await applyFormulas(ctx, table, [merged], [changes]);
       const names = Object.keys(changes);
       details.columns = names;
       if (names.length === 0) throw new ApiError("invalid_request", "Nothing to update");

@@ -1,6 +1,8 @@
 import type { InValue } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
-import { evaluateFormulaBatch } from "../../sandbox";
+import { DEFAULT_LIMITS, evaluateFormulaBatch } from "../../sandbox";
+import type { ServiceContext } from "../../types";
+import { withinSandboxBudget } from "../sandbox-budget";
 import type { ColumnDefinition, TableDefinition } from "../tables/definition";
 
 export type RowInput = Record<string, unknown>;
@@ -87,9 +89,11 @@ export interface FormulaError {
 
 /**
  * Stored formulas (computed on write): each formula column is evaluated in the sandbox over the
- * row's API values; a formula that throws stores null and is reported, never a 500.
+ * row's API values; a formula that throws stores null and is reported, never a 500. All of a
+ * request's formulas share its sandbox budget: once spent, the request is a 422 (`budget`).
  */
 export async function applyFormulas(
+  ctx: ServiceContext,
   table: TableDefinition,
   rows: RowInput[],
   stored: Record<string, InValue>[],
@@ -97,7 +101,14 @@ export async function applyFormulas(
   const errors: FormulaError[] = [];
   for (const column of table.columns) {
     if (column.type !== "formula" || column.formula === undefined) continue;
-    const results = await evaluateFormulaBatch({ expression: column.formula, rows });
+    const expression = column.formula;
+    // Every column's batch draws from the request's one budget (rows and columns together).
+    const results = await withinSandboxBudget(
+      ctx,
+      DEFAULT_LIMITS.timeoutMs,
+      (limits, onUsage) => evaluateFormulaBatch({ expression, rows, limits, onUsage }),
+      (batch) => batch.some((r) => !r.ok && r.error.kind === "timeout"),
+    );
     results.forEach((result, index) => {
       const target = stored[index] as Record<string, InValue>;
       if (result.ok) target[column.name] = JSON.stringify(result.value);

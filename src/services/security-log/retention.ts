@@ -2,6 +2,7 @@ import { controlDb } from "../../db/control/client";
 import { parseConfig } from "../../env";
 import { newRequestId } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
+import { SandboxBudget } from "../../sandbox/budget";
 import type { ServiceContext } from "../../types";
 import { recordSecurityEvent } from "./record";
 
@@ -90,6 +91,7 @@ export async function runScheduledRetention(env: object, scheduledTime: number):
     userAgent: null,
     logger,
     waitUntil: (promise) => void promise,
+    sandboxBudget: new SandboxBudget(),
   };
   try {
     const { purged } = await purgeSecurityLog({ ctx, input: { now: scheduledTime } });

@@ -166,6 +166,7 @@ export function planChanges(table: TableDefinition, changes: TableChanges): Plan
  * row can slip in between computing and committing). Chunks keep each read and write bounded.
  */
 async function recompute(
+  ctx: ServiceContext,
   tx: Transaction,
   table: TableDefinition,
   formulas: ColumnDefinition[],
@@ -195,7 +196,7 @@ async function recompute(
       Object.fromEntries(inputs.map((c) => [c.name, fromSqlValue(c, raw[c.name])])),
     );
     const stored: Record<string, InValue>[] = rows.map(() => ({}));
-    const failed = await applyFormulas(target, rows, stored);
+    const failed = await applyFormulas(ctx, target, rows, stored);
     errorCount += failed.length;
     for (const error of failed) {
       if (errors.length < REPORTED_FORMULA_ERRORS)
@@ -249,7 +250,7 @@ export async function alterTable({
         await assertCatalogUnchanged(tx, current);
         await tx.batch(plan.ddl);
         if (plan.formulas.length > 0) {
-          const result = await recompute(tx, plan.next, plan.formulas);
+          const result = await recompute(ctx, tx, plan.next, plan.formulas);
           meta.recomputedRows = result.rows;
           meta.formulaErrors = result.errors;
           meta.formulaErrorCount = result.errorCount;

@@ -4,6 +4,8 @@ import { type ColumnDefinition, SYSTEM_COLUMNS, type TableDefinition } from "./d
 
 export const MAX_COLUMNS = 100;
 export const MAX_INDEXES = 20;
+/** Formula columns per table: each one is evaluated on every write of every row. */
+export const MAX_FORMULA_COLUMNS = 10;
 
 const invalid = (message: string, details?: Record<string, unknown>) =>
   new ApiError("invalid_request", message, { details });
@@ -25,6 +27,8 @@ export async function checkDefinition(
   }
   if (table.columns.length > MAX_COLUMNS) throw invalid(`A table has at most ${MAX_COLUMNS} columns`);
   if (table.indexes.length > MAX_INDEXES) throw invalid(`A table has at most ${MAX_INDEXES} indexes`);
+  if (table.columns.filter((c) => c.type === "formula").length > MAX_FORMULA_COLUMNS)
+    throw invalid(`A table has at most ${MAX_FORMULA_COLUMNS} formula columns`);
   const indexes = new Set<string>([table.name]);
   for (const index of table.indexes) {
     if (indexes.has(index.name))
