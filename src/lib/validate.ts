@@ -16,6 +16,16 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   return result.data;
 }
 
+/** How an error names the place that failed: "Invalid path parameters", not "Invalid param …". */
+const TARGET_NAMES: Partial<Record<keyof ValidationTargets, string>> = {
+  json: "request body",
+  param: "path parameters",
+  query: "query parameters",
+  header: "headers",
+  cookie: "cookies",
+  form: "form body",
+};
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**
@@ -36,10 +46,6 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
         input = undefined;
       }
     }
-    return parseOrThrow(
-      schema,
-      input,
-      target === "json" ? "request body" : `${target} parameters`,
-    ) as z.output<S>;
+    return parseOrThrow(schema, input, TARGET_NAMES[target] ?? `${target} parameters`) as z.output<S>;
   });
 }

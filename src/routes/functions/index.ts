@@ -10,14 +10,20 @@ import {
   setSecret,
   updateFunction,
 } from "../../services/functions";
-import { identifier } from "../../services/tables/definition";
 import type { AppEnv } from "../../types";
 import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
+/** Function names are names, not SQL identifiers: `add` or `select` are fine. */
+const functionName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,62}$/,
+    "must be lowercase letters, digits, _ and -, starting with a letter (max 63)",
+  );
 const secretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be UPPER_SNAKE_CASE");
 const createBody = z.strictObject({
-  name: identifier,
+  name: functionName,
   code: z.string().min(1).max(100_000),
   timeoutMs: z.number().int().min(1).max(1000).default(1000),
   env: z.array(secretName).max(50).default([]),
@@ -29,7 +35,7 @@ const updateBody = z
     env: z.array(secretName).max(50).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "nothing to change: give code, timeoutMs or env");
-const nameParam = z.object({ name: identifier });
+const nameParam = z.object({ name: functionName });
 const secretParam = z.object({ name: secretName });
 const secretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
 const invokeBody = z.strictObject({ args: z.unknown().optional() }).optional();

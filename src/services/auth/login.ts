@@ -52,7 +52,7 @@ export async function login({
       .set({ passwordHash: await hashPassword(password) })
       .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
   }
-  const session = await startSession(ctx, user.id);
+  const session = await startSession(ctx, user.id, { passwordChangedAt: user.passwordChangedAt });
   await securityEvent(ctx, "auth.login", {
     subjectUserId: user.id,
     details: { sessionId: session.sessionId },

@@ -32,6 +32,7 @@ async function issue(
   sessionId: string,
   refreshToken: string,
   now: number,
+  refreshExpiresAt = now + REFRESH_TTL_MS,
 ) {
   return {
     sessionId,
@@ -39,31 +40,53 @@ async function issue(
     accessToken: await signAccessToken(ctx.config, userId, sessionId),
     accessExpiresAt: now + ACCESS_TOKEN_TTL_SECONDS * 1000,
     refreshToken,
-    refreshExpiresAt: now + REFRESH_TTL_MS,
+    refreshExpiresAt,
     csrfToken: randomToken(),
   } satisfies IssuedSession;
 }
 
-/** Starts a session: a session row, its first refresh token (hashed) and an access token. */
-export async function startSession(ctx: ServiceContext, userId: string): Promise<IssuedSession> {
+/** A session's absolute lifetime: refreshing slides its expiry, but never past this from sign-in. */
+export const SESSION_MAX_AGE_MS = 30 * 86_400_000;
+
+/**
+ * Starts a session: a session row, its first refresh token (hashed) and an access token. A
+ * password sign-in passes the password generation it verified (`passwordChangedAt` as read): if
+ * the password changed meanwhile ("sign out everywhere" ran between the check and now), no
+ * session is created, so a racing login cannot outlive the change.
+ */
+export async function startSession(
+  ctx: ServiceContext,
+  userId: string,
+  verified?: { passwordChangedAt: number | null },
+): Promise<IssuedSession> {
   const db = controlDb(ctx.config);
   const now = Date.now();
   const sessionId = newId("ses");
   const refreshToken = randomToken();
   const hash = await sha256Hex(refreshToken);
-  await db.batch([
-    db.insert(sessions).values({
-      id: sessionId,
-      userId,
-      refreshHash: hash,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: now + REFRESH_TTL_MS,
-      ip: ctx.ip,
-      userAgent: ctx.userAgent,
-    }),
-    db.insert(refreshTokens).values({ hash, sessionId, createdAt: now, expiresAt: now + REFRESH_TTL_MS }),
-  ]);
+  const expiresAt = now + REFRESH_TTL_MS;
+  // Both rows, only while the user is live and (for a password sign-in) its password unchanged.
+  const guard = `EXISTS (SELECT 1 FROM users WHERE id = ? AND deleted_at IS NULL
+                  AND (? = 0 OR password_changed_at IS ?))`;
+  const guardArgs = [userId, verified ? 1 : 0, verified?.passwordChangedAt ?? null];
+  const [created] = await db.$client.batch(
+    [
+      {
+        sql: `INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, ip, user_agent)
+              SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${guard}`,
+        args: [sessionId, userId, hash, now, now, expiresAt, ctx.ip, ctx.userAgent, ...guardArgs],
+      },
+      {
+        sql: `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at)
+              SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?)`,
+        args: [hash, sessionId, now, expiresAt, sessionId],
+      },
+    ],
+    "write",
+  );
+  if (created?.rowsAffected !== 1) {
+    throw new ApiError("unauthorized", "The password changed while signing in; sign in again");
+  }
   return issue(ctx, userId, sessionId, refreshToken, now);
 }
 
@@ -86,6 +109,7 @@ export async function rotateRefreshToken(ctx: ServiceContext, refreshToken: stri
       expiresAt: refreshTokens.expiresAt,
       userId: sessions.userId,
       revokedAt: sessions.revokedAt,
+      createdAt: sessions.createdAt,
       deletedAt: users.deletedAt,
     })
     .from(refreshTokens)
@@ -97,11 +121,14 @@ export async function rotateRefreshToken(ctx: ServiceContext, refreshToken: stri
     await revokeReusedFamily(ctx, found.userId, found.sessionId);
     throw invalidRefresh();
   }
-  if (found.expiresAt <= now) throw new ApiError("token_expired", "Refresh token has expired");
+  const endOfLife = found.createdAt + SESSION_MAX_AGE_MS;
+  if (found.expiresAt <= now || endOfLife <= now) {
+    throw new ApiError("token_expired", "Refresh token has expired; sign in again");
+  }
 
   const next = randomToken();
   const newHash = await sha256Hex(next);
-  const expiresAt = now + REFRESH_TTL_MS;
+  const expiresAt = Math.min(now + REFRESH_TTL_MS, endOfLife);
   const [inserted] = await db.$client.batch(
     [
       {
@@ -128,7 +155,7 @@ export async function rotateRefreshToken(ctx: ServiceContext, refreshToken: stri
     await revokeReusedFamily(ctx, found.userId, found.sessionId);
     throw invalidRefresh();
   }
-  return issue(ctx, found.userId, found.sessionId, next, now);
+  return issue(ctx, found.userId, found.sessionId, next, now, expiresAt);
 }
 
 /** The session a refresh token belongs to (current or already rotated), for logout. */
