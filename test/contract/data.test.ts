@@ -1,7 +1,10 @@
 // The auth contract over every protected route of tenant data: tables, rows, functions, secrets,
 // admin SQL, usage and audit. Each fixture workspace gets one table and one function (created
 // once, by its owner) for the routes that need them.
-import { call, json } from "../helpers";
+import { eq } from "drizzle-orm";
+import { controlDb } from "../../src/db/control/client";
+import { workspaces } from "../../src/db/control/schema";
+import { call, json, testConfig } from "../helpers";
 import { authContract, type ContractFixture } from "./auth-contract";
 
 const ws = "/v1/workspaces/:workspaceId";
@@ -111,6 +114,13 @@ authContract(
 );
 authContract({ route: `GET ${ws}/functions`, role: "viewer", scope: "data:read" });
 authContract(
+  { route: `PATCH ${ws}/functions/:name`, role: "member", scope: "functions:write" },
+  async (fx) => {
+    await prepare(fx);
+    return { params: { name: "hello" }, body: { timeoutMs: 500 } };
+  },
+);
+authContract(
   { route: `POST ${ws}/functions/:name/invoke`, role: "member", scope: "functions:run" },
   async (fx) => {
     await prepare(fx);
@@ -141,3 +151,11 @@ authContract({ route: `POST ${ws}/sql`, role: "admin", usersOnly: true, body: { 
 authContract({ route: `GET ${ws}/usage`, role: "admin", scope: "keys:manage" });
 authContract({ route: `GET ${ws}/audit`, role: "admin", scope: "audit:read" });
 authContract({ route: `GET ${ws}/audit/verify`, role: "admin", scope: "audit:read" });
+// Export is a Pro feature: the fixture workspace is moved to Pro (as an operator would).
+authContract({ route: `GET ${ws}/audit/export`, role: "admin", scope: "audit:read" }, async (fx) => {
+  await controlDb(testConfig())
+    .update(workspaces)
+    .set({ plan: "pro" })
+    .where(eq(workspaces.id, fx.workspace.id));
+  return undefined;
+});
