@@ -82,11 +82,33 @@ describe("the gatekeeper on every /v1 request", () => {
       plan: string;
       keys: { keyId: string; used: number }[];
       keysTotal: number;
+      workspaceUsed: number;
     }>(res);
     expect(usage.plan).toBe("free");
     expect(usage.month).toMatch(/^\d{4}-\d{2}$/);
     expect(usage.keys.find((k) => k.keyId === key.key.id)?.used).toBe(4);
     expect(usage.keysTotal).toBe(4);
+    // The whole workspace: the mint, the key's four requests (this read counts after it answers).
+    expect(usage.workspaceUsed).toBeGreaterThanOrEqual(5);
+  });
+
+  it("pages the keys it reports, so one read costs a bounded number of Gatekeeper calls", async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const minted = [];
+    for (let i = 0; i < 3; i++) minted.push((await mintKey(owner.token, ws.id, {})).key.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : "?limit=2";
+      const page = await json<{ keys: { keyId: string }[]; nextCursor: string | null }>(
+        await call("GET", `/v1/workspaces/${ws.id}/usage${query}`, { token: owner.token }),
+      );
+      expect(page.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...page.keys.map((k) => k.keyId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(minted.sort());
   });
 
   it("usage is for admins only", async () => {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { PLANS } from "../../lib/plans";
@@ -12,10 +12,18 @@ export interface WorkspaceUsage {
   /** The plan's monthly request quota, per principal. */
   monthlyQuota: number;
   perMinute: number;
-  /** Requests this month by each of the workspace's API keys (keys are confined to it). */
+  /** Requests this month by the whole workspace (every member, key and end user). */
+  workspaceUsed: number;
+  /** Requests this month by each API key on this page (keys are confined to the workspace). */
   keys: { keyId: string; name: string; used: number; monthlyCap: number | null; revoked: boolean }[];
+  /** The sum over `keys` (this page). */
   keysTotal: number;
+  /** Pass as `cursor` for the next page of keys; null on the last page. */
+  nextCursor: string | null;
 }
+
+export const USAGE_PAGE_DEFAULT = 50;
+export const USAGE_PAGE_MAX = 100;
 
 /**
  * Monthly usage as the Gatekeeper counts it (DESIGN §4): each key's own Durable Object holds its
@@ -26,8 +34,10 @@ export async function getWorkspaceUsage({
   input,
 }: {
   ctx: ServiceContext;
-  input: { workspaceId: string };
+  input: { workspaceId: string; cursor?: string; limit?: number };
 }): Promise<WorkspaceUsage> {
+  // Bounded: one Gatekeeper call per key of one page (≤ 100), plus one for the workspace.
+  const limit = Math.min(Math.max(1, input.limit ?? USAGE_PAGE_DEFAULT), USAGE_PAGE_MAX);
   const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
     scope: "keys:manage",
@@ -40,11 +50,19 @@ export async function getWorkspaceUsage({
       revokedAt: apiKeys.revokedAt,
     })
     .from(apiKeys)
-    .where(eq(apiKeys.workspaceId, workspace.id));
-  const counts = await Promise.all(keys.map((k) => monthlyUsage(ctx.env, `key:${k.id}`)));
+    .where(
+      and(eq(apiKeys.workspaceId, workspace.id), input.cursor ? gt(apiKeys.id, input.cursor) : undefined),
+    )
+    .orderBy(asc(apiKeys.id))
+    .limit(limit + 1);
+  const page = keys.slice(0, limit);
+  const [whole, ...counts] = await Promise.all([
+    monthlyUsage(ctx.env, `ws:${workspace.id}`),
+    ...page.map((k) => monthlyUsage(ctx.env, `key:${k.id}`)),
+  ]);
   const plan = PLANS[workspace.plan];
-  const month = counts[0]?.month ?? new Date().toISOString().slice(0, 7);
-  const rows = keys.map((k, i) => ({
+  const month = whole?.month ?? new Date().toISOString().slice(0, 7);
+  const rows = page.map((k, i) => ({
     keyId: k.id,
     name: k.name,
     used: counts[i]?.month === month ? (counts[i]?.used ?? 0) : 0,
@@ -56,7 +74,9 @@ export async function getWorkspaceUsage({
     plan: workspace.plan,
     monthlyQuota: plan.monthlyRequests,
     perMinute: plan.perMinute,
+    workspaceUsed: whole?.month === month ? whole.used : 0,
     keys: rows,
     keysTotal: rows.reduce((sum, r) => sum + r.used, 0),
+    nextCursor: keys.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
