@@ -4,6 +4,7 @@ import { ApiError } from "../lib/errors";
 import { MINUTE_MS } from "../lib/plans";
 import { serviceContext } from "../routes/context";
 import { gate, rateLimitedError } from "../services/gatekeeper";
+import { recordKeyAuthFailure } from "../services/keys/failures";
 import { recordSecurityEvent } from "../services/security-log/record";
 import type { AppEnv } from "../types";
 
@@ -41,6 +42,19 @@ function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limite
     }),
   );
   ctx.waitUntil(write);
+  const keyId = details.keyId;
+  if (typeof keyId === "string" && /^[0-9a-z]{20,40}$/.test(keyId)) {
+    const tenantWrite = recordKeyAuthFailure({
+      ctx,
+      input: { keyId, code: String(details.code), path: c.req.path },
+    }).catch((e: unknown) =>
+      ctx.logger.error("tenant audit write failed", {
+        action: "auth.failed",
+        error: e instanceof Error ? e.message : "",
+      }),
+    );
+    ctx.waitUntil(tenantWrite);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { AUTH_FAILURES_PER_MINUTE } from "../../src/middleware/auth-failure";
 import { readOutbox } from "../../src/services/mail";
 import { loopbackIp, signupUser, uniqueEmail } from "../auth/helpers";
 import { call, errorCode, json, testConfig, testContext } from "../helpers";
+import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";
 
 const rand16 = () => Math.floor(Math.random() * 0xffff).toString(16);
 /** A fresh /64; `host` picks an address inside it. */
@@ -50,6 +51,25 @@ describe("floods of bad credentials", () => {
       await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     expect(await failedAuthRows(prefix)).toBe(AUTH_FAILURES_PER_MINUTE + 1);
+  });
+});
+
+describe("failed attempts with a workspace's own key", () => {
+  it("appear in that workspace's audit log, so its owners see them", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const wrongSecret = `${key.token.slice(0, -4)}AAAA`;
+    const res = await call("GET", `/v1/workspaces/${team.workspace.id}`, {
+      token: wrongSecret,
+      headers: { "CF-Connecting-IP": subnet()("1") },
+    });
+    expect(res.status).toBe(401);
+    let events: { action: string; target_id: string | null }[] = [];
+    for (let i = 0; i < 50 && !events.some((e) => e.action === "auth.failed"); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      events = await auditActions(team.workspace);
+    }
+    expect(events).toContainEqual({ action: "auth.failed", target_id: key.id });
   });
 });
 
