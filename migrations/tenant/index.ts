@@ -5,6 +5,7 @@ import m0002 from "./0002_catalog.sql";
 import m0003 from "./0003_functions.sql";
 import m0004 from "./0004_catalog_indexes.sql";
 import m0005 from "./0005_function_binder.sql";
+import m0006 from "./0006_recompute_cursor.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -12,4 +13,5 @@ export const tenantMigrations = [
   { name: "0003_functions", sql: m0003 },
   { name: "0004_catalog_indexes", sql: m0004 },
   { name: "0005_function_binder", sql: m0005 },
+  { name: "0006_recompute_cursor", sql: m0006 },
 ];

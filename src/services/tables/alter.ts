@@ -1,4 +1,4 @@
-import type { InStatement, InValue, Transaction } from "@libsql/client/web";
+import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { z } from "zod";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
@@ -6,10 +6,13 @@ import { commitWithAudit } from "../audit";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
 import {
   assertCatalogUnchanged,
+  type CatalogRow,
   constraintViolation,
   nameConflict,
   openTable,
+  readTable,
   SCHEMA_WRITE,
+  toDefinition,
 } from "./catalog";
 import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
 import {
@@ -19,6 +22,7 @@ import {
   identifier,
   indexDdl,
   indexSchema,
+  type PendingRecompute,
   quote,
   SYSTEM_COLUMNS,
   type TableDefinition,
@@ -42,11 +46,17 @@ export const tableChangesSchema = z
       .max(MAX_COLUMNS)
       .optional(),
     addIndexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
+    /** Continues a formula recompute that stopped part-way (its request ran out of sandbox time). */
+    resumeRecompute: z.literal(true).optional(),
   })
-  .refine((changes) => Object.values(changes).some((list) => (list?.length ?? 0) > 0), {
-    message:
-      "Nothing to change: give at least one of dropIndexes, dropColumns, renameColumns, addColumns, setFormulas, addIndexes",
-  });
+  .refine(
+    (changes) =>
+      Object.values(changes).some((list) => list === true || (Array.isArray(list) && list.length > 0)),
+    {
+      message:
+        "Nothing to change: give at least one of dropIndexes, dropColumns, renameColumns, addColumns, setFormulas, addIndexes, resumeRecompute",
+    },
+  );
 
 export type TableChanges = z.infer<typeof tableChangesSchema>;
 
@@ -161,57 +171,140 @@ export function planChanges(table: TableDefinition, changes: TableChanges): Plan
   return { ...plan, next: { ...table, columns, indexes, updatedAt: Date.now() } };
 }
 
+interface RecomputedChunk {
+  rows: number;
+  errors: FormulaError[];
+  errorCount: number;
+  /** The last row id of this chunk; the next chunk starts after it. */
+  lastId: number;
+  /** A full chunk: there may be more rows after `lastId`. */
+  more: boolean;
+}
+
 /**
- * Recomputes stored formula columns for every row, inside the change's write transaction (no
- * row can slip in between computing and committing). Chunks keep each read and write bounded.
+ * Recomputes stored formula columns for one chunk of rows (ids after `after`), inside the caller's
+ * write transaction: no row can change between computing and writing it. The first chunk runs in
+ * the schema change's own transaction; later ones each take the write lock for one chunk only.
  */
-async function recompute(
+async function recomputeChunk(
   ctx: ServiceContext,
   tx: Transaction,
   table: TableDefinition,
   formulas: ColumnDefinition[],
-): Promise<{ rows: number; errors: FormulaError[]; errorCount: number }> {
-  const count = Number((await tx.execute(`SELECT count(*) AS n FROM ${quote(table.name)}`)).rows[0]?.n ?? 0);
-  if (count > MAX_RECOMPUTE_ROWS) {
-    throw new ApiError(
-      "payload_too_large",
-      `A formula column can be added or changed on tables of up to ${MAX_RECOMPUTE_ROWS} rows (this one has ${count})`,
+  after: number,
+): Promise<RecomputedChunk> {
+  if (after === 0) {
+    const count = Number(
+      (await tx.execute(`SELECT count(*) AS n FROM ${quote(table.name)}`)).rows[0]?.n ?? 0,
     );
+    if (count > MAX_RECOMPUTE_ROWS) {
+      throw new ApiError(
+        "payload_too_large",
+        `A formula column can be added or changed on tables of up to ${MAX_RECOMPUTE_ROWS} rows (this one has ${count})`,
+      );
+    }
   }
   const inputs = table.columns.filter((c) => c.type !== "formula");
   const target = { ...table, columns: formulas };
   const update = `UPDATE ${quote(table.name)} SET ${formulas.map((c) => `${quote(c.name)} = ?`).join(", ")} WHERE "id" = ?`;
-  const errors: FormulaError[] = [];
-  let errorCount = 0;
-  let after = 0;
-  let done = 0;
-  for (;;) {
-    const page = await tx.execute({
-      sql: `SELECT ${["id", ...inputs.map((c) => c.name)].map(quote).join(", ")} FROM ${quote(table.name)}
-            WHERE "id" > ? ORDER BY "id" LIMIT ${RECOMPUTE_CHUNK}`,
-      args: [after],
-    });
-    if (page.rows.length === 0) break;
-    const rows = page.rows.map((raw) =>
-      Object.fromEntries(inputs.map((c) => [c.name, fromSqlValue(c, raw[c.name])])),
-    );
-    const stored: Record<string, InValue>[] = rows.map(() => ({}));
-    const failed = await applyFormulas(ctx, target, rows, stored);
-    errorCount += failed.length;
-    for (const error of failed) {
-      if (errors.length < REPORTED_FORMULA_ERRORS)
-        errors.push({ ...error, row: Number(page.rows[error.row]?.id) });
-    }
-    await tx.batch(
-      page.rows.map((raw, i) => ({
-        sql: update,
-        args: [...formulas.map((c) => stored[i]?.[c.name] ?? null), raw.id as InValue],
-      })),
-    );
-    done += page.rows.length;
-    after = Number(page.rows.at(-1)?.id);
+  const page = await tx.execute({
+    sql: `SELECT ${["id", ...inputs.map((c) => c.name)].map(quote).join(", ")} FROM ${quote(table.name)}
+          WHERE "id" > ? ORDER BY "id" LIMIT ${RECOMPUTE_CHUNK}`,
+    args: [after],
+  });
+  if (page.rows.length === 0) return { rows: 0, errors: [], errorCount: 0, lastId: after, more: false };
+  const rows = page.rows.map((raw) =>
+    Object.fromEntries(inputs.map((c) => [c.name, fromSqlValue(c, raw[c.name])])),
+  );
+  const stored: Record<string, InValue>[] = rows.map(() => ({}));
+  const failed = await applyFormulas(ctx, target, rows, stored);
+  const errors = failed
+    .slice(0, REPORTED_FORMULA_ERRORS)
+    .map((error) => ({ ...error, row: Number(page.rows[error.row]?.id) }));
+  await tx.batch(
+    page.rows.map((raw, i) => ({
+      sql: update,
+      args: [...formulas.map((c) => stored[i]?.[c.name] ?? null), raw.id as InValue],
+    })),
+  );
+  return {
+    rows: page.rows.length,
+    errors,
+    errorCount: failed.length,
+    lastId: Number(page.rows.at(-1)?.id),
+    more: page.rows.length === RECOMPUTE_CHUNK,
+  };
+}
+
+const pendingJson = (columns: ColumnDefinition[], chunk: RecomputedChunk) =>
+  chunk.more ? JSON.stringify({ columns: columns.map((c) => c.name), after: chunk.lastId }) : null;
+
+const isBudgetSpent = (error: unknown) =>
+  error instanceof ApiError &&
+  error.code === "sandbox_error" &&
+  (error.details as { kind?: string } | undefined)?.kind === "budget";
+
+interface RecomputeMeta {
+  recomputedRows: number;
+  formulaErrors: FormulaError[];
+  formulaErrorCount: number;
+  /** Set when this request ran out of sandbox time before the last chunk: resume it. */
+  pendingRecompute?: PendingRecompute;
+}
+
+function addChunk(meta: RecomputeMeta, chunk: RecomputedChunk): void {
+  meta.recomputedRows += chunk.rows;
+  meta.formulaErrorCount += chunk.errorCount;
+  for (const error of chunk.errors) {
+    if (meta.formulaErrors.length < REPORTED_FORMULA_ERRORS) meta.formulaErrors.push(error);
   }
-  return { rows: done, errors, errorCount };
+}
+
+/**
+ * Recomputes the chunks after the first, each in its own write transaction, so other writers get
+ * the lock between chunks (rows they write meanwhile already use the new formula). The catalog's
+ * cursor moves with each chunk; it is cleared by the last. A request out of sandbox time stops
+ * with the cursor kept (`pendingRecompute`), to be resumed; a change that replaced the recompute
+ * (cursor gone or for other columns) ends it.
+ */
+async function continueRecompute(
+  ctx: ServiceContext,
+  db: Client,
+  name: string,
+  meta: RecomputeMeta,
+): Promise<void> {
+  for (;;) {
+    const tx = await db.transaction("write");
+    try {
+      const locked = await tx.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
+      const row = locked.rows[0] as unknown as CatalogRow | undefined;
+      const table = row && toDefinition(row);
+      const pending = table?.pendingRecompute;
+      if (!table || !pending) {
+        await tx.commit();
+        return;
+      }
+      const formulas = table.columns.filter((c) => c.type === "formula" && pending.columns.includes(c.name));
+      const chunk = await recomputeChunk(ctx, tx, table, formulas, pending.after);
+      await tx.execute({
+        sql: "UPDATE _islet_tables SET recompute = ? WHERE name = ?",
+        args: [pendingJson(formulas, chunk), name],
+      });
+      await tx.commit();
+      addChunk(meta, chunk);
+      if (!chunk.more) return;
+    } catch (error) {
+      await tx.rollback().catch(() => undefined);
+      if (!isBudgetSpent(error)) throw error;
+      const [row] = (
+        await db.execute({ sql: "SELECT recompute FROM _islet_tables WHERE name = ?", args: [name] })
+      ).rows;
+      if (row?.recompute) meta.pendingRecompute = JSON.parse(String(row.recompute)) as PendingRecompute;
+      return;
+    } finally {
+      tx.close();
+    }
+  }
 }
 
 /** Changes a table's columns and indexes in one transaction with its `table.alter` audit event. */
@@ -228,19 +321,37 @@ export async function alterTable({
     recomputedRows: number;
     formulaErrors: FormulaError[];
     formulaErrorCount: number;
+    pendingRecompute?: PendingRecompute;
   };
 }> {
   const { db, table: current } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
-  const plan = planChanges(current, input.changes);
+  const { resumeRecompute, ...changes } = input.changes;
+  const onlyResume = resumeRecompute === true && !Object.values(changes).some((l) => (l?.length ?? 0) > 0);
+  if (current.pendingRecompute || onlyResume) {
+    if (!onlyResume) {
+      throw new ApiError(
+        "conflict",
+        `A formula recompute of ${current.name} is unfinished: resume it first`,
+        {
+          details: { pendingRecompute: current.pendingRecompute },
+        },
+      );
+    }
+    const meta: RecomputeMeta = { recomputedRows: 0, formulaErrors: [], formulaErrorCount: 0 };
+    await continueRecompute(ctx, db, current.name, meta);
+    return { table: await readTable(db, current.name), meta: { droppedIndexes: [], ...meta } };
+  }
+  const plan = planChanges(current, changes);
   await checkDefinition(plan.next, plan.formulas);
   checkFormulaReferences(plan.next.columns, plan.gone);
   const details: Record<string, unknown> = { changes: summarize(input.changes) };
-  const meta = {
+  const meta: RecomputeMeta & { droppedIndexes: string[] } = {
     droppedIndexes: plan.droppedIndexes,
     recomputedRows: 0,
-    formulaErrors: [] as FormulaError[],
+    formulaErrors: [],
     formulaErrorCount: 0,
   };
+  let recompute: string | null = null;
   try {
     await commitWithAudit(
       ctx,
@@ -250,21 +361,23 @@ export async function alterTable({
         await assertCatalogUnchanged(tx, current);
         await tx.batch(plan.ddl);
         if (plan.formulas.length > 0) {
-          const result = await recompute(ctx, tx, plan.next, plan.formulas);
-          meta.recomputedRows = result.rows;
-          meta.formulaErrors = result.errors;
-          meta.formulaErrorCount = result.errorCount;
-          details.recomputedRows = result.rows;
-          details.formulaErrors = result.errorCount;
+          // The first chunk commits with the change; the rest follow, one lock at a time.
+          const first = await recomputeChunk(ctx, tx, plan.next, plan.formulas, 0);
+          addChunk(meta, first);
+          recompute = pendingJson(plan.formulas, first);
+          details.recomputedRows = first.rows;
+          details.formulaErrors = first.errorCount;
+          if (recompute) details.recomputeContinues = true;
         }
         if (plan.droppedIndexes.length > 0) details.droppedIndexes = plan.droppedIndexes;
         return [
           {
-            sql: "UPDATE _islet_tables SET columns = ?, indexes = ?, updated_at = ? WHERE name = ?",
+            sql: "UPDATE _islet_tables SET columns = ?, indexes = ?, updated_at = ?, recompute = ? WHERE name = ?",
             args: [
               JSON.stringify(plan.next.columns),
               JSON.stringify(plan.next.indexes),
               plan.next.updatedAt,
+              recompute,
               current.name,
             ],
           } satisfies InStatement,
@@ -274,6 +387,14 @@ export async function alterTable({
     );
   } catch (error) {
     throw nameConflict(error) ?? alterConstraintError(error) ?? error;
+  }
+  if (recompute) {
+    try {
+      await continueRecompute(ctx, db, current.name, meta);
+    } catch (error) {
+      throw alterConstraintError(error) ?? error;
+    }
+    return { table: await readTable(db, current.name), meta };
   }
   return { table: plan.next, meta };
 }
@@ -289,6 +410,7 @@ function summarize(changes: TableChanges): Record<string, unknown> {
     }),
     ...(changes.setFormulas?.length && { setFormulas: changes.setFormulas.map((c) => c.name) }),
     ...(changes.addIndexes?.length && { addIndexes: changes.addIndexes.map((i) => i.name) }),
+    ...(changes.resumeRecompute && { resumeRecompute: true }),
   };
 }
 

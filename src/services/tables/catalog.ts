@@ -2,7 +2,7 @@ import type { Client, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceNeed } from "../access";
-import type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
+import type { ColumnDefinition, IndexDefinition, PendingRecompute, TableDefinition } from "./definition";
 
 export interface CatalogRow {
   name: string;
@@ -10,6 +10,7 @@ export interface CatalogRow {
   indexes: string;
   created_at: number;
   updated_at: number;
+  recompute?: string | null;
 }
 
 export const toDefinition = (row: CatalogRow): TableDefinition => ({
@@ -18,6 +19,7 @@ export const toDefinition = (row: CatalogRow): TableDefinition => ({
   indexes: JSON.parse(row.indexes) as IndexDefinition[],
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
+  ...(row.recompute ? { pendingRecompute: JSON.parse(row.recompute) as PendingRecompute } : {}),
 });
 
 /** Maps SQLite's "already exists" (tables and indexes share one namespace) to a 409. */

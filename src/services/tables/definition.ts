@@ -71,6 +71,14 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
   createdAt: number;
   updatedAt: number;
+  /** A formula recompute still under way: rows with a greater id hold the previous values. */
+  pendingRecompute?: PendingRecompute;
+}
+
+export interface PendingRecompute {
+  columns: string[];
+  /** The last row id already recomputed. */
+  after: number;
 }
 
 /** Identifiers are validated above and still always quoted. */
