@@ -8,7 +8,7 @@ import { controlDb } from "../../src/db/control/client";
 import { users } from "../../src/db/control/schema";
 import worker from "../../src/index";
 import { recordSecurityEvent, SECURITY_LOG_RETENTION_MS } from "../../src/services/security-log";
-import { makeUser, testConfig, testContext } from "../helpers";
+import { makeUser, makeWorkspace, testConfig, testContext } from "../helpers";
 import { platformLog } from "./helpers";
 
 const DAY = 86_400_000;
@@ -106,5 +106,37 @@ describe("security log retention", () => {
     await runCron(now + 2 * DAY);
     expect(await platformLog({ subjectUserId: recent.id })).toEqual([]);
     expect(await platformLog({ subjectUserId: live.id })).toHaveLength(2);
+  });
+});
+
+describe("expired sign-in state", () => {
+  it("the scheduled job removes expired OIDC states and revokes invitations whose inviter left", async () => {
+    const now = Date.now();
+    const db = controlDb(testConfig()).$client;
+    const stateHash = `state-${crypto.randomUUID()}`;
+    await db.execute({
+      sql: "INSERT INTO oidc_states (state_hash, provider, return_to, created_at, expires_at) VALUES (?, 'local', '/', ?, ?)",
+      args: [stateHash, now - 20 * 60_000, now - 10 * 60_000],
+    });
+    const owner = await makeUser();
+    const workspace = await makeWorkspace(owner);
+    const gone = await makeUser();
+    const invitationId = `inv_${crypto.randomUUID().replace(/-/g, "").slice(0, 26)}`;
+    await db.execute({
+      sql: `INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at)
+            VALUES (?, ?, 'someone@example.test', 'member', ?, ?, ?, ?)`,
+      args: [invitationId, workspace.id, crypto.randomUUID(), gone.id, now, now + 86_400_000],
+    });
+    await runCron(now);
+    const state = await db.execute({
+      sql: "SELECT 1 FROM oidc_states WHERE state_hash = ?",
+      args: [stateHash],
+    });
+    expect(state.rows).toHaveLength(0);
+    const invitation = await db.execute({
+      sql: "SELECT revoked_at FROM invitations WHERE id = ?",
+      args: [invitationId],
+    });
+    expect(invitation.rows[0]?.revoked_at).not.toBeNull();
   });
 });
