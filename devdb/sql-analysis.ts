@@ -228,17 +228,13 @@ function layoutParams(tokens: Token[]): ParamLayout {
   return { count, names, byName };
 }
 
-// SQLite also accepts a 'string' where a table name is expected (`FROM 'fsdir'`), so strings in
-// that position count as names too.
+// SQLite also accepts a 'string' where a table name is expected (`FROM 'fsdir'`), so every string
+// counts as a name too.
 function deniedName(tokens: Token[]): string | undefined {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
-    if (t.kind === "string") {
-      const prev = tokens[i - 1]?.text;
-      if (prev !== "FROM" && prev !== "JOIN" && prev !== "," && prev !== ".") continue;
-    } else if (t.kind !== "word" && t.kind !== "quoted") {
-      continue;
-    }
+    // Every position: SQLite takes a 'string' wherever it expects a name (`FROM ('fsdir')`).
+    if (t.kind !== "word" && t.kind !== "quoted" && t.kind !== "string") continue;
     const lower = t.text.toLowerCase();
     if (DENIED_SQL_NAMES.has(lower)) return lower;
   }

@@ -48,16 +48,16 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     rules = planRules("free");
   }
 
-  // The principal's own hop decides revocation and its limits; the workspace's aggregate and a
-  // child key's ancestors' monthly caps are checked in parallel, so the wait is one hop's.
-  const [result, ...shared] = await Promise.all([
-    gate(c.env, principal, { cost: 1, rules, credential }),
-    ...sharedChecks(c, plan),
-  ]);
-  const refusedShared = shared.find((r) => !r.allowed);
-  if (!result.revoked && result.allowed && refusedShared) {
-    if (refusedShared.firstRefusalInWindow) auditExceeded(c, principal, refusedShared);
-    throw rateLimitedError(refusedShared);
+  // The principal's own hop decides revocation and its limits. Only a request it admits is then
+  // charged to the counters it shares (the workspace's aggregate, a child key's ancestors' monthly
+  // caps), in parallel: a refused or revoked caller never spends anyone else's allowance.
+  const result = await gate(c.env, principal, { cost: 1, rules, credential });
+  if (!result.revoked && result.allowed) {
+    const refusedShared = (await Promise.all(sharedChecks(c, plan))).find((r) => !r.allowed);
+    if (refusedShared) {
+      if (refusedShared.firstRefusalInWindow) auditExceeded(c, principal, refusedShared);
+      throw rateLimitedError(refusedShared);
+    }
   }
   if (result.revoked) {
     const revoked = new ApiError("credential_revoked", "This credential has been revoked");
@@ -118,12 +118,11 @@ function sharedChecks(c: Context<AppEnv>, plan: PlanId): Promise<CheckResult>[] 
   const actor = c.get("actor");
   const workspace = c.get("workspace");
   const checks: Promise<CheckResult>[] = [];
-  const workspaceId =
-    actor.type === "apiKey" || actor.type === "endUser"
-      ? actor.workspaceId
-      : actor.type === "user"
-        ? workspace?.id
-        : undefined;
+  // Keys and end users belong to their workspace; a user counts there only as a member, so nobody
+  // can spend another workspace's allowance by addressing it.
+  let workspaceId: string | undefined;
+  if (actor.type === "apiKey" || actor.type === "endUser") workspaceId = actor.workspaceId;
+  else if (actor.type === "user" && c.get("workspaceMember")) workspaceId = workspace?.id;
   if (workspaceId) checks.push(gate(c.env, `ws:${workspaceId}`, { cost: 1, rules: workspaceRules(plan) }));
   for (const ancestor of c.get("apiKey")?.ancestorCaps ?? []) {
     checks.push(

@@ -69,8 +69,10 @@ export interface ContractCall {
   body?: unknown;
 }
 
+/** `caller` is the credential the call will present (undefined for the no-credential cases). */
 export type ContractSetup = (
   fx: ContractFixture,
+  caller?: string,
 ) => Promise<ContractCall | undefined> | ContractCall | undefined;
 
 const ALL_SCOPES: Scope[] = [
@@ -122,7 +124,7 @@ export function authContract(spec: ContractRoute, setup?: ContractSetup): void {
   let fx: ContractFixture;
 
   const request = async (token: string | undefined, headers: Record<string, string> = {}) => {
-    const prepared = (await setup?.(fx)) ?? {};
+    const prepared = (await setup?.(fx, token)) ?? {};
     const params: Record<string, string> = { workspaceId: fx.workspace.id, ...prepared.params };
     const path = pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
       const value = params[name];

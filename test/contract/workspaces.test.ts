@@ -4,7 +4,7 @@ import { controlDb } from "../../src/db/control/client";
 import { issuers } from "../../src/services/workspaces/tables";
 import { call, json, makeUser, testConfig } from "../helpers";
 import { addMember } from "../workspaces/fixtures";
-import { authContract } from "./auth-contract";
+import { authContract, type ContractFixture } from "./auth-contract";
 
 const ws = "/v1/workspaces/:workspaceId";
 
@@ -47,6 +47,20 @@ authContract(
 );
 authContract({ route: `POST ${ws}/members/leave`, role: "viewer", usersOnly: true, ok: 204 });
 
+/**
+ * The key a revoke or rotate acts on: one the calling key minted when it can (a key manages only
+ * its own subtree), else one the owner minted.
+ */
+async function targetKey(fx: ContractFixture, caller?: string): Promise<string> {
+  if (caller?.startsWith("isk_")) {
+    const res = await call("POST", `/v1/workspaces/${fx.workspace.id}/keys`, {
+      token: caller,
+      body: { name: "child", scopes: ["data:read"] },
+    });
+    if (res.status === 201) return (await json<{ key: { id: string } }>(res)).key.id;
+  }
+  return (await fx.key({ scopes: ["data:read"] })).id;
+}
 authContract({ route: `GET ${ws}/keys`, role: "admin", scope: "keys:manage" });
 authContract({
   route: `POST ${ws}/keys`,
@@ -66,7 +80,7 @@ authContract(
     scope: "keys:manage",
     keyScopes: ["keys:manage", "data:read"],
   },
-  async (fx) => ({ params: { keyId: (await fx.key({ scopes: ["data:read"] })).id } }),
+  async (fx, caller) => ({ params: { keyId: await targetKey(fx, caller) } }),
 );
 authContract(
   {
@@ -77,7 +91,7 @@ authContract(
     body: { graceSeconds: 0 },
     ok: 201,
   },
-  async (fx) => ({ params: { keyId: (await fx.key({ scopes: ["data:read"] })).id } }),
+  async (fx, caller) => ({ params: { keyId: await targetKey(fx, caller) } }),
 );
 
 const issuerBody = (n: string) => ({

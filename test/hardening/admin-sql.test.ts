@@ -61,6 +61,17 @@ describe("admin SQL guard", () => {
     ["BEGIN"],
     ["SAVEPOINT s"],
     ["SELECT 1; SELECT 2"],
+    // A 'string' is a table name wherever SQLite expects one.
+    ["UPDATE OR REPLACE 'sqlite_sequence' SET seq = 9223372036854775807 WHERE name = '_islet_audit_log'"],
+    ["DROP TRIGGER '_islet_audit_log_no_update'"],
+    ["DROP TABLE IF EXISTS '_islet_tables'"],
+    ["CREATE TRIGGER t BEFORE INSERT ON '_islet_audit_log' BEGIN SELECT RAISE(ABORT, 'x'); END"],
+    ["ALTER TABLE u RENAME TO '_islet_x'"],
+    ["SELECT * FROM ('_islet_secrets')"],
+    ["SELECT data FROM ('fsdir'('/etc'))"],
+    [
+      "CREATE TRIGGER n AFTER INSERT ON notes BEGIN UPDATE OR IGNORE '_islet_functions' SET code = NEW.body; END",
+    ],
   ])("refuses %s", async (statement) => {
     const { sql } = await setup();
     const res = await sql(statement);

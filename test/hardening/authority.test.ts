@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
-import { users, type WorkspaceRow, workspaces } from "../../src/db/control/schema";
+import { apiKeys, users, type WorkspaceRow, workspaces } from "../../src/db/control/schema";
 import { mailedToken, signupUser, strongPassword, testIp } from "../auth/helpers";
 import { call, errorCode, json, makeUser, testConfig } from "../helpers";
 import { auditActions, endUserToken, makeTeam, mintKey } from "../workspaces/fixtures";
@@ -220,6 +220,38 @@ describe("child keys answer to their parent", () => {
       body: { name: "from grace", scopes: ["data:read"] },
     });
     expect([mint.status, await errorCode(mint)]).toEqual([403, "forbidden"]);
+  });
+
+  it("cannot rotate their parent or a sibling, nor revoke a key above them, and die with a parent revoked behind their back", async () => {
+    const team = await makeTeam();
+    const ws = team.workspace.id;
+    const scopes = ["data:read", "keys:manage"];
+    const parent = await mintKey(team.admin.token, ws, { scopes });
+    const child = await mintKey(parent.token, ws, { scopes });
+    const sibling = await mintKey(parent.token, ws, { scopes: ["data:read"] });
+    for (const [method, path] of [
+      ["POST", `/v1/workspaces/${ws}/keys/${parent.id}/rotate`],
+      ["DELETE", `/v1/workspaces/${ws}/keys/${parent.id}`],
+      ["POST", `/v1/workspaces/${ws}/keys/${sibling.id}/rotate`],
+    ] as const) {
+      const res = await call(method, path, {
+        token: child.token,
+        body: method === "POST" ? { graceSeconds: 60 } : undefined,
+      });
+      expect([res.status, await errorCode(res)], `${method} ${path}`).toEqual([403, "forbidden"]);
+    }
+    // A grandchild it minted is its own to revoke.
+    const own = await mintKey(child.token, ws, { scopes: ["data:read"] });
+    expect((await call("DELETE", `/v1/workspaces/${ws}/keys/${own.id}`, { token: child.token })).status).toBe(
+      200,
+    );
+    // The parent revoked without its descendants (a mint that raced the revocation): still refused.
+    await controlDb(testConfig())
+      .update(apiKeys)
+      .set({ revokedAt: Date.now() - 1 })
+      .where(eq(apiKeys.id, parent.id));
+    const after = await call("GET", `/v1/workspaces/${ws}/tables`, { token: sibling.token });
+    expect([after.status, await errorCode(after)]).toEqual([401, "credential_revoked"]);
   });
 
   it("cannot outlive their parent's expiry", async () => {

@@ -121,6 +121,25 @@ describe("function secrets: binding needs the admin role", () => {
 });
 
 describe("function secrets: output is scrubbed", () => {
+  it("also in the JSON-escaped form a multi-line secret takes when logged inside an object", async () => {
+    const { base, admin } = await teamWithSecret();
+    const pem = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"quoted"\\tail-----END KEY-----';
+    await call("PUT", `${base}/functions/secrets/PEM`, { token: admin.token, body: { value: pem } });
+    await call("POST", `${base}/functions`, {
+      token: admin.token,
+      body: {
+        name: "dump",
+        code: "function main(a, env) { console.log({ cfg: env }); return JSON.stringify(env); }",
+        env: ["PEM"],
+      },
+    });
+    const res = await call("POST", `${base}/functions/dump/invoke`, { token: admin.token, body: {} });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC");
+    expect(text).not.toContain("quoted");
+  });
+
   it("removes bound values from results, logs and errors, also base64 and hex forms", async () => {
     const { base, admin } = await teamWithSecret();
     const code = `function main(a, env) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { PLANS } from "../../src/lib/plans";
 import { workspaceOnPlan } from "../audit/helpers";
-import { call, errorCode, json } from "../helpers";
+import { call, errorCode, json, makeUser } from "../helpers";
 import { makeTeam, mintKey } from "../workspaces/fixtures";
 
 describe("plan boundaries", () => {
@@ -44,6 +44,24 @@ describe("plan boundaries", () => {
     );
     expect(answers.every((r) => r.status === 200)).toBe(true);
     expect((await call("GET", "/v1/workspaces", { token: owner.token })).status).toBe(200);
+  });
+
+  it("are not spent by callers who are refused or not members", async () => {
+    const team = await makeTeam();
+    const ws = team.workspace.id;
+    const used = async () =>
+      (
+        await json<{ workspaceUsed: number }>(
+          await call("GET", `/v1/workspaces/${ws}/usage`, { token: team.owner.token }),
+        )
+      ).workspaceUsed;
+    const before = await used();
+    const outsider = await makeUser();
+    for (let i = 0; i < 5; i++) {
+      expect((await call("GET", `/v1/workspaces/${ws}/tables`, { token: outsider.token })).status).toBe(404);
+    }
+    // Only the first usage read itself was counted in between.
+    expect((await used()) - before).toBe(1);
   });
 
   it("cap live keys by plan", async () => {

@@ -29,6 +29,10 @@ export function leakForms(values: readonly string[]): string[] {
     if (value.length === 0) continue;
     const bytes = utf8(value);
     forms.add(value);
+    // As JSON shows it (console.log of an object, JSON.stringify): quotes, backslashes, newlines escaped.
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // Each long line of a multi-line secret (a PEM key, a service-account file) on its own.
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 8) forms.add(line.trim());
     forms.add(bytesToHex(bytes));
     forms.add(bytesToHex(bytes).toUpperCase());
     forms.add(bytesToBase64(bytes));

@@ -4,7 +4,6 @@ import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
-import { requireVerifiedActor } from "../authority/verified";
 import type { KeyBounds } from "./bounds";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -76,8 +75,6 @@ export interface KeyManager {
 /** Key management needs an admin (users) or the `keys:manage` scope (keys) — DESIGN §3. */
 export async function keyManager(ctx: ServiceContext, workspaceId: string): Promise<KeyManager> {
   const access = await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "keys:manage" });
-  // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
-  await requireVerifiedActor(ctx);
   const actor = ctx.actor;
   if (actor.type === "user") return { access, creatorUserId: actor.userId, parent: null };
   if (actor.type === "apiKey") {
@@ -99,4 +96,43 @@ export async function loadKey(ctx: ServiceContext, workspaceId: string, keyId: s
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId)));
   if (!row) throw new ApiError("not_found", "API key not found");
   return row;
+}
+
+/** Keys mint keys a few levels deep at most; walks up the tree stop here. */
+export const MAX_KEY_DEPTH = 16;
+
+/** The ids of a key and every key above it (the key that minted it, and so on up). */
+async function lineageOf(ctx: ServiceContext, keyId: string): Promise<string[]> {
+  const db = controlDb(ctx.config);
+  const lineage: string[] = [];
+  for (let id: string | null = keyId, depth = 0; id !== null && depth <= MAX_KEY_DEPTH; depth++) {
+    lineage.push(id);
+    const [row] = await db.select({ parentId: apiKeys.parentId }).from(apiKeys).where(eq(apiKeys.id, id));
+    id = row?.parentId ?? null;
+  }
+  return lineage;
+}
+
+/**
+ * What a key may do to another key. Rotating hands out a new credential in the target's place, so a
+ * key rotates only itself and the keys below it (its children, theirs, …) — else rotating its
+ * parent or a sibling would give its holder a key outside its own subtree, one that revoking it
+ * would not reach. Revoking never hands anything out; a key may revoke within its bounds but never
+ * a key above it. Users are not limited by this.
+ */
+export async function assertManagesKey(
+  ctx: ServiceContext,
+  manager: KeyManager,
+  target: ApiKeyRow,
+  action: "rotate" | "revoke",
+): Promise<void> {
+  if (ctx.actor.type !== "apiKey" || !manager.parent) return;
+  const self = ctx.actor.keyId;
+  if (action === "rotate") {
+    if ((await lineageOf(ctx, target.id)).includes(self)) return;
+    throw new ApiError("forbidden", "A key rotates only itself and the keys it minted");
+  }
+  if (target.id !== self && (await lineageOf(ctx, self)).includes(target.id)) {
+    throw new ApiError("forbidden", "A key cannot revoke a key above it");
+  }
 }

@@ -5,17 +5,20 @@ import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
 import type { Scope } from "../../lib/scopes";
 import type { ServiceContext } from "../../types";
+import { requireVerifiedActor } from "../authority/verified";
 import { revokeCredential } from "../gatekeeper";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
 import {
   type ApiKeyRow,
+  assertManagesKey,
   boundsOf,
   type KeyManager,
   type KeyView,
   keyManager,
   keyView,
   loadKey,
+  MAX_KEY_DEPTH,
 } from "./common";
 import { newKeyCredential } from "./credential";
 import { onCredentialRevoked } from "./revocation";
@@ -86,6 +89,19 @@ const auditBounds = (b: KeyBounds) => ({
   expiresAt: b.expiresAt,
 });
 
+/** Keys minted by keys nest at most MAX_KEY_DEPTH deep (every request walks its ancestors). */
+async function assertMintDepth(ctx: ServiceContext, keyId: string): Promise<void> {
+  const db = controlDb(ctx.config);
+  let id: string | null = keyId;
+  for (let depth = 1; id !== null; depth++) {
+    if (depth >= MAX_KEY_DEPTH) {
+      throw new ApiError("forbidden", `Keys nest at most ${MAX_KEY_DEPTH} deep`);
+    }
+    const [row] = await db.select({ parentId: apiKeys.parentId }).from(apiKeys).where(eq(apiKeys.id, id));
+    id = row?.parentId ?? null;
+  }
+}
+
 /** A plan holds a bounded number of live keys (rotation replaces one and is not counted). */
 async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Promise<void> {
   const { workspace } = manager.access;
@@ -120,9 +136,13 @@ export async function createKey({
   input: CreateKeyInput;
 }): Promise<CreatedKey> {
   const manager = await keyManager(ctx, input.workspaceId);
+  // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
+  // Listing and revoking stay open to it, so a leaked key can always be stopped.
+  await requireVerifiedActor(ctx);
   const bounds = inheritBounds(input, manager.parent);
   assertMintable(manager, bounds);
   await assertUnderKeyCap(ctx, manager);
+  if (ctx.actor.type === "apiKey") await assertMintDepth(ctx, ctx.actor.keyId);
   const { row, token } = await newKeyRow(
     manager.access.workspace.id,
     input.name,
@@ -169,7 +189,9 @@ export async function rotateKey({
     });
   }
   const manager = await keyManager(ctx, input.workspaceId);
+  await requireVerifiedActor(ctx);
   const old = await loadKey(ctx, manager.access.workspace.id, input.keyId);
+  await assertManagesKey(ctx, manager, old, "rotate");
   if (old.revokedAt !== null || old.rotatedTo !== null) {
     throw new ApiError("conflict", "This key has already been revoked or rotated");
   }

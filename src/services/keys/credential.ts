@@ -7,6 +7,7 @@ import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { PlanId } from "../../lib/plans";
+import { MAX_KEY_DEPTH } from "./common";
 
 /** `isk_<keyId>_<secret>`: the key id is the lookup, the 256-bit secret is stored only hashed. */
 const KEY_FORMAT = /^isk_([0-9a-z]{20,40})_([A-Za-z0-9_-]{43})$/;
@@ -40,18 +41,28 @@ export interface VerifiedKey {
   ancestorCaps: { keyId: string; monthlyCap: number }[];
 }
 
-/** Keys mint keys a few levels deep at most; the walk up the tree is bounded all the same. */
-const MAX_KEY_DEPTH = 16;
-
-async function ancestorCapsOf(config: Config, parentId: string | null) {
+/**
+ * The ancestors of a key (the keys that minted it, nearest first): a revoked ancestor revokes it
+ * (a mint that raced its parent's revocation cannot outlive it), and each monthly cap above it
+ * counts its requests too.
+ */
+async function ancestorCapsOf(config: Config, parentId: string | null, now: number) {
   const caps: { keyId: string; monthlyCap: number }[] = [];
   const db = controlDb(config);
   for (let id = parentId, depth = 0; id !== null && depth < MAX_KEY_DEPTH; depth++) {
     const [parent] = await db
-      .select({ id: apiKeys.id, monthlyCap: apiKeys.monthlyCap, parentId: apiKeys.parentId })
+      .select({
+        id: apiKeys.id,
+        monthlyCap: apiKeys.monthlyCap,
+        parentId: apiKeys.parentId,
+        revokedAt: apiKeys.revokedAt,
+      })
       .from(apiKeys)
       .where(eq(apiKeys.id, id));
     if (!parent) break;
+    if (parent.revokedAt !== null && parent.revokedAt <= now) {
+      throw new ApiError("credential_revoked", "API key has been revoked");
+    }
     if (parent.monthlyCap !== null) caps.push({ keyId: parent.id, monthlyCap: parent.monthlyCap });
     id = parent.parentId;
   }
@@ -92,6 +103,6 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
     monthlyCap: row.key.monthlyCap,
     createdBy: row.key.createdBy,
     lastUsedAt: row.key.lastUsedAt,
-    ancestorCaps: await ancestorCapsOf(config, row.key.parentId),
+    ancestorCaps: await ancestorCapsOf(config, row.key.parentId, now),
   };
 }

@@ -2,8 +2,13 @@ import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, workspaces } from "../../db/control/schema";
 import { tenantDb } from "../../db/tenant/client";
+import { MINUTE_MS } from "../../lib/plans";
 import type { ServiceContext } from "../../types";
 import { recordAudit } from "../audit";
+import { gate } from "../gatekeeper";
+
+/** Failed attempts with one key written to its workspace's audit log per minute, at most. */
+export const KEY_FAILURES_AUDITED_PER_MINUTE = 5;
 
 /**
  * A refused attempt with one of a workspace's own keys (wrong secret, revoked, expired) also goes
@@ -18,6 +23,12 @@ export async function recordKeyAuthFailure({
   ctx: ServiceContext;
   input: { keyId: string; code: string; path: string };
 }): Promise<void> {
+  // Per key too, not only per address: many addresses guessing one key id write a few rows a
+  // minute to its workspace's log, not one per attempt.
+  const verdict = await gate(ctx.env, `keyfail:${input.keyId}`, {
+    rules: [{ id: "key-failed-audit", limit: KEY_FAILURES_AUDITED_PER_MINUTE, windowMs: MINUTE_MS }],
+  });
+  if (!verdict.allowed) return;
   const [found] = await controlDb(ctx.config)
     .select({ workspace: workspaces })
     .from(apiKeys)

@@ -6,7 +6,7 @@ import type { WorkspaceAccess } from "../access";
 import { revokeCredential } from "../gatekeeper";
 import { auditedRevocation } from "../workspaces/control-audit";
 import { assertWithinKey } from "./bounds";
-import { boundsOf, type KeyView, keyManager, keyView, loadKey } from "./common";
+import { assertManagesKey, boundsOf, type KeyView, keyManager, keyView, loadKey } from "./common";
 import { onCredentialRevoked } from "./revocation";
 
 /**
@@ -92,6 +92,7 @@ export async function revokeKey({
   const manager = await keyManager(ctx, input.workspaceId);
   const row = await loadKey(ctx, manager.access.workspace.id, input.keyId);
   if (manager.parent) assertWithinKey(boundsOf(row), manager.parent);
+  await assertManagesKey(ctx, manager, row, "revoke");
   const now = Date.now();
   if (row.revokedAt !== null && row.revokedAt <= now) return keyView(row, now);
   await auditedRevocation(

@@ -54,6 +54,11 @@ export interface OutboxMessage {
 }
 
 /** The newest messages to one address (tests and local development only). */
+function servedOnLoopback(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || isLoopback(host);
+}
+
 export async function readOutbox({
   ctx,
   input,
@@ -63,7 +68,11 @@ export async function readOutbox({
 }): Promise<OutboxMessage[]> {
   // Reading other people's mail is for a developer on this machine only: insecure-local mode and
   // a loopback caller (or islet's own code). Anything else gets the same 404 as production.
-  const local = ctx.config.ISLET_INSECURE_LOCAL && (ctx.actor.type === "system" || isLoopback(ctx.ip));
+  // `CF-Connecting-IP` is the client's word under wrangler dev, so the platform itself must be
+  // served on loopback too (a dev server bound to a shared address does not open the outbox).
+  const local =
+    ctx.config.ISLET_INSECURE_LOCAL &&
+    (ctx.actor.type === "system" || (isLoopback(ctx.ip) && servedOnLoopback(ctx.config.PUBLIC_URL)));
   if (!devOutboxEnabled(ctx) || !local) throw new ApiError("not_found", "Not found");
   const rows = await controlDb(ctx.config)
     .select()

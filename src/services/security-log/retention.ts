@@ -10,6 +10,13 @@ import { recordSecurityEvent } from "./record";
 export const SECURITY_LOG_RETENTION_MS = 90 * 86_400_000;
 
 /**
+ * Events about nobody in particular (refused credentials, floods): these alone expire 90 days
+ * after they were written. Operator access, plan changes and revocations logged here for want of
+ * a tenant log are kept.
+ */
+const ANONYMOUS_ACTIONS = ["auth.failed", "auth.login_failed", "ratelimit.exceeded", "operator.auth_failed"];
+
+/**
  * Removes security log rows whose retention has run out, and nothing else: a row goes only when
  * its `purge_after` has passed (see migrations/control/0004_audit.sql) and, checked again here
  * against the source of truth, its subject account was deleted at least 90 days before `now`.
@@ -35,8 +42,9 @@ export async function purgeSecurityLog({
   // Events about no account (failed logins for unknown addresses, refused keys, floods) have a
   // fixed 90-day life: with nobody to delete, they would otherwise be kept forever.
   const userless = await controlDb(ctx.config).$client.execute({
-    sql: "DELETE FROM security_log WHERE subject_user_id IS NULL AND ts <= ? AND action != 'security_log.purge'",
-    args: [deletedBefore],
+    sql: `DELETE FROM security_log WHERE subject_user_id IS NULL AND ts <= ?
+          AND action IN (${ANONYMOUS_ACTIONS.map(() => "?").join(", ")})`,
+    args: [deletedBefore, ...ANONYMOUS_ACTIONS],
   });
   const purged = result.rowsAffected + userless.rowsAffected;
   // The purge itself is a security event: a deletion from the log leaves a trace of its size.

@@ -18,16 +18,15 @@ export interface GuardedStatement {
   writes: boolean;
 }
 
-/** Names a token may spell: bare words, quoted identifiers, and 'strings' where SQLite takes a name. */
+/**
+ * Names a token may spell: bare words, quoted identifiers, and every 'string' — SQLite takes a
+ * string wherever it expects a table name (`UPDATE OR REPLACE 'sqlite_sequence'`, `DROP TRIGGER
+ * '…'`, `FROM ('…')`), so no position is safe to skip. A literal value that happens to start with
+ * `_islet_` or `sqlite_` is refused too: a false refusal, never a false admission.
+ */
 function nameOf(tokens: Token[], i: number): string | null {
   const t = tokens[i] as Token;
-  if (t.kind === "word" || t.kind === "quoted") return t.text.toLowerCase();
-  // SQLite also accepts a 'string' where a table name is expected (`FROM 'sqlite_dbpage'`).
-  if (
-    t.kind === "string" &&
-    ["FROM", "JOIN", "INTO", "UPDATE", "TABLE", ",", "."].includes(tokens[i - 1]?.text ?? "")
-  )
-    return t.text.toLowerCase();
+  if (t.kind === "word" || t.kind === "quoted" || t.kind === "string") return t.text.toLowerCase();
   return null;
 }
 

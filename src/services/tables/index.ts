@@ -58,8 +58,8 @@ export async function listTables({ ctx, input }: { ctx: ServiceContext; input: {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_tables ORDER BY name");
   const tables = (result.rows as unknown as CatalogRow[]).map(toDefinition);
-  // A key confined to some tables sees only those.
-  const allowed = ctx.actor.type === "apiKey" ? ctx.actor.tables : null;
+  // A key or an end user confined to some tables sees only those.
+  const allowed = ctx.actor.type === "apiKey" || ctx.actor.type === "endUser" ? ctx.actor.tables : null;
   return allowed === null ? tables : tables.filter((t) => allowed.includes(t.name));
 }
 
