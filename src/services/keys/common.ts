@@ -102,7 +102,7 @@ export async function loadKey(ctx: ServiceContext, workspaceId: string, keyId: s
 export const MAX_KEY_DEPTH = 16;
 
 /** The ids of a key and every key above it (the key that minted it, and so on up). */
-async function lineageOf(ctx: ServiceContext, keyId: string): Promise<string[]> {
+export async function lineageOf(ctx: ServiceContext, keyId: string): Promise<string[]> {
   const db = controlDb(ctx.config);
   const lineage: string[] = [];
   for (let id: string | null = keyId, depth = 0; id !== null && depth <= MAX_KEY_DEPTH; depth++) {

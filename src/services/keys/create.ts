@@ -17,6 +17,7 @@ import {
   type KeyView,
   keyManager,
   keyView,
+  lineageOf,
   loadKey,
   MAX_KEY_DEPTH,
 } from "./common";
@@ -91,14 +92,8 @@ const auditBounds = (b: KeyBounds) => ({
 
 /** Keys minted by keys nest at most MAX_KEY_DEPTH deep (every request walks its ancestors). */
 async function assertMintDepth(ctx: ServiceContext, keyId: string): Promise<void> {
-  const db = controlDb(ctx.config);
-  let id: string | null = keyId;
-  for (let depth = 1; id !== null; depth++) {
-    if (depth >= MAX_KEY_DEPTH) {
-      throw new ApiError("forbidden", `Keys nest at most ${MAX_KEY_DEPTH} deep`);
-    }
-    const [row] = await db.select({ parentId: apiKeys.parentId }).from(apiKeys).where(eq(apiKeys.id, id));
-    id = row?.parentId ?? null;
+  if ((await lineageOf(ctx, keyId)).length >= MAX_KEY_DEPTH) {
+    throw new ApiError("forbidden", `Keys nest at most ${MAX_KEY_DEPTH} deep`);
   }
 }
 
