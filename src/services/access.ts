@@ -124,6 +124,18 @@ function assertTableAllowed(need: WorkspaceNeed, tables: readonly string[] | nul
 
 function access(ctx: ServiceContext, workspace: WorkspaceRow, role: Role | null): WorkspaceAccess {
   if (workspace.status !== "active") throw new ApiError("unavailable", "The workspace is not available");
+  return workspaceAccess(ctx, workspace, role);
+}
+
+/**
+ * A workspace's access without an authorization check, for work islet itself decides on (revoking
+ * what an account made, system jobs). Opens the tenant database once, on first use.
+ */
+export function workspaceAccess(
+  ctx: ServiceContext,
+  workspace: WorkspaceRow,
+  role: Role | null,
+): WorkspaceAccess {
   let opened: Promise<Client> | undefined;
   return { workspace, role, db: () => (opened ??= tenantDb(ctx.config, workspace)) };
 }

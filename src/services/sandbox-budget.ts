@@ -9,6 +9,12 @@ const spent = () =>
     { details: { kind: "budget" } },
   );
 
+/** Whether an error is this module's "request out of sandbox time" answer. */
+export const isBudgetSpent = (error: unknown): boolean =>
+  error instanceof ApiError &&
+  error.code === "sandbox_error" &&
+  (error.details as { kind?: string } | undefined)?.kind === "budget";
+
 /**
  * Runs one sandbox call under the request's shared budget (src/sandbox/budget.ts): its time limit
  * is its own or what the request has left, its use is charged, and a call that ran out of time

@@ -2,13 +2,11 @@
 // have made it. Two rules live here: an account that has not proved it owns its address may not
 // create credentials, and an unverified account that is taken over by the address's real owner
 // loses everything it created.
-import type { Client } from "@libsql/client/web";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, workspaces } from "../../db/control/schema";
-import { tenantDb } from "../../db/tenant/client";
 import type { ServiceContext } from "../../types";
-import type { WorkspaceAccess } from "../access";
+import { type WorkspaceAccess, workspaceAccess } from "../access";
 import { revokeKeysWhere } from "../keys/revoke";
 import { auditedRevocation } from "../workspaces/control-audit";
 import { invitations, issuers } from "../workspaces/tables";
@@ -20,9 +18,7 @@ async function accessTo(ctx: ServiceContext, workspaceId: string): Promise<Works
     .select()
     .from(workspaces)
     .where(eq(workspaces.id, workspaceId));
-  if (workspace?.status !== "active") return null;
-  let opened: Promise<Client> | undefined;
-  return { workspace, role: null, db: () => (opened ??= tenantDb(ctx.config, workspace)) };
+  return workspace?.status === "active" ? workspaceAccess(ctx, workspace, null) : null;
 }
 
 /**

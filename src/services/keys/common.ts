@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
+import type { Config } from "../../env";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
@@ -101,17 +102,37 @@ export async function loadKey(ctx: ServiceContext, workspaceId: string, keyId: s
 /** Keys mint keys a few levels deep at most; walks up the tree stop here. */
 export const MAX_KEY_DEPTH = 16;
 
-/** The ids of a key and every key above it (the key that minted it, and so on up). */
-export async function lineageOf(ctx: ServiceContext, keyId: string): Promise<string[]> {
-  const db = controlDb(ctx.config);
-  const lineage: string[] = [];
-  for (let id: string | null = keyId, depth = 0; id !== null && depth <= MAX_KEY_DEPTH; depth++) {
-    lineage.push(id);
-    const [row] = await db.select({ parentId: apiKeys.parentId }).from(apiKeys).where(eq(apiKeys.id, id));
-    id = row?.parentId ?? null;
-  }
-  return lineage;
+export interface KeyAncestor {
+  id: string;
+  parentId: string | null;
+  monthlyCap: number | null;
+  revokedAt: number | null;
 }
+
+/** A key and every key above it (the key that minted it, and so on up), nearest first; bounded. */
+export async function keyAncestry(config: Config, keyId: string): Promise<KeyAncestor[]> {
+  const db = controlDb(config);
+  const chain: KeyAncestor[] = [];
+  for (let id: string | null = keyId; id !== null && chain.length <= MAX_KEY_DEPTH; ) {
+    const [row] = await db
+      .select({
+        id: apiKeys.id,
+        parentId: apiKeys.parentId,
+        monthlyCap: apiKeys.monthlyCap,
+        revokedAt: apiKeys.revokedAt,
+      })
+      .from(apiKeys)
+      .where(eq(apiKeys.id, id));
+    if (!row) break;
+    chain.push(row);
+    id = row.parentId;
+  }
+  return chain;
+}
+
+/** The ids of a key and every key above it. */
+export const lineageOf = async (ctx: ServiceContext, keyId: string) =>
+  (await keyAncestry(ctx.config, keyId)).map((k) => k.id);
 
 /**
  * What a key may do to another key. Rotating hands out a new credential in the target's place, so a

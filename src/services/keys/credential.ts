@@ -7,7 +7,7 @@ import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { PlanId } from "../../lib/plans";
-import { MAX_KEY_DEPTH } from "./common";
+import { keyAncestry } from "./common";
 
 /** `isk_<keyId>_<secret>`: the key id is the lookup, the 256-bit secret is stored only hashed. */
 const KEY_FORMAT = /^isk_([0-9a-z]{20,40})_([A-Za-z0-9_-]{43})$/;
@@ -47,26 +47,11 @@ export interface VerifiedKey {
  * counts its requests too.
  */
 async function ancestorCapsOf(config: Config, parentId: string | null, now: number) {
-  const caps: { keyId: string; monthlyCap: number }[] = [];
-  const db = controlDb(config);
-  for (let id = parentId, depth = 0; id !== null && depth < MAX_KEY_DEPTH; depth++) {
-    const [parent] = await db
-      .select({
-        id: apiKeys.id,
-        monthlyCap: apiKeys.monthlyCap,
-        parentId: apiKeys.parentId,
-        revokedAt: apiKeys.revokedAt,
-      })
-      .from(apiKeys)
-      .where(eq(apiKeys.id, id));
-    if (!parent) break;
-    if (parent.revokedAt !== null && parent.revokedAt <= now) {
-      throw new ApiError("credential_revoked", "API key has been revoked");
-    }
-    if (parent.monthlyCap !== null) caps.push({ keyId: parent.id, monthlyCap: parent.monthlyCap });
-    id = parent.parentId;
+  const ancestors = parentId === null ? [] : await keyAncestry(config, parentId);
+  if (ancestors.some((a) => a.revokedAt !== null && a.revokedAt <= now)) {
+    throw new ApiError("credential_revoked", "API key has been revoked");
   }
-  return caps;
+  return ancestors.flatMap((a) => (a.monthlyCap === null ? [] : [{ keyId: a.id, monthlyCap: a.monthlyCap }]));
 }
 
 /**

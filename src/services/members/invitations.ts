@@ -1,12 +1,11 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { memberships, type Role, users, workspaces } from "../../db/control/schema";
-import { tenantDb } from "../../db/tenant/client";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../types";
-import { authorizeWorkspace, membershipRole, requireUser } from "../access";
+import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type InvitableRole, type InvitationRow, invitations } from "../workspaces/tables";
@@ -205,7 +204,7 @@ export async function acceptInvitation({
   if (await membershipRole(ctx, workspace.id, userId))
     throw new ApiError("conflict", "You are already a member");
 
-  const access = { workspace, role: null, db: () => tenantDb(ctx.config, workspace) };
+  const access = workspaceAccess(ctx, workspace, null);
   await auditedControlChange(ctx, access, {
     apply: async () => {
       // Single use even under concurrent accepts: only the update that claims it inserts.

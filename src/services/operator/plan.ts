@@ -1,13 +1,10 @@
-import { eq } from "drizzle-orm";
-import { controlDb } from "../../db/control/client";
-import { workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import type { PlanId } from "../../lib/plans";
 import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { recordSecurityEvent } from "../security-log";
-import { auditedControlChange } from "../workspaces/control-audit";
 import { type WorkspaceView, workspaceView } from "../workspaces/create";
+import { updateWorkspaceField } from "../workspaces/update";
 import { MIN_REASON_LENGTH } from "./break-glass";
 import { requireOperator } from "./credential";
 
@@ -28,27 +25,17 @@ export async function setWorkspacePlan({
   if (reason.length < MIN_REASON_LENGTH)
     throw new ApiError("invalid_request", `A reason of at least ${MIN_REASON_LENGTH} characters is required`);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "owner", scope: "keys:manage" });
-  const before = access.workspace;
-  if (before.plan === input.plan) return workspaceView(before, null);
-  const db = controlDb(ctx.config);
-  const set = async (plan: PlanId) => {
-    const [row] = await db
-      .update(workspaces)
-      .set({ plan, updatedAt: Date.now() })
-      .where(eq(workspaces.id, before.id))
-      .returning();
-    if (!row) throw new ApiError("not_found", "Workspace not found");
-    return row;
-  };
-  const details = { from: before.plan, to: input.plan, operatorId, reason };
-  const after = await auditedControlChange(ctx, access, {
-    apply: () => set(input.plan),
-    undo: () => set(before.plan),
-    event: () => ({ action: "workspace.plan_change", targetType: "workspace", targetId: before.id, details }),
+  const details = { operatorId, reason };
+  const after = await updateWorkspaceField(ctx, access, {
+    field: "plan",
+    value: input.plan,
+    action: "workspace.plan_change",
+    details,
   });
+  if (!after) return workspaceView(access.workspace, null);
   await recordSecurityEvent(ctx, {
     action: "workspace.plan_change",
-    details: { workspaceId: before.id, ...details },
+    details: { workspaceId: after.id, from: access.workspace.plan, to: input.plan, ...details },
   });
   return workspaceView(after, null);
 }

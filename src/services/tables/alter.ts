@@ -4,6 +4,7 @@ import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
+import { isBudgetSpent } from "../sandbox-budget";
 import {
   assertCatalogUnchanged,
   type CatalogRow,
@@ -239,11 +240,6 @@ async function recomputeChunk(
 const pendingJson = (columns: ColumnDefinition[], chunk: RecomputedChunk) =>
   chunk.more ? JSON.stringify({ columns: columns.map((c) => c.name), after: chunk.lastId }) : null;
 
-const isBudgetSpent = (error: unknown) =>
-  error instanceof ApiError &&
-  error.code === "sandbox_error" &&
-  (error.details as { kind?: string } | undefined)?.kind === "budget";
-
 interface RecomputeMeta {
   recomputedRows: number;
   formulaErrors: FormulaError[];
@@ -275,16 +271,19 @@ async function continueRecompute(
 ): Promise<void> {
   for (;;) {
     const tx = await db.transaction("write");
+    // The cursor as this chunk found it: where a request out of sandbox time leaves it.
+    let pending: PendingRecompute | undefined;
     try {
       const locked = await tx.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
       const row = locked.rows[0] as unknown as CatalogRow | undefined;
       const table = row && toDefinition(row);
-      const pending = table?.pendingRecompute;
+      pending = table?.pendingRecompute;
       if (!table || !pending) {
         await tx.commit();
         return;
       }
-      const formulas = table.columns.filter((c) => c.type === "formula" && pending.columns.includes(c.name));
+      const columns = pending.columns;
+      const formulas = table.columns.filter((c) => c.type === "formula" && columns.includes(c.name));
       const chunk = await recomputeChunk(ctx, tx, table, formulas, pending.after);
       await tx.execute({
         sql: "UPDATE _islet_tables SET recompute = ? WHERE name = ?",
@@ -296,10 +295,7 @@ async function continueRecompute(
     } catch (error) {
       await tx.rollback().catch(() => undefined);
       if (!isBudgetSpent(error)) throw error;
-      const [row] = (
-        await db.execute({ sql: "SELECT recompute FROM _islet_tables WHERE name = ?", args: [name] })
-      ).rows;
-      if (row?.recompute) meta.pendingRecompute = JSON.parse(String(row.recompute)) as PendingRecompute;
+      meta.pendingRecompute = pending;
       return;
     } finally {
       tx.close();

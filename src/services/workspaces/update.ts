@@ -3,65 +3,66 @@ import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../../types";
-import { authorizeWorkspace, membershipRole, requireUser } from "../access";
+import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { auditedControlChange } from "./control-audit";
 import { type WorkspaceView, workspaceView } from "./create";
 
 export type PlanId = WorkspaceRow["plan"];
 
 /**
- * Sets one field of the workspace row (users only; API keys may not change the workspace itself)
- * with its audit event, undone if the event cannot be written. A no-op change writes nothing.
+ * Sets one field of the workspace row with its audit event (`details` are added to `from`/`to`),
+ * undone if the event cannot be written. A no-op change writes nothing and returns null. Callers
+ * authorize first.
  */
-async function setWorkspaceField<K extends "name" | "plan">(
+export async function updateWorkspaceField<K extends "name" | "plan">(
   ctx: ServiceContext,
-  input: { workspaceId: string; role: "admin" | "owner"; field: K; value: WorkspaceRow[K]; action: string },
-): Promise<WorkspaceView> {
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: input.role,
-    scope: "keys:manage",
-    usersOnly: true,
-  });
+  access: WorkspaceAccess,
+  change: { field: K; value: WorkspaceRow[K]; action: string; details?: Record<string, unknown> },
+): Promise<WorkspaceRow | null> {
   const before = access.workspace;
-  if (before[input.field] === input.value) return workspaceView(before, access.role);
+  if (before[change.field] === change.value) return null;
   const db = controlDb(ctx.config);
   const set = async (value: WorkspaceRow[K]) => {
     const [row] = await db
       .update(workspaces)
-      .set({ [input.field]: value, updatedAt: Date.now() })
+      .set({ [change.field]: value, updatedAt: Date.now() })
       .where(eq(workspaces.id, before.id))
       .returning();
     if (!row) throw new ApiError("not_found", "Workspace not found");
     return row;
   };
-  const after = await auditedControlChange(ctx, access, {
-    apply: () => set(input.value),
-    undo: () => set(before[input.field]),
+  return auditedControlChange(ctx, access, {
+    apply: () => set(change.value),
+    undo: () => set(before[change.field]),
     event: () => ({
-      action: input.action,
+      action: change.action,
       targetType: "workspace",
       targetId: before.id,
-      details: { from: before[input.field], to: input.value },
+      details: { from: before[change.field], to: change.value, ...change.details },
     }),
   });
-  return workspaceView(after, access.role);
 }
 
-/** Renames a workspace (admin or owner). */
-export const renameWorkspace = ({
+/** Renames a workspace (admin or owner; users only: API keys may not change the workspace itself). */
+export async function renameWorkspace({
   ctx,
   input,
 }: {
   ctx: ServiceContext;
   input: { workspaceId: string; name: string };
-}) =>
-  setWorkspaceField(ctx, {
-    workspaceId: input.workspaceId,
+}): Promise<WorkspaceView> {
+  const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
+    scope: "keys:manage",
+    usersOnly: true,
+  });
+  const after = await updateWorkspaceField(ctx, access, {
     field: "name",
     value: input.name,
     action: "workspace.rename",
   });
+  return workspaceView(after ?? access.workspace, access.role);
+}
 
 /**
  * Hands ownership to an admin of the workspace (owner only, users only). The new owner must
