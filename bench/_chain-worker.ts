@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import { buildApp } from "../src/app";
 import { libsqlClient } from "../src/db/libsql";
 import type { Bindings } from "../src/env";
-import { serviceContext } from "../src/routes/context";
 import { authorizeWorkspace } from "../src/services/access";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
@@ -13,7 +12,7 @@ const READ = "SELECT value FROM _islet_meta WHERE key = 'workspace_id'";
 
 const full = buildApp();
 full.get("/v1/workspaces/:workspaceId/bench-row", async (c) => {
-  const access = await authorizeWorkspace(serviceContext(c), c.req.param("workspaceId"), {
+  const access = await authorizeWorkspace(c.var.ctx, c.req.param("workspaceId"), {
     role: "viewer",
     scope: "data:read",
   });

@@ -15,8 +15,8 @@ import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import type { PlanId } from "../src/lib/plans";
 import { SandboxBudget } from "../src/sandbox/budget";
+import type { ServiceContext } from "../src/services/context";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import type { ServiceContext } from "../src/types";
 
 export interface Stack {
   vars: Record<string, string>;

@@ -21,7 +21,7 @@ import {
   streamAuditLog,
   verifyChain,
 } from "../src/services/audit";
-import type { ServiceContext } from "../src/types";
+import type { ServiceContext } from "../src/services/context";
 import { startStack } from "./_stack";
 import { fmt, median, percentile, printTable, time } from "./table";
 

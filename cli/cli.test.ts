@@ -7,8 +7,8 @@ import { envelopeVersion } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
+import type { ServiceContext } from "../src/services/context";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import type { ServiceContext } from "../src/types";
 import { rotateKeyring } from "./keyring";
 import { fanOutMigrations, listTenants } from "./tenants";
 

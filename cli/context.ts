@@ -6,7 +6,7 @@ import { type Config, parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
-import type { ServiceContext } from "../src/types";
+import type { ServiceContext } from "../src/services/context";
 
 export function loadVars(envFile?: string): Record<string, string> {
   const fromFile = readDevVars(envFile);

@@ -10,6 +10,7 @@ import { requestLogger } from "./middleware/logger";
 import { noStore } from "./middleware/no-store";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
+import { serviceContext } from "./middleware/service-context";
 import { loadWorkspace } from "./middleware/workspace";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
@@ -37,7 +38,7 @@ import type { AppEnv } from "./types";
 export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(onError);
-  app.use("*", requestId, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
+  app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.route("/health", healthRoutes);
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate

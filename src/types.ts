@@ -2,6 +2,7 @@ import type { WorkspaceRow } from "./db/control/schema";
 import type { Bindings, Config } from "./env";
 import type { Logger } from "./lib/logger";
 import type { SandboxBudget } from "./sandbox/budget";
+import type { ServiceContext } from "./services/context";
 import type { VerifiedKey } from "./services/keys/credential";
 
 /** Who is making the request (DESIGN §2). Every service checks the actor's role and scopes. */
@@ -46,6 +47,8 @@ export interface Variables {
   workspaceMember?: boolean;
   /** The request's sandbox budget (see ServiceContext.sandboxBudget). */
   sandboxBudget?: SandboxBudget;
+  /** What services receive from this request (set by the serviceContext middleware). */
+  ctx: ServiceContext;
   /** Per-request nonce for the Content-Security-Policy (set by the secureHeaders middleware). */
   secureHeadersNonce?: string;
 }
@@ -53,21 +56,4 @@ export interface Variables {
 export interface AppEnv {
   Bindings: Bindings;
   Variables: Variables;
-}
-
-/** What services receive: the request's identity and configuration, never the Hono context. */
-export interface ServiceContext {
-  env: Bindings;
-  config: Config;
-  actor: Actor;
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-  logger: Logger;
-  /** The addressed workspace when the route has one (see Variables.workspace). */
-  workspace?: WorkspaceRow;
-  /** Background work that must finish after the response (ExecutionContext.waitUntil). */
-  waitUntil: (promise: Promise<unknown>) => void;
-  /** The request's one sandbox CPU budget, shared by every formula and function it runs. */
-  sandboxBudget: SandboxBudget;
 }

@@ -10,8 +10,9 @@ import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
+import type { ServiceContext } from "../src/services/context";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import type { Actor, ServiceContext } from "../src/types";
+import type { Actor } from "../src/types";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const result = parseConfig({ ...env, ...overrides });

@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
 import { MINUTE_MS } from "../lib/plans";
-import { serviceContext } from "../routes/context";
 import { gate, rateLimitedError } from "../services/gatekeeper";
 import { recordKeyAuthFailure } from "../services/keys/failures";
 import { recordSecurityEvent } from "../services/security-log/record";
@@ -31,7 +30,7 @@ export async function assertUnderFailureLimit(c: Context<AppEnv>): Promise<void>
 }
 
 function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limited: boolean): void {
-  const ctx = serviceContext(c);
+  const ctx = c.var.ctx;
   const write = recordSecurityEvent(ctx, {
     action: "auth.failed",
     details: { ...details, path: c.req.path, limited },

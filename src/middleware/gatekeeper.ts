@@ -5,7 +5,6 @@ import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
 import { isPlanId, MINUTE_MS, type PlanId, planRules, workspaceRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
-import { serviceContext } from "../routes/context";
 import { recordAudit } from "../services/audit";
 import { type CheckResult, gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
 import { recordSecurityEvent } from "../services/security-log/record";
@@ -83,7 +82,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
  * workspace's audit log; others to the platform security log. Written after the response.
  */
 function auditExceeded(c: Context<AppEnv>, principal: string, result: CheckResult): void {
-  const ctx = serviceContext(c);
+  const ctx = c.var.ctx;
   const details = { principal, rule: result.rule, limit: result.limit, retryAfter: result.retryAfter };
   const workspace = c.get("workspace");
   const write = async () => {

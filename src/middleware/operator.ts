@@ -1,6 +1,5 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
-import { serviceContext } from "../routes/context";
 import { verifyOperatorToken } from "../services/operator";
 import { recordSecurityEvent } from "../services/security-log";
 import type { AppEnv } from "../types";
@@ -17,7 +16,7 @@ export const operatorAuthenticate = createMiddleware<AppEnv>(async (c, next) => 
   const operatorId = match?.[1] ? await verifyOperatorToken(c.get("config"), match[1]) : null;
   if (!operatorId) {
     try {
-      await recordSecurityEvent(serviceContext(c), {
+      await recordSecurityEvent(c.var.ctx, {
         action: "operator.auth_failed",
         details: { path: c.req.path, scheme: match ? "operator" : "other" },
       });

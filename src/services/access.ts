@@ -5,7 +5,7 @@ import { memberships, type Role, type WorkspaceRow, workspaces } from "../db/con
 import { tenantDb } from "../db/tenant/client";
 import { ApiError } from "../lib/errors";
 import { roleAtLeast, SCOPES, type Scope } from "../lib/scopes";
-import type { ServiceContext } from "../types";
+import type { ServiceContext } from "./context";
 
 /** What an end user of a workspace's app (an `endUser` actor) may ever do: use data and run functions. */
 const END_USER_SCOPES: readonly Scope[] = ["data:read", "data:write", "functions:run"];

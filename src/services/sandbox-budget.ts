@@ -1,6 +1,6 @@
 import { ApiError } from "../lib/errors";
 import { REQUEST_SANDBOX_BUDGET_MS, SandboxBudgetSpent } from "../sandbox";
-import type { ServiceContext } from "../types";
+import type { ServiceContext } from "./context";
 
 const spent = () =>
   new ApiError(

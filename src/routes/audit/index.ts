@@ -4,7 +4,6 @@ import { validate } from "../../lib/validate";
 import { EXPORT_FORMATS, exportAuditLog, listAuditEvents, verifyAuditChain } from "../../services/audit";
 import { AUDIT_PAGE_MAX } from "../../services/audit/query";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 /** Epoch milliseconds or an ISO 8601 time. */
@@ -43,14 +42,14 @@ const exportQuery = filterQuery.extend({ format: z.enum(EXPORT_FORMATS).default(
 export const auditRoutes = new Hono<AppEnv>()
   .get("/", validate("query", listQuery), async (c) => {
     const input = { ...c.req.valid("query"), workspaceId: workspaceIdOf(c) };
-    return c.json(await listAuditEvents({ ctx: serviceContext(c), input }));
+    return c.json(await listAuditEvents({ ctx: c.var.ctx, input }));
   })
   .get("/verify", async (c) =>
-    c.json(await verifyAuditChain({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } })),
+    c.json(await verifyAuditChain({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } })),
   )
   .get("/export", validate("query", exportQuery), async (c) => {
     const input = { ...c.req.valid("query"), workspaceId: workspaceIdOf(c) };
-    const exported = await exportAuditLog({ ctx: serviceContext(c), input });
+    const exported = await exportAuditLog({ ctx: c.var.ctx, input });
     return c.body(exported.body, 200, {
       "Content-Type": exported.contentType,
       "Content-Disposition": `attachment; filename="${exported.filename}"`,

@@ -13,7 +13,6 @@ import {
   signup,
 } from "../../services/auth";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import {
   assertCookieOrigin,
   clearSessionCookies,
@@ -48,14 +47,14 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/signup", validate("json", signupBody), async (c) => {
     const cookies = wantsCookies(c);
     if (cookies) assertCookieOrigin(c);
-    const { user, workspace, session } = await signup({ ctx: serviceContext(c), input: c.req.valid("json") });
+    const { user, workspace, session } = await signup({ ctx: c.var.ctx, input: c.req.valid("json") });
     if (cookies) setSessionCookies(c, session);
     return c.json({ user, workspace, session: sessionBody(session, cookies) }, 201);
   })
   .post("/login", validate("json", loginBody), async (c) => {
     const cookies = wantsCookies(c);
     if (cookies) assertCookieOrigin(c);
-    const { user, session } = await login({ ctx: serviceContext(c), input: c.req.valid("json") });
+    const { user, session } = await login({ ctx: c.var.ctx, input: c.req.valid("json") });
     if (cookies) setSessionCookies(c, session);
     return c.json({ user, session: sessionBody(session, cookies) });
   })
@@ -65,7 +64,7 @@ export const authRoutes = new Hono<AppEnv>()
     try {
       const token = fromBody ?? refreshToken.safeParse(refreshCookie(c)).data;
       if (token === undefined) throw new ApiError("unauthorized", "A refresh token is required");
-      const session = await refreshSession({ ctx: serviceContext(c), input: { refreshToken: token } });
+      const session = await refreshSession({ ctx: c.var.ctx, input: { refreshToken: token } });
       if (cookies) setSessionCookies(c, session);
       return c.json({ session: sessionBody(session, cookies) });
     } catch (error) {
@@ -76,14 +75,14 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post("/logout", validate("json", refreshBody), async (c) => {
     const token = c.req.valid("json")?.refreshToken ?? refreshCookie(c);
-    await logout({ ctx: serviceContext(c), input: { refreshToken: token } });
+    await logout({ ctx: c.var.ctx, input: { refreshToken: token } });
     clearSessionCookies(c);
     return c.body(null, 204);
   })
-  .get("/session", async (c) => c.json(await currentSession({ ctx: serviceContext(c) })))
-  .get("/sessions", async (c) => c.json({ sessions: await listMySessions({ ctx: serviceContext(c) }) }))
+  .get("/session", async (c) => c.json(await currentSession({ ctx: c.var.ctx })))
+  .get("/sessions", async (c) => c.json({ sessions: await listMySessions({ ctx: c.var.ctx }) }))
   .delete("/sessions/:sessionId", validate("param", sessionParam), async (c) => {
-    await revokeMySession({ ctx: serviceContext(c), input: c.req.valid("param") });
+    await revokeMySession({ ctx: c.var.ctx, input: c.req.valid("param") });
     return c.body(null, 204);
   })
   .route("/", passwordRoutes)

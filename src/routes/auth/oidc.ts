@@ -4,7 +4,6 @@ import { REGIONS } from "../../db/control/schema";
 import { validate } from "../../lib/validate";
 import { finishOidc, startOidc } from "../../services/auth";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { setOidcCookie, setSessionCookies, takeOidcCookie } from "./cookies";
 
 const providerParam = z.object({ provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/) });
@@ -30,7 +29,7 @@ const callbackQuery = z.object({
 export const oidcRoutes = new Hono<AppEnv>()
   .get("/:provider/start", validate("param", providerParam), validate("query", startQuery), async (c) => {
     const { redirectUrl, state } = await startOidc({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { provider: c.req.valid("param").provider, ...c.req.valid("query") },
     });
     setOidcCookie(c, state);
@@ -43,7 +42,7 @@ export const oidcRoutes = new Hono<AppEnv>()
     async (c) => {
       const cookieState = takeOidcCookie(c);
       const { session, returnTo: target } = await finishOidc({
-        ctx: serviceContext(c),
+        ctx: c.var.ctx,
         input: { provider: c.req.valid("param").provider, ...c.req.valid("query"), cookieState },
       });
       setSessionCookies(c, session);

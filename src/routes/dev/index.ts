@@ -3,7 +3,6 @@ import { z } from "zod";
 import { validate } from "../../lib/validate";
 import { readOutbox } from "../../services/mail";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 
 const outboxQuery = z.object({
   to: z.email().max(254),
@@ -13,5 +12,5 @@ const outboxQuery = z.object({
 
 /** Development helpers; 404 in production (and whenever mail really goes out). */
 export const devRoutes = new Hono<AppEnv>().get("/outbox", validate("query", outboxQuery), async (c) =>
-  c.json({ messages: await readOutbox({ ctx: serviceContext(c), input: c.req.valid("query") }) }),
+  c.json({ messages: await readOutbox({ ctx: c.var.ctx, input: c.req.valid("query") }) }),
 );

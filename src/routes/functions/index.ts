@@ -11,7 +11,6 @@ import {
   updateFunction,
 } from "../../services/functions";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 /** Function names are names, not SQL identifiers: `add` or `select` are fine. */
@@ -44,12 +43,12 @@ const invokeBody = z.strictObject({ args: z.unknown().optional() }).optional();
 export const functionsRoutes = new Hono<AppEnv>()
   .get("/secrets", async (c) =>
     c.json({
-      secrets: await listSecrets({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+      secrets: await listSecrets({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
     }),
   )
   .put("/secrets/:name", validate("param", secretParam), validate("json", secretBody), async (c) => {
     const secret = await setSecret({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: {
         workspaceId: workspaceIdOf(c),
         name: c.req.valid("param").name,
@@ -60,20 +59,20 @@ export const functionsRoutes = new Hono<AppEnv>()
   })
   .post("/", validate("json", createBody), async (c) => {
     const fn = await createFunction({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), ...c.req.valid("json") },
     });
     return c.json({ function: fn }, 201);
   })
   .get("/", async (c) =>
     c.json({
-      functions: await listFunctions({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+      functions: await listFunctions({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
     }),
   )
   .patch("/:name", validate("param", nameParam), validate("json", updateBody), async (c) => {
     const body = c.req.valid("json");
     const fn = await updateFunction({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: {
         workspaceId: workspaceIdOf(c),
         name: c.req.valid("param").name,
@@ -86,14 +85,14 @@ export const functionsRoutes = new Hono<AppEnv>()
   })
   .delete("/:name", validate("param", nameParam), async (c) => {
     await deleteFunction({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), name: c.req.valid("param").name },
     });
     return c.body(null, 204);
   })
   .post("/:name/invoke", validate("param", nameParam), validate("json", invokeBody), async (c) => {
     const result = await invokeFunction({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: {
         workspaceId: workspaceIdOf(c),
         name: c.req.valid("param").name,

@@ -12,7 +12,6 @@ import {
   rotateKey,
 } from "../../services/keys";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 const createBody = z.strictObject({
@@ -37,22 +36,22 @@ export const keysRoutes = new Hono<AppEnv>()
   .post("/", validate("json", createBody), async (c) => {
     const body = c.req.valid("json");
     const created = await createKey({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { ...body, workspaceId: workspaceIdOf(c) },
     });
     c.header("Cache-Control", "no-store");
     return c.json(created, 201);
   })
   .get("/", async (c) =>
-    c.json({ keys: await listKeys({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }) }),
+    c.json({ keys: await listKeys({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }) }),
   )
   .get("/:keyId", validate("param", keyParam), async (c) => {
     const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
-    return c.json({ key: await getKey({ ctx: serviceContext(c), input }) });
+    return c.json({ key: await getKey({ ctx: c.var.ctx, input }) });
   })
   .delete("/:keyId", validate("param", keyParam), async (c) => {
     const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
-    return c.json({ key: await revokeKey({ ctx: serviceContext(c), input }) });
+    return c.json({ key: await revokeKey({ ctx: c.var.ctx, input }) });
   })
   .post("/:keyId/rotate", validate("param", keyParam), validate("json", rotateBody), async (c) => {
     const input = {
@@ -60,7 +59,7 @@ export const keysRoutes = new Hono<AppEnv>()
       keyId: c.req.valid("param").keyId,
       graceSeconds: c.req.valid("json")?.graceSeconds,
     };
-    const rotated = await rotateKey({ ctx: serviceContext(c), input });
+    const rotated = await rotateKey({ ctx: c.var.ctx, input });
     c.header("Cache-Control", "no-store");
     return c.json(rotated, 201);
   });

@@ -12,7 +12,6 @@ import {
   revokeInvitation,
 } from "../../services/members";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 const inviteBody = z.strictObject({
@@ -27,12 +26,12 @@ const invitationParam = z.object({ invitationId: z.string().regex(/^inv_[0-9a-z]
 export const membersRoutes = new Hono<AppEnv>()
   .get("/", async (c) =>
     c.json({
-      members: await listMembers({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+      members: await listMembers({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
     }),
   )
   .post("/invitations", validate("json", inviteBody), async (c) => {
     const result = await inviteMember({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { ...c.req.valid("json"), workspaceId: workspaceIdOf(c) },
     });
     c.header("Cache-Control", "no-store");
@@ -40,26 +39,26 @@ export const membersRoutes = new Hono<AppEnv>()
   })
   .get("/invitations", async (c) => {
     const invitations = await listInvitations({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c) },
     });
     return c.json({ invitations });
   })
   .delete("/invitations/:invitationId", validate("param", invitationParam), async (c) => {
     const input = { workspaceId: workspaceIdOf(c), invitationId: c.req.valid("param").invitationId };
-    return c.json({ invitation: await revokeInvitation({ ctx: serviceContext(c), input }) });
+    return c.json({ invitation: await revokeInvitation({ ctx: c.var.ctx, input }) });
   })
   .post("/leave", async (c) => {
-    await leaveWorkspace({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } });
+    await leaveWorkspace({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } });
     return c.body(null, 204);
   })
   .patch("/:userId", validate("param", userParam), validate("json", roleBody), async (c) => {
     const input = { workspaceId: workspaceIdOf(c), ...c.req.valid("param"), ...c.req.valid("json") };
-    return c.json({ member: await changeMemberRole({ ctx: serviceContext(c), input }) });
+    return c.json({ member: await changeMemberRole({ ctx: c.var.ctx, input }) });
   })
   .delete("/:userId", validate("param", userParam), async (c) => {
     await removeMember({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), ...c.req.valid("param") },
     });
     return c.body(null, 204);

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { validate } from "../../lib/validate";
 import { acceptInvitation } from "../../services/members";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 
 const acceptBody = z.strictObject({
   token: z.string().regex(/^[0-9a-f]{64}$/, "must be an invitation token"),
@@ -14,7 +13,7 @@ export const invitationsRoutes = new Hono<AppEnv>().post(
   "/accept",
   validate("json", acceptBody),
   async (c) => {
-    const joined = await acceptInvitation({ ctx: serviceContext(c), input: c.req.valid("json") });
+    const joined = await acceptInvitation({ ctx: c.var.ctx, input: c.req.valid("json") });
     return c.json(joined);
   },
 );

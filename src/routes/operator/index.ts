@@ -11,7 +11,6 @@ import {
   setWorkspacePlan,
 } from "../../services/operator";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 
 const workspaceParam = z.object({
   workspaceId: z.string().regex(/^ws_[0-9a-z]{26}$/, "must be a workspace id"),
@@ -40,7 +39,7 @@ export const operatorRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
       c.header("Cache-Control", "no-store");
-      return c.json(await readTenantRows({ ctx: serviceContext(c), input }));
+      return c.json(await readTenantRows({ ctx: c.var.ctx, input }));
     },
   )
   .put(
@@ -49,6 +48,6 @@ export const operatorRoutes = new Hono<AppEnv>()
     validate("json", planBody),
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-      return c.json({ workspace: await setWorkspacePlan({ ctx: serviceContext(c), input }) });
+      return c.json({ workspace: await setWorkspacePlan({ ctx: c.var.ctx, input }) });
     },
   );

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { validate } from "../../lib/validate";
 import { executeSql } from "../../services/sql";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 const body = z.strictObject({
@@ -18,7 +17,5 @@ const body = z.strictObject({
 /** POST /v1/workspaces/:workspaceId/sql — admin SQL, read-only unless `write: true`, audited. */
 export const sqlRoutes = new Hono<AppEnv>().post("/", validate("json", body), async (c) => {
   const input = c.req.valid("json");
-  return c.json(
-    await executeSql({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), ...input } }),
-  );
+  return c.json(await executeSql({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), ...input } }));
 });

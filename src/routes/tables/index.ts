@@ -22,7 +22,6 @@ import {
 import { MAX_COLUMNS, MAX_INDEXES } from "../../services/tables/check";
 import { columnSchema, identifier, indexSchema, userName } from "../../services/tables/definition";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 const createBody = z.strictObject({
@@ -88,25 +87,25 @@ export const tablesRoutes = new Hono<AppEnv>()
   .post("/", validate("json", createBody), async (c) => {
     const body = c.req.valid("json");
     const table = await createTable({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), ...body },
     });
     return c.json({ table }, 201);
   })
   .get("/", async (c) =>
     c.json({
-      tables: await listTables({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } }),
+      tables: await listTables({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
     }),
   )
   .get("/:table", validate("param", tableParam), async (c) => {
     const { table } = c.req.valid("param");
     return c.json({
-      table: await getTable({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), table } }),
+      table: await getTable({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table } }),
     });
   })
   .patch("/:table", validate("param", tableParam), validate("json", tableChangesSchema), async (c) => {
     const result = await alterTable({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: {
         workspaceId: workspaceIdOf(c),
         table: c.req.valid("param").table,
@@ -118,14 +117,14 @@ export const tablesRoutes = new Hono<AppEnv>()
   .delete("/:table", validate("param", tableParam), validate("json", dropBody), async (c) => {
     const { table } = c.req.valid("param");
     const confirm = c.req.valid("json")?.confirm ?? c.req.query("confirm");
-    await dropTable({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), table, confirm } });
+    await dropTable({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, confirm } });
     return c.body(null, 204);
   })
   .post("/:table/rows", validate("param", tableParam), validate("json", insertBody), async (c) => {
     const body = c.req.valid("json");
     const rows = Array.isArray(body.rows) ? (body.rows as Record<string, unknown>[]) : [body];
     const result = await insertRows({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), table: c.req.valid("param").table, rows },
     });
     return c.json(result, 201);
@@ -133,7 +132,7 @@ export const tablesRoutes = new Hono<AppEnv>()
   .get("/:table/rows", validate("param", tableParam), async (c) => {
     const query = parseListQuery(c.req.queries());
     const result = await listRows({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), table: c.req.valid("param").table, query },
     });
     return c.json(result);
@@ -141,19 +140,19 @@ export const tablesRoutes = new Hono<AppEnv>()
   .get("/:table/rows/:id", validate("param", rowParam), async (c) => {
     const { table, id } = c.req.valid("param");
     return c.json({
-      row: await getRow({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), table, id } }),
+      row: await getRow({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, id } }),
     });
   })
   .patch("/:table/rows/:id", validate("param", rowParam), validate("json", rowObject), async (c) => {
     const { table, id } = c.req.valid("param");
     const result = await updateRow({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), table, id, values: c.req.valid("json") },
     });
     return c.json(result);
   })
   .delete("/:table/rows/:id", validate("param", rowParam), async (c) => {
     const { table, id } = c.req.valid("param");
-    await deleteRow({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c), table, id } });
+    await deleteRow({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, id } });
     return c.body(null, 204);
   });

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { validate } from "../../lib/validate";
 import { getWorkspaceUsage, USAGE_PAGE_MAX } from "../../services/usage";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "../workspaces/param";
 
 /** GET /v1/workspaces/:workspaceId/usage — this month's requests as the Gatekeeper counted them. */
@@ -18,7 +17,7 @@ const usageQuery = z.object({
 export const usageRoutes = new Hono<AppEnv>().get("/", validate("query", usageQuery), async (c) =>
   c.json(
     await getWorkspaceUsage({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), ...c.req.valid("query") },
     }),
   ),

@@ -13,7 +13,6 @@ import {
 } from "../../services/workspaces";
 import { SLUG } from "../../services/workspaces/create";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { issuersRoutes } from "./issuers";
 
 const name = z.string().trim().min(1).max(100);
@@ -37,20 +36,20 @@ export const workspacesRoutes = new Hono<AppEnv>()
       });
     }
     const { workspace, created } = await createWorkspace({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { ...c.req.valid("json"), idempotencyKey: key.data },
     });
     if (!created) c.header("Idempotent-Replayed", "true");
     return c.json({ workspace }, created ? 201 : 200);
   })
-  .get("/", async (c) => c.json({ workspaces: await listWorkspaces({ ctx: serviceContext(c) }) }))
+  .get("/", async (c) => c.json({ workspaces: await listWorkspaces({ ctx: c.var.ctx }) }))
   .get("/:workspaceId", validate("param", workspaceParam), async (c) => {
-    const workspace = await getWorkspace({ ctx: serviceContext(c), input: c.req.valid("param") });
+    const workspace = await getWorkspace({ ctx: c.var.ctx, input: c.req.valid("param") });
     return c.json({ workspace });
   })
   .patch("/:workspaceId", validate("param", workspaceParam), validate("json", renameBody), async (c) => {
     const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-    return c.json({ workspace: await renameWorkspace({ ctx: serviceContext(c), input }) });
+    return c.json({ workspace: await renameWorkspace({ ctx: c.var.ctx, input }) });
   })
   .post(
     "/:workspaceId/transfer",
@@ -58,13 +57,13 @@ export const workspacesRoutes = new Hono<AppEnv>()
     validate("json", transferBody),
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-      return c.json({ workspace: await transferWorkspace({ ctx: serviceContext(c), input }) });
+      return c.json({ workspace: await transferWorkspace({ ctx: c.var.ctx, input }) });
     },
   )
   .delete("/:workspaceId", validate("param", workspaceParam), validate("json", deleteBody), async (c) => {
     // `confirm` may come in the body or, for clients that drop DELETE bodies, the query string.
     const confirm = c.req.valid("json")?.confirm ?? c.req.query("confirm");
-    await deleteWorkspace({ ctx: serviceContext(c), input: { ...c.req.valid("param"), confirm } });
+    await deleteWorkspace({ ctx: c.var.ctx, input: { ...c.req.valid("param"), confirm } });
     return c.body(null, 204);
   })
   .route("/:workspaceId/issuers", issuersRoutes);

@@ -4,7 +4,6 @@ import { tableAllowlist } from "../../lib/grants";
 import { validate } from "../../lib/validate";
 import { createIssuer, deleteIssuer, listIssuers } from "../../services/issuers";
 import type { AppEnv } from "../../types";
-import { serviceContext } from "../context";
 import { workspaceIdOf } from "./param";
 
 const createBody = z.strictObject({
@@ -29,18 +28,18 @@ const issuerParam = z.object({ issuerId: z.string().regex(/^iss_[0-9a-z]{26}$/) 
 export const issuersRoutes = new Hono<AppEnv>()
   .post("/", validate("json", createBody), async (c) => {
     const issuer = await createIssuer({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { ...c.req.valid("json"), workspaceId: workspaceIdOf(c) },
     });
     return c.json({ issuer }, 201);
   })
   .get("/", async (c) => {
-    const issuers = await listIssuers({ ctx: serviceContext(c), input: { workspaceId: workspaceIdOf(c) } });
+    const issuers = await listIssuers({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } });
     return c.json({ issuers });
   })
   .delete("/:issuerId", validate("param", issuerParam), async (c) => {
     await deleteIssuer({
-      ctx: serviceContext(c),
+      ctx: c.var.ctx,
       input: { workspaceId: workspaceIdOf(c), issuerId: c.req.valid("param").issuerId },
     });
     return c.body(null, 204);

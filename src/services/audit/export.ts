@@ -1,8 +1,8 @@
 import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { isPlanId, PLANS } from "../../lib/plans";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { CSV_HEADER, csvLine } from "./csv";
 import { AUDIT_READ } from "./query";
 import { type AuditFilter, lastSeq, readAuditPage, toEntry } from "./read";
@@ -34,10 +34,7 @@ export interface AuditExport {
 export async function exportAuditLog({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: AuditFilter & { workspaceId: string; format: ExportFormat };
-}): Promise<AuditExport> {
+}: ServiceArgs<AuditFilter & { workspaceId: string; format: ExportFormat }>): Promise<AuditExport> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   const plan = isPlanId(access.workspace.plan) ? access.workspace.plan : "free";
   if (!PLANS[plan].auditExport) {

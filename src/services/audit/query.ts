@@ -1,5 +1,5 @@
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
+import type { ServiceArgs } from "../context";
 import { type AuditEntry, type AuditFilter, readAuditPage, toEntry } from "./read";
 
 export const AUDIT_PAGE_DEFAULT = 50;
@@ -15,10 +15,10 @@ export const AUDIT_READ = { role: "admin", scope: "audit:read" } as const;
 export async function listAuditEvents({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: AuditFilter & { workspaceId: string; cursor?: number; limit?: number };
-}): Promise<{ events: AuditEntry[]; nextCursor: string | null }> {
+}: ServiceArgs<AuditFilter & { workspaceId: string; cursor?: number; limit?: number }>): Promise<{
+  events: AuditEntry[];
+  nextCursor: string | null;
+}> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   const limit = Math.min(input.limit ?? AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX);
   const rows = await readAuditPage(await access.db(), {

@@ -2,7 +2,8 @@ import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import type { Actor, ServiceContext } from "../../types";
+import type { Actor } from "../../types";
+import type { ServiceContext } from "../context";
 
 /** An audit event as services describe it; who, when, where and the chain are added here. */
 export interface AuditEvent {

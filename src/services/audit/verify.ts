@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client/web";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
+import type { ServiceArgs } from "../context";
 import { AUDIT_READ } from "./query";
 import { readAuditPage } from "./read";
 import { chainHash, GENESIS_HASH } from "./record";
@@ -29,10 +29,7 @@ export interface ChainReport {
 export async function verifyAuditChain({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<ChainReport> {
+}: ServiceArgs<{ workspaceId: string }>): Promise<ChainReport> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   return verifyChain(await access.db());
 }

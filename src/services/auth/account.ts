@@ -1,6 +1,6 @@
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { requireUser } from "../access";
+import type { ServiceArgs } from "../context";
 import { limitIp } from "./limits";
 import { securityEvent } from "./security-log";
 import {
@@ -18,16 +18,13 @@ import { personalWorkspace, type UserView, userById, userView } from "./users";
 export async function refreshSession({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { refreshToken: string };
-}): Promise<IssuedSession> {
+}: ServiceArgs<{ refreshToken: string }>): Promise<IssuedSession> {
   await limitIp(ctx, "refresh");
   return rotateRefreshToken(ctx, input.refreshToken);
 }
 
 /** Who is signed in, on which session. */
-export async function currentSession({ ctx }: { ctx: ServiceContext }): Promise<{
+export async function currentSession({ ctx }: ServiceArgs): Promise<{
   user: UserView;
   session: { id: string; issuedAt: number };
   workspace: Awaited<ReturnType<typeof personalWorkspace>> | null;
@@ -48,13 +45,7 @@ export async function currentSession({ ctx }: { ctx: ServiceContext }): Promise<
  * Ends a session: the signed-in one, or the one a refresh token belongs to (a browser whose
  * access cookie already expired). Idempotent: logging out twice is not an error.
  */
-export async function logout({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { refreshToken?: string };
-}): Promise<void> {
+export async function logout({ ctx, input }: ServiceArgs<{ refreshToken?: string }>): Promise<void> {
   await limitIp(ctx, "logout");
   if (ctx.actor.type === "user") {
     await revokeSessions(ctx, ctx.actor.userId, { sessionId: ctx.actor.sessionId });
@@ -75,20 +66,14 @@ export async function logout({
   });
 }
 
-export async function listMySessions({ ctx }: { ctx: ServiceContext }): Promise<SessionView[]> {
+export async function listMySessions({ ctx }: ServiceArgs): Promise<SessionView[]> {
   const { userId, sessionId } = requireUser(ctx);
   await limitIp(ctx, "session");
   return listSessions(ctx, userId, sessionId);
 }
 
 /** Signs one device out: its refresh token stops working and its access token is refused at once. */
-export async function revokeMySession({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { sessionId: string };
-}): Promise<void> {
+export async function revokeMySession({ ctx, input }: ServiceArgs<{ sessionId: string }>): Promise<void> {
   const { userId } = requireUser(ctx);
   await limitIp(ctx, "session");
   await ownedSession(ctx, userId, input.sessionId);

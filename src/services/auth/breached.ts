@@ -1,5 +1,5 @@
 import { bytesToHex } from "../../lib/encoding";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { outboundAllowed } from "./outbound";
 
 /** How long signup waits for the range API before letting the password through (logged). */

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { type EmailTokenPurpose, emailTokens } from "./tables";
 
 /** Verification links live 24 hours, reset links 1 hour (DESIGN §3). */

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
+import type { ServiceArgs } from "../context";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./argon2-wasm";
 import { clearAuthFailures, limitAccount, limitIp, noteAuthFailure } from "./limits";
 import { normalizePassword } from "./policy";
@@ -27,10 +27,7 @@ export interface LoggedIn {
 export async function login({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { email: string; password: string };
-}): Promise<LoggedIn> {
+}: ServiceArgs<{ email: string; password: string }>): Promise<LoggedIn> {
   await limitIp(ctx, "login");
   await limitAccount(ctx, input.email, "login");
   const user = await userByEmail(ctx, input.email);

@@ -2,9 +2,9 @@ import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { requireUser } from "../access";
 import { revokeSquattedAuthority } from "../authority";
+import type { ServiceArgs } from "../context";
 import { hashPassword, verifyPassword } from "./argon2-wasm";
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from "./email-tokens";
 import { sendAuthMail } from "./emails";
@@ -18,13 +18,7 @@ import { userByEmail, userById } from "./users";
  * Asks for a reset email. The answer never says whether the address has an account; the
  * per-account limit keeps anyone from flooding someone's inbox.
  */
-export async function requestPasswordReset({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { email: string };
-}) {
+export async function requestPasswordReset({ ctx, input }: ServiceArgs<{ email: string }>) {
   await limitIp(ctx, "reset_request");
   await limitAccount(ctx, input.email, "reset_request");
   const user = await userByEmail(ctx, input.email);
@@ -44,10 +38,7 @@ export async function requestPasswordReset({
 export async function confirmPasswordReset({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { token: string; password: string };
-}): Promise<void> {
+}: ServiceArgs<{ token: string; password: string }>): Promise<void> {
   await limitIp(ctx, "reset_confirm");
   const pending = await peekEmailToken(ctx, input.token, "password_reset");
   const user = await userById(ctx, pending.userId);
@@ -80,10 +71,7 @@ export async function confirmPasswordReset({
 export async function changePassword({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { currentPassword: string; newPassword: string };
-}): Promise<IssuedSession> {
+}: ServiceArgs<{ currentPassword: string; newPassword: string }>): Promise<IssuedSession> {
   const { userId } = requireUser(ctx);
   await limitIp(ctx, "password_change");
   const user = await userById(ctx, userId);

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { recordSecurityEvent } from "../security-log/record";
 
 /**

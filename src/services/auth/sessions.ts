@@ -5,7 +5,7 @@ import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { revokeCredential, revokeIssuedBefore } from "../gatekeeper";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEvent } from "./security-log";

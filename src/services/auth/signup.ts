@@ -3,8 +3,8 @@ import { type Region, users, type WorkspaceRow } from "../../db/control/schema";
 import { tenantDb } from "../../db/tenant/client";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../types";
 import { recordAudit } from "../audit";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { slugFromName } from "../workspaces/create";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { provisionWorkspace } from "../workspaces/provision";
@@ -44,7 +44,7 @@ export interface SignedUp {
  * the verification email and signs the user in. If the workspace cannot be provisioned or
  * audited, the account is removed again: a failed signup leaves nothing behind.
  */
-export async function signup({ ctx, input }: { ctx: ServiceContext; input: SignupInput }): Promise<SignedUp> {
+export async function signup({ ctx, input }: ServiceArgs<SignupInput>): Promise<SignedUp> {
   await limitIp(ctx, "signup");
   const email = canonicalEmail(input.email);
   const password = await acceptNewPassword(ctx, input.password, email);

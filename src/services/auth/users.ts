@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { memberships, sessions, users, workspaces } from "../../db/control/schema";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { emailTokens, refreshTokens, userIdentities } from "./tables";
 
 export type UserRow = typeof users.$inferSelect;

@@ -2,8 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { requireUser } from "../access";
+import type { ServiceArgs } from "../context";
 import { consumeEmailToken } from "./email-tokens";
 import { limitAccount, limitIp } from "./limits";
 import { securityEvent } from "./security-log";
@@ -11,7 +11,7 @@ import { sendVerification } from "./signup";
 import { userById } from "./users";
 
 /** Marks the address verified with a verification token (single use, 24 hours). */
-export async function verifyEmail({ ctx, input }: { ctx: ServiceContext; input: { token: string } }) {
+export async function verifyEmail({ ctx, input }: ServiceArgs<{ token: string }>) {
   await limitIp(ctx, "verify_email");
   const spent = await consumeEmailToken(ctx, input.token, "verify_email");
   const [updated] = await controlDb(ctx.config)
@@ -26,7 +26,7 @@ export async function verifyEmail({ ctx, input }: { ctx: ServiceContext; input: 
 }
 
 /** Sends a fresh verification email to the signed-in user (earlier links stop working). */
-export async function resendVerification({ ctx }: { ctx: ServiceContext }) {
+export async function resendVerification({ ctx }: ServiceArgs) {
   const { userId } = requireUser(ctx);
   await limitIp(ctx, "resend_verification");
   const user = await userById(ctx, userId);

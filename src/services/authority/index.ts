@@ -5,8 +5,8 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, workspaces } from "../../db/control/schema";
-import type { ServiceContext } from "../../types";
 import { type WorkspaceAccess, workspaceAccess } from "../access";
+import type { ServiceContext } from "../context";
 import { revokeKeysWhere } from "../keys/revoke";
 import { auditedRevocation } from "../workspaces/control-audit";
 import { invitations, issuers } from "../workspaces/tables";

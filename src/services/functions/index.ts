@@ -1,9 +1,9 @@
 import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { runFunction, validateFunction } from "../../sandbox";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
 import { scrubberFor } from "./scrub";
@@ -62,10 +62,13 @@ async function requireBinder(ctx: ServiceContext, workspaceId: string): Promise<
 export async function createFunction({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string; code: string; timeoutMs: number; env: string[] };
-}): Promise<FunctionDefinition> {
+}: ServiceArgs<{
+  workspaceId: string;
+  name: string;
+  code: string;
+  timeoutMs: number;
+  env: string[];
+}>): Promise<FunctionDefinition> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -116,10 +119,13 @@ export async function createFunction({
 export async function updateFunction({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string; code?: string; timeoutMs?: number; env?: string[] };
-}): Promise<FunctionDefinition> {
+}: ServiceArgs<{
+  workspaceId: string;
+  name: string;
+  code?: string;
+  timeoutMs?: number;
+  env?: string[];
+}>): Promise<FunctionDefinition> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -175,7 +181,7 @@ export async function updateFunction({
   return view(next, await mayBindSecrets(ctx, access));
 }
 
-export async function listFunctions({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {
+export async function listFunctions({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_functions ORDER BY name");
   const showEnv = await mayBindSecrets(ctx, access);
@@ -185,10 +191,7 @@ export async function listFunctions({ ctx, input }: { ctx: ServiceContext; input
 export async function deleteFunction({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; name: string }>): Promise<void> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -226,10 +229,11 @@ async function boundSecrets(
 export async function invokeFunction({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string; args: unknown };
-}): Promise<{ result: unknown; logs: string[]; durationMs: number }> {
+}: ServiceArgs<{ workspaceId: string; name: string; args: unknown }>): Promise<{
+  result: unknown;
+  logs: string[];
+  durationMs: number;
+}> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
   const db = await access.db();
   const fn = await loadFunction(db, input.name);

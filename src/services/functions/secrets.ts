@@ -1,8 +1,8 @@
 import type { Client } from "@libsql/client/web";
 import { decryptSecret, encryptSecret, importKeyring, type SecretBinding, sha256Hex } from "../../lib/crypto";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
+import type { ServiceArgs, ServiceContext } from "../context";
 
 const binding = (workspaceId: string, name: string): SecretBinding => ({
   workspaceId,
@@ -22,10 +22,7 @@ export interface SecretMetadata {
 export async function setSecret({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string; value: string };
-}): Promise<SecretMetadata> {
+}: ServiceArgs<{ workspaceId: string; name: string; value: string }>): Promise<SecretMetadata> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "admin", scope: "secrets:write" });
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const envelope = await encryptSecret(keyring, input.value, binding(input.workspaceId, input.name));
@@ -53,7 +50,7 @@ export async function setSecret({
   return meta;
 }
 
-export async function listSecrets({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {
+export async function listSecrets({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "admin", scope: "secrets:write" });
   const result = await (await access.db()).execute(
     "SELECT name, last4, fingerprint, created_at, updated_at FROM _islet_secrets ORDER BY name",

@@ -1,5 +1,5 @@
 import { controlDb } from "../../db/control/client";
-import type { ServiceContext } from "../../types";
+import type { ServiceArgs } from "../context";
 
 export interface HealthReport {
   status: "ok" | "degraded";
@@ -7,7 +7,7 @@ export interface HealthReport {
 }
 
 /** Liveness of the parts a request needs. Says which part failed, never why in detail. */
-export async function checkHealth({ ctx }: { ctx: ServiceContext }): Promise<HealthReport> {
+export async function checkHealth({ ctx }: ServiceArgs): Promise<HealthReport> {
   let control: HealthReport["controlDb"] = "ok";
   try {
     await controlDb(ctx.config).$client.execute("SELECT 1 FROM _islet_migrations LIMIT 1");

@@ -5,9 +5,9 @@ import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/cryp
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { PLANS } from "../../lib/plans";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, requireUser } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
+import type { ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
 
@@ -103,13 +103,7 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
  * Registers an external token issuer for the workspace (DESIGN §3: bring your own auth). Tokens
  * it signs act as `member` or `viewer` end users of this workspace only.
  */
-export async function createIssuer({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: CreateIssuerInput;
-}): Promise<IssuerView> {
+export async function createIssuer({ ctx, input }: ServiceArgs<CreateIssuerInput>): Promise<IssuerView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
@@ -204,10 +198,7 @@ export async function createIssuer({
 export async function listIssuers({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<IssuerView[]> {
+}: ServiceArgs<{ workspaceId: string }>): Promise<IssuerView[]> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const rows = await controlDb(ctx.config)
     .select()
@@ -221,10 +212,7 @@ export async function listIssuers({
 export async function deleteIssuer({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; issuerId: string };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; issuerId: string }>): Promise<void> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const db = controlDb(ctx.config);
   const byId = and(eq(issuers.id, input.issuerId), eq(issuers.workspaceId, access.workspace.id));

@@ -3,8 +3,8 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import type { Config } from "../../env";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
+import type { ServiceContext } from "../context";
 import type { KeyBounds } from "./bounds";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

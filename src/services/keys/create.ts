@@ -4,8 +4,8 @@ import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
 import type { Scope } from "../../lib/scopes";
-import type { ServiceContext } from "../../types";
 import { requireVerifiedActor } from "../authority/verified";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
@@ -123,13 +123,7 @@ async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Prom
  * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
  * of its secret; the full `isk_<keyId>_<secret>` is returned once.
  */
-export async function createKey({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: CreateKeyInput;
-}): Promise<CreatedKey> {
+export async function createKey({ ctx, input }: ServiceArgs<CreateKeyInput>): Promise<CreatedKey> {
   const manager = await keyManager(ctx, input.workspaceId);
   // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
   // Listing and revoking stay open to it, so a leaked key can always be stopped.
@@ -173,10 +167,7 @@ export const MAX_ROTATION_GRACE_SECONDS = 86_400;
 export async function rotateKey({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; keyId: string; graceSeconds?: number };
-}): Promise<CreatedKey> {
+}: ServiceArgs<{ workspaceId: string; keyId: string; graceSeconds?: number }>): Promise<CreatedKey> {
   const grace = input.graceSeconds ?? 0;
   if (!Number.isInteger(grace) || grace < 0 || grace > MAX_ROTATION_GRACE_SECONDS) {
     throw new ApiError("invalid_request", `graceSeconds must be 0–${MAX_ROTATION_GRACE_SECONDS}`, {

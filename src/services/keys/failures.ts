@@ -3,8 +3,8 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys, workspaces } from "../../db/control/schema";
 import { tenantDb } from "../../db/tenant/client";
 import { MINUTE_MS } from "../../lib/plans";
-import type { ServiceContext } from "../../types";
 import { recordAudit } from "../audit";
+import type { ServiceArgs } from "../context";
 import { gate } from "../gatekeeper";
 
 /** Failed attempts with one key written to its workspace's audit log per minute, at most. */
@@ -19,10 +19,7 @@ export const KEY_FAILURES_AUDITED_PER_MINUTE = 5;
 export async function recordKeyAuthFailure({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { keyId: string; code: string; path: string };
-}): Promise<void> {
+}: ServiceArgs<{ keyId: string; code: string; path: string }>): Promise<void> {
   // Per key too, not only per address: many addresses guessing one key id write a few rows a
   // minute to its workspace's log, not one per attempt.
   const verdict = await gate(ctx.env, `keyfail:${input.keyId}`, {

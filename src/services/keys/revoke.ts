@@ -1,8 +1,8 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
-import type { ServiceContext } from "../../types";
 import type { WorkspaceAccess } from "../access";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
 import { auditedRevocation } from "../workspaces/control-audit";
 import { assertWithinKey } from "./bounds";
@@ -85,10 +85,7 @@ export async function revokeDescendants(
 export async function revokeKey({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; keyId: string };
-}): Promise<KeyView> {
+}: ServiceArgs<{ workspaceId: string; keyId: string }>): Promise<KeyView> {
   const manager = await keyManager(ctx, input.workspaceId);
   const row = await loadKey(ctx, manager.access.workspace.id, input.keyId);
   if (manager.parent) assertWithinKey(boundsOf(row), manager.parent);
@@ -149,7 +146,7 @@ export const revokeKeysCreatedBy = (ctx: ServiceContext, access: WorkspaceAccess
   revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), "creator left the workspace");
 
 /** Keys of a workspace, newest first: prefix and metadata only. */
-export async function listKeys({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {
+export async function listKeys({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
   const { access } = await keyManager(ctx, input.workspaceId);
   const rows = await controlDb(ctx.config)
     .select()
@@ -163,10 +160,7 @@ export async function listKeys({ ctx, input }: { ctx: ServiceContext; input: { w
 export async function getKey({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; keyId: string };
-}): Promise<KeyView> {
+}: ServiceArgs<{ workspaceId: string; keyId: string }>): Promise<KeyView> {
   const { access } = await keyManager(ctx, input.workspaceId);
   return keyView(await loadKey(ctx, access.workspace.id, input.keyId));
 }

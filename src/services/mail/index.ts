@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { outboxMailer } from "./outbox";
 import { resendMailer } from "./resend";
 

@@ -4,7 +4,7 @@ import { controlDb } from "../../db/control/client";
 import { isLoopback } from "../../lib/address";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../types";
+import type { ServiceArgs, ServiceContext } from "../context";
 import type { MailConfig, Mailer } from "./index";
 
 // migrations/control/0002_auth.sql
@@ -62,10 +62,7 @@ function servedOnLoopback(publicUrl: string): boolean {
 export async function readOutbox({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { to: string; since?: number; limit?: number };
-}): Promise<OutboxMessage[]> {
+}: ServiceArgs<{ to: string; since?: number; limit?: number }>): Promise<OutboxMessage[]> {
   // Reading other people's mail is for a developer on this machine only: insecure-local mode and
   // a loopback caller (or islet's own code). Anything else gets the same 404 as production.
   // `CF-Connecting-IP` is the client's word under wrangler dev, so the platform itself must be

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import type { MailConfig, Mailer } from "./index";
 
 const SEND_TIMEOUT_MS = 10_000;

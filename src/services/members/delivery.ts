@@ -1,5 +1,5 @@
 import type { WorkspaceRow } from "../../db/control/schema";
-import type { ServiceContext } from "../../types";
+import type { ServiceContext } from "../context";
 import { mailerFor } from "../mail";
 import type { InvitableRole } from "../workspaces/tables";
 

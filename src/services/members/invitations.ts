@@ -4,9 +4,9 @@ import { memberships, type Role, users, workspaces } from "../../db/control/sche
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
+import type { ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type InvitableRole, type InvitationRow, invitations } from "../workspaces/tables";
 import { deliverInvitation } from "./delivery";
@@ -53,10 +53,11 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
 export async function inviteMember({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; email: string; role: InvitableRole };
-}): Promise<{ invitation: InvitationView; delivered: boolean; token?: string }> {
+}: ServiceArgs<{ workspaceId: string; email: string; role: InvitableRole }>): Promise<{
+  invitation: InvitationView;
+  delivered: boolean;
+  token?: string;
+}> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
@@ -125,10 +126,7 @@ export async function inviteMember({
 export async function listInvitations({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<InvitationView[]> {
+}: ServiceArgs<{ workspaceId: string }>): Promise<InvitationView[]> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const rows = await controlDb(ctx.config)
     .select()
@@ -142,10 +140,7 @@ export async function listInvitations({
 export async function revokeInvitation({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; invitationId: string };
-}): Promise<InvitationView> {
+}: ServiceArgs<{ workspaceId: string; invitationId: string }>): Promise<InvitationView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const db = controlDb(ctx.config);
   const byId = and(eq(invitations.id, input.invitationId), eq(invitations.workspaceId, access.workspace.id));
@@ -177,10 +172,7 @@ export async function revokeInvitation({
 export async function acceptInvitation({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { token: string };
-}): Promise<{ workspaceId: string; role: InvitableRole }> {
+}: ServiceArgs<{ token: string }>): Promise<{ workspaceId: string; role: InvitableRole }> {
   const { userId } = requireUser(ctx);
   const db = controlDb(ctx.config);
   const [invitation] = await db

@@ -3,9 +3,9 @@ import { controlDb } from "../../db/control/client";
 import { memberships, type Role, users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { disableIssuersCreatedBy } from "../authority";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { revokeKeysCreatedBy } from "../keys/revoke";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertCanGrant, assertCanManage } from "./roles";
@@ -24,10 +24,7 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
 export async function listMembers({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<MemberView[]> {
+}: ServiceArgs<{ workspaceId: string }>): Promise<MemberView[]> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
   return controlDb(ctx.config)
     .select({
@@ -69,10 +66,7 @@ async function targetOf(ctx: ServiceContext, access: WorkspaceAccess, userId: st
 export async function changeMemberRole({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; userId: string; role: Role };
-}): Promise<MemberView> {
+}: ServiceArgs<{ workspaceId: string; userId: string; role: Role }>): Promise<MemberView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId: actorId } = requireUser(ctx);
   const actorRole = access.role as Role;
@@ -144,10 +138,7 @@ async function removeMembership(
 export async function removeMember({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; userId: string };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; userId: string }>): Promise<void> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId: actorId } = requireUser(ctx);
   if (input.userId === actorId) throw new ApiError("invalid_request", "Use leave to remove yourself");
@@ -157,13 +148,7 @@ export async function removeMember({
 }
 
 /** The signed-in user leaves the workspace (not the last owner). */
-export async function leaveWorkspace({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<void> {
+export async function leaveWorkspace({ ctx, input }: ServiceArgs<{ workspaceId: string }>): Promise<void> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
   const { userId } = requireUser(ctx);
   await removeMembership(ctx, access, userId, access.role as Role, "member.leave");

@@ -1,8 +1,8 @@
 import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
+import type { ServiceArgs } from "../context";
 import { recordSecurityEvent } from "../security-log";
 import { requireOperator } from "./credential";
 import { notifyOwners, type OwnerAlerter } from "./notify";
@@ -34,9 +34,7 @@ export async function readTenantRows({
   ctx,
   input,
   alerter,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; reason: string; limit?: number };
+}: ServiceArgs<{ workspaceId: string; table: string; reason: string; limit?: number }> & {
   alerter?: OwnerAlerter;
 }): Promise<BreakGlassRead> {
   const operatorId = requireOperator(ctx);

@@ -1,7 +1,7 @@
 import { ApiError } from "../../lib/errors";
 import type { PlanId } from "../../lib/plans";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
+import type { ServiceArgs } from "../context";
 import { recordSecurityEvent } from "../security-log";
 import { type WorkspaceView, workspaceView } from "../workspaces/create";
 import { updateWorkspaceField } from "../workspaces/update";
@@ -16,10 +16,7 @@ import { requireOperator } from "./credential";
 export async function setWorkspacePlan({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; plan: PlanId; reason: string };
-}): Promise<WorkspaceView> {
+}: ServiceArgs<{ workspaceId: string; plan: PlanId; reason: string }>): Promise<WorkspaceView> {
   const operatorId = requireOperator(ctx);
   const reason = input.reason.trim();
   if (reason.length < MIN_REASON_LENGTH)

@@ -1,7 +1,7 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { assertCatalogUnchanged, constraintViolation, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
@@ -79,10 +79,10 @@ function insertStatement(table: TableDefinition, values: Record<string, InValue>
 export async function insertRows({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; rows: RowInput[] };
-}): Promise<{ rows: Row[]; meta: { formulaErrors: FormulaError[] } }> {
+}: ServiceArgs<{ workspaceId: string; table: string; rows: RowInput[] }>): Promise<{
+  rows: Row[];
+  meta: { formulaErrors: FormulaError[] };
+}> {
   if (input.rows.length === 0 || input.rows.length > MAX_BULK_ROWS) {
     throw new ApiError("invalid_request", `Insert between 1 and ${MAX_BULK_ROWS} rows at a time`);
   }
@@ -105,10 +105,7 @@ export async function insertRows({
 export async function getRow({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; id: number };
-}): Promise<Row> {
+}: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<Row> {
   const { db, table } = await open(ctx, input.workspaceId, input.table, false);
   const result = await db.execute({
     sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
@@ -123,10 +120,10 @@ export async function getRow({
 export async function updateRow({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; id: number; values: RowInput };
-}): Promise<{ row: Row; meta: { formulaErrors: FormulaError[] } }> {
+}: ServiceArgs<{ workspaceId: string; table: string; id: number; values: RowInput }>): Promise<{
+  row: Row;
+  meta: { formulaErrors: FormulaError[] };
+}> {
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const changes = checkWrite(table, input.values, true);
   let formulaErrors: FormulaError[] = [];
@@ -166,10 +163,7 @@ export async function updateRow({
 export async function deleteRow({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; id: number };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<void> {
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const exists = await db.execute({
     sql: `SELECT 1 FROM ${quote(table.name)} WHERE "id" = ?`,
@@ -189,10 +183,10 @@ export async function deleteRow({
 export async function listRows({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; query: ListQuery };
-}): Promise<{ rows: Row[]; nextCursor: string | null }> {
+}: ServiceArgs<{ workspaceId: string; table: string; query: ListQuery }>): Promise<{
+  rows: Row[];
+  nextCursor: string | null;
+}> {
   const { db, table } = await open(ctx, input.workspaceId, input.table, false);
   const result = await db.execute(listSql(table, input.query));
   const raw = result.rows as unknown as Row[];

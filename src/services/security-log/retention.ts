@@ -3,7 +3,7 @@ import { parseConfig } from "../../env";
 import { newRequestId } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { SandboxBudget } from "../../sandbox/budget";
-import type { ServiceContext } from "../../types";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { recordSecurityEvent } from "./record";
 
 /** Platform security events are kept 90 days after the account they concern is deleted (DESIGN §9). */
@@ -26,10 +26,7 @@ const ANONYMOUS_ACTIONS = ["auth.failed", "auth.login_failed", "ratelimit.exceed
 export async function purgeSecurityLog({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { now: number };
-}): Promise<{ purged: number }> {
+}: ServiceArgs<{ now: number }>): Promise<{ purged: number }> {
   const deletedBefore = input.now - SECURITY_LOG_RETENTION_MS;
   const result = await controlDb(ctx.config).$client.execute({
     sql: `DELETE FROM security_log
@@ -61,10 +58,7 @@ export async function purgeSecurityLog({
 export async function purgeExpiredAuthState({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { now: number };
-}): Promise<{ oidcStates: number; invitations: number }> {
+}: ServiceArgs<{ now: number }>): Promise<{ oidcStates: number; invitations: number }> {
   const db = controlDb(ctx.config).$client;
   const states = await db.execute({
     sql: "DELETE FROM oidc_states WHERE expires_at <= ?",

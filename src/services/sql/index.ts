@@ -1,9 +1,9 @@
 import type { InValue } from "@libsql/client/web";
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
+import type { ServiceArgs } from "../context";
 import { guardAdminSql } from "./guard";
 
 export const MAX_SQL_ROWS = 1000;
@@ -17,10 +17,7 @@ export const MAX_SQL_ROWS = 1000;
 export async function executeSql({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; sql: string; args: InValue[]; write: boolean };
-}) {
+}: ServiceArgs<{ workspaceId: string; sql: string; args: InValue[]; write: boolean }>) {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
     scope: "schema:write",

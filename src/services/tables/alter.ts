@@ -1,8 +1,8 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { z } from "zod";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { commitWithAudit } from "../audit";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
 import { isBudgetSpent } from "../sandbox-budget";
 import {
@@ -307,10 +307,7 @@ async function continueRecompute(
 export async function alterTable({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; changes: TableChanges };
-}): Promise<{
+}: ServiceArgs<{ workspaceId: string; table: string; changes: TableChanges }>): Promise<{
   table: TableDefinition;
   meta: {
     droppedIndexes: string[];

@@ -1,7 +1,7 @@
 import type { Client, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, type WorkspaceNeed } from "../access";
+import type { ServiceContext } from "../context";
 import type { ColumnDefinition, IndexDefinition, PendingRecompute, TableDefinition } from "./definition";
 
 export interface CatalogRow {

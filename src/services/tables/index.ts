@@ -1,7 +1,7 @@
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
+import type { ServiceArgs } from "../context";
 import { type CatalogRow, nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {
@@ -19,10 +19,12 @@ export type { ColumnDefinition, IndexDefinition, TableDefinition } from "./defin
 export async function createTable({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string; columns: ColumnDefinition[]; indexes?: IndexDefinition[] };
-}): Promise<TableDefinition> {
+}: ServiceArgs<{
+  workspaceId: string;
+  name: string;
+  columns: ColumnDefinition[];
+  indexes?: IndexDefinition[];
+}>): Promise<TableDefinition> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, SCHEMA_WRITE);
   const indexes = input.indexes ?? [];
   await checkDefinition({ name: input.name, columns: input.columns, indexes }, input.columns);
@@ -54,7 +56,7 @@ export async function createTable({
   return { name: input.name, columns: input.columns, indexes, createdAt: now, updatedAt: now };
 }
 
-export async function listTables({ ctx, input }: { ctx: ServiceContext; input: { workspaceId: string } }) {
+export async function listTables({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_tables ORDER BY name");
   const tables = (result.rows as unknown as CatalogRow[]).map(toDefinition);
@@ -63,13 +65,7 @@ export async function listTables({ ctx, input }: { ctx: ServiceContext; input: {
   return allowed === null ? tables : tables.filter((t) => allowed.includes(t.name));
 }
 
-export async function getTable({
-  ctx,
-  input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string };
-}) {
+export async function getTable({ ctx, input }: ServiceArgs<{ workspaceId: string; table: string }>) {
   return (await openTable(ctx, input.workspaceId, input.table, { role: "viewer", scope: "data:read" })).table;
 }
 
@@ -77,10 +73,7 @@ export async function getTable({
 export async function dropTable({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; table: string; confirm?: string };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; table: string; confirm?: string }>): Promise<void> {
   const { db, table } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
   if (input.confirm !== table.name) {
     throw new ApiError(

@@ -2,8 +2,8 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { PLANS } from "../../lib/plans";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace } from "../access";
+import type { ServiceArgs } from "../context";
 import { monthlyUsage } from "../gatekeeper";
 
 export interface WorkspaceUsage {
@@ -32,10 +32,7 @@ export const USAGE_PAGE_MAX = 100;
 export async function getWorkspaceUsage({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; cursor?: string; limit?: number };
-}): Promise<WorkspaceUsage> {
+}: ServiceArgs<{ workspaceId: string; cursor?: string; limit?: number }>): Promise<WorkspaceUsage> {
   // Bounded: one Gatekeeper call per key of one page (≤ 100), plus one for the workspace.
   const limit = Math.min(Math.max(1, input.limit ?? USAGE_PAGE_DEFAULT), USAGE_PAGE_MAX);
   const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, {

@@ -1,7 +1,7 @@
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import type { WorkspaceAccess } from "../access";
 import { type AuditEvent, recordAudit } from "../audit";
+import type { ServiceContext } from "../context";
 import { recordSecurityEvent } from "../security-log/record";
 
 /**

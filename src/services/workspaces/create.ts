@@ -4,10 +4,10 @@ import { memberships, type Region, type Role, type WorkspaceRow, workspaces } fr
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, requireUser } from "../access";
 import { recordAudit } from "../audit";
 import { requireVerifiedEmail } from "../authority/verified";
+import type { ServiceArgs } from "../context";
 import { destroyWorkspace } from "./destroy";
 import { provisionWorkspace } from "./provision";
 
@@ -65,10 +65,7 @@ export interface CreateWorkspaceInput {
 export async function createWorkspace({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: CreateWorkspaceInput;
-}): Promise<{ workspace: WorkspaceView; created: boolean }> {
+}: ServiceArgs<CreateWorkspaceInput>): Promise<{ workspace: WorkspaceView; created: boolean }> {
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
   const slug = input.slug ?? slugFromName(input.name);
@@ -113,7 +110,7 @@ export async function createWorkspace({
 }
 
 /** The workspaces the signed-in user belongs to, with their role in each. */
-export async function listWorkspaces({ ctx }: { ctx: ServiceContext }): Promise<WorkspaceView[]> {
+export async function listWorkspaces({ ctx }: ServiceArgs): Promise<WorkspaceView[]> {
   if (ctx.actor.type === "apiKey" || ctx.actor.type === "endUser") {
     // A confined credential sees exactly its own workspace.
     const access = await authorizeWorkspace(ctx, ctx.actor.workspaceId, {
@@ -135,10 +132,7 @@ export async function listWorkspaces({ ctx }: { ctx: ServiceContext }): Promise<
 export async function getWorkspace({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string };
-}): Promise<WorkspaceView> {
+}: ServiceArgs<{ workspaceId: string }>): Promise<WorkspaceView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   return workspaceView(access.workspace, ctx.actor.type === "user" ? access.role : null);
 }

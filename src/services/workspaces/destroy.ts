@@ -3,8 +3,8 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, securityLog, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
-import type { ServiceContext } from "../../types";
 import { membershipRole, requireUser } from "../access";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEventRow } from "../security-log/record";
 import { invitations, issuers } from "./tables";
@@ -17,10 +17,7 @@ import { invitations, issuers } from "./tables";
 export async function deleteWorkspace({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; confirm?: string };
-}): Promise<void> {
+}: ServiceArgs<{ workspaceId: string; confirm?: string }>): Promise<void> {
   const { userId } = requireUser(ctx);
   const db = controlDb(ctx.config);
   const [row] = await db.select().from(workspaces).where(eq(workspaces.id, input.workspaceId));

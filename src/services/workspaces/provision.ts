@@ -9,7 +9,7 @@ import { encryptSecret, importKeyring } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { type Provisioner, provisionerFor } from "../../provision";
-import type { ServiceContext } from "../../types";
+import type { ServiceArgs, ServiceContext } from "../context";
 
 export interface ProvisionInput {
   name: string;
@@ -45,11 +45,7 @@ export async function provisionWorkspace({
   ctx,
   input,
   deps = {},
-}: {
-  ctx: ServiceContext;
-  input: ProvisionInput;
-  deps?: ProvisionDeps;
-}): Promise<WorkspaceRow> {
+}: ServiceArgs<ProvisionInput> & { deps?: ProvisionDeps }): Promise<WorkspaceRow> {
   const db = controlDb(ctx.config);
   const provisioner = deps.provisioner ?? provisionerFor(ctx.config);
   const step = async (name: ProvisionStep) => deps.beforeStep?.(name);

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../../types";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
+import type { ServiceArgs, ServiceContext } from "../context";
 import { auditedControlChange } from "./control-audit";
 import { type WorkspaceView, workspaceView } from "./create";
 
@@ -47,10 +47,7 @@ export async function updateWorkspaceField<K extends "name" | "plan">(
 export async function renameWorkspace({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; name: string };
-}): Promise<WorkspaceView> {
+}: ServiceArgs<{ workspaceId: string; name: string }>): Promise<WorkspaceView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
     scope: "keys:manage",
@@ -72,10 +69,7 @@ export async function renameWorkspace({
 export async function transferWorkspace({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { workspaceId: string; userId: string };
-}): Promise<WorkspaceView> {
+}: ServiceArgs<{ workspaceId: string; userId: string }>): Promise<WorkspaceView> {
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "owner",
     scope: "keys:manage",

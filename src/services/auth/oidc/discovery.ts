@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { ApiError } from "../../../lib/errors";
-import type { ServiceContext } from "../../../types";
+import type { ServiceContext } from "../../context";
 import { outboundAllowed } from "../outbound";
 import type { OidcProvider } from "./providers";
 

@@ -5,7 +5,7 @@ import type { Region } from "../../../db/control/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../../lib/crypto";
 import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
-import type { ServiceContext } from "../../../types";
+import type { ServiceArgs, ServiceContext } from "../../context";
 import { limitIp } from "../limits";
 import { securityEvent } from "../security-log";
 import { type IssuedSession, startSession } from "../sessions";
@@ -46,10 +46,7 @@ export interface OidcStart {
 export async function startOidc({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: { provider: string; returnTo: string; region?: Region };
-}): Promise<OidcStart> {
+}: ServiceArgs<{ provider: string; returnTo: string; region?: Region }>): Promise<OidcStart> {
   await limitIp(ctx, "oidc");
   const provider = oidcProvider(ctx, input.provider);
   const metadata = await providerMetadata(ctx, provider);
@@ -102,10 +99,7 @@ export interface OidcCallbackInput {
 export async function finishOidc({
   ctx,
   input,
-}: {
-  ctx: ServiceContext;
-  input: OidcCallbackInput;
-}): Promise<{ session: IssuedSession; returnTo: string; created: boolean }> {
+}: ServiceArgs<OidcCallbackInput>): Promise<{ session: IssuedSession; returnTo: string; created: boolean }> {
   await limitIp(ctx, "oidc");
   const provider = oidcProvider(ctx, input.provider);
   if (!input.state || !input.cookieState || !timingSafeEqual(input.state, input.cookieState)) {

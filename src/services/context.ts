@@ -1,0 +1,81 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { WorkspaceRow } from "../db/control/schema";
+import type { Bindings, Config } from "../env";
+import type { Logger } from "../lib/logger";
+import { parseOrThrow } from "../lib/validate";
+import { SandboxBudget } from "../sandbox/budget";
+import type { Actor, AppEnv } from "../types";
+
+/** What services receive: the request's identity and configuration, never the Hono context. */
+export interface ServiceContext {
+  env: Bindings;
+  config: Config;
+  actor: Actor;
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  logger: Logger;
+  /** The addressed workspace when the route has one (see Variables.workspace). */
+  workspace?: WorkspaceRow;
+  /** Background work that must finish after the response (ExecutionContext.waitUntil). */
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** The request's one sandbox CPU budget, shared by every formula and function it runs. */
+  sandboxBudget: SandboxBudget;
+}
+
+/** How every service verb is called, from any transport: `verbEntity({ ctx, input })`. */
+export type ServiceArgs<I = void> = [I] extends [void]
+  ? { ctx: ServiceContext }
+  : { ctx: ServiceContext; input: I };
+
+/**
+ * A verb's own check of its input (STYLE "each verb parses its own input"): REST has validated
+ * already, but MCP tools, socket messages and the CLI get exactly the same limits from here.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  return parseOrThrow(schema, input, "input");
+}
+
+/**
+ * The request's service context, read live from the Hono context: authentication, the workspace
+ * loader and the gatekeeper fill in `actor` and `workspace` after this is first built.
+ */
+export function requestServiceContext(c: Context<AppEnv>): ServiceContext {
+  return {
+    get sandboxBudget() {
+      let budget = c.get("sandboxBudget");
+      if (!budget) {
+        budget = new SandboxBudget();
+        c.set("sandboxBudget", budget);
+      }
+      return budget;
+    },
+    env: c.env,
+    get config() {
+      return c.get("config");
+    },
+    get actor() {
+      return c.get("actor") ?? { type: "anonymous" };
+    },
+    get requestId() {
+      return c.get("requestId");
+    },
+    ip: c.req.header("CF-Connecting-IP") ?? null,
+    userAgent: c.req.header("User-Agent")?.slice(0, 512) ?? null,
+    get logger() {
+      return c.get("logger");
+    },
+    get workspace() {
+      return c.get("workspace");
+    },
+    waitUntil: (promise) => {
+      try {
+        c.executionCtx.waitUntil(promise);
+      } catch {
+        // No execution context (unit use): let the promise run on its own.
+        void promise;
+      }
+    },
+  };
+}
