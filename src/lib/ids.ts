@@ -13,3 +13,14 @@ export function newId(prefix: string): string {
 }
 
 export const newRequestId = () => newId("req");
+
+/** The shapes of islet's ids on the wire: routes and verbs check them, never a hand regex. */
+export const ID_FORMATS = {
+  workspace: /^ws_[0-9a-z]{26}$/,
+  user: /^usr_[0-9a-z]{26}$/,
+  session: /^ses_[0-9a-z]{26}$/,
+  invitation: /^inv_[0-9a-z]{26}$/,
+  issuer: /^iss_[0-9a-z]{26}$/,
+  /** API key ids carry no prefix: they sit inside `isk_<keyId>_<secret>`. */
+  key: /^[0-9a-z]{20,40}$/,
+} as const;

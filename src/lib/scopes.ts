@@ -1,4 +1,4 @@
-import type { Role } from "../db/control/schema";
+import type { Role } from "./tenancy";
 
 /**
  * The closed list of API key scopes (DESIGN §3). Each names the least role that may hold it: a

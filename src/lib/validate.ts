@@ -26,6 +26,8 @@ const TARGET_NAMES: Partial<Record<keyof ValidationTargets, string>> = {
   form: "form body",
 };
 
+export const targetName = (target: keyof ValidationTargets) => TARGET_NAMES[target] ?? `${target} parameters`;
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /**
@@ -46,6 +48,6 @@ export function validate<T extends keyof ValidationTargets, S extends z.ZodType>
         input = undefined;
       }
     }
-    return parseOrThrow(schema, input, TARGET_NAMES[target] ?? `${target} parameters`) as z.output<S>;
+    return parseOrThrow(schema, input, targetName(target)) as z.output<S>;
   });
 }

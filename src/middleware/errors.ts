@@ -25,6 +25,8 @@ function fromHttpException(e: HTTPException): ApiError {
     return new ApiError("invalid_json", "Request body is not valid JSON");
   }
   if (e.status === 400) return new ApiError("invalid_request", e.message || "Bad request");
+  if (e.status === 415)
+    return new ApiError("unsupported_media_type", "Request body must be application/json");
   if (e.status === 401) return new ApiError("unauthorized", "Authentication required");
   if (e.status === 403) return new ApiError("forbidden", "Forbidden");
   return new ApiError("internal_error", "Internal error");

@@ -1,5 +1,5 @@
 import { importPKCS8, SignJWT } from "jose";
-import type { Region } from "../db/control/schema";
+import type { Region } from "../lib/tenancy";
 import { DB_NAME, ProvisionError, type ProvisionedDatabase, type Provisioner, upstream } from "./provisioner";
 
 export interface LocalProvisionerOptions {

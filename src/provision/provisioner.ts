@@ -1,4 +1,4 @@
-import type { Region } from "../db/control/schema";
+import type { Region } from "../lib/tenancy";
 
 /** A tenant database as the provisioner hands it out: where it is and a token for it alone. */
 export interface ProvisionedDatabase {

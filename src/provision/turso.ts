@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Region } from "../db/control/schema";
+import type { Region } from "../lib/tenancy";
 import { DB_NAME, ProvisionError, type ProvisionedDatabase, type Provisioner, upstream } from "./provisioner";
 
 export interface TursoProvisionerOptions {

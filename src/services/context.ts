@@ -25,7 +25,10 @@ export interface ServiceContext {
 }
 
 /** How every service verb is called, from any transport: `verbEntity({ ctx, input })`. */
-export type ServiceArgs<I = void> = [I] extends [void]
+/** Marks a verb that takes no input: `ServiceArgs<NoInput>` is just `{ ctx }`. */
+export type NoInput = { readonly __noInput: unique symbol };
+
+export type ServiceArgs<I = NoInput> = [I] extends [NoInput]
   ? { ctx: ServiceContext }
   : { ctx: ServiceContext; input: I };
 

@@ -2,10 +2,9 @@
 // the source of truth for the database; this file is the typed view of it).
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const REGIONS = ["us-east", "us-west", "eu-west", "ap-south"] as const;
-export type Region = (typeof REGIONS)[number];
-export const ROLES = ["owner", "admin", "member", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
+import { REGIONS, ROLES } from "../../lib/tenancy";
+
+export { REGIONS, type Region, ROLES, type Role } from "../../lib/tenancy";
 export const WORKSPACE_STATUSES = ["provisioning", "active", "deleting"] as const;
 
 export const users = sqliteTable("users", {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { REGIONS } from "../../db/control/schema";
+import { REGIONS } from "../../lib/tenancy";
 import { validate } from "../../lib/validate";
 import { finishOidc, startOidc } from "../../services/auth";
 import type { AppEnv } from "../../types";

@@ -1,65 +1,97 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { tableAllowlist } from "../../lib/grants";
-import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
+  CreatedKey as CreatedKeySchema,
   createKey,
+  createKeyBody,
   getKey,
+  KeyView,
+  keyId,
   listKeys,
-  MAX_ROTATION_GRACE_SECONDS,
   revokeKey,
   rotateKey,
+  rotateKeyBody,
 } from "../../services/keys";
-import type { AppEnv } from "../../types";
-import { workspaceIdOf } from "../workspaces/param";
+import { json, jsonBody, operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "../workspaces/param";
 
-const createBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  scopes: z
-    .array(z.enum(SCOPE_NAMES as [Scope, ...Scope[]]))
-    .min(1)
-    .max(SCOPE_NAMES.length),
-  tables: tableAllowlist,
-  perMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  monthlyCap: z.number().int().min(1).max(10_000_000_000).nullable().optional(),
-  /** Epoch milliseconds. */
-  expiresAt: z.number().int().positive().nullable().optional(),
-});
-const rotateBody = z
-  .strictObject({ graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional() })
-  .optional();
-const keyParam = z.object({ keyId: z.string().regex(/^[0-9a-z]{20,40}$/) });
+const Key = KeyView.openapi("Key");
+const CreatedKey = CreatedKeySchema.extend({ key: Key }).openapi("CreatedKey");
+const keyParam = workspaceParam.extend({ keyId });
+const tags = ["Keys"];
+const security = SECURITY.member;
 
 /** API keys of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/keys. */
-export const keysRoutes = new Hono<AppEnv>()
-  .post("/", validate("json", createBody), async (c) => {
-    const body = c.req.valid("json");
-    const created = await createKey({
-      ctx: c.var.ctx,
-      input: { ...body, workspaceId: workspaceIdOf(c) },
-    });
-    c.header("Cache-Control", "no-store");
-    return c.json(created, 201);
-  })
-  .get("/", async (c) =>
-    c.json({ keys: await listKeys({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }) }),
+export const keysRoutes = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/",
+      tags,
+      security,
+      summary: "Create an API key (its token is shown once)",
+      request: { params: workspaceParam, body: jsonBody(createKeyBody) },
+      responses: { 201: json(CreatedKey, "The key and its one-time token") },
+      errors: [402],
+    }),
+    async (c) => {
+      const created = await createKey({
+        ctx: c.var.ctx,
+        input: { ...c.req.valid("json"), ...c.req.valid("param") },
+      });
+      c.header("Cache-Control", "no-store");
+      return c.json(created, 201);
+    },
   )
-  .get("/:keyId", validate("param", keyParam), async (c) => {
-    const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
-    return c.json({ key: await getKey({ ctx: c.var.ctx, input }) });
-  })
-  .delete("/:keyId", validate("param", keyParam), async (c) => {
-    const input = { workspaceId: workspaceIdOf(c), keyId: c.req.valid("param").keyId };
-    return c.json({ key: await revokeKey({ ctx: c.var.ctx, input }) });
-  })
-  .post("/:keyId/rotate", validate("param", keyParam), validate("json", rotateBody), async (c) => {
-    const input = {
-      workspaceId: workspaceIdOf(c),
-      keyId: c.req.valid("param").keyId,
-      graceSeconds: c.req.valid("json")?.graceSeconds,
-    };
-    const rotated = await rotateKey({ ctx: c.var.ctx, input });
-    c.header("Cache-Control", "no-store");
-    return c.json(rotated, 201);
-  });
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security,
+      summary: "List the workspace's API keys",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ keys: z.array(Key) }), "Keys, newest first") },
+    }),
+    async (c) => c.json({ keys: await listKeys({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/{keyId}",
+      tags,
+      security,
+      summary: "Get an API key",
+      request: { params: keyParam },
+      responses: { 200: json(z.object({ key: Key }), "The key") },
+    }),
+    async (c) => c.json({ key: await getKey({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{keyId}",
+      tags,
+      security,
+      summary: "Revoke an API key (and every key it minted)",
+      request: { params: keyParam },
+      responses: { 200: json(z.object({ key: Key }), "The revoked key") },
+    }),
+    async (c) => c.json({ key: await revokeKey({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/{keyId}/rotate",
+      tags,
+      security,
+      summary: "Rotate an API key: a new token now, the old one stops after graceSeconds",
+      request: { params: keyParam, body: jsonBody(rotateKeyBody, false) },
+      responses: { 201: json(CreatedKey, "The replacement key and its one-time token") },
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      const rotated = await rotateKey({ ctx: c.var.ctx, input });
+      c.header("Cache-Control", "no-store");
+      return c.json(rotated, 201);
+    },
+  );

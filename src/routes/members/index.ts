@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ROLES } from "../../db/control/schema";
+import { ROLES } from "../../lib/tenancy";
 import { validate } from "../../lib/validate";
 import {
   changeMemberRole,

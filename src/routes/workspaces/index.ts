@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { REGIONS } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
+import { REGIONS } from "../../lib/tenancy";
 import { validate } from "../../lib/validate";
 import {
   createWorkspace,

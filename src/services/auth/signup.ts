@@ -1,8 +1,9 @@
 import { controlDb } from "../../db/control/client";
-import { type Region, users, type WorkspaceRow } from "../../db/control/schema";
+import { users, type WorkspaceRow } from "../../db/control/schema";
 import { tenantDb } from "../../db/tenant/client";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import type { Region } from "../../lib/tenancy";
 import { recordAudit } from "../audit";
 import type { ServiceArgs, ServiceContext } from "../context";
 import { slugFromName } from "../workspaces/create";

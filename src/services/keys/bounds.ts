@@ -1,6 +1,6 @@
-import type { Role } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { type Scope, scopesForRole } from "../../lib/scopes";
+import type { Role } from "../../lib/tenancy";
 
 /** Everything that limits what a key can do; a new key's bounds must fit inside its minter's. */
 export interface KeyBounds {

@@ -6,29 +6,9 @@ import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import type { ServiceContext } from "../context";
 import type { KeyBounds } from "./bounds";
+import type { KeyStatus, KeyView } from "./schemas";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
-
-export type KeyStatus = "active" | "rotating" | "revoked" | "expired";
-
-/** What a key looks like after creation: its prefix and metadata, never its secret or hash. */
-export interface KeyView {
-  id: string;
-  name: string;
-  /** Enough to recognise the key in a list; the secret part is never shown again. */
-  prefix: string;
-  scopes: string[];
-  tables: string[] | null;
-  perMinute: number | null;
-  monthlyCap: number | null;
-  expiresAt: number | null;
-  createdBy: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-  rotatedTo: string | null;
-  status: KeyStatus;
-}
 
 export function keyStatus(row: ApiKeyRow, now = Date.now()): KeyStatus {
   if (row.revokedAt !== null) return row.revokedAt <= now ? "revoked" : "rotating";

@@ -1,11 +1,12 @@
 import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
 import type { Scope } from "../../lib/scopes";
 import { requireVerifiedActor } from "../authority/verified";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
@@ -14,7 +15,6 @@ import {
   assertManagesKey,
   boundsOf,
   type KeyManager,
-  type KeyView,
   keyManager,
   keyView,
   lineageOf,
@@ -24,22 +24,13 @@ import {
 import { newKeyCredential } from "./credential";
 import { onCredentialRevoked } from "./revocation";
 import { revokeDescendants } from "./revoke";
-
-export interface CreateKeyInput {
-  workspaceId: string;
-  name: string;
-  scopes: Scope[];
-  tables?: string[] | null;
-  perMinute?: number | null;
-  monthlyCap?: number | null;
-  expiresAt?: number | null;
-}
-
-/** A new key and its token, which is shown this once and never stored. */
-export interface CreatedKey {
-  key: KeyView;
-  token: string;
-}
+import {
+  type CreatedKey,
+  type CreateKeyInput,
+  createKeyInput,
+  MAX_ROTATION_GRACE_SECONDS,
+  rotateKeyInput,
+} from "./schemas";
 
 /** Checks a key's bounds against who mints it: the creator's role, and a minting key's own bounds. */
 function assertMintable(manager: KeyManager, bounds: KeyBounds): void {
@@ -123,7 +114,8 @@ async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Prom
  * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
  * of its secret; the full `isk_<keyId>_<secret>` is returned once.
  */
-export async function createKey({ ctx, input }: ServiceArgs<CreateKeyInput>): Promise<CreatedKey> {
+export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>): Promise<CreatedKey> {
+  const input = parseInput(createKeyInput, raw);
   const manager = await keyManager(ctx, input.workspaceId);
   // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
   // Listing and revoking stay open to it, so a leaked key can always be stopped.
@@ -157,17 +149,15 @@ export async function createKey({ ctx, input }: ServiceArgs<CreateKeyInput>): Pr
   return { key: keyView(row), token };
 }
 
-/** The longest a rotated-out key may keep working (DESIGN §3: "after a stated grace period"). */
-export const MAX_ROTATION_GRACE_SECONDS = 86_400;
-
 /**
  * Replaces a key with a new one carrying the same name and bounds. The old key stops at once, or
  * after `graceSeconds` so deployments can switch over; the new token is returned once.
  */
 export async function rotateKey({
   ctx,
-  input,
-}: ServiceArgs<{ workspaceId: string; keyId: string; graceSeconds?: number }>): Promise<CreatedKey> {
+  input: raw,
+}: ServiceArgs<z.input<typeof rotateKeyInput>>): Promise<CreatedKey> {
+  const input = parseInput(rotateKeyInput, raw);
   const grace = input.graceSeconds ?? 0;
   if (!Number.isInteger(grace) || grace < 0 || grace > MAX_ROTATION_GRACE_SECONDS) {
     throw new ApiError("invalid_request", `graceSeconds must be 0–${MAX_ROTATION_GRACE_SECONDS}`, {

@@ -2,12 +2,13 @@ import { and, desc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import type { WorkspaceAccess } from "../access";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
 import { auditedRevocation } from "../workspaces/control-audit";
 import { assertWithinKey } from "./bounds";
-import { assertManagesKey, boundsOf, type KeyView, keyManager, keyView, loadKey } from "./common";
+import { assertManagesKey, boundsOf, keyManager, keyView, loadKey } from "./common";
 import { onCredentialRevoked } from "./revocation";
+import { type KeyView, keyTarget, workspaceScoped } from "./schemas";
 
 /**
  * Marks a key revoked from `stopsAt` (now, or the end of a rotation's grace period) and records
@@ -84,8 +85,9 @@ export async function revokeDescendants(
  */
 export async function revokeKey({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; keyId: string }>): Promise<KeyView> {
+  const input = parseInput(keyTarget, raw);
   const manager = await keyManager(ctx, input.workspaceId);
   const row = await loadKey(ctx, manager.access.workspace.id, input.keyId);
   if (manager.parent) assertWithinKey(boundsOf(row), manager.parent);
@@ -146,7 +148,8 @@ export const revokeKeysCreatedBy = (ctx: ServiceContext, access: WorkspaceAccess
   revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), "creator left the workspace");
 
 /** Keys of a workspace, newest first: prefix and metadata only. */
-export async function listKeys({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
+export async function listKeys({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
+  const input = parseInput(workspaceScoped, raw);
   const { access } = await keyManager(ctx, input.workspaceId);
   const rows = await controlDb(ctx.config)
     .select()
@@ -159,8 +162,9 @@ export async function listKeys({ ctx, input }: ServiceArgs<{ workspaceId: string
 
 export async function getKey({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; keyId: string }>): Promise<KeyView> {
+  const input = parseInput(keyTarget, raw);
   const { access } = await keyManager(ctx, input.workspaceId);
   return keyView(await loadKey(ctx, access.workspace.id, input.keyId));
 }

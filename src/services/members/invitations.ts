@@ -1,9 +1,10 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { memberships, type Role, users, workspaces } from "../../db/control/schema";
+import { memberships, users, workspaces } from "../../db/control/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
 import type { ServiceArgs } from "../context";

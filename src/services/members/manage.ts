@@ -1,8 +1,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { memberships, type Role, users } from "../../db/control/schema";
+import { memberships, users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
+import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { disableIssuersCreatedBy } from "../authority";
 import type { ServiceArgs, ServiceContext } from "../context";

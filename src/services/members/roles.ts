@@ -1,6 +1,6 @@
-import type { Role } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
+import type { Role } from "../../lib/tenancy";
 
 /*
  * Who may do what to whom (DESIGN §3: owner > admin > member > viewer). Decisions:

@@ -1,9 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { memberships, type Region, type Role, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import type { Region, Role } from "../../lib/tenancy";
 import { authorizeWorkspace, requireUser } from "../access";
 import { recordAudit } from "../audit";
 import { requireVerifiedEmail } from "../authority/verified";

@@ -1,13 +1,14 @@
 import { and, eq, lt } from "drizzle-orm";
 import { tenantMigrations } from "../../../migrations/tenant";
 import { controlDb } from "../../db/control/client";
-import { memberships, type Region, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { libsqlClient } from "../../db/libsql";
 import { applyMigrations } from "../../db/migrator";
 import { dbTokenBinding } from "../../db/tenant/client";
 import { encryptSecret, importKeyring } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import type { Region } from "../../lib/tenancy";
 import { type Provisioner, provisionerFor } from "../../provision";
 import type { ServiceArgs, ServiceContext } from "../context";
 

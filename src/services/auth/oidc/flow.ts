@@ -1,10 +1,10 @@
 import { and, eq, gt } from "drizzle-orm";
 import { jwtVerify } from "jose";
 import { controlDb } from "../../../db/control/client";
-import type { Region } from "../../../db/control/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../../lib/crypto";
 import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
+import { DEFAULT_REGION, type Region } from "../../../lib/tenancy";
 import type { ServiceArgs, ServiceContext } from "../../context";
 import { limitIp } from "../limits";
 import { securityEvent } from "../security-log";
@@ -175,7 +175,7 @@ export async function finishOidc({
     subject: String(claims.sub),
     email: claims.email,
     name: typeof claims.name === "string" ? claims.name : null,
-    region: (pending.region as Region | null) ?? "us-east",
+    region: (pending.region as Region | null) ?? DEFAULT_REGION,
   });
   const session = await startSession(ctx, user.id);
   await securityEvent(ctx, "auth.login", {

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../../db/control/client";
-import { type Region, users } from "../../../db/control/schema";
+import { users } from "../../../db/control/schema";
 import { newId } from "../../../lib/ids";
+import type { Region } from "../../../lib/tenancy";
 import { revokeSquattedAuthority } from "../../authority";
 import type { ServiceContext } from "../../context";
 import { securityEvent } from "../security-log";

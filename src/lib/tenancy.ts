@@ -1,0 +1,12 @@
+/** Where a workspace's database lives (DESIGN §10); the provisioner maps each to its location. */
+export const REGIONS = ["us-east", "us-west", "eu-west", "ap-south"] as const;
+export type Region = (typeof REGIONS)[number];
+export const DEFAULT_REGION: Region = "us-east";
+
+/** Workspace roles, strongest first (DESIGN §3: owner > admin > member > viewer). */
+export const ROLES = ["owner", "admin", "member", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+/** An invitation never carries `owner`: ownership goes to someone already in the workspace. */
+export const INVITABLE_ROLES = ["admin", "member", "viewer"] as const;
+/** What a workspace's end users (issuer tokens) may be. */
+export const END_USER_ROLES = ["member", "viewer"] as const;

@@ -1,0 +1,137 @@
+import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
+import { issuesOf, targetName } from "../lib/validate";
+import type { AppEnv } from "../types";
+
+/**
+ * Validation failures keep islet's wire behaviour: 400 `invalid_request` naming the place and the
+ * field, never the value (it may be a secret). Malformed JSON (`invalid_json`) and a body that is
+ * not JSON (415) are raised by the validator itself and rendered by the error middleware.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the hook is shared by every route's input type.
+const defaultHook: Hook<any, AppEnv, any, void> = (result) => {
+  if (!result.success) {
+    throw new ApiError("invalid_request", `Invalid ${targetName(result.target)}`, {
+      details: { issues: issuesOf(result.error) },
+    });
+  }
+};
+
+/** Every resource's sub-app: its routes describe themselves into `/openapi.json`. */
+export const router = () => new OpenAPIHono<AppEnv>({ defaultHook });
+
+/** The one error envelope (DESIGN §2); `code` is the closed list of `src/lib/errors.ts`. */
+export const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+/** Security schemes of `/openapi.json`; an operation names the ones it accepts. */
+export const SECURITY_SCHEMES = {
+  accessToken: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "A 15-minute access token from /v1/auth/login, /signup or /refresh.",
+  },
+  apiKey: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "isk_<keyId>_<secret>",
+    description: "A workspace API key, confined to its workspace, scopes and tables.",
+  },
+  endUserToken: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "A token from an issuer the workspace registered (bring your own auth).",
+  },
+  sessionCookie: {
+    type: "apiKey",
+    in: "cookie",
+    name: "__Host-islet_access",
+    description: "Browser sessions (`?mode=cookie` at sign-in). State-changing requests also need csrfToken.",
+  },
+  csrfToken: {
+    type: "apiKey",
+    in: "header",
+    name: "X-CSRF-Token",
+    description: "Double-submit token: the value of the `__Host-islet_csrf` cookie.",
+  },
+  operatorToken: {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "`Operator <token>`: islet operators only, under /v1/operator.",
+  },
+} as const;
+
+type Requirement = Record<keyof typeof SECURITY_SCHEMES, string[]>;
+const user: Partial<Requirement>[] = [{ accessToken: [] }, { sessionCookie: [], csrfToken: [] }];
+
+/** Who may call an operation, as OpenAPI security requirements. */
+export const SECURITY = {
+  /** No credential needed (sign-up, login, health). */
+  none: [],
+  /** A signed-in person. */
+  user,
+  /** A person, an API key of the workspace, or a workspace end user. */
+  workspace: [...user, { apiKey: [] }, { endUserToken: [] }],
+  /** A person or an API key of the workspace (not end users). */
+  member: [...user, { apiKey: [] }],
+  operator: [{ operatorToken: [] }],
+} satisfies Record<string, Partial<Requirement>[]>;
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request (`invalid_request`, `invalid_json`, …)",
+  401: "Missing, invalid, expired or revoked credential",
+  402: "The workspace's plan does not include this",
+  403: "The credential may not do this (role, scope, CSRF, unverified email)",
+  404: "Not found, or not visible to this credential",
+  409: "Conflict or missing confirmation",
+  410: "Gone",
+  413: "Request body too large",
+  415: "Request body must be application/json",
+  422: "User code failed in the sandbox",
+  429: "Rate limited (see Retry-After and RateLimit-* headers)",
+  500: "Internal error (reveals nothing)",
+  502: "An upstream service answered badly",
+  503: "A backing service is unavailable, or the deployment is misconfigured",
+};
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS & number;
+
+/** Every operation can answer these: the pipeline (auth, limits, backends) runs before it. */
+const PIPELINE_ERRORS = [400, 401, 403, 404, 413, 429, 500, 503];
+
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <S extends z.ZodType>(schema: S, required = true) => ({
+  required,
+  content: { "application/json": { schema } },
+});
+
+/**
+ * An operation of `/openapi.json`: its own responses plus the error responses it can give, each
+ * the one `Error` envelope. `errors` adds statuses beyond the pipeline's.
+ */
+export function operation<R extends RouteConfig>(config: R & { errors?: ErrorStatus[] }) {
+  const { errors = [], ...route } = config;
+  const statuses = new Set([...PIPELINE_ERRORS, ...errors, ...(route.request?.body ? [415] : [])]);
+  const responses: RouteConfig["responses"] = { ...route.responses };
+  for (const status of [...statuses].sort()) {
+    responses[status] ??= json(ErrorEnvelope, ERROR_DESCRIPTIONS[status] ?? "Error");
+  }
+  return createRoute({ ...(route as unknown as R), responses: responses as R["responses"] });
+}
+
+/** 204 responses carry no body. */
+export const noContent = (description: string) => ({ description });
