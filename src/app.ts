@@ -21,6 +21,7 @@ import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
 import { operatorRoutes } from "./routes/operator";
+import { rowsRoutes } from "./routes/rows";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
@@ -58,6 +59,7 @@ export function buildApp(): Hono<AppEnv> {
   app.route("/v1/workspaces/:workspaceId/keys", keysRoutes);
   app.route("/v1/workspaces/:workspaceId/usage", usageRoutes);
   app.route("/v1/workspaces/:workspaceId/tables", tablesRoutes);
+  app.route("/v1/workspaces/:workspaceId/tables/:table/rows", rowsRoutes);
   app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);

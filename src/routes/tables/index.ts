@@ -1,158 +1,107 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { ApiError } from "../../lib/errors";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
-  deleteRow,
-  FILTER_OPS,
-  type Filter,
-  getRow,
-  insertRows,
-  listRows,
-  updateRow,
-} from "../../services/rows";
-import {
+  AlteredTable,
   alterTable,
   createTable,
+  createTableBody,
   dropTable,
+  dropTableBody,
   getTable,
+  identifier,
   listTables,
+  Table as TableSchema,
   tableChangesSchema,
 } from "../../services/tables";
-import { MAX_COLUMNS, MAX_INDEXES } from "../../services/tables/check";
-import { columnSchema, identifier, indexSchema, userName } from "../../services/tables/definition";
-import type { AppEnv } from "../../types";
-import { workspaceIdOf } from "../workspaces/param";
+import { json, jsonBody, noContent, operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "../workspaces/param";
 
-const createBody = z.strictObject({
-  name: userName,
-  columns: z.array(columnSchema).min(1).max(MAX_COLUMNS),
-  indexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
-});
-const tableParam = z.object({ table: identifier });
-const rowParam = z.object({
-  table: identifier,
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
-const rowObject = z.record(z.string(), z.unknown());
-const insertBody = z.union([z.strictObject({ rows: z.array(rowObject).min(1).max(1000) }), rowObject]);
-const dropBody = z.strictObject({ confirm: z.string().max(100).optional() }).optional();
+const Table = TableSchema.openapi("Table");
+const tableParam = workspaceParam.extend({ table: identifier });
+const tags = ["Tables"];
+const security = SECURITY.workspace;
 
-function columnName(value: string): string {
-  if (!identifier.safeParse(value).success) {
-    throw new ApiError("invalid_request", `${JSON.stringify(value.slice(0, 64))} is not a column name`);
-  }
-  return value;
-}
-
-/**
- * `filter[col][op]=value` (ops: eq ne lt lte gt gte in like is_null; `in` takes a comma list,
- * `is_null` true|false), `sort=col` or `sort=-col`, `fields=a,b`, `cursor`, `limit` (≤ 1000).
- */
-function parseListQuery(queries: Record<string, string[]>) {
-  const filters: Filter[] = [];
-  let sort: string | undefined;
-  let fields: string[] | undefined;
-  let cursor: string | undefined;
-  let limit = 100;
-  for (const [key, values] of Object.entries(queries)) {
-    const value = values[0] ?? "";
-    const filter = /^filter\[([a-z][a-z0-9_]{0,62})\]\[([a-z_]+)\]$/.exec(key);
-    if (filter) {
-      const op = filter[2] as Filter["op"];
-      if (!(FILTER_OPS as readonly string[]).includes(op)) {
-        throw new ApiError("invalid_request", `Unknown filter operator ${op}`, {
-          details: { allowed: FILTER_OPS },
-        });
-      }
-      filters.push({ column: filter[1] as string, op, value });
-    } else if (key === "sort") {
-      columnName(value.replace(/^-/, ""));
-      sort = value;
-    } else if (key === "fields") fields = value.split(",").map(columnName);
-    else if (key === "cursor") cursor = value.slice(0, 500);
-    else if (key === "limit") {
-      limit = Number(value);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new ApiError("invalid_request", "limit must be an integer from 1 to 1000");
-      }
-    } else throw new ApiError("invalid_request", `Unknown query parameter ${key}`);
-  }
-  if (filters.length > 20) throw new ApiError("invalid_request", "At most 20 filters");
-  return { filters, sort, fields, cursor, limit };
-}
-
-/** Tables and rows of a workspace's own database (DESIGN §5). */
-export const tablesRoutes = new Hono<AppEnv>()
-  .post("/", validate("json", createBody), async (c) => {
-    const body = c.req.valid("json");
-    const table = await createTable({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), ...body },
-    });
-    return c.json({ table }, 201);
-  })
-  .get("/", async (c) =>
-    c.json({
-      tables: await listTables({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
+/** Tables of a workspace's own database (DESIGN §5); their rows are routes/rows. */
+export const tablesRoutes = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/",
+      tags,
+      security,
+      summary: "Create a table",
+      request: { params: workspaceParam, body: jsonBody(createTableBody) },
+      responses: { 201: json(z.object({ table: Table }), "The new table") },
+      errors: [409],
     }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ table: await createTable({ ctx: c.var.ctx, input }) }, 201);
+    },
   )
-  .get("/:table", validate("param", tableParam), async (c) => {
-    const { table } = c.req.valid("param");
-    return c.json({
-      table: await getTable({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table } }),
-    });
-  })
-  .patch("/:table", validate("param", tableParam), validate("json", tableChangesSchema), async (c) => {
-    const result = await alterTable({
-      ctx: c.var.ctx,
-      input: {
-        workspaceId: workspaceIdOf(c),
-        table: c.req.valid("param").table,
-        changes: c.req.valid("json"),
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security,
+      summary: "List tables",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ tables: z.array(Table) }), "Tables visible to the caller") },
+    }),
+    async (c) => c.json({ tables: await listTables({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/{table}",
+      tags,
+      security,
+      summary: "Get a table's definition",
+      request: { params: tableParam },
+      responses: { 200: json(z.object({ table: Table }), "The table") },
+    }),
+    async (c) => c.json({ table: await getTable({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "patch",
+      path: "/{table}",
+      tags,
+      security,
+      summary: "Alter a table: drop/rename/add columns, set formulas, indexes, atomically",
+      request: { params: tableParam, body: jsonBody(tableChangesSchema) },
+      responses: {
+        200: json(AlteredTable.extend({ table: Table }).openapi("AlteredTable"), "The new definition"),
       },
-    });
-    return c.json(result);
-  })
-  .delete("/:table", validate("param", tableParam), validate("json", dropBody), async (c) => {
-    const { table } = c.req.valid("param");
-    const confirm = c.req.valid("json")?.confirm ?? c.req.query("confirm");
-    await dropTable({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, confirm } });
-    return c.body(null, 204);
-  })
-  .post("/:table/rows", validate("param", tableParam), validate("json", insertBody), async (c) => {
-    const body = c.req.valid("json");
-    const rows = Array.isArray(body.rows) ? (body.rows as Record<string, unknown>[]) : [body];
-    const result = await insertRows({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), table: c.req.valid("param").table, rows },
-    });
-    return c.json(result, 201);
-  })
-  .get("/:table/rows", validate("param", tableParam), async (c) => {
-    const query = parseListQuery(c.req.queries());
-    const result = await listRows({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), table: c.req.valid("param").table, query },
-    });
-    return c.json(result);
-  })
-  .get("/:table/rows/:id", validate("param", rowParam), async (c) => {
-    const { table, id } = c.req.valid("param");
-    return c.json({
-      row: await getRow({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, id } }),
-    });
-  })
-  .patch("/:table/rows/:id", validate("param", rowParam), validate("json", rowObject), async (c) => {
-    const { table, id } = c.req.valid("param");
-    const result = await updateRow({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), table, id, values: c.req.valid("json") },
-    });
-    return c.json(result);
-  })
-  .delete("/:table/rows/:id", validate("param", rowParam), async (c) => {
-    const { table, id } = c.req.valid("param");
-    await deleteRow({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c), table, id } });
-    return c.body(null, 204);
-  });
+      errors: [409, 422],
+    }),
+    async (c) => {
+      const result = await alterTable({
+        ctx: c.var.ctx,
+        input: { ...c.req.valid("param"), changes: c.req.valid("json") },
+      });
+      return c.json(result, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{table}",
+      tags,
+      security,
+      summary: "Drop a table (confirm names it, in the body or ?confirm=)",
+      request: {
+        params: tableParam,
+        query: z.object({ confirm: z.string().max(100).optional() }),
+        body: jsonBody(dropTableBody, false),
+      },
+      responses: { 204: noContent("Dropped") },
+      errors: [409],
+    }),
+    async (c) => {
+      // `confirm` may come in the body or, for clients that drop DELETE bodies, the query string.
+      const confirm = c.req.valid("json").confirm ?? c.req.valid("query").confirm;
+      await dropTable({ ctx: c.var.ctx, input: { ...c.req.valid("param"), confirm } });
+      return c.body(null, 204);
+    },
+  );

@@ -4,7 +4,6 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
-import type { Scope } from "../../lib/scopes";
 import { requireVerifiedActor } from "../authority/verified";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";

@@ -1,16 +1,17 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { assertCatalogUnchanged, constraintViolation, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
+import { insertRowsInput, listRowsInput, rowTarget, updateRowInput } from "./schemas";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
 
 export type { Filter, ListQuery } from "./query";
 export { FILTER_OPS } from "./query";
 
-export const MAX_BULK_ROWS = 1000;
+export * from "./schemas";
 
 type Row = Record<string, unknown>;
 
@@ -78,14 +79,12 @@ function insertStatement(table: TableDefinition, values: Record<string, InValue>
 /** Inserts one row or up to 1,000 atomically (one transaction with its audit event). */
 export async function insertRows({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; rows: RowInput[] }>): Promise<{
   rows: Row[];
   meta: { formulaErrors: FormulaError[] };
 }> {
-  if (input.rows.length === 0 || input.rows.length > MAX_BULK_ROWS) {
-    throw new ApiError("invalid_request", `Insert between 1 and ${MAX_BULK_ROWS} rows at a time`);
-  }
+  const input = parseInput(insertRowsInput, raw);
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const stored = input.rows.map((row) => checkWrite(table, row, false));
   const formulaErrors = await applyFormulas(ctx, table, input.rows, stored);
@@ -104,8 +103,9 @@ export async function insertRows({
 
 export async function getRow({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<Row> {
+  const input = parseInput(rowTarget, raw);
   const { db, table } = await open(ctx, input.workspaceId, input.table, false);
   const result = await db.execute({
     sql: `SELECT * FROM ${quote(table.name)} WHERE "id" = ?`,
@@ -119,11 +119,12 @@ export async function getRow({
 /** Updates named columns; formulas are recomputed over the merged row. */
 export async function updateRow({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; id: number; values: RowInput }>): Promise<{
   row: Row;
   meta: { formulaErrors: FormulaError[] };
 }> {
+  const input = parseInput(updateRowInput, raw);
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const changes = checkWrite(table, input.values, true);
   let formulaErrors: FormulaError[] = [];
@@ -162,8 +163,9 @@ export async function updateRow({
 
 export async function deleteRow({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<void> {
+  const input = parseInput(rowTarget, raw);
   const { db, table } = await open(ctx, input.workspaceId, input.table, true);
   const exists = await db.execute({
     sql: `SELECT 1 FROM ${quote(table.name)} WHERE "id" = ?`,
@@ -182,18 +184,19 @@ export async function deleteRow({
 
 export async function listRows({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; query: ListQuery }>): Promise<{
   rows: Row[];
   nextCursor: string | null;
 }> {
+  const input = parseInput(listRowsInput, raw);
   const { db, table } = await open(ctx, input.workspaceId, input.table, false);
   const result = await db.execute(listSql(table, input.query));
-  const raw = result.rows as unknown as Row[];
-  const page = raw.slice(0, input.query.limit);
+  const fetched = result.rows as unknown as Row[];
+  const page = fetched.slice(0, input.query.limit);
   const last = page.at(-1);
   return {
     rows: page.map((r) => present(table, r)),
-    nextCursor: raw.length > input.query.limit && last ? nextCursor(table, input.query, last) : null,
+    nextCursor: fetched.length > input.query.limit && last ? nextCursor(table, input.query, last) : null,
   };
 }

@@ -1,8 +1,7 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
-import { z } from "zod";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
 import { isBudgetSpent } from "../sandbox-budget";
 import {
@@ -15,14 +14,11 @@ import {
   SCHEMA_WRITE,
   toDefinition,
 } from "./catalog";
-import { checkDefinition, checkFormulaReferences, MAX_COLUMNS, MAX_INDEXES } from "./check";
+import { checkDefinition, checkFormulaReferences } from "./check";
 import {
   type ColumnDefinition,
   columnDdl,
-  columnSchema,
-  identifier,
   indexDdl,
-  indexSchema,
   type PendingRecompute,
   quote,
   SYSTEM_COLUMNS,
@@ -30,36 +26,9 @@ import {
   uniqueIndexDdl,
   uniqueIndexName,
 } from "./definition";
+import { alterTableInput, type TableChanges } from "./schemas";
 
-/** `PATCH /tables/:table`: any mix of these, applied in this order, atomically. */
-export const tableChangesSchema = z
-  .strictObject({
-    dropIndexes: z.array(identifier).max(MAX_INDEXES).optional(),
-    dropColumns: z.array(identifier).max(MAX_COLUMNS).optional(),
-    renameColumns: z
-      .array(z.strictObject({ from: identifier, to: columnSchema.shape.name }))
-      .max(MAX_COLUMNS)
-      .optional(),
-    addColumns: z.array(columnSchema).max(MAX_COLUMNS).optional(),
-    /** New expressions for existing formula columns; every row is recomputed. */
-    setFormulas: z
-      .array(z.strictObject({ name: identifier, formula: z.string().min(1).max(2000) }))
-      .max(MAX_COLUMNS)
-      .optional(),
-    addIndexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
-    /** Continues a formula recompute that stopped part-way (its request ran out of sandbox time). */
-    resumeRecompute: z.literal(true).optional(),
-  })
-  .refine(
-    (changes) =>
-      Object.values(changes).some((list) => list === true || (Array.isArray(list) && list.length > 0)),
-    {
-      message:
-        "Nothing to change: give at least one of dropIndexes, dropColumns, renameColumns, addColumns, setFormulas, addIndexes, resumeRecompute",
-    },
-  );
-
-export type TableChanges = z.infer<typeof tableChangesSchema>;
+export type { TableChanges } from "./schemas";
 
 /** A stored formula column is recomputed for every row when it is added or changed; bounded. */
 export const MAX_RECOMPUTE_ROWS = 100_000;
@@ -306,7 +275,7 @@ async function continueRecompute(
 /** Changes a table's columns and indexes in one transaction with its `table.alter` audit event. */
 export async function alterTable({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; changes: TableChanges }>): Promise<{
   table: TableDefinition;
   meta: {
@@ -317,6 +286,7 @@ export async function alterTable({
     pendingRecompute?: PendingRecompute;
   };
 }> {
+  const input = parseInput(alterTableInput, raw);
   const { db, table: current } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
   const { resumeRecompute, ...changes } = input.changes;
   const onlyResume = resumeRecompute === true && !Object.values(changes).some((l) => (l?.length ?? 0) > 0);

@@ -1,7 +1,7 @@
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { type CatalogRow, nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {
@@ -11,20 +11,23 @@ import {
   quote,
   type TableDefinition,
 } from "./definition";
+import { createTableInput, dropTableInput, tableTarget, workspaceScoped } from "./schemas";
 
-export { alterTable, type TableChanges, tableChangesSchema } from "./alter";
+export { alterTable, type TableChanges } from "./alter";
 export { openTable, readTable } from "./catalog";
 export type { ColumnDefinition, IndexDefinition, TableDefinition } from "./definition";
+export * from "./schemas";
 
 export async function createTable({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{
   workspaceId: string;
   name: string;
   columns: ColumnDefinition[];
   indexes?: IndexDefinition[];
 }>): Promise<TableDefinition> {
+  const input = parseInput(createTableInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, SCHEMA_WRITE);
   const indexes = input.indexes ?? [];
   await checkDefinition({ name: input.name, columns: input.columns, indexes }, input.columns);
@@ -56,7 +59,8 @@ export async function createTable({
   return { name: input.name, columns: input.columns, indexes, createdAt: now, updatedAt: now };
 }
 
-export async function listTables({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
+export async function listTables({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_tables ORDER BY name");
   const tables = (result.rows as unknown as CatalogRow[]).map(toDefinition);
@@ -65,15 +69,17 @@ export async function listTables({ ctx, input }: ServiceArgs<{ workspaceId: stri
   return allowed === null ? tables : tables.filter((t) => allowed.includes(t.name));
 }
 
-export async function getTable({ ctx, input }: ServiceArgs<{ workspaceId: string; table: string }>) {
+export async function getTable({ ctx, input: raw }: ServiceArgs<{ workspaceId: string; table: string }>) {
+  const input = parseInput(tableTarget, raw);
   return (await openTable(ctx, input.workspaceId, input.table, { role: "viewer", scope: "data:read" })).table;
 }
 
 /** Drops a table; the body must name it (`confirm`), as every destructive operation does. */
 export async function dropTable({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; confirm?: string }>): Promise<void> {
+  const input = parseInput(dropTableInput, raw);
   const { db, table } = await openTable(ctx, input.workspaceId, input.table, SCHEMA_WRITE);
   if (input.confirm !== table.name) {
     throw new ApiError(

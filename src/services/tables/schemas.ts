@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { epochMs, workspaceScoped } from "../schemas";
+import { MAX_COLUMNS, MAX_INDEXES } from "./check";
+import { COLUMN_TYPES, columnSchema, identifier, indexSchema, userName } from "./definition";
+
+export { workspaceScoped } from "../schemas";
+export { columnSchema, identifier, indexSchema, userName } from "./definition";
+
+export const createTableBody = z.strictObject({
+  name: userName,
+  columns: z.array(columnSchema).min(1).max(MAX_COLUMNS),
+  indexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
+});
+export const createTableInput = createTableBody.extend(workspaceScoped.shape);
+export const tableTarget = workspaceScoped.extend({ table: identifier });
+export const dropTableBody = z.strictObject({ confirm: z.string().max(100).optional() });
+export const dropTableInput = tableTarget.extend(dropTableBody.shape);
+/** `PATCH /tables/:table`: any mix of these, applied in this order, atomically. */
+export const tableChangesSchema = z
+  .strictObject({
+    dropIndexes: z.array(identifier).max(MAX_INDEXES).optional(),
+    dropColumns: z.array(identifier).max(MAX_COLUMNS).optional(),
+    renameColumns: z
+      .array(z.strictObject({ from: identifier, to: columnSchema.shape.name }))
+      .max(MAX_COLUMNS)
+      .optional(),
+    addColumns: z.array(columnSchema).max(MAX_COLUMNS).optional(),
+    /** New expressions for existing formula columns; every row is recomputed. */
+    setFormulas: z
+      .array(z.strictObject({ name: identifier, formula: z.string().min(1).max(2000) }))
+      .max(MAX_COLUMNS)
+      .optional(),
+    addIndexes: z.array(indexSchema).max(MAX_INDEXES).optional(),
+    /** Continues a formula recompute that stopped part-way (its request ran out of sandbox time). */
+    resumeRecompute: z.literal(true).optional(),
+  })
+  .refine(
+    (changes) =>
+      Object.values(changes).some((list) => list === true || (Array.isArray(list) && list.length > 0)),
+    {
+      message:
+        "Nothing to change: give at least one of dropIndexes, dropColumns, renameColumns, addColumns, setFormulas, addIndexes, resumeRecompute",
+    },
+  );
+
+export type TableChanges = z.infer<typeof tableChangesSchema>;
+
+export const alterTableInput = tableTarget.extend({ changes: tableChangesSchema });
+
+/** A column as the catalog describes it. */
+export const Column = z.object({
+  name: z.string(),
+  type: z.enum(COLUMN_TYPES),
+  notNull: z.boolean().optional(),
+  unique: z.boolean().optional(),
+  default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  formula: z.string().optional(),
+});
+export const Index = z.object({
+  name: z.string(),
+  columns: z.array(z.string()),
+  unique: z.boolean().optional(),
+});
+export const PendingRecompute = z.object({
+  columns: z.array(z.string()),
+  /** The last row id already recomputed. */
+  after: z.number().int(),
+});
+export const Table = z.object({
+  name: z.string(),
+  columns: z.array(Column),
+  indexes: z.array(Index),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  /** A formula recompute still under way: rows with a greater id hold the previous values. */
+  pendingRecompute: PendingRecompute.optional(),
+});
+
+/** A formula that failed for one row: the row keeps null there, the write goes through. */
+export const FormulaError = z.object({
+  row: z.number().int(),
+  column: z.string(),
+  kind: z.string(),
+  message: z.string(),
+});
+
+export const AlteredTable = z.object({
+  table: Table,
+  meta: z.object({
+    droppedIndexes: z.array(z.string()),
+    recomputedRows: z.number().int(),
+    formulaErrors: z.array(FormulaError),
+    formulaErrorCount: z.number().int(),
+    pendingRecompute: PendingRecompute.optional(),
+  }),
+});
