@@ -135,3 +135,13 @@ export function operation<R extends RouteConfig>(config: R & { errors?: ErrorSta
 
 /** 204 responses carry no body. */
 export const noContent = (description: string) => ({ description });
+
+/**
+ * Names a services' schema as a component of `/openapi.json`. zod 4 copies methods onto each
+ * instance when it is made, so a schema built before `@hono/zod-openapi` was imported lacks
+ * `.openapi()`; the prototype's method is called on it directly.
+ */
+export function named<S extends z.ZodType>(schema: S, id: string): S {
+  const { openapi } = z.ZodType.prototype as unknown as { openapi: (this: S, id: string) => S };
+  return openapi.call(schema, id);
+}

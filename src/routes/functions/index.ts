@@ -1,103 +1,145 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
   createFunction,
+  createFunctionBody,
   deleteFunction,
+  FunctionDefinition,
+  functionName,
+  Invocation,
   invokeFunction,
+  invokeFunctionBody,
   listFunctions,
   listSecrets,
+  SecretMetadata,
+  secretName,
   setSecret,
+  setSecretBody,
   updateFunction,
+  updateFunctionBody,
 } from "../../services/functions";
-import type { AppEnv } from "../../types";
-import { workspaceIdOf } from "../workspaces/param";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "../workspaces/param";
 
-/** Function names are names, not SQL identifiers: `add` or `select` are fine. */
-const functionName = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_-]{0,62}$/,
-    "must be lowercase letters, digits, _ and -, starting with a letter (max 63)",
-  );
-const secretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be UPPER_SNAKE_CASE");
-const createBody = z.strictObject({
-  name: functionName,
-  code: z.string().min(1).max(100_000),
-  timeoutMs: z.number().int().min(1).max(1000).default(1000),
-  env: z.array(secretName).max(50).default([]),
-});
-const updateBody = z
-  .strictObject({
-    code: createBody.shape.code.optional(),
-    timeoutMs: z.number().int().min(1).max(1000).optional(),
-    env: z.array(secretName).max(50).optional(),
-  })
-  .refine((b) => Object.keys(b).length > 0, "nothing to change: give code, timeoutMs or env");
-const nameParam = z.object({ name: functionName });
-const secretParam = z.object({ name: secretName });
-const secretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
-const invokeBody = z.strictObject({ args: z.unknown().optional() }).optional();
+const Fn = named(FunctionDefinition, "Function");
+const Secret = named(SecretMetadata, "Secret");
+const nameParam = workspaceParam.extend({ name: functionName });
+const tags = ["Functions"];
+const security = SECURITY.workspace;
 
 /** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
-export const functionsRoutes = new Hono<AppEnv>()
-  .get("/secrets", async (c) =>
-    c.json({
-      secrets: await listSecrets({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
+export const functionsRoutes = router()
+  .openapi(
+    operation({
+      method: "get",
+      path: "/secrets",
+      tags: ["Secrets"],
+      security: SECURITY.member,
+      summary: "List function secrets (names and fingerprints, never values)",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ secrets: z.array(Secret) }), "Secrets") },
     }),
+    async (c) => c.json({ secrets: await listSecrets({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
   )
-  .put("/secrets/:name", validate("param", secretParam), validate("json", secretBody), async (c) => {
-    const secret = await setSecret({
-      ctx: c.var.ctx,
-      input: {
-        workspaceId: workspaceIdOf(c),
-        name: c.req.valid("param").name,
-        value: c.req.valid("json").value,
+  .openapi(
+    operation({
+      method: "put",
+      path: "/secrets/{name}",
+      tags: ["Secrets"],
+      security: SECURITY.member,
+      summary: "Set a function secret (stored encrypted, write-only)",
+      request: {
+        params: workspaceParam.extend({ name: secretName }),
+        body: jsonBody(setSecretBody),
       },
-    });
-    return c.json({ secret });
-  })
-  .post("/", validate("json", createBody), async (c) => {
-    const fn = await createFunction({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), ...c.req.valid("json") },
-    });
-    return c.json({ function: fn }, 201);
-  })
-  .get("/", async (c) =>
-    c.json({
-      functions: await listFunctions({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
+      responses: { 200: json(z.object({ secret: Secret }), "The secret's metadata") },
     }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ secret: await setSecret({ ctx: c.var.ctx, input }) }, 200);
+    },
   )
-  .patch("/:name", validate("param", nameParam), validate("json", updateBody), async (c) => {
-    const body = c.req.valid("json");
-    const fn = await updateFunction({
-      ctx: c.var.ctx,
-      input: {
-        workspaceId: workspaceIdOf(c),
-        name: c.req.valid("param").name,
-        ...(body.code !== undefined ? { code: body.code } : {}),
-        ...(body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {}),
-        ...(body.env !== undefined ? { env: body.env } : {}),
-      },
-    });
-    return c.json({ function: fn });
-  })
-  .delete("/:name", validate("param", nameParam), async (c) => {
-    await deleteFunction({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), name: c.req.valid("param").name },
-    });
-    return c.body(null, 204);
-  })
-  .post("/:name/invoke", validate("param", nameParam), validate("json", invokeBody), async (c) => {
-    const result = await invokeFunction({
-      ctx: c.var.ctx,
-      input: {
-        workspaceId: workspaceIdOf(c),
-        name: c.req.valid("param").name,
-        args: c.req.valid("json")?.args ?? null,
-      },
-    });
-    return c.json(result);
-  });
+  .openapi(
+    operation({
+      method: "post",
+      path: "/",
+      tags,
+      security,
+      summary: "Create a function",
+      request: { params: workspaceParam, body: jsonBody(createFunctionBody) },
+      responses: { 201: json(z.object({ function: Fn }), "The function") },
+      errors: [409, 422],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ function: await createFunction({ ctx: c.var.ctx, input }) }, 201);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security,
+      summary: "List functions",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ functions: z.array(Fn) }), "Functions") },
+    }),
+    async (c) =>
+      c.json({ functions: await listFunctions({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "patch",
+      path: "/{name}",
+      tags,
+      security,
+      summary: "Change a function's code, timeout or bound secrets",
+      request: { params: nameParam, body: jsonBody(updateFunctionBody) },
+      responses: { 200: json(z.object({ function: Fn }), "The function") },
+      errors: [422],
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const fn = await updateFunction({
+        ctx: c.var.ctx,
+        input: {
+          ...c.req.valid("param"),
+          ...(body.code !== undefined ? { code: body.code } : {}),
+          ...(body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {}),
+          ...(body.env !== undefined ? { env: body.env } : {}),
+        },
+      });
+      return c.json({ function: fn }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{name}",
+      tags,
+      security,
+      summary: "Delete a function",
+      request: { params: nameParam },
+      responses: { 204: noContent("Deleted") },
+    }),
+    async (c) => {
+      await deleteFunction({ ctx: c.var.ctx, input: c.req.valid("param") });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/{name}/invoke",
+      tags,
+      security,
+      summary: "Run a function in the sandbox",
+      request: { params: nameParam, body: jsonBody(invokeFunctionBody, false) },
+      responses: { 200: json(named(Invocation, "Invocation"), "Its result and logs") },
+      errors: [422],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), args: c.req.valid("json").args ?? null };
+      return c.json(await invokeFunction({ ctx: c.var.ctx, input }), 200);
+    },
+  );

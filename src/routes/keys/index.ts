@@ -11,11 +11,11 @@ import {
   rotateKey,
   rotateKeyBody,
 } from "../../services/keys";
-import { json, jsonBody, operation, router, SECURITY } from "../openapi";
+import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 import { workspaceParam } from "../workspaces/param";
 
-const Key = KeyView.openapi("Key");
-const CreatedKey = CreatedKeySchema.extend({ key: Key }).openapi("CreatedKey");
+const Key = named(KeyView, "Key");
+const CreatedKey = named(CreatedKeySchema.extend({ key: Key }), "CreatedKey");
 const keyParam = workspaceParam.extend({ keyId });
 const tags = ["Keys"];
 const security = SECURITY.member;

@@ -16,7 +16,7 @@ import {
   WrittenRows,
 } from "../../services/rows";
 import { identifier } from "../../services/tables";
-import { json, jsonBody, noContent, operation, router, SECURITY } from "../openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
 import { workspaceParam } from "../workspaces/param";
 
 const tableParam = workspaceParam.extend({ table: identifier });
@@ -34,7 +34,7 @@ export const rowsRoutes = router()
       security,
       summary: "Insert one row, or up to 1,000 as { rows: [...] }, atomically",
       request: { params: tableParam, body: jsonBody(insertRowsBody) },
-      responses: { 201: json(WrittenRows.openapi("WrittenRows"), "The stored rows") },
+      responses: { 201: json(named(WrittenRows, "WrittenRows"), "The stored rows") },
       errors: [409, 422],
     }),
     async (c) => {
@@ -52,7 +52,7 @@ export const rowsRoutes = router()
       security,
       summary: "List rows: filter[col][op], sort, fields, cursor, limit",
       request: { params: tableParam, query: listRowsQuery as unknown as z.ZodObject },
-      responses: { 200: json(RowsPage.openapi("RowsPage"), "A page of rows") },
+      responses: { 200: json(named(RowsPage, "RowsPage"), "A page of rows") },
     }),
     async (c) => {
       const query = toListQuery(c.req.valid("query") as z.output<typeof listRowsQuery>);
@@ -80,7 +80,7 @@ export const rowsRoutes = router()
       security,
       summary: "Update named columns of a row",
       request: { params: rowParam, body: jsonBody(rowValues) },
-      responses: { 200: json(WrittenRow.openapi("WrittenRow"), "The updated row") },
+      responses: { 200: json(named(WrittenRow, "WrittenRow"), "The updated row") },
       errors: [409, 422],
     }),
     async (c) => {

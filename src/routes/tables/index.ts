@@ -12,10 +12,10 @@ import {
   Table as TableSchema,
   tableChangesSchema,
 } from "../../services/tables";
-import { json, jsonBody, noContent, operation, router, SECURITY } from "../openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
 import { workspaceParam } from "../workspaces/param";
 
-const Table = TableSchema.openapi("Table");
+const Table = named(TableSchema, "Table");
 const tableParam = workspaceParam.extend({ table: identifier });
 const tags = ["Tables"];
 const security = SECURITY.workspace;
@@ -71,7 +71,7 @@ export const tablesRoutes = router()
       summary: "Alter a table: drop/rename/add columns, set formulas, indexes, atomically",
       request: { params: tableParam, body: jsonBody(tableChangesSchema) },
       responses: {
-        200: json(AlteredTable.extend({ table: Table }).openapi("AlteredTable"), "The new definition"),
+        200: json(named(AlteredTable.extend({ table: Table }), "AlteredTable"), "The new definition"),
       },
       errors: [409, 422],
     }),

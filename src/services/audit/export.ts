@@ -2,14 +2,12 @@ import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { isPlanId, PLANS } from "../../lib/plans";
 import { authorizeWorkspace } from "../access";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { CSV_HEADER, csvLine } from "./csv";
 import { AUDIT_READ } from "./query";
 import { type AuditFilter, lastSeq, readAuditPage, toEntry } from "./read";
 import { recordAudit } from "./record";
-
-export type ExportFormat = "ndjson" | "csv";
-export const EXPORT_FORMATS = ["ndjson", "csv"] as const;
+import { type ExportFormat, exportAuditInput } from "./schemas";
 
 /** Rows read per pull: the stream holds one page at a time, whatever the log's size. */
 export const EXPORT_PAGE = 1000;
@@ -33,8 +31,9 @@ export interface AuditExport {
  */
 export async function exportAuditLog({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<AuditFilter & { workspaceId: string; format: ExportFormat }>): Promise<AuditExport> {
+  const input = parseInput(exportAuditInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   const plan = isPlanId(access.workspace.plan) ? access.workspace.plan : "free";
   if (!PLANS[plan].auditExport) {

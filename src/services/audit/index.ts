@@ -1,12 +1,6 @@
 export { CSV_HEADER, csvField, csvLine } from "./csv";
-export {
-  type AuditExport,
-  EXPORT_FORMATS,
-  type ExportFormat,
-  exportAuditLog,
-  streamAuditLog,
-} from "./export";
-export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AUDIT_READ, listAuditEvents } from "./query";
+export { type AuditExport, exportAuditLog, streamAuditLog } from "./export";
+export { AUDIT_READ, listAuditEvents } from "./query";
 export { type AuditEntry, type AuditFilter, readAuditPage, type StoredAuditRow } from "./read";
 export {
   AUDIT_FIELDS,
@@ -20,4 +14,5 @@ export {
   GENESIS_HASH,
   recordAudit,
 } from "./record";
-export { type ChainReport, verifyAuditChain, verifyChain } from "./verify";
+export * from "./schemas";
+export { verifyAuditChain, verifyChain } from "./verify";

@@ -1,9 +1,7 @@
 import { authorizeWorkspace } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { type AuditEntry, type AuditFilter, readAuditPage, toEntry } from "./read";
-
-export const AUDIT_PAGE_DEFAULT = 50;
-export const AUDIT_PAGE_MAX = 500;
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, listAuditInput } from "./schemas";
 
 /** Who may read a workspace's audit log: admins, and keys with `audit:read` (DESIGN §3). */
 export const AUDIT_READ = { role: "admin", scope: "audit:read" } as const;
@@ -14,11 +12,12 @@ export const AUDIT_READ = { role: "admin", scope: "audit:read" } as const;
  */
 export async function listAuditEvents({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<AuditFilter & { workspaceId: string; cursor?: number; limit?: number }>): Promise<{
   events: AuditEntry[];
   nextCursor: string | null;
 }> {
+  const input = parseInput(listAuditInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   const limit = Math.min(input.limit ?? AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX);
   const rows = await readAuditPage(await access.db(), {

@@ -1,9 +1,10 @@
 import type { Client } from "@libsql/client/web";
 import { authorizeWorkspace } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { AUDIT_READ } from "./query";
 import { readAuditPage } from "./read";
 import { chainHash, GENESIS_HASH } from "./record";
+import { workspaceScoped } from "./schemas";
 
 /** Rows per page while verifying: memory stays bounded whatever the log's size. */
 export const VERIFY_PAGE = 1000;
@@ -28,8 +29,9 @@ export interface ChainReport {
  */
 export async function verifyAuditChain({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<ChainReport> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, AUDIT_READ);
   return verifyChain(await access.db());
 }

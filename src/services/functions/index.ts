@@ -3,23 +3,22 @@ import { ApiError } from "../../lib/errors";
 import { runFunction, validateFunction } from "../../sandbox";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
+import {
+  createFunctionInput,
+  type FunctionDefinition,
+  functionTarget,
+  invokeFunctionInput,
+  updateFunctionInput,
+  workspaceScoped,
+} from "./schemas";
 import { scrubberFor } from "./scrub";
 import { secretsFor } from "./secrets";
 
+export * from "./schemas";
 export { listSecrets, setSecret } from "./secrets";
-
-export interface FunctionDefinition {
-  name: string;
-  code: string;
-  timeoutMs: number;
-  /** The secrets bound as `env`; shown only to those who may bind secrets (admins). */
-  env?: string[];
-  createdAt: number;
-  updatedAt: number;
-}
 
 interface StoredFunction extends Required<FunctionDefinition> {
   boundBy: Binder | null;
@@ -61,7 +60,7 @@ async function requireBinder(ctx: ServiceContext, workspaceId: string): Promise<
 
 export async function createFunction({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{
   workspaceId: string;
   name: string;
@@ -69,6 +68,7 @@ export async function createFunction({
   timeoutMs: number;
   env: string[];
 }>): Promise<FunctionDefinition> {
+  const input = parseInput(createFunctionInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -118,7 +118,7 @@ export async function createFunction({
  */
 export async function updateFunction({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{
   workspaceId: string;
   name: string;
@@ -126,6 +126,7 @@ export async function updateFunction({
   timeoutMs?: number;
   env?: string[];
 }>): Promise<FunctionDefinition> {
+  const input = parseInput(updateFunctionInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -181,7 +182,8 @@ export async function updateFunction({
   return view(next, await mayBindSecrets(ctx, access));
 }
 
-export async function listFunctions({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
+export async function listFunctions({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   const result = await (await access.db()).execute("SELECT * FROM _islet_functions ORDER BY name");
   const showEnv = await mayBindSecrets(ctx, access);
@@ -190,8 +192,9 @@ export async function listFunctions({ ctx, input }: ServiceArgs<{ workspaceId: s
 
 export async function deleteFunction({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string }>): Promise<void> {
+  const input = parseInput(functionTarget, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "member",
     scope: "functions:write",
@@ -228,12 +231,13 @@ async function boundSecrets(
  */
 export async function invokeFunction({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string; args: unknown }>): Promise<{
   result: unknown;
   logs: string[];
   durationMs: number;
 }> {
+  const input = parseInput(invokeFunctionInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
   const db = await access.db();
   const fn = await loadFunction(db, input.name);

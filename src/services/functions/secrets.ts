@@ -2,7 +2,8 @@ import type { Client } from "@libsql/client/web";
 import { decryptSecret, encryptSecret, importKeyring, type SecretBinding, sha256Hex } from "../../lib/crypto";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { type SecretMetadata, setSecretInput, workspaceScoped } from "./schemas";
 
 const binding = (workspaceId: string, name: string): SecretBinding => ({
   workspaceId,
@@ -10,19 +11,12 @@ const binding = (workspaceId: string, name: string): SecretBinding => ({
   recordId: name,
 });
 
-export interface SecretMetadata {
-  name: string;
-  last4: string;
-  fingerprint: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
 /** Sets a function secret (DESIGN §6): stored encrypted, never returned, never logged. */
 export async function setSecret({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string; value: string }>): Promise<SecretMetadata> {
+  const input = parseInput(setSecretInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "admin", scope: "secrets:write" });
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const envelope = await encryptSecret(keyring, input.value, binding(input.workspaceId, input.name));
@@ -50,7 +44,8 @@ export async function setSecret({
   return meta;
 }
 
-export async function listSecrets({ ctx, input }: ServiceArgs<{ workspaceId: string }>) {
+export async function listSecrets({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "admin", scope: "secrets:write" });
   const result = await (await access.db()).execute(
     "SELECT name, last4, fingerprint, created_at, updated_at FROM _islet_secrets ORDER BY name",

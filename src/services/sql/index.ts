@@ -3,9 +3,11 @@ import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { guardAdminSql } from "./guard";
+import { executeSqlInput } from "./schemas";
 
+export * from "./schemas";
 export const MAX_SQL_ROWS = 1000;
 
 /**
@@ -16,8 +18,9 @@ export const MAX_SQL_ROWS = 1000;
  */
 export async function executeSql({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; sql: string; args: InValue[]; write: boolean }>) {
+  const input = parseInput(executeSqlInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
     scope: "schema:write",

@@ -3,27 +3,11 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { monthlyUsage } from "../gatekeeper";
+import { USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type WorkspaceUsage } from "./schemas";
 
-export interface WorkspaceUsage {
-  month: string;
-  plan: string;
-  /** The plan's monthly request quota, per principal. */
-  monthlyQuota: number;
-  perMinute: number;
-  /** Requests this month by the whole workspace (every member, key and end user). */
-  workspaceUsed: number;
-  /** Requests this month by each API key on this page (keys are confined to the workspace). */
-  keys: { keyId: string; name: string; used: number; monthlyCap: number | null; revoked: boolean }[];
-  /** The sum over `keys` (this page). */
-  keysTotal: number;
-  /** Pass as `cursor` for the next page of keys; null on the last page. */
-  nextCursor: string | null;
-}
-
-export const USAGE_PAGE_DEFAULT = 50;
-export const USAGE_PAGE_MAX = 100;
+export * from "./schemas";
 
 /**
  * Monthly usage as the Gatekeeper counts it (DESIGN §4): each key's own Durable Object holds its
@@ -31,8 +15,9 @@ export const USAGE_PAGE_MAX = 100;
  */
 export async function getWorkspaceUsage({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; cursor?: string; limit?: number }>): Promise<WorkspaceUsage> {
+  const input = parseInput(usageInput, raw);
   // Bounded: one Gatekeeper call per key of one page (≤ 100), plus one for the workspace.
   const limit = Math.min(Math.max(1, input.limit ?? USAGE_PAGE_DEFAULT), USAGE_PAGE_MAX);
   const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, {

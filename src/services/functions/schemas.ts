@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { epochMs, workspaceScoped } from "../schemas";
+
+export { workspaceScoped } from "../schemas";
+
+export const MAX_FUNCTION_TIMEOUT_MS = 1000;
+
+/** Function names are names, not SQL identifiers: `add` or `select` are fine. */
+export const functionName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,62}$/,
+    "must be lowercase letters, digits, _ and -, starting with a letter (max 63)",
+  );
+export const secretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be UPPER_SNAKE_CASE");
+const code = z.string().min(1).max(100_000);
+const timeoutMs = z.number().int().min(1).max(MAX_FUNCTION_TIMEOUT_MS);
+const env = z.array(secretName).max(50);
+
+export const createFunctionBody = z.strictObject({
+  name: functionName,
+  code,
+  timeoutMs: timeoutMs.default(MAX_FUNCTION_TIMEOUT_MS),
+  env: env.default([]),
+});
+export const createFunctionInput = createFunctionBody.extend(workspaceScoped.shape);
+export const functionTarget = workspaceScoped.extend({ name: functionName });
+export const updateFunctionBody = z
+  .strictObject({ code: code.optional(), timeoutMs: timeoutMs.optional(), env: env.optional() })
+  .refine((b) => Object.keys(b).length > 0, "nothing to change: give code, timeoutMs or env");
+export const updateFunctionInput = functionTarget.extend({
+  code: code.optional(),
+  timeoutMs: timeoutMs.optional(),
+  env: env.optional(),
+});
+export const invokeFunctionBody = z.strictObject({ args: z.unknown().optional() });
+export const invokeFunctionInput = functionTarget.extend({ args: z.unknown() });
+export const setSecretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
+export const setSecretInput = workspaceScoped.extend({ name: secretName }).extend(setSecretBody.shape);
+
+export const FunctionDefinition = z.object({
+  name: z.string(),
+  code: z.string(),
+  timeoutMs: z.number().int(),
+  /** The secrets bound as `env`; shown only to those who may bind secrets (admins). */
+  env: z.array(z.string()).optional(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+export type FunctionDefinition = z.infer<typeof FunctionDefinition>;
+
+export const Invocation = z.object({
+  /** The function's return value, scrubbed of every bound secret. */
+  result: z.unknown(),
+  logs: z.array(z.string()),
+  durationMs: z.number(),
+});
+
+/** A secret as the API shows it: never the value. */
+export const SecretMetadata = z.object({
+  name: z.string(),
+  last4: z.string(),
+  fingerprint: z.string(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+export type SecretMetadata = z.infer<typeof SecretMetadata>;

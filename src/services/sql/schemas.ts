@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { workspaceScoped } from "../schemas";
+
+export const executeSqlBody = z.strictObject({
+  sql: z.string().min(1).max(100_000),
+  args: z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .max(1000)
+    .default([]),
+  write: z.boolean().default(false),
+});
+export const executeSqlInput = executeSqlBody.extend(workspaceScoped.shape);
+
+export const SqlResult = z.object({
+  columns: z.array(z.string()),
+  /** Rows as arrays in `columns` order; blobs are null. */
+  rows: z.array(z.array(z.unknown())),
+  rowsAffected: z.number().int(),
+  /** More rows than the response carries. */
+  truncated: z.boolean(),
+});

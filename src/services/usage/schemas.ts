@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ID_FORMATS } from "../../lib/ids";
+import { workspaceScoped } from "../schemas";
+
+export const USAGE_PAGE_DEFAULT = 50;
+export const USAGE_PAGE_MAX = 100;
+
+export const usageQuery = z.object({
+  cursor: z.string().regex(ID_FORMATS.key, "must be a key id from nextCursor").optional(),
+  limit: z.coerce.number().int().min(1).max(USAGE_PAGE_MAX).optional(),
+});
+export const usageInput = workspaceScoped.extend({
+  cursor: usageQuery.shape.cursor,
+  limit: z.number().int().min(1).max(USAGE_PAGE_MAX).optional(),
+});
+
+export const WorkspaceUsage = z.object({
+  month: z.string(),
+  plan: z.string(),
+  /** The plan's monthly request quota, per principal. */
+  monthlyQuota: z.number().int(),
+  perMinute: z.number().int(),
+  /** Requests this month by the whole workspace (every member, key and end user). */
+  workspaceUsed: z.number().int(),
+  /** Requests this month by each API key on this page (keys are confined to the workspace). */
+  keys: z.array(
+    z.object({
+      keyId: z.string(),
+      name: z.string(),
+      used: z.number().int(),
+      monthlyCap: z.number().int().nullable(),
+      revoked: z.boolean(),
+    }),
+  ),
+  /** The sum over `keys` (this page). */
+  keysTotal: z.number().int(),
+  /** Pass as `cursor` for the next page of keys; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type WorkspaceUsage = z.infer<typeof WorkspaceUsage>;
