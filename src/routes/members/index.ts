@@ -1,65 +1,135 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { ROLES } from "../../lib/tenancy";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
   changeMemberRole,
+  changeRoleBody,
+  Invitation as InvitationSchema,
+  InvitationSent,
+  invitationId,
   inviteMember,
+  inviteMemberBody,
   leaveWorkspace,
   listInvitations,
   listMembers,
+  Member as MemberSchema,
   removeMember,
   revokeInvitation,
+  userId,
 } from "../../services/members";
-import type { AppEnv } from "../../types";
-import { workspaceIdOf } from "../workspaces/param";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "../workspaces/param";
 
-const inviteBody = z.strictObject({
-  email: z.email().max(254),
-  role: z.enum(["admin", "member", "viewer"]),
-});
-const roleBody = z.strictObject({ role: z.enum(ROLES) });
-const userParam = z.object({ userId: z.string().regex(/^usr_[0-9a-z]{26}$/) });
-const invitationParam = z.object({ invitationId: z.string().regex(/^inv_[0-9a-z]{26}$/) });
+const Member = named(MemberSchema, "Member");
+const Invitation = named(InvitationSchema, "Invitation");
+const memberParam = workspaceParam.extend({ userId });
+const tags = ["Members"];
+const security = SECURITY.user;
 
 /** Members and invitations of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/members. */
-export const membersRoutes = new Hono<AppEnv>()
-  .get("/", async (c) =>
-    c.json({
-      members: await listMembers({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } }),
+export const membersRoutes = router()
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security,
+      summary: "List members",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ members: z.array(Member) }), "Members") },
     }),
+    async (c) => c.json({ members: await listMembers({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
   )
-  .post("/invitations", validate("json", inviteBody), async (c) => {
-    const result = await inviteMember({
-      ctx: c.var.ctx,
-      input: { ...c.req.valid("json"), workspaceId: workspaceIdOf(c) },
-    });
-    c.header("Cache-Control", "no-store");
-    return c.json(result, 201);
-  })
-  .get("/invitations", async (c) => {
-    const invitations = await listInvitations({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c) },
-    });
-    return c.json({ invitations });
-  })
-  .delete("/invitations/:invitationId", validate("param", invitationParam), async (c) => {
-    const input = { workspaceId: workspaceIdOf(c), invitationId: c.req.valid("param").invitationId };
-    return c.json({ invitation: await revokeInvitation({ ctx: c.var.ctx, input }) });
-  })
-  .post("/leave", async (c) => {
-    await leaveWorkspace({ ctx: c.var.ctx, input: { workspaceId: workspaceIdOf(c) } });
-    return c.body(null, 204);
-  })
-  .patch("/:userId", validate("param", userParam), validate("json", roleBody), async (c) => {
-    const input = { workspaceId: workspaceIdOf(c), ...c.req.valid("param"), ...c.req.valid("json") };
-    return c.json({ member: await changeMemberRole({ ctx: c.var.ctx, input }) });
-  })
-  .delete("/:userId", validate("param", userParam), async (c) => {
-    await removeMember({
-      ctx: c.var.ctx,
-      input: { workspaceId: workspaceIdOf(c), ...c.req.valid("param") },
-    });
-    return c.body(null, 204);
-  });
+  .openapi(
+    operation({
+      method: "post",
+      path: "/invitations",
+      tags,
+      security,
+      summary: "Invite someone by email",
+      request: { params: workspaceParam, body: jsonBody(inviteMemberBody) },
+      responses: {
+        201: json(named(InvitationSent.extend({ invitation: Invitation }), "InvitationSent"), "Sent"),
+      },
+      errors: [409],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("json"), ...c.req.valid("param") };
+      const result = await inviteMember({ ctx: c.var.ctx, input });
+      c.header("Cache-Control", "no-store");
+      return c.json(result, 201);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/invitations",
+      tags,
+      security,
+      summary: "List invitations",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ invitations: z.array(Invitation) }), "Invitations") },
+    }),
+    async (c) =>
+      c.json({ invitations: await listInvitations({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/invitations/{invitationId}",
+      tags,
+      security,
+      summary: "Revoke a pending invitation",
+      request: { params: workspaceParam.extend({ invitationId }) },
+      responses: { 200: json(z.object({ invitation: Invitation }), "The revoked invitation") },
+      errors: [409],
+    }),
+    async (c) =>
+      c.json({ invitation: await revokeInvitation({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/leave",
+      tags,
+      security,
+      summary: "Leave the workspace",
+      request: { params: workspaceParam },
+      responses: { 204: noContent("Left") },
+      errors: [409],
+    }),
+    async (c) => {
+      await leaveWorkspace({ ctx: c.var.ctx, input: c.req.valid("param") });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    operation({
+      method: "patch",
+      path: "/{userId}",
+      tags,
+      security,
+      summary: "Change a member's role",
+      request: { params: memberParam, body: jsonBody(changeRoleBody) },
+      responses: { 200: json(z.object({ member: Member }), "The member") },
+      errors: [409],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ member: await changeMemberRole({ ctx: c.var.ctx, input }) }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{userId}",
+      tags,
+      security,
+      summary: "Remove a member (their keys and issuers stop with them)",
+      request: { params: memberParam },
+      responses: { 204: noContent("Removed") },
+      errors: [409],
+    }),
+    async (c) => {
+      await removeMember({ ctx: c.var.ctx, input: c.req.valid("param") });
+      return c.body(null, 204);
+    },
+  );

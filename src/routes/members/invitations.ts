@@ -1,19 +1,17 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { validate } from "../../lib/validate";
-import { acceptInvitation } from "../../services/members";
-import type { AppEnv } from "../../types";
-
-const acceptBody = z.strictObject({
-  token: z.string().regex(/^[0-9a-f]{64}$/, "must be an invitation token"),
-});
+import { acceptInvitation, acceptInvitationInput, Joined } from "../../services/members";
+import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
 /** `POST /v1/invitations/accept`: the signed-in invitee joins the workspace. */
-export const invitationsRoutes = new Hono<AppEnv>().post(
-  "/accept",
-  validate("json", acceptBody),
-  async (c) => {
-    const joined = await acceptInvitation({ ctx: c.var.ctx, input: c.req.valid("json") });
-    return c.json(joined);
-  },
+export const invitationsRoutes = router().openapi(
+  operation({
+    method: "post",
+    path: "/accept",
+    tags: ["Members"],
+    security: SECURITY.user,
+    summary: "Accept an invitation (signed in as the invited address)",
+    request: { body: jsonBody(acceptInvitationInput) },
+    responses: { 200: json(named(Joined, "Joined"), "The workspace joined and the role") },
+    errors: [409, 410],
+  }),
+  async (c) => c.json(await acceptInvitation({ ctx: c.var.ctx, input: c.req.valid("json") }), 200),
 );

@@ -1,69 +1,131 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { ApiError } from "../../lib/errors";
-import { REGIONS } from "../../lib/tenancy";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
   createWorkspace,
+  createWorkspaceBody,
   deleteWorkspace,
+  deleteWorkspaceBody,
   getWorkspace,
+  idempotencyKey,
   listWorkspaces,
   renameWorkspace,
+  renameWorkspaceBody,
   transferWorkspace,
+  transferWorkspaceBody,
+  Workspace as WorkspaceSchema,
 } from "../../services/workspaces";
-import { SLUG } from "../../services/workspaces/create";
-import type { AppEnv } from "../../types";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
 import { issuersRoutes } from "./issuers";
+import { workspaceParam } from "./param";
 
-const name = z.string().trim().min(1).max(100);
-const createBody = z.strictObject({ name, region: z.enum(REGIONS), slug: z.string().regex(SLUG).optional() });
-const renameBody = z.strictObject({ name });
-const transferBody = z.strictObject({ userId: z.string().regex(/^usr_[0-9a-z]{26}$/) });
-const deleteBody = z.strictObject({ confirm: z.string().max(100).optional() }).optional();
-const workspaceParam = z.object({ workspaceId: z.string() });
-/** Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header): an opaque client string. */
-const idempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, "must be 1–255 printable ASCII characters")
-  .optional();
+const Workspace = named(WorkspaceSchema, "Workspace");
+const one = z.object({ workspace: Workspace });
+const tags = ["Workspaces"];
 
-export const workspacesRoutes = new Hono<AppEnv>()
-  .post("/", validate("json", createBody), async (c) => {
-    const key = idempotencyKey.safeParse(c.req.header("Idempotency-Key"));
-    if (!key.success) {
-      throw new ApiError("invalid_request", "Invalid Idempotency-Key header", {
-        details: { header: "Idempotency-Key" },
-      });
-    }
-    const { workspace, created } = await createWorkspace({
-      ctx: c.var.ctx,
-      input: { ...c.req.valid("json"), idempotencyKey: key.data },
-    });
-    if (!created) c.header("Idempotent-Replayed", "true");
-    return c.json({ workspace }, created ? 201 : 200);
-  })
-  .get("/", async (c) => c.json({ workspaces: await listWorkspaces({ ctx: c.var.ctx }) }))
-  .get("/:workspaceId", validate("param", workspaceParam), async (c) => {
-    const workspace = await getWorkspace({ ctx: c.var.ctx, input: c.req.valid("param") });
-    return c.json({ workspace });
-  })
-  .patch("/:workspaceId", validate("param", workspaceParam), validate("json", renameBody), async (c) => {
-    const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-    return c.json({ workspace: await renameWorkspace({ ctx: c.var.ctx, input }) });
-  })
-  .post(
-    "/:workspaceId/transfer",
-    validate("param", workspaceParam),
-    validate("json", transferBody),
+export const workspacesRoutes = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/",
+      tags,
+      security: SECURITY.user,
+      summary: "Create a workspace (its database is provisioned before this answers)",
+      request: {
+        headers: z.object({ "idempotency-key": idempotencyKey.optional() }),
+        body: jsonBody(createWorkspaceBody),
+      },
+      responses: {
+        201: json(one, "The new workspace"),
+        200: json(one, "Replayed: the workspace this Idempotency-Key already created"),
+      },
+      errors: [402, 409],
+    }),
     async (c) => {
-      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-      return c.json({ workspace: await transferWorkspace({ ctx: c.var.ctx, input }) });
+      const { workspace, created } = await createWorkspace({
+        ctx: c.var.ctx,
+        input: { ...c.req.valid("json"), idempotencyKey: c.req.valid("header")["idempotency-key"] },
+      });
+      if (!created) {
+        c.header("Idempotent-Replayed", "true");
+        return c.json({ workspace }, 200);
+      }
+      return c.json({ workspace }, 201);
     },
   )
-  .delete("/:workspaceId", validate("param", workspaceParam), validate("json", deleteBody), async (c) => {
-    // `confirm` may come in the body or, for clients that drop DELETE bodies, the query string.
-    const confirm = c.req.valid("json")?.confirm ?? c.req.query("confirm");
-    await deleteWorkspace({ ctx: c.var.ctx, input: { ...c.req.valid("param"), confirm } });
-    return c.body(null, 204);
-  })
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security: SECURITY.workspace,
+      summary: "List the caller's workspaces",
+      responses: { 200: json(z.object({ workspaces: z.array(Workspace) }), "Workspaces") },
+    }),
+    async (c) => c.json({ workspaces: await listWorkspaces({ ctx: c.var.ctx }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/{workspaceId}",
+      tags,
+      security: SECURITY.workspace,
+      summary: "Get a workspace",
+      request: { params: workspaceParam },
+      responses: { 200: json(one, "The workspace") },
+    }),
+    async (c) =>
+      c.json({ workspace: await getWorkspace({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "patch",
+      path: "/{workspaceId}",
+      tags,
+      security: SECURITY.user,
+      summary: "Rename a workspace",
+      request: { params: workspaceParam, body: jsonBody(renameWorkspaceBody) },
+      responses: { 200: json(one, "The workspace") },
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ workspace: await renameWorkspace({ ctx: c.var.ctx, input }) }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/{workspaceId}/transfer",
+      tags,
+      security: SECURITY.user,
+      summary: "Transfer ownership to another member (owner only)",
+      request: { params: workspaceParam, body: jsonBody(transferWorkspaceBody) },
+      responses: { 200: json(one, "The workspace") },
+      errors: [409],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ workspace: await transferWorkspace({ ctx: c.var.ctx, input }) }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{workspaceId}",
+      tags,
+      security: SECURITY.user,
+      summary: "Delete a workspace and its database (confirm names its slug)",
+      request: {
+        params: workspaceParam,
+        query: z.object({ confirm: z.string().max(100).optional() }),
+        body: jsonBody(deleteWorkspaceBody, false),
+      },
+      responses: { 204: noContent("Deleted") },
+      errors: [409],
+    }),
+    async (c) => {
+      // `confirm` may come in the body or, for clients that drop DELETE bodies, the query string.
+      const confirm = c.req.valid("json").confirm ?? c.req.valid("query").confirm;
+      await deleteWorkspace({ ctx: c.var.ctx, input: { ...c.req.valid("param"), confirm } });
+      return c.body(null, 204);
+    },
+  )
   .route("/:workspaceId/issuers", issuersRoutes);

@@ -7,23 +7,10 @@ import { newId } from "../../lib/ids";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace, requireUser } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
-
-export interface CreateIssuerInput {
-  workspaceId: string;
-  name: string;
-  kind: "hs256" | "jwks";
-  secret?: string;
-  jwksUrl?: string;
-  audience: string;
-  issuer: string;
-  roleClaim?: string;
-  defaultRole: EndUserRole;
-  /** Table allowlist for its end users, as keys have; null or absent: every table. */
-  tables?: string[] | null;
-}
+import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
 export interface IssuerView {
@@ -103,7 +90,8 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
  * Registers an external token issuer for the workspace (DESIGN §3: bring your own auth). Tokens
  * it signs act as `member` or `viewer` end users of this workspace only.
  */
-export async function createIssuer({ ctx, input }: ServiceArgs<CreateIssuerInput>): Promise<IssuerView> {
+export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuerInput>): Promise<IssuerView> {
+  const input = parseInput(createIssuerInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
@@ -197,8 +185,9 @@ export async function createIssuer({ ctx, input }: ServiceArgs<CreateIssuerInput
 
 export async function listIssuers({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<IssuerView[]> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const rows = await controlDb(ctx.config)
     .select()
@@ -211,8 +200,9 @@ export async function listIssuers({
 /** Deletes an issuer: its tokens are refused from the next request (no cache). */
 export async function deleteIssuer({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; issuerId: string }>): Promise<void> {
+  const input = parseInput(issuerTarget, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const db = controlDb(ctx.config);
   const byId = and(eq(issuers.id, input.issuerId), eq(issuers.workspaceId, access.workspace.id));

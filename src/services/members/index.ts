@@ -8,3 +8,4 @@ export {
 } from "./invitations";
 export { changeMemberRole, leaveWorkspace, listMembers, type MemberView, removeMember } from "./manage";
 export { assertCanGrant, assertCanManage, canManage, grantableRoles } from "./roles";
+export * from "./schemas";

@@ -7,11 +7,12 @@ import { newId } from "../../lib/ids";
 import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { type InvitableRole, type InvitationRow, invitations } from "../workspaces/tables";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
+import { acceptInvitationInput, invitationTarget, inviteMemberInput, workspaceScoped } from "./schemas";
 
 /** Invitations are good for 7 days and one use; only their SHA-256 is stored. */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -53,12 +54,13 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
  */
 export async function inviteMember({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; email: string; role: InvitableRole }>): Promise<{
   invitation: InvitationView;
   delivered: boolean;
   token?: string;
 }> {
+  const input = parseInput(inviteMemberInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
@@ -126,8 +128,9 @@ export async function inviteMember({
 
 export async function listInvitations({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<InvitationView[]> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const rows = await controlDb(ctx.config)
     .select()
@@ -140,8 +143,9 @@ export async function listInvitations({
 
 export async function revokeInvitation({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; invitationId: string }>): Promise<InvitationView> {
+  const input = parseInput(invitationTarget, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const db = controlDb(ctx.config);
   const byId = and(eq(invitations.id, input.invitationId), eq(invitations.workspaceId, access.workspace.id));
@@ -172,8 +176,9 @@ export async function revokeInvitation({
  */
 export async function acceptInvitation({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ token: string }>): Promise<{ workspaceId: string; role: InvitableRole }> {
+  const input = parseInput(acceptInvitationInput, raw);
   const { userId } = requireUser(ctx);
   const db = controlDb(ctx.config);
   const [invitation] = await db

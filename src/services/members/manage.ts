@@ -6,10 +6,11 @@ import { roleAtLeast } from "../../lib/scopes";
 import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { disableIssuersCreatedBy } from "../authority";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeKeysCreatedBy } from "../keys/revoke";
 import { auditedControlChange } from "../workspaces/control-audit";
 import { assertCanGrant, assertCanManage } from "./roles";
+import { changeRoleInput, memberTarget, workspaceScoped } from "./schemas";
 
 export interface MemberView {
   userId: string;
@@ -24,8 +25,9 @@ const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as c
 
 export async function listMembers({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<MemberView[]> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
   return controlDb(ctx.config)
     .select({
@@ -66,8 +68,9 @@ async function targetOf(ctx: ServiceContext, access: WorkspaceAccess, userId: st
 /** Changes another member's role, within what the actor may grant (see ./roles.ts). */
 export async function changeMemberRole({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; userId: string; role: Role }>): Promise<MemberView> {
+  const input = parseInput(changeRoleInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId: actorId } = requireUser(ctx);
   const actorRole = access.role as Role;
@@ -138,8 +141,9 @@ async function removeMembership(
 /** Removes another member (admins: members and viewers; owners: anyone but the last owner). */
 export async function removeMember({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; userId: string }>): Promise<void> {
+  const input = parseInput(memberTarget, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId: actorId } = requireUser(ctx);
   if (input.userId === actorId) throw new ApiError("invalid_request", "Use leave to remove yourself");
@@ -149,7 +153,11 @@ export async function removeMember({
 }
 
 /** The signed-in user leaves the workspace (not the last owner). */
-export async function leaveWorkspace({ ctx, input }: ServiceArgs<{ workspaceId: string }>): Promise<void> {
+export async function leaveWorkspace({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string }>): Promise<void> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
   const { userId } = requireUser(ctx);
   await removeMembership(ctx, access, userId, access.role as Role, "member.leave");

@@ -8,9 +8,10 @@ import type { Region, Role } from "../../lib/tenancy";
 import { authorizeWorkspace, requireUser } from "../access";
 import { recordAudit } from "../audit";
 import { requireVerifiedEmail } from "../authority/verified";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { destroyWorkspace } from "./destroy";
 import { provisionWorkspace } from "./provision";
+import { type CreateWorkspaceInput, createWorkspaceInput, workspaceScoped } from "./schemas";
 
 /** What a caller sees of a workspace: never its database locator or token. */
 export interface WorkspaceView {
@@ -36,7 +37,6 @@ export const workspaceView = (row: WorkspaceRow, role: Role | null): WorkspaceVi
 });
 
 /** Slugs are URL- and DNS-safe: lowercase letters, digits and inner hyphens. */
-export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/;
 
 /** A slug from the name plus a random suffix, so two "Acme" workspaces never collide. */
 export function slugFromName(name: string): string {
@@ -51,22 +51,15 @@ export function slugFromName(name: string): string {
   return base.length > 0 ? `${base}-${suffix}` : `ws-${suffix}`;
 }
 
-export interface CreateWorkspaceInput {
-  name: string;
-  region: Region;
-  slug?: string;
-  /** The client's `Idempotency-Key`: the same key twice from the same user yields one workspace. */
-  idempotencyKey?: string;
-}
-
 /**
  * Creates a workspace owned by the signed-in user and provisions its database in the chosen
  * region. Only users create workspaces: an API key is confined to the workspace it belongs to.
  */
 export async function createWorkspace({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<CreateWorkspaceInput>): Promise<{ workspace: WorkspaceView; created: boolean }> {
+  const input = parseInput(createWorkspaceInput, raw);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
   const slug = input.slug ?? slugFromName(input.name);
@@ -132,8 +125,9 @@ export async function listWorkspaces({ ctx }: ServiceArgs): Promise<WorkspaceVie
 
 export async function getWorkspace({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<WorkspaceView> {
+  const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
   return workspaceView(access.workspace, ctx.actor.type === "user" ? access.role : null);
 }

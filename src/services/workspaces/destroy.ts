@@ -4,9 +4,10 @@ import { apiKeys, memberships, securityLog, type WorkspaceRow, workspaces } from
 import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
 import { membershipRole, requireUser } from "../access";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEventRow } from "../security-log/record";
+import { deleteWorkspaceInput } from "./schemas";
 import { invitations, issuers } from "./tables";
 
 /**
@@ -16,8 +17,9 @@ import { invitations, issuers } from "./tables";
  */
 export async function deleteWorkspace({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; confirm?: string }>): Promise<void> {
+  const input = parseInput(deleteWorkspaceInput, raw);
   const { userId } = requireUser(ctx);
   const db = controlDb(ctx.config);
   const [row] = await db.select().from(workspaces).where(eq(workspaces.id, input.workspaceId));

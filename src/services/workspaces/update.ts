@@ -3,9 +3,10 @@ import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { auditedControlChange } from "./control-audit";
 import { type WorkspaceView, workspaceView } from "./create";
+import { renameWorkspaceInput, transferWorkspaceInput } from "./schemas";
 
 export type PlanId = WorkspaceRow["plan"];
 
@@ -46,8 +47,9 @@ export async function updateWorkspaceField<K extends "name" | "plan">(
 /** Renames a workspace (admin or owner; users only: API keys may not change the workspace itself). */
 export async function renameWorkspace({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string }>): Promise<WorkspaceView> {
+  const input = parseInput(renameWorkspaceInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "admin",
     scope: "keys:manage",
@@ -68,8 +70,9 @@ export async function renameWorkspace({
  */
 export async function transferWorkspace({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; userId: string }>): Promise<WorkspaceView> {
+  const input = parseInput(transferWorkspaceInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, {
     role: "owner",
     scope: "keys:manage",
