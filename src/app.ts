@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { authenticate } from "./middleware/authenticate";
 import { bodyLimit } from "./middleware/body-limit";
 import { requireConfig } from "./middleware/config";
@@ -15,18 +14,19 @@ import { loadWorkspace } from "./middleware/workspace";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
+import { docsRoutes } from "./routes/docs";
 import { functionsRoutes } from "./routes/functions";
 import { healthRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
+import { router } from "./routes/openapi";
 import { operatorRoutes } from "./routes/operator";
 import { rowsRoutes } from "./routes/rows";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
 import { workspacesRoutes } from "./routes/workspaces";
-import type { AppEnv } from "./types";
 
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
@@ -36,11 +36,12 @@ import type { AppEnv } from "./types";
  * on the workspace's plan; opening the tenant database itself happens in services, after
  * authorization.
  */
-export function buildApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function buildApp() {
+  const app = router();
   app.onError(onError);
   app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.route("/health", healthRoutes);
+  app.route("/", docsRoutes(app));
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate
   // below refuses; their routes answer first with their own gatekeeper + operator middleware.

@@ -75,7 +75,7 @@ export function sessionBody(session: IssuedSession, cookies: boolean) {
   if (cookies) return { ...common, csrfToken: session.csrfToken };
   return {
     ...common,
-    tokenType: "Bearer",
+    tokenType: "Bearer" as const,
     accessToken: session.accessToken,
     refreshToken: session.refreshToken,
   };

@@ -1,18 +1,25 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import { REGIONS } from "../../lib/tenancy";
-import { validate } from "../../lib/validate";
 import {
+  CurrentSession,
   currentSession,
   listMySessions,
   login,
+  loginInput,
   logout,
+  refreshBody,
   refreshSession,
+  refreshToken,
   revokeMySession,
+  SessionInfo,
+  SessionTokens,
+  sessionTarget,
   signup,
+  signupInput,
+  User,
+  WorkspaceSummary,
 } from "../../services/auth";
-import type { AppEnv } from "../../types";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
 import {
   assertCookieOrigin,
   clearSessionCookies,
@@ -24,66 +31,148 @@ import {
 import { oidcRoutes } from "./oidc";
 import { passwordRoutes } from "./password";
 
-/** Addresses as RFC 5321 allows them (254 octets), compared case-insensitively. */
-export const email = z.email().max(254);
-/** The policy (12–256 characters, not breached) is the service's: too short is `weak_password`. */
-export const newPassword = z.string().max(4096);
-const signupBody = z.strictObject({
-  email,
-  password: newPassword,
-  name: z.string().trim().min(1).max(100).optional(),
-  region: z.enum(REGIONS),
+export const Session = named(SessionTokens, "SessionTokens");
+const modeQuery = z.object({
+  mode: z
+    .string()
+    .optional()
+    .openapi({ description: "`cookie`: a browser session in HttpOnly cookies; otherwise bearer tokens" }),
 });
-const loginBody = z.strictObject({ email, password: z.string().min(1).max(4096) });
-const refreshToken = z.string().regex(/^[0-9a-f]{64}$/, "must be a refresh token");
-const refreshBody = z.strictObject({ refreshToken: refreshToken.optional() }).optional();
-const sessionParam = z.object({ sessionId: z.string().regex(/^ses_[0-9a-z]{26}$/, "must be a session id") });
+const UserView = named(User, "User");
+const tags = ["Auth"];
 
 /**
  * `/v1/auth`: accounts and sessions (DESIGN §3). `?mode=cookie` selects browser sessions
  * (HttpOnly `__Host-` cookies + CSRF token); otherwise tokens are returned for Bearer use.
  */
-export const authRoutes = new Hono<AppEnv>()
-  .post("/signup", validate("json", signupBody), async (c) => {
-    const cookies = wantsCookies(c);
-    if (cookies) assertCookieOrigin(c);
-    const { user, workspace, session } = await signup({ ctx: c.var.ctx, input: c.req.valid("json") });
-    if (cookies) setSessionCookies(c, session);
-    return c.json({ user, workspace, session: sessionBody(session, cookies) }, 201);
-  })
-  .post("/login", validate("json", loginBody), async (c) => {
-    const cookies = wantsCookies(c);
-    if (cookies) assertCookieOrigin(c);
-    const { user, session } = await login({ ctx: c.var.ctx, input: c.req.valid("json") });
-    if (cookies) setSessionCookies(c, session);
-    return c.json({ user, session: sessionBody(session, cookies) });
-  })
-  .post("/refresh", validate("json", refreshBody), async (c) => {
-    const fromBody = c.req.valid("json")?.refreshToken;
-    const cookies = fromBody === undefined;
-    try {
-      const token = fromBody ?? refreshToken.safeParse(refreshCookie(c)).data;
-      if (token === undefined) throw new ApiError("unauthorized", "A refresh token is required");
-      const session = await refreshSession({ ctx: c.var.ctx, input: { refreshToken: token } });
+export const authRoutes = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/signup",
+      tags,
+      security: SECURITY.none,
+      summary: "Create an account, its personal workspace and database; signs in",
+      request: { query: modeQuery, body: jsonBody(signupInput) },
+      responses: {
+        201: json(
+          z.object({
+            user: UserView,
+            workspace: named(WorkspaceSummary, "WorkspaceSummary"),
+            session: Session,
+          }),
+          "Signed up and signed in",
+        ),
+      },
+      errors: [409],
+    }),
+    async (c) => {
+      const cookies = wantsCookies(c);
+      if (cookies) assertCookieOrigin(c);
+      const { user, workspace, session } = await signup({ ctx: c.var.ctx, input: c.req.valid("json") });
       if (cookies) setSessionCookies(c, session);
-      return c.json({ session: sessionBody(session, cookies) });
-    } catch (error) {
-      // A browser whose refresh failed is signed out: drop cookies that can no longer work.
-      if (cookies && error instanceof ApiError && error.status === 401) clearSessionCookies(c);
-      throw error;
-    }
-  })
-  .post("/logout", validate("json", refreshBody), async (c) => {
-    const token = c.req.valid("json")?.refreshToken ?? refreshCookie(c);
-    await logout({ ctx: c.var.ctx, input: { refreshToken: token } });
-    clearSessionCookies(c);
-    return c.body(null, 204);
-  })
-  .get("/session", async (c) => c.json(await currentSession({ ctx: c.var.ctx })))
-  .get("/sessions", async (c) => c.json({ sessions: await listMySessions({ ctx: c.var.ctx }) }))
-  .delete("/sessions/:sessionId", validate("param", sessionParam), async (c) => {
-    await revokeMySession({ ctx: c.var.ctx, input: c.req.valid("param") });
-    return c.body(null, 204);
-  })
+      return c.json({ user, workspace, session: sessionBody(session, cookies) }, 201);
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/login",
+      tags,
+      security: SECURITY.none,
+      summary: "Sign in with email and password",
+      request: { query: modeQuery, body: jsonBody(loginInput) },
+      responses: { 200: json(z.object({ user: UserView, session: Session }), "Signed in") },
+    }),
+    async (c) => {
+      const cookies = wantsCookies(c);
+      if (cookies) assertCookieOrigin(c);
+      const { user, session } = await login({ ctx: c.var.ctx, input: c.req.valid("json") });
+      if (cookies) setSessionCookies(c, session);
+      return c.json({ user, session: sessionBody(session, cookies) }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/refresh",
+      tags,
+      security: SECURITY.none,
+      summary: "Rotate the refresh token (body, or the refresh cookie) for a new session",
+      request: { body: jsonBody(refreshBody, false) },
+      responses: { 200: json(z.object({ session: Session }), "The rotated session") },
+    }),
+    async (c) => {
+      const fromBody = c.req.valid("json").refreshToken;
+      const cookies = fromBody === undefined;
+      try {
+        const token = fromBody ?? refreshToken.safeParse(refreshCookie(c)).data;
+        if (token === undefined) throw new ApiError("unauthorized", "A refresh token is required");
+        const session = await refreshSession({ ctx: c.var.ctx, input: { refreshToken: token } });
+        if (cookies) setSessionCookies(c, session);
+        return c.json({ session: sessionBody(session, cookies) }, 200);
+      } catch (error) {
+        // A browser whose refresh failed is signed out: drop cookies that can no longer work.
+        if (cookies && error instanceof ApiError && error.status === 401) clearSessionCookies(c);
+        throw error;
+      }
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/logout",
+      tags,
+      security: SECURITY.none,
+      summary: "End the session of a refresh token (body, or the refresh cookie)",
+      request: { body: jsonBody(refreshBody, false) },
+      responses: { 204: noContent("Signed out") },
+    }),
+    async (c) => {
+      const token = c.req.valid("json").refreshToken ?? refreshCookie(c);
+      await logout({ ctx: c.var.ctx, input: { refreshToken: token } });
+      clearSessionCookies(c);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/session",
+      tags,
+      security: SECURITY.user,
+      summary: "Who is signed in, on which session",
+      responses: { 200: json(named(CurrentSession, "CurrentSession"), "The session") },
+    }),
+    async (c) => c.json(await currentSession({ ctx: c.var.ctx }), 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/sessions",
+      tags,
+      security: SECURITY.user,
+      summary: "The signed-in user's live sessions",
+      responses: {
+        200: json(z.object({ sessions: z.array(named(SessionInfo, "SessionInfo")) }), "Sessions"),
+      },
+    }),
+    async (c) => c.json({ sessions: await listMySessions({ ctx: c.var.ctx }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/sessions/{sessionId}",
+      tags,
+      security: SECURITY.user,
+      summary: "Sign out one of your sessions",
+      request: { params: sessionTarget },
+      responses: { 204: noContent("Revoked") },
+    }),
+    async (c) => {
+      await revokeMySession({ ctx: c.var.ctx, input: c.req.valid("param") });
+      return c.body(null, 204);
+    },
+  )
   .route("/", passwordRoutes)
   .route("/oidc", oidcRoutes);

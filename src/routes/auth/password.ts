@@ -1,48 +1,93 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import {
   changePassword,
+  changePasswordInput,
   confirmPasswordReset,
   requestPasswordReset,
   resendVerification,
+  resetConfirmInput,
+  resetRequestInput,
+  SessionTokens,
   verifyEmail,
+  verifyEmailInput,
 } from "../../services/auth";
-import type { AppEnv } from "../../types";
+import { json, jsonBody, noContent, operation, router, SECURITY } from "../openapi";
 import { sessionBody, setSessionCookies } from "./cookies";
 
-const email = z.email().max(254);
-const password = z.string().max(4096);
-/** Email tokens are 32 random bytes, hex. */
-const emailToken = z.string().regex(/^[0-9a-f]{64}$/, "must be the token from the email");
+const tags = ["Auth"];
 
 /** Email verification, password reset (by email) and password change (signed in). */
-export const passwordRoutes = new Hono<AppEnv>()
-  .post("/verify-email", validate("json", z.strictObject({ token: emailToken })), async (c) =>
-    c.json(await verifyEmail({ ctx: c.var.ctx, input: c.req.valid("json") })),
+export const passwordRoutes = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/verify-email",
+      tags,
+      security: SECURITY.none,
+      summary: "Verify an email address with the token from the email",
+      request: { body: jsonBody(verifyEmailInput) },
+      responses: { 200: json(z.object({ emailVerified: z.boolean() }), "Verified") },
+    }),
+    async (c) => c.json(await verifyEmail({ ctx: c.var.ctx, input: c.req.valid("json") }), 200),
   )
-  .post("/resend-verification", async (c) => c.json(await resendVerification({ ctx: c.var.ctx }), 202))
-  .post("/password-reset/request", validate("json", z.strictObject({ email })), async (c) => {
-    await requestPasswordReset({ ctx: c.var.ctx, input: c.req.valid("json") });
-    // The same answer whether or not the address has an account.
-    return c.json({ message: "If an account uses this address, a reset link is on its way" }, 202);
-  })
-  .post(
-    "/password-reset/confirm",
-    validate("json", z.strictObject({ token: emailToken, password })),
+  .openapi(
+    operation({
+      method: "post",
+      path: "/resend-verification",
+      tags,
+      security: SECURITY.user,
+      summary: "Send a fresh verification email",
+      responses: { 202: json(z.object({ sent: z.boolean() }), "Sent") },
+      errors: [409],
+    }),
+    async (c) => c.json(await resendVerification({ ctx: c.var.ctx }), 202),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/password-reset/request",
+      tags,
+      security: SECURITY.none,
+      summary: "Email a password reset link (the same answer for unknown addresses)",
+      request: { body: jsonBody(resetRequestInput) },
+      responses: { 202: json(z.object({ message: z.string() }), "Accepted") },
+    }),
+    async (c) => {
+      await requestPasswordReset({ ctx: c.var.ctx, input: c.req.valid("json") });
+      // The same answer whether or not the address has an account.
+      return c.json({ message: "If an account uses this address, a reset link is on its way" }, 202);
+    },
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/password-reset/confirm",
+      tags,
+      security: SECURITY.none,
+      summary: "Set a new password with a reset token (signs out every session)",
+      request: { body: jsonBody(resetConfirmInput) },
+      responses: { 204: noContent("Password set") },
+    }),
     async (c) => {
       await confirmPasswordReset({ ctx: c.var.ctx, input: c.req.valid("json") });
       return c.body(null, 204);
     },
   )
-  .post(
-    "/password",
-    validate("json", z.strictObject({ currentPassword: z.string().min(1).max(4096), newPassword: password })),
+  .openapi(
+    operation({
+      method: "post",
+      path: "/password",
+      tags,
+      security: SECURITY.user,
+      summary: "Change the password (other sessions are signed out)",
+      request: { body: jsonBody(changePasswordInput) },
+      responses: { 200: json(z.object({ session: SessionTokens }), "This device's new session") },
+    }),
     async (c) => {
       const session = await changePassword({ ctx: c.var.ctx, input: c.req.valid("json") });
       // The caller keeps working in the same way it signed in: cookies stay cookies.
       const cookies = c.get("authVia") === "cookie";
       if (cookies) setSessionCookies(c, session);
-      return c.json({ session: sessionBody(session, cookies) });
+      return c.json({ session: sessionBody(session, cookies) }, 200);
     },
   );

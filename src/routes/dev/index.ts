@@ -1,16 +1,19 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { validate } from "../../lib/validate";
-import { readOutbox } from "../../services/mail";
-import type { AppEnv } from "../../types";
-
-const outboxQuery = z.object({
-  to: z.email().max(254),
-  since: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-});
+import { z } from "@hono/zod-openapi";
+import { OutboxMessage, outboxQuery, readOutbox } from "../../services/mail";
+import { json, named, operation, router, SECURITY } from "../openapi";
 
 /** Development helpers; 404 in production (and whenever mail really goes out). */
-export const devRoutes = new Hono<AppEnv>().get("/outbox", validate("query", outboxQuery), async (c) =>
-  c.json({ messages: await readOutbox({ ctx: c.var.ctx, input: c.req.valid("query") }) }),
+export const devRoutes = router().openapi(
+  operation({
+    method: "get",
+    path: "/outbox",
+    tags: ["Development"],
+    security: SECURITY.none,
+    summary: "Mail the local outbox holds for an address (development only; loopback callers)",
+    request: { query: outboxQuery },
+    responses: {
+      200: json(z.object({ messages: z.array(named(OutboxMessage, "OutboxMessage")) }), "Messages"),
+    },
+  }),
+  async (c) => c.json({ messages: await readOutbox({ ctx: c.var.ctx, input: c.req.valid("query") }) }, 200),
 );

@@ -1,53 +1,57 @@
-import { Hono } from "hono";
-import { z } from "zod";
-import { PLAN_IDS, type PlanId } from "../../lib/plans";
-import { validate } from "../../lib/validate";
+import { z } from "@hono/zod-openapi";
 import { gatekeeper } from "../../middleware/gatekeeper";
 import { operatorAuthenticate } from "../../middleware/operator";
 import {
-  BREAK_GLASS_MAX_ROWS,
-  MIN_REASON_LENGTH,
+  BreakGlassRead,
+  operatorWorkspaceParam,
+  readRowsBody,
   readTenantRows,
+  setPlanBody,
   setWorkspacePlan,
 } from "../../services/operator";
-import type { AppEnv } from "../../types";
+import { Workspace } from "../../services/workspaces";
+import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
-const workspaceParam = z.object({
-  workspaceId: z.string().regex(/^ws_[0-9a-z]{26}$/, "must be a workspace id"),
-});
-const planBody = z.strictObject({
-  plan: z.enum(PLAN_IDS as [PlanId, ...PlanId[]]),
-  reason: z.string().trim().min(MIN_REASON_LENGTH).max(1000),
-});
-const readBody = z.strictObject({
-  table: z.string().min(1).max(63),
-  reason: z.string().trim().min(MIN_REASON_LENGTH).max(1000),
-  limit: z.number().int().min(1).max(BREAK_GLASS_MAX_ROWS).optional(),
-});
+const tags = ["Operator"];
+const security = SECURITY.operator;
 
 /**
  * Operator (break-glass) routes under /v1/operator. Mounted ahead of the app's bearer
  * authentication (src/app.ts): only `Authorization: Operator <token>` is accepted here. The
  * gatekeeper runs first, limiting attempts per IP.
  */
-export const operatorRoutes = new Hono<AppEnv>()
-  .use("*", gatekeeper, operatorAuthenticate)
-  .post(
-    "/workspaces/:workspaceId/rows/read",
-    validate("param", workspaceParam),
-    validate("json", readBody),
+export const operatorRoutes = router();
+operatorRoutes.use("*", gatekeeper, operatorAuthenticate);
+operatorRoutes
+  .openapi(
+    operation({
+      method: "post",
+      path: "/workspaces/{workspaceId}/rows/read",
+      tags,
+      security,
+      summary: "Break-glass read of a tenant's rows: reason required, owners alerted, audited",
+      request: { params: operatorWorkspaceParam, body: jsonBody(readRowsBody) },
+      responses: { 200: json(named(BreakGlassRead, "BreakGlassRead"), "The rows read") },
+      errors: [502],
+    }),
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
       c.header("Cache-Control", "no-store");
-      return c.json(await readTenantRows({ ctx: c.var.ctx, input }));
+      return c.json(await readTenantRows({ ctx: c.var.ctx, input }), 200);
     },
   )
-  .put(
-    "/workspaces/:workspaceId/plan",
-    validate("param", workspaceParam),
-    validate("json", planBody),
+  .openapi(
+    operation({
+      method: "put",
+      path: "/workspaces/{workspaceId}/plan",
+      tags,
+      security,
+      summary: "Change a workspace's plan (operators only; audited in the workspace)",
+      request: { params: operatorWorkspaceParam, body: jsonBody(setPlanBody) },
+      responses: { 200: json(z.object({ workspace: Workspace }), "The workspace") },
+    }),
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-      return c.json({ workspace: await setWorkspacePlan({ ctx: c.var.ctx, input }) });
+      return c.json({ workspace: await setWorkspacePlan({ ctx: c.var.ctx, input }) }, 200);
     },
   );

@@ -1,7 +1,8 @@
 import { ApiError } from "../../lib/errors";
 import { requireUser } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { limitIp } from "./limits";
+import { logoutInput, refreshInput, sessionTarget } from "./schemas";
 import { securityEvent } from "./security-log";
 import {
   type IssuedSession,
@@ -17,8 +18,9 @@ import { personalWorkspace, type UserView, userById, userView } from "./users";
 /** Exchanges a refresh token for a new access token and a new refresh token (rotation). */
 export async function refreshSession({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ refreshToken: string }>): Promise<IssuedSession> {
+  const input = parseInput(refreshInput, raw);
   await limitIp(ctx, "refresh");
   return rotateRefreshToken(ctx, input.refreshToken);
 }
@@ -27,7 +29,7 @@ export async function refreshSession({
 export async function currentSession({ ctx }: ServiceArgs): Promise<{
   user: UserView;
   session: { id: string; issuedAt: number };
-  workspace: Awaited<ReturnType<typeof personalWorkspace>> | null;
+  workspace: NonNullable<Awaited<ReturnType<typeof personalWorkspace>>> | null;
 }> {
   const { userId, sessionId } = requireUser(ctx);
   await limitIp(ctx, "session");
@@ -45,7 +47,8 @@ export async function currentSession({ ctx }: ServiceArgs): Promise<{
  * Ends a session: the signed-in one, or the one a refresh token belongs to (a browser whose
  * access cookie already expired). Idempotent: logging out twice is not an error.
  */
-export async function logout({ ctx, input }: ServiceArgs<{ refreshToken?: string }>): Promise<void> {
+export async function logout({ ctx, input: raw }: ServiceArgs<{ refreshToken?: string }>): Promise<void> {
+  const input = parseInput(logoutInput, raw);
   await limitIp(ctx, "logout");
   if (ctx.actor.type === "user") {
     await revokeSessions(ctx, ctx.actor.userId, { sessionId: ctx.actor.sessionId });
@@ -73,7 +76,11 @@ export async function listMySessions({ ctx }: ServiceArgs): Promise<SessionView[
 }
 
 /** Signs one device out: its refresh token stops working and its access token is refused at once. */
-export async function revokeMySession({ ctx, input }: ServiceArgs<{ sessionId: string }>): Promise<void> {
+export async function revokeMySession({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ sessionId: string }>): Promise<void> {
+  const input = parseInput(sessionTarget, raw);
   const { userId } = requireUser(ctx);
   await limitIp(ctx, "session");
   await ownedSession(ctx, userId, input.sessionId);

@@ -4,6 +4,7 @@ export { login } from "./login";
 export { finishOidc, startOidc } from "./oidc/flow";
 export { changePassword, confirmPasswordReset, requestPasswordReset } from "./password";
 export { PASSWORD_MAX, PASSWORD_MIN } from "./policy";
+export * from "./schemas";
 export { type IssuedSession, REFRESH_TTL_MS, revokeSessions, startSession } from "./sessions";
 export { signup } from "./signup";
 export { resendVerification, verifyEmail } from "./verify";

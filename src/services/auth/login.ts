@@ -2,10 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./argon2-wasm";
 import { clearAuthFailures, limitAccount, limitIp, noteAuthFailure } from "./limits";
 import { normalizePassword } from "./policy";
+import { loginInput } from "./schemas";
 import { securityEvent } from "./security-log";
 import { type IssuedSession, startSession } from "./sessions";
 import { type UserView, userByEmail, userView } from "./users";
@@ -26,8 +27,9 @@ export interface LoggedIn {
  */
 export async function login({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ email: string; password: string }>): Promise<LoggedIn> {
+  const input = parseInput(loginInput, raw);
   await limitIp(ctx, "login");
   await limitAccount(ctx, input.email, "login");
   const user = await userByEmail(ctx, input.email);

@@ -4,12 +4,13 @@ import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { requireUser } from "../access";
 import { revokeSquattedAuthority } from "../authority";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { hashPassword, verifyPassword } from "./argon2-wasm";
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from "./email-tokens";
 import { sendAuthMail } from "./emails";
 import { clearAuthFailures, limitAccount, limitIp, noteAuthFailure } from "./limits";
 import { acceptNewPassword, normalizePassword } from "./policy";
+import { changePasswordInput, resetConfirmInput, resetRequestInput } from "./schemas";
 import { securityEvent } from "./security-log";
 import { type IssuedSession, revokeSessions, startSession } from "./sessions";
 import { userByEmail, userById } from "./users";
@@ -18,7 +19,8 @@ import { userByEmail, userById } from "./users";
  * Asks for a reset email. The answer never says whether the address has an account; the
  * per-account limit keeps anyone from flooding someone's inbox.
  */
-export async function requestPasswordReset({ ctx, input }: ServiceArgs<{ email: string }>) {
+export async function requestPasswordReset({ ctx, input: raw }: ServiceArgs<{ email: string }>) {
+  const input = parseInput(resetRequestInput, raw);
   await limitIp(ctx, "reset_request");
   await limitAccount(ctx, input.email, "reset_request");
   const user = await userByEmail(ctx, input.email);
@@ -37,8 +39,9 @@ export async function requestPasswordReset({ ctx, input }: ServiceArgs<{ email: 
  */
 export async function confirmPasswordReset({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ token: string; password: string }>): Promise<void> {
+  const input = parseInput(resetConfirmInput, raw);
   await limitIp(ctx, "reset_confirm");
   const pending = await peekEmailToken(ctx, input.token, "password_reset");
   const user = await userById(ctx, pending.userId);
@@ -70,8 +73,9 @@ export async function confirmPasswordReset({
  */
 export async function changePassword({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ currentPassword: string; newPassword: string }>): Promise<IssuedSession> {
+  const input = parseInput(changePasswordInput, raw);
   const { userId } = requireUser(ctx);
   await limitIp(ctx, "password_change");
   const user = await userById(ctx, userId);

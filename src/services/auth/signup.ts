@@ -5,7 +5,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { Region } from "../../lib/tenancy";
 import { recordAudit } from "../audit";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { slugFromName } from "../workspaces/create";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { provisionWorkspace } from "../workspaces/provision";
@@ -14,17 +14,11 @@ import { issueEmailToken } from "./email-tokens";
 import { sendAuthMail } from "./emails";
 import { limitIp } from "./limits";
 import { acceptNewPassword } from "./policy";
+import { type SignupInput, signupInput } from "./schemas";
 import { securityEvent } from "./security-log";
 import { type IssuedSession, startSession } from "./sessions";
 import { isUniqueViolation } from "./unique";
 import { canonicalEmail, deleteUnfinishedUser, type UserRow, type UserView, userView } from "./users";
-
-export interface SignupInput {
-  email: string;
-  password: string;
-  name?: string;
-  region: Region;
-}
 
 export interface WorkspaceSummary {
   id: string;
@@ -45,7 +39,8 @@ export interface SignedUp {
  * the verification email and signs the user in. If the workspace cannot be provisioned or
  * audited, the account is removed again: a failed signup leaves nothing behind.
  */
-export async function signup({ ctx, input }: ServiceArgs<SignupInput>): Promise<SignedUp> {
+export async function signup({ ctx, input: raw }: ServiceArgs<SignupInput>): Promise<SignedUp> {
+  const input = parseInput(signupInput, raw);
   await limitIp(ctx, "signup");
   const email = canonicalEmail(input.email);
   const password = await acceptNewPassword(ctx, input.password, email);

@@ -3,15 +3,17 @@ import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { requireUser } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { consumeEmailToken } from "./email-tokens";
 import { limitAccount, limitIp } from "./limits";
+import { verifyEmailInput } from "./schemas";
 import { securityEvent } from "./security-log";
 import { sendVerification } from "./signup";
 import { userById } from "./users";
 
 /** Marks the address verified with a verification token (single use, 24 hours). */
-export async function verifyEmail({ ctx, input }: ServiceArgs<{ token: string }>) {
+export async function verifyEmail({ ctx, input: raw }: ServiceArgs<{ token: string }>) {
+  const input = parseInput(verifyEmailInput, raw);
   await limitIp(ctx, "verify_email");
   const spent = await consumeEmailToken(ctx, input.token, "verify_email");
   const [updated] = await controlDb(ctx.config)

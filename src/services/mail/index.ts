@@ -67,3 +67,4 @@ export function mailerFor(ctx: ServiceContext): Mailer {
 }
 
 export { devOutboxEnabled, readOutbox } from "./outbox";
+export * from "./schemas";

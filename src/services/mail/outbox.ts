@@ -4,8 +4,9 @@ import { controlDb } from "../../db/control/client";
 import { isLoopback } from "../../lib/address";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import type { MailConfig, Mailer } from "./index";
+import { type OutboxMessage, readOutboxInput } from "./schemas";
 
 // migrations/control/0002_auth.sql
 export const devOutbox = sqliteTable("dev_outbox", {
@@ -43,16 +44,6 @@ export function outboxMailer(ctx: ServiceContext, config: MailConfig): Mailer {
   };
 }
 
-export interface OutboxMessage {
-  id: string;
-  ts: number;
-  to: string;
-  from: string;
-  subject: string;
-  text: string;
-  tag: string;
-}
-
 /** The newest messages to one address (tests and local development only). */
 function servedOnLoopback(publicUrl: string): boolean {
   const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, "");
@@ -61,8 +52,9 @@ function servedOnLoopback(publicUrl: string): boolean {
 
 export async function readOutbox({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ to: string; since?: number; limit?: number }>): Promise<OutboxMessage[]> {
+  const input = parseInput(readOutboxInput, raw);
   // Reading other people's mail is for a developer on this machine only: insecure-local mode and
   // a loopback caller (or islet's own code). Anything else gets the same 404 as production.
   // `CF-Connecting-IP` is the client's word under wrangler dev, so the platform itself must be

@@ -2,14 +2,11 @@ import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { recordSecurityEvent } from "../security-log";
 import { requireOperator } from "./credential";
 import { notifyOwners, type OwnerAlerter } from "./notify";
-
-export const BREAK_GLASS_DEFAULT_ROWS = 50;
-export const BREAK_GLASS_MAX_ROWS = 500;
-export const MIN_REASON_LENGTH = 10;
+import { BREAK_GLASS_DEFAULT_ROWS, BREAK_GLASS_MAX_ROWS, MIN_REASON_LENGTH, readRowsInput } from "./schemas";
 
 /** User tables only: system tables (`_islet_*`, `sqlite_*`) hold secrets and the log itself. */
 const USER_TABLE = /^(?!_islet_|sqlite_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
@@ -32,11 +29,12 @@ const plain = (value: unknown) =>
  */
 export async function readTenantRows({
   ctx,
-  input,
+  input: raw,
   alerter,
 }: ServiceArgs<{ workspaceId: string; table: string; reason: string; limit?: number }> & {
   alerter?: OwnerAlerter;
 }): Promise<BreakGlassRead> {
+  const input = parseInput(readRowsInput, raw);
   const operatorId = requireOperator(ctx);
   const reason = input.reason.trim();
   if (reason.length < MIN_REASON_LENGTH)

@@ -1,12 +1,12 @@
 import { ApiError } from "../../lib/errors";
 import type { PlanId } from "../../lib/plans";
 import { authorizeWorkspace } from "../access";
-import type { ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../context";
 import { recordSecurityEvent } from "../security-log";
 import { type WorkspaceView, workspaceView } from "../workspaces/create";
 import { updateWorkspaceField } from "../workspaces/update";
-import { MIN_REASON_LENGTH } from "./break-glass";
 import { requireOperator } from "./credential";
+import { MIN_REASON_LENGTH, setPlanInput } from "./schemas";
 
 /**
  * Sets a workspace's plan (DESIGN §4: plans change only by operator action — a billing system
@@ -15,8 +15,9 @@ import { requireOperator } from "./credential";
  */
 export async function setWorkspacePlan({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ workspaceId: string; plan: PlanId; reason: string }>): Promise<WorkspaceView> {
+  const input = parseInput(setPlanInput, raw);
   const operatorId = requireOperator(ctx);
   const reason = input.reason.trim();
   if (reason.length < MIN_REASON_LENGTH)

@@ -5,8 +5,9 @@ import { randomToken, sha256Hex, timingSafeEqual } from "../../../lib/crypto";
 import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
 import { DEFAULT_REGION, type Region } from "../../../lib/tenancy";
-import type { ServiceArgs, ServiceContext } from "../../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../../context";
 import { limitIp } from "../limits";
+import { oidcCallbackInput, oidcStartInput } from "../schemas";
 import { securityEvent } from "../security-log";
 import { type IssuedSession, startSession } from "../sessions";
 import { oidcStates } from "../tables";
@@ -45,8 +46,9 @@ export interface OidcStart {
 /** Starts authorization code + PKCE (S256) + state + nonce (OIDC Core §3.1.2.1). */
 export async function startOidc({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<{ provider: string; returnTo: string; region?: Region }>): Promise<OidcStart> {
+  const input = parseInput(oidcStartInput, raw);
   await limitIp(ctx, "oidc");
   const provider = oidcProvider(ctx, input.provider);
   const metadata = await providerMetadata(ctx, provider);
@@ -98,8 +100,9 @@ export interface OidcCallbackInput {
  */
 export async function finishOidc({
   ctx,
-  input,
+  input: raw,
 }: ServiceArgs<OidcCallbackInput>): Promise<{ session: IssuedSession; returnTo: string; created: boolean }> {
+  const input = parseInput(oidcCallbackInput, raw);
   await limitIp(ctx, "oidc");
   const provider = oidcProvider(ctx, input.provider);
   if (!input.state || !input.cookieState || !timingSafeEqual(input.state, input.cookieState)) {

@@ -1,0 +1,91 @@
+// `npm run bench -- openapi`: what describing routes with @hono/zod-openapi costs per request.
+// The same route twice, in process: through OpenAPIHono's validators (with islet's default hook)
+// and through the hand validator routes used before (src/lib/validate.ts). Same schemas, same
+// handler, same requests; rounds interleaved so both see the same machine state.
+
+import { z } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import { validate } from "../src/lib/validate";
+import { json, jsonBody, operation, router, SECURITY } from "../src/routes/openapi";
+import { workspaceParam } from "../src/routes/workspaces/param";
+import { listAuditQuery } from "../src/services/audit";
+import { createKeyBody } from "../src/services/keys";
+import { fmt, median, printTable } from "./table";
+
+const ROUNDS = 15;
+const PER_ROUND = 2000;
+const ok = z.object({ ok: z.boolean() });
+
+const described = router()
+  .openapi(
+    operation({
+      method: "post",
+      path: "/w/{workspaceId}/keys",
+      security: SECURITY.member,
+      request: { params: workspaceParam, body: jsonBody(createKeyBody) },
+      responses: { 201: json(ok, "ok") },
+    }),
+    (c) => c.json({ ok: c.req.valid("json").scopes.length > 0 }, 201),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/w/{workspaceId}/audit",
+      security: SECURITY.member,
+      request: { params: workspaceParam, query: listAuditQuery },
+      responses: { 200: json(ok, "ok") },
+    }),
+    (c) => c.json({ ok: c.req.valid("query").limit !== 0 }, 200),
+  );
+
+const hand = new Hono()
+  .post("/w/:workspaceId/keys", validate("param", workspaceParam), validate("json", createKeyBody), (c) =>
+    c.json({ ok: c.req.valid("json").scopes.length > 0 }, 201),
+  )
+  .get("/w/:workspaceId/audit", validate("param", workspaceParam), validate("query", listAuditQuery), (c) =>
+    c.json({ ok: c.req.valid("query").limit !== 0 }, 200),
+  );
+
+const cases = {
+  "POST keys (params + JSON body)": () =>
+    new Request("http://bench/w/ws_01j9z3m4k5n6p7q8r9s0t1v2w3/keys", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "ci",
+        scopes: ["data:read", "data:write"],
+        tables: ["notes"],
+        perMinute: 60,
+      }),
+    }),
+  "GET audit (params + query)": () =>
+    new Request(
+      "http://bench/w/ws_01j9z3m4k5n6p7q8r9s0t1v2w3/audit?action=key.*&from=1700000000000&limit=50",
+    ),
+};
+
+async function round(app: { fetch: (r: Request) => Response | Promise<Response> }, make: () => Request) {
+  const start = performance.now();
+  for (let i = 0; i < PER_ROUND; i++) {
+    const res = await app.fetch(make());
+    if (res.status >= 300) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  return ((performance.now() - start) * 1000) / PER_ROUND;
+}
+
+export default async function bench(): Promise<void> {
+  const rows: string[][] = [];
+  for (const [name, make] of Object.entries(cases)) {
+    const base: number[] = [];
+    const openapi: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      base.push(await round(hand, make));
+      openapi.push(await round(described, make));
+    }
+    const b = median(base);
+    const o = median(openapi);
+    rows.push([name, fmt(b), fmt(o), `${fmt(o / b)}×`]);
+  }
+  printTable(["request", "hand validator µs (baseline)", "OpenAPIHono µs", "ratio"], rows);
+}

@@ -1,0 +1,68 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import swaggerCss from "swagger-ui-dist/swagger-ui.css";
+import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js";
+import type { AppEnv } from "../../types";
+import { SECURITY_SCHEMES } from "../openapi";
+
+type DocumentSource = Pick<OpenAPIHono<AppEnv>, "getOpenAPI31Document" | "openAPIRegistry">;
+
+/** islet's OpenAPI 3.1 document, generated from the routes' own schemas. */
+export function openApiDocument(app: DocumentSource, publicUrl: string) {
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
+    app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  }
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "islet API",
+      version: "1",
+      description:
+        "Every workspace gets its own libSQL database. Errors are one envelope: `{ error: { code, message, requestId, details? } }`.",
+    },
+    servers: [{ url: publicUrl }],
+  });
+}
+
+/** `/openapi.json` and `/docs`, the interactive reference (Swagger UI, served by islet itself). */
+export function docsRoutes(app: DocumentSource) {
+  let document: unknown;
+  const build = (publicUrl: string) => {
+    document ??= openApiDocument(app, publicUrl);
+    return document;
+  };
+  const asset = (body: string, type: string) => () =>
+    new Response(body, {
+      headers: { "Content-Type": type, "Cache-Control": "public, max-age=86400" },
+    });
+
+  return new Hono<AppEnv>()
+    .get("/openapi.json", (c) => c.json(build(c.get("config").PUBLIC_URL) as object))
+    .get("/docs", (c) => {
+      const nonce = c.get("secureHeadersNonce") ?? "";
+      return c.html(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>islet API reference</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js" nonce="${nonce}"></script>
+<script src="/docs/assets/init.js" nonce="${nonce}"></script>
+</body>
+</html>`);
+    })
+    .get("/docs/assets/swagger-ui-bundle.js", asset(swaggerBundle, "text/javascript; charset=utf-8"))
+    .get("/docs/assets/swagger-ui.css", asset(swaggerCss, "text/css; charset=utf-8"))
+    .get(
+      "/docs/assets/init.js",
+      // A file, not an inline script: the CSP allows no inline code without a nonce.
+      asset(
+        `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });\n`,
+        "text/javascript; charset=utf-8",
+      ),
+    );
+}

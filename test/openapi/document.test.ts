@@ -1,0 +1,115 @@
+// The OpenAPI document is generated from the routes themselves: every mounted route is in it,
+// everything in it is mounted, and its Error component lists exactly islet's error codes.
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { ERROR_CODES } from "../../src/lib/errors";
+import { call, json } from "../helpers";
+
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+  components: {
+    schemas: Record<
+      string,
+      { properties?: Record<string, { properties?: Record<string, { enum?: string[] }> }> }
+    >;
+    securitySchemes: Record<string, unknown>;
+  };
+}
+
+/** Routes a client can call: not middleware, not the document and its page. */
+const UNDOCUMENTED = new Set([
+  "/openapi.json",
+  "/docs",
+  "/docs/assets/swagger-ui-bundle.js",
+  "/docs/assets/swagger-ui.css",
+  "/docs/assets/init.js",
+]);
+
+const mounted = () =>
+  new Set(
+    buildApp()
+      .routes.filter((r) => r.method !== "ALL" && !UNDOCUMENTED.has(r.path))
+      .map((r) => `${r.method} ${r.path.replace(/\/$/, "") || "/"}`),
+  );
+
+async function documentOf(): Promise<Document> {
+  const res = await call("GET", "/openapi.json");
+  expect(res.status).toBe(200);
+  return json<Document>(res);
+}
+
+describe("/openapi.json", () => {
+  it("is OpenAPI 3.1 with the security schemes operations name", async () => {
+    const doc = await documentOf();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(
+      ["accessToken", "apiKey", "csrfToken", "endUserToken", "operatorToken", "sessionCookie"].sort(),
+    );
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.security, `${method} ${path}`).toBeDefined();
+        for (const requirement of op.security as Record<string, unknown>[]) {
+          for (const name of Object.keys(requirement))
+            expect(doc.components.securitySchemes).toHaveProperty(name);
+        }
+      }
+    }
+  });
+
+  it("lists every mounted route, and only mounted routes", async () => {
+    const doc = await documentOf();
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        documented.add(
+          `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ":$1").replace(/\/$/, "") || "/"}`,
+        );
+      }
+    }
+    expect([...mounted()].sort()).toEqual([...documented].sort());
+  });
+
+  it("answers every error with the one Error component, whose codes are errors.ts's", async () => {
+    const doc = await documentOf();
+    const code = doc.components.schemas.Error?.properties?.error?.properties?.code;
+    expect(code?.enum?.sort()).toEqual(Object.keys(ERROR_CODES).sort());
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          expect(JSON.stringify(response), `${method} ${path} ${status}`).toContain(
+            "#/components/schemas/Error",
+          );
+        }
+      }
+    }
+  });
+});
+
+describe("/docs", () => {
+  it("renders the reference from islet's own assets under the strict CSP", async () => {
+    const res = await call("GET", "/docs");
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toContain(`nonce="${nonce}"`);
+      expect(attrs).toMatch(/src="\/docs\/assets\//);
+      expect(body).toBe("");
+    }
+    expect(html).not.toMatch(/\son[a-z]+=|style=/i);
+    for (const asset of ["swagger-ui-bundle.js", "init.js", "swagger-ui.css"]) {
+      const file = await call("GET", `/docs/assets/${asset}`);
+      expect(file.status).toBe(200);
+      expect(file.headers.get("Content-Type")).toMatch(
+        asset.endsWith(".css") ? /^text\/css/ : /^text\/javascript/,
+      );
+    }
+  });
+});
