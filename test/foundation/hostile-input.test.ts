@@ -2,10 +2,13 @@
 // `buildApp().routes`, so a new route is covered by name — gets malformed and hostile bodies,
 // path parameters and query strings, signed in as the owner of a workspace that has a table, a
 // row and a function. Each answer must be below 500 and, when an error, the JSON envelope with a
-// code from the closed list.
+// code from the closed list; and every answer must be one the operation declares in
+// /openapi.json: its status, and a body valid against the declared schema.
+import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { ERROR_CODES } from "../../src/lib/errors";
+import { openApiDocument } from "../../src/routes/docs";
 import { call, json, makeUser, makeWorkspace } from "../helpers";
 import { testIp } from "../workspaces/fixtures";
 
@@ -120,13 +123,39 @@ async function fixture(): Promise<Fixture> {
 
 const knownCodes = new Set(Object.keys(ERROR_CODES));
 
-async function problem(res: Response): Promise<string | undefined> {
-  if (res.status >= 500) return `status ${res.status}: ${(await res.text()).slice(0, 300)}`;
-  if (res.status < 400) {
-    await res.body?.cancel();
-    return undefined;
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+}
+const app = buildApp();
+const document = openApiDocument(app, "http://islet.test") as unknown as {
+  paths: Record<string, Record<string, Operation>>;
+  components: object;
+};
+const openApiPath = (pattern: string) => pattern.replace(/:([A-Za-z]+)/g, "{$1}").replace(/(.)\/$/, "$1");
+
+/** Whether `res` is an answer the operation declares: its status, and its JSON body's schema. */
+function undeclared(method: string, pattern: string, res: Response, text: string): string | undefined {
+  const operation = document.paths[openApiPath(pattern)]?.[method.toLowerCase()];
+  if (!operation) return `no operation ${method} ${openApiPath(pattern)} in /openapi.json`;
+  const response = operation.responses[String(res.status)];
+  if (!response) return `status ${res.status} is not declared: ${text.slice(0, 200)}`;
+  const json = response.content?.["application/json"];
+  if (!json || !(res.headers.get("Content-Type") ?? "").startsWith("application/json")) return undefined;
+  const schema = { ...json.schema, components: document.components };
+  const result = new Validator(schema, "2020-12", false).validate(JSON.parse(text));
+  if (!result.valid) {
+    const where = result.errors.map((e) => `${e.instanceLocation} ${e.error}`).slice(0, 3);
+    return `status ${res.status} body does not match its schema: ${where.join("; ")}`;
   }
+  return undefined;
+}
+
+async function problem(method: string, pattern: string, res: Response): Promise<string | undefined> {
   const text = await res.text();
+  if (res.status >= 500) return `status ${res.status}: ${text.slice(0, 300)}`;
+  const mismatch = undeclared(method, pattern, res, text);
+  if (mismatch) return mismatch;
+  if (res.status < 400) return undefined;
   try {
     const body = JSON.parse(text) as { error?: { code?: string; requestId?: string } };
     if (!body.error?.code || !knownCodes.has(body.error.code) || !body.error.requestId) {
@@ -140,8 +169,8 @@ async function problem(res: Response): Promise<string | undefined> {
 
 const routes = [
   ...new Set(
-    buildApp()
-      .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/v1/") || r.path.startsWith("/health")))
+    app.routes
+      .filter((r) => r.method !== "ALL" && (r.path.startsWith("/v1/") || r.path.startsWith("/health")))
       .map((r) => `${r.method} ${r.path}`),
   ),
 ].sort();
@@ -165,7 +194,7 @@ describe("hostile input never produces a 500", () => {
       };
       const failures: string[] = [];
       const attempt = async (what: string, res: Promise<Response>) => {
-        const found = await problem(await res);
+        const found = await problem(method, pattern, await res);
         if (found) failures.push(`${what} → ${found}`);
       };
       // A GET carries no body (fetch refuses one): its attacks are the path and the query.
