@@ -8,9 +8,8 @@ import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
 import type { ServiceContext } from "../src/services/context";
+import { fanOutMigrations, listTenants, rotateKeyring } from "../src/services/operator";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import { rotateKeyring } from "./keyring";
-import { fanOutMigrations, listTenants } from "./tenants";
 
 let stack: Stack;
 let config: Config;
@@ -47,7 +46,7 @@ afterAll(async () => stack?.stop());
 
 describe("operator CLI", () => {
   it("lists tenants", async () => {
-    const tenants = await listTenants(config);
+    const tenants = await listTenants({ ctx: ctx(config) });
     expect(tenants).toHaveLength(3);
     expect(tenants.every((t) => t.status === "active")).toBe(true);
   });
@@ -55,19 +54,19 @@ describe("operator CLI", () => {
   it("fans a new tenant migration out to every workspace, once, with progress", async () => {
     const migration = { name: "9000_cli_probe", sql: "CREATE TABLE cli_probe (x INTEGER);" };
     const progress: number[] = [];
-    const first = await fanOutMigrations(config, [migration], {
-      concurrency: 2,
-      onProgress: (_s, done) => progress.push(done),
+    const first = await fanOutMigrations({
+      ctx: ctx(config),
+      input: { migrations: [migration], concurrency: 2, onProgress: (_s, done) => progress.push(done) },
     });
     expect(first.map((r) => r.status)).toEqual(["migrated", "migrated", "migrated"]);
     expect(progress).toEqual([1, 2, 3]);
-    const again = await fanOutMigrations(config, [migration]);
+    const again = await fanOutMigrations({ ctx: ctx(config), input: { migrations: [migration] } });
     expect(again.every((r) => r.status === "up_to_date")).toBe(true);
   });
 
   it("reports a failing tenant without stopping the others", async () => {
     const broken = { name: "9001_cli_broken", sql: "CREATE TABLE cli_probe (x INTEGER);" };
-    const results = await fanOutMigrations(config, [broken]);
+    const results = await fanOutMigrations({ ctx: ctx(config), input: { migrations: [broken] } });
     expect(results.every((r) => r.status === "failed" && /9001_cli_broken failed/.test(r.error ?? ""))).toBe(
       true,
     );
@@ -83,14 +82,17 @@ describe("operator CLI", () => {
       }),
     };
     const rotated = configFrom(rotatedVars);
-    const report = await rotateKeyring(rotated);
+    const report = await rotateKeyring({ ctx: ctx(rotated), input: {} });
     expect(report).toMatchObject({ total: 3, rotated: 3, failed: [] });
-    const tenants = await listTenants(rotated);
+    const tenants = await listTenants({ ctx: ctx(rotated) });
     for (const t of tenants) {
       expect(envelopeVersion(t.dbTokenEnc ?? "")).toBe(2);
       const db = await tenantDb(rotated, t);
       expect((await db.execute("SELECT 1 AS one")).rows[0]?.one).toBe(1);
     }
-    expect(await rotateKeyring(rotated)).toMatchObject({ rotated: 0, alreadyCurrent: 3 });
+    expect(await rotateKeyring({ ctx: ctx(rotated), input: {} })).toMatchObject({
+      rotated: 0,
+      alreadyCurrent: 3,
+    });
   });
 });

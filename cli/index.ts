@@ -7,9 +7,8 @@
 import { parseArgs } from "node:util";
 import { loadMigrations, migrateControl } from "../scripts/local-stack";
 import { parseConfig } from "../src/env";
-import { loadConfig, loadVars } from "./context";
-import { rotateKeyring } from "./keyring";
-import { fanOutMigrations, listTenants } from "./tenants";
+import { fanOutMigrations, listTenants, rotateKeyring } from "../src/services/operator";
+import { loadConfig, loadVars, operatorContext } from "./context";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,7 +29,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig(vars);
   if (command === "tenants" && sub === "list") {
-    const rows = await listTenants(config);
+    const rows = await listTenants({ ctx: operatorContext(config) });
     console.table(
       rows.map((w) => ({ id: w.id, slug: w.slug, region: w.region, plan: w.plan, status: w.status })),
     );
@@ -39,20 +38,29 @@ async function main(): Promise<number> {
   if (command === "migrate") {
     const control = await migrateControl({ url: config.CONTROL_DB_URL, token: config.CONTROL_DB_TOKEN });
     console.log(`control: ${control.length ? control.join(", ") : "up to date"}`);
-    const results = await fanOutMigrations(config, loadMigrations("tenant"), {
-      concurrency: Number(values.concurrency),
-      onProgress: (s, done, total) =>
-        console.log(
-          `[${done}/${total}] ${s.slug} ${s.status}${s.applied.length ? ` (${s.applied.join(", ")})` : ""}${s.error ? `: ${s.error}` : ""}`,
-        ),
+    const results = await fanOutMigrations({
+      ctx: operatorContext(config),
+      input: {
+        migrations: loadMigrations("tenant"),
+        concurrency: Number(values.concurrency),
+        onProgress: (s, done, total) =>
+          console.log(
+            `[${done}/${total}] ${s.slug} ${s.status}${s.applied.length ? ` (${s.applied.join(", ")})` : ""}${s.error ? `: ${s.error}` : ""}`,
+          ),
+      },
     });
     const failed = results.filter((r) => r.status === "failed").length;
     console.log(`tenants: ${results.length - failed} ok, ${failed} failed`);
     return failed > 0 ? 1 : 0;
   }
   if (command === "keyring" && sub === "rotate") {
-    const report = await rotateKeyring(config, (done, total) => {
-      if (done % 50 === 0 || done === total) console.log(`[${done}/${total}]`);
+    const report = await rotateKeyring({
+      ctx: operatorContext(config),
+      input: {
+        onProgress: (done, total) => {
+          if (done % 50 === 0 || done === total) console.log(`[${done}/${total}]`);
+        },
+      },
     });
     console.log(
       `rotated ${report.rotated}, already current ${report.alreadyCurrent}, failed ${report.failed.length}`,

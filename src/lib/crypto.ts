@@ -1,5 +1,12 @@
-import type { KeyringConfig } from "../env";
 import { base64ToBytes, base64UrlToBytes, bytesToBase64Url, bytesToHex, utf8 } from "./encoding";
+
+/** `ISLET_KEYRING` as the config parses it: versioned 256-bit keys (base64) and the active version. */
+export interface KeyringConfig {
+  active: number;
+  keys: Record<string, string>;
+  /** Written by the dev-secrets generator; production refuses a keyring that carries it. */
+  env?: string | undefined;
+}
 
 /** `count` random bytes from the platform CSPRNG. */
 export function randomBytes(count: number): Uint8Array {

@@ -1,8 +1,13 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import type { Config } from "../env";
 import { utf8 } from "./encoding";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
+
+/** What signing and verifying access tokens needs of the config (src/env.ts's Config has it). */
+export interface JwtConfig {
+  SESSION_JWT_SECRET: string;
+  PUBLIC_URL: string;
+}
 
 /** Access tokens live 15 minutes (DESIGN §3); refresh tokens carry the session further. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -16,8 +21,8 @@ export interface AccessClaims {
   jti: string;
 }
 
-const keys = new WeakMap<Config, Uint8Array>();
-const keyOf = (config: Config) => {
+const keys = new WeakMap<JwtConfig, Uint8Array>();
+const keyOf = (config: JwtConfig) => {
   let key = keys.get(config);
   if (!key) {
     key = utf8(config.SESSION_JWT_SECRET);
@@ -26,7 +31,7 @@ const keyOf = (config: Config) => {
   return key;
 };
 
-export async function signAccessToken(config: Config, userId: string, sessionId: string): Promise<string> {
+export async function signAccessToken(config: JwtConfig, userId: string, sessionId: string): Promise<string> {
   return new SignJWT({ sid: sessionId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
@@ -42,7 +47,7 @@ export async function signAccessToken(config: Config, userId: string, sessionId:
  * Verifies an access token before any database call: algorithm pinned to HS256 (no `none`, no
  * RS/HS confusion), signature, `exp`/`nbf`, `iss`, `aud`, and the claims islet needs.
  */
-export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(config: JwtConfig, token: string): Promise<AccessClaims> {
   try {
     const { payload } = await jwtVerify(token, keyOf(config), {
       algorithms: ["HS256"],

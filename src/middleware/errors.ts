@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { TenantNotReadyError } from "../db/tenant/client";
 import { ApiError, type ErrorEnvelope } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import type { AppEnv } from "../types";
@@ -46,6 +47,9 @@ function isUnreachableBackend(err: Error): boolean {
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return renderError(c, err);
+  if (err instanceof TenantNotReadyError) {
+    return renderError(c, new ApiError("unavailable", err.message, { headers: { "Retry-After": "1" } }));
+  }
   if (err instanceof HTTPException && err.status < 500) return renderError(c, fromHttpException(err));
   if (isUnreachableBackend(err)) {
     (c.get("logger") ?? createLogger({ requestId: c.get("requestId") })).error(

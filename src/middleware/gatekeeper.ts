@@ -1,13 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { tenantDb } from "../db/tenant/client";
 import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
 import { isPlanId, MINUTE_MS, type PlanId, planRules, workspaceRules } from "../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../lib/rate-limit";
-import { recordAudit } from "../services/audit";
 import { type CheckResult, gate, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
-import { recordSecurityEvent } from "../services/security-log/record";
+import { recordRateLimited } from "../services/gatekeeper/exceeded";
 import type { AppEnv } from "../types";
 import { onAuthFailure } from "./auth-failure";
 
@@ -83,30 +81,9 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
  */
 function auditExceeded(c: Context<AppEnv>, principal: string, result: CheckResult): void {
   const ctx = c.var.ctx;
-  const details = { principal, rule: result.rule, limit: result.limit, retryAfter: result.retryAfter };
-  const workspace = c.get("workspace");
-  const write = async () => {
-    if (
-      ctx.actor.type === "apiKey" &&
-      workspace?.id === ctx.actor.workspaceId &&
-      workspace.status === "active"
-    ) {
-      await recordAudit(ctx, await tenantDb(ctx.config, workspace), {
-        action: "ratelimit.exceeded",
-        targetType: "api_key",
-        targetId: ctx.actor.keyId,
-        details,
-      });
-    } else {
-      await recordSecurityEvent(ctx, {
-        action: "ratelimit.exceeded",
-        ...(ctx.actor.type === "user" ? { subjectUserId: ctx.actor.userId } : {}),
-        details,
-      });
-    }
-  };
+  const input = { principal, rule: result.rule, limit: result.limit, retryAfter: result.retryAfter };
   ctx.waitUntil(
-    write().catch((e: unknown) =>
+    recordRateLimited({ ctx, input }).catch((e: unknown) =>
       ctx.logger.error("rate limit audit failed", { error: e instanceof Error ? e.message : String(e) }),
     ),
   );

@@ -1,7 +1,6 @@
 import type { Client } from "@libsql/client/web";
 import type { Config } from "../../env";
 import { decryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
-import { ApiError } from "../../lib/errors";
 import { libsqlClient } from "../libsql";
 
 /** What it takes to reach one tenant database: nothing else can open one. */
@@ -24,13 +23,21 @@ export const dbTokenBinding = (workspaceId: string): SecretBinding => ({
 const tokens = new Map<string, string>();
 const MAX_TOKENS = 1024;
 
+/** The workspace has no usable database yet (provisioning, deleting): callers answer 503. */
+export class TenantNotReadyError extends Error {
+  constructor(readonly workspaceId: string) {
+    super("The workspace database is not ready");
+    this.name = "TenantNotReadyError";
+  }
+}
+
 /**
  * The only way to a tenant database (DESIGN §1): a client built from that workspace's own URL
  * and its decrypted token. There is no shared connection and no other code path.
  */
 export async function tenantDb(config: Config, workspace: TenantLocator): Promise<Client> {
   if (workspace.status !== "active" || !workspace.dbUrl || !workspace.dbTokenEnc) {
-    throw new ApiError("unavailable", "The workspace database is not ready");
+    throw new TenantNotReadyError(workspace.id);
   }
   const cacheKey = `${workspace.id}|${workspace.dbTokenEnc}`;
   let token = tokens.get(cacheKey);

@@ -1,5 +1,7 @@
 export { readTenantRows } from "./break-glass";
 export { requireOperator, verifyOperatorToken } from "./credential";
+export { type RotationReport, rotateKeyring } from "./keyring";
 export { type DataAccessNotice, notifyOwners, type OwnerAlerter } from "./notify";
 export { setWorkspacePlan } from "./plan";
 export * from "./schemas";
+export { fanOutMigrations, listTenants, type TenantMigrationStatus } from "./tenants";

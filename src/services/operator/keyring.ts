@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
-import { controlDb } from "../src/db/control/client";
-import { workspaces } from "../src/db/control/schema";
-import { dbTokenBinding } from "../src/db/tenant/client";
-import type { Config } from "../src/env";
-import { decryptSecret, encryptSecret, envelopeVersion, importKeyring } from "../src/lib/crypto";
+import { controlDb } from "../../db/control/client";
+import { workspaces } from "../../db/control/schema";
+import { dbTokenBinding } from "../../db/tenant/client";
+import { decryptSecret, encryptSecret, envelopeVersion, importKeyring } from "../../lib/crypto";
+import type { ServiceArgs } from "../context";
+import { requireOperator } from "./credential";
 
 export interface RotationReport {
   total: number;
@@ -18,10 +19,13 @@ export interface RotationReport {
  * until every record has moved. Each update is conditional on the envelope it read, so a
  * concurrent writer is never overwritten.
  */
-export async function rotateKeyring(
-  config: Config,
-  onProgress?: (done: number, total: number) => void,
-): Promise<RotationReport> {
+export async function rotateKeyring({
+  ctx,
+  input,
+}: ServiceArgs<{ onProgress?: (done: number, total: number) => void }>): Promise<RotationReport> {
+  requireOperator(ctx);
+  const { config } = ctx;
+  const { onProgress } = input;
   const keyring = await importKeyring(config.ISLET_KEYRING);
   const db = controlDb(config);
   const rows = await db.select({ id: workspaces.id, enc: workspaces.dbTokenEnc }).from(workspaces);

@@ -1,13 +1,20 @@
 import { asc, eq } from "drizzle-orm";
-import { controlDb } from "../src/db/control/client";
-import { type WorkspaceRow, workspaces } from "../src/db/control/schema";
-import { applyMigrations, type Migration } from "../src/db/migrator";
-import { tenantDb } from "../src/db/tenant/client";
-import type { Config } from "../src/env";
+import { z } from "zod";
+import { controlDb } from "../../db/control/client";
+import { type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { applyMigrations, type Migration } from "../../db/migrator";
+import { tenantDb } from "../../db/tenant/client";
+import { parseInput, type ServiceArgs } from "../context";
+import { requireOperator } from "./credential";
 
-export async function listTenants(config: Config): Promise<WorkspaceRow[]> {
-  return controlDb(config).select().from(workspaces).orderBy(asc(workspaces.createdAt));
+// The operator CLI's tenant work (DESIGN §13: tenants list/migrate); operators only.
+
+export async function listTenants({ ctx }: ServiceArgs): Promise<WorkspaceRow[]> {
+  requireOperator(ctx);
+  return controlDb(ctx.config).select().from(workspaces).orderBy(asc(workspaces.createdAt));
 }
+
+const fanOutOptions = z.object({ concurrency: z.number().int().min(1).max(64).optional() });
 
 export interface TenantMigrationStatus {
   workspaceId: string;
@@ -22,14 +29,18 @@ export interface TenantMigrationStatus {
  * tenant as it finishes. Safe to re-run: each database's ledger skips what it already has, so an
  * interrupted fan-out resumes where it stopped. One tenant failing does not stop the others.
  */
-export async function fanOutMigrations(
-  config: Config,
-  migrations: readonly Migration[],
-  opts: {
-    concurrency?: number;
-    onProgress?: (status: TenantMigrationStatus, done: number, total: number) => void;
-  } = {},
-): Promise<TenantMigrationStatus[]> {
+export async function fanOutMigrations({
+  ctx,
+  input,
+}: ServiceArgs<{
+  migrations: readonly Migration[];
+  concurrency?: number;
+  onProgress?: (status: TenantMigrationStatus, done: number, total: number) => void;
+}>): Promise<TenantMigrationStatus[]> {
+  requireOperator(ctx);
+  const { migrations, onProgress } = input;
+  const { concurrency } = parseInput(fanOutOptions, { concurrency: input.concurrency });
+  const config = ctx.config;
   const tenants = await controlDb(config).select().from(workspaces).where(eq(workspaces.status, "active"));
   const results: TenantMigrationStatus[] = [];
   let next = 0;
@@ -55,9 +66,9 @@ export async function fanOutMigrations(
         };
       }
       results.push(status);
-      opts.onProgress?.(status, results.length, tenants.length);
+      onProgress?.(status, results.length, tenants.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: concurrency ?? 4 }, worker));
   return results;
 }
