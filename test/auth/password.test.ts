@@ -1,9 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
-import { users } from "../../src/db/control/schema";
+import { emailTokens, users } from "../../src/db/control/schema";
 import { sha256Hex } from "../../src/lib/crypto";
-import { emailTokens } from "../../src/services/auth/tables";
 import { BREACHED_PASSWORDS } from "../fixtures/pwned";
 import { call, errorCode, json, testConfig } from "../helpers";
 import {

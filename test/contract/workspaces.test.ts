@@ -1,7 +1,7 @@
 // The auth contract over every protected route of workspaces, members, keys and issuers.
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../src/db/control/client";
-import { issuers } from "../../src/services/workspaces/tables";
+import { issuers } from "../../src/db/control/schema";
 import { call, json, makeUser, testConfig } from "../helpers";
 import { addMember } from "../workspaces/fixtures";
 import { authContract, type ContractFixture } from "./auth-contract";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
-import { issuers } from "../../src/services/workspaces/tables";
+import { issuers } from "../../src/db/control/schema";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
 import { auditActions, endUserToken, makeTeam, type Team } from "./fixtures";
 

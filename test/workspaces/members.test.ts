@@ -1,10 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
-import { apiKeys, memberships, users } from "../../src/db/control/schema";
+import { apiKeys, invitations, memberships, users } from "../../src/db/control/schema";
 import { sha256Hex } from "../../src/lib/crypto";
 import { readOutbox } from "../../src/services/mail";
-import { invitations } from "../../src/services/workspaces/tables";
 import { call, errorCode, json, makeUser, type TestUser, testConfig, testContext } from "../helpers";
 import { addMember, auditActions, makeTeam, mintKey } from "./fixtures";
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { sessions, users } from "../../db/control/schema";
+import { refreshTokens, sessions, users } from "../../db/control/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -9,7 +9,6 @@ import type { ServiceContext } from "../context";
 import { revokeCredential, revokeIssuedBefore } from "../gatekeeper";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEvent } from "./security-log";
-import { refreshTokens } from "./tables";
 
 /** Refresh tokens (and so sessions, sliding) live 30 days from their last use. */
 export const REFRESH_TTL_MS = 30 * 86_400_000;

@@ -1,8 +1,15 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { memberships, sessions, users, workspaces } from "../../db/control/schema";
+import {
+  emailTokens,
+  memberships,
+  refreshTokens,
+  sessions,
+  userIdentities,
+  users,
+  workspaces,
+} from "../../db/control/schema";
 import type { ServiceContext } from "../context";
-import { emailTokens, refreshTokens, userIdentities } from "./tables";
 
 export type UserRow = typeof users.$inferSelect;
 

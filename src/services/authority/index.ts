@@ -4,12 +4,11 @@
 // loses everything it created.
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { apiKeys, memberships, workspaces } from "../../db/control/schema";
+import { apiKeys, invitations, issuers, memberships, workspaces } from "../../db/control/schema";
 import { type WorkspaceAccess, workspaceAccess } from "../access";
 import type { ServiceContext } from "../context";
 import { revokeKeysWhere } from "../keys/revoke";
 import { auditedRevocation } from "../workspaces/control-audit";
-import { invitations, issuers } from "../workspaces/tables";
 
 export { requireVerifiedActor, requireVerifiedEmail } from "./verified";
 

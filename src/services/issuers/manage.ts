@@ -1,5 +1,6 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
+import { type EndUserRole, type IssuerRow, issuers } from "../../db/control/schema";
 import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
@@ -9,7 +10,6 @@ import { authorizeWorkspace, requireUser } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
 import { parseInput, type ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
-import { type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
 import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */

@@ -8,14 +8,19 @@ import {
   jwtVerify,
 } from "jose";
 import { controlDb } from "../../db/control/client";
-import { memberships } from "../../db/control/schema";
+import {
+  END_USER_ROLES,
+  type EndUserRole,
+  type IssuerRow,
+  issuers,
+  memberships,
+} from "../../db/control/schema";
 import type { Config } from "../../env";
 import { decryptSecret, importKeyring } from "../../lib/crypto";
 import { utf8 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
 import type { Actor } from "../../types";
-import { END_USER_ROLES, type EndUserRole, type IssuerRow, issuers } from "../workspaces/tables";
 import { issuerSecretBinding } from "./manage";
 
 type EndUserActor = Extract<Actor, { type: "endUser" }>;

@@ -1,23 +1,12 @@
 import { and, desc, eq, gte } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { controlDb } from "../../db/control/client";
+import { devOutbox } from "../../db/control/schema";
 import { isLoopback } from "../../lib/address";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import type { MailConfig, Mailer } from "./index";
 import { type OutboxMessage, readOutboxInput } from "./schemas";
-
-// migrations/control/0002_auth.sql
-export const devOutbox = sqliteTable("dev_outbox", {
-  id: text("id").primaryKey(),
-  ts: integer("ts").notNull(),
-  toAddr: text("to_addr").notNull(),
-  fromAddr: text("from_addr").notNull(),
-  subject: text("subject").notNull(),
-  textBody: text("text_body").notNull(),
-  tag: text("tag").notNull(),
-});
 
 /** The outbox exists only outside production and only when it is the configured provider. */
 export const devOutboxEnabled = (ctx: ServiceContext) =>

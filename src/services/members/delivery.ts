@@ -1,7 +1,6 @@
-import type { WorkspaceRow } from "../../db/control/schema";
+import type { InvitableRole, WorkspaceRow } from "../../db/control/schema";
 import type { ServiceContext } from "../context";
 import { mailerFor } from "../mail";
-import type { InvitableRole } from "../workspaces/tables";
 
 /** Workspace names are user text: one line, bounded, so they cannot reshape the email. */
 const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, " ").slice(0, 100);

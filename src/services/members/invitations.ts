@@ -1,6 +1,13 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { memberships, users, workspaces } from "../../db/control/schema";
+import {
+  type InvitableRole,
+  type InvitationRow,
+  invitations,
+  memberships,
+  users,
+  workspaces,
+} from "../../db/control/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -9,7 +16,6 @@ import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from
 import { requireVerifiedEmail } from "../authority/verified";
 import { parseInput, type ServiceArgs } from "../context";
 import { auditedControlChange } from "../workspaces/control-audit";
-import { type InvitableRole, type InvitationRow, invitations } from "../workspaces/tables";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
 import { acceptInvitationInput, invitationTarget, inviteMemberInput, workspaceScoped } from "./schemas";

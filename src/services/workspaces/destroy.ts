@@ -1,6 +1,14 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { apiKeys, memberships, securityLog, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import {
+  apiKeys,
+  invitations,
+  issuers,
+  memberships,
+  securityLog,
+  type WorkspaceRow,
+  workspaces,
+} from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
 import { membershipRole, requireUser } from "../access";
@@ -8,7 +16,6 @@ import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEventRow } from "../security-log/record";
 import { deleteWorkspaceInput } from "./schemas";
-import { invitations, issuers } from "./tables";
 
 /**
  * Deletes a workspace for good (DESIGN §3, §10): owner only, never by an API key, and only with

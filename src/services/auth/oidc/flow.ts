@@ -1,6 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import { jwtVerify } from "jose";
 import { controlDb } from "../../../db/control/client";
+import { oidcStates } from "../../../db/control/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../../lib/crypto";
 import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
@@ -10,7 +11,6 @@ import { limitIp } from "../limits";
 import { oidcCallbackInput, oidcStartInput } from "../schemas";
 import { securityEvent } from "../security-log";
 import { type IssuedSession, startSession } from "../sessions";
-import { oidcStates } from "../tables";
 import { providerMetadata, upstreamError } from "./discovery";
 import { resolveOidcUser } from "./link";
 import { type OidcProvider, oidcProvider, redirectUri } from "./providers";

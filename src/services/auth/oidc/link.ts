@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../../db/control/client";
-import { users } from "../../../db/control/schema";
+import { userIdentities, users } from "../../../db/control/schema";
 import { newId } from "../../../lib/ids";
 import type { Region } from "../../../lib/tenancy";
 import { revokeSquattedAuthority } from "../../authority";
@@ -8,7 +8,6 @@ import type { ServiceContext } from "../../context";
 import { securityEvent } from "../security-log";
 import { revokeSessions } from "../sessions";
 import { createPersonalWorkspace } from "../signup";
-import { userIdentities } from "../tables";
 import { canonicalEmail, type UserRow, userByEmail, userById } from "../users";
 
 export interface OidcIdentity {

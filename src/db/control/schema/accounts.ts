@@ -1,5 +1,29 @@
-// Drizzle view of migrations/control/0002_auth.sql (the SQL file is the source of truth).
+// Drizzle schema of the control database, split by area. Mirrors migrations/control/*.sql (the SQL
+// files are the source of truth; test/schema checks the two column by column).
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  passwordHash: text("password_hash"),
+  passwordChangedAt: integer("password_changed_at"),
+  emailVerifiedAt: integer("email_verified_at"),
+  createdAt: integer("created_at").notNull(),
+  deletedAt: integer("deleted_at"),
+});
+
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  refreshHash: text("refresh_hash").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+  lastUsedAt: integer("last_used_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  revokedAt: integer("revoked_at"),
+  ip: text("ip"),
+  userAgent: text("user_agent"),
+});
 
 export const refreshTokens = sqliteTable("refresh_tokens", {
   hash: text("hash").primaryKey(),

@@ -1,12 +1,41 @@
-// Typed (drizzle) view of the control tables added by migrations/control/0003_workspaces.sql.
-// They live beside the services that own them rather than in src/db/control/schema.ts so that
-// concurrent work on the shared schema file does not collide; the SQL file is the source of truth.
-import { index, integer, sqliteTable, text, unique } from "drizzle-orm/sqlite-core";
+// Drizzle schema of the control database, split by area. Mirrors migrations/control/*.sql (the SQL
+// files are the source of truth; test/schema checks the two column by column).
+import { index, integer, primaryKey, sqliteTable, text, unique } from "drizzle-orm/sqlite-core";
+import { END_USER_ROLES, INVITABLE_ROLES, REGIONS, ROLES } from "../../../lib/tenancy";
 
-export const INVITABLE_ROLES = ["admin", "member", "viewer"] as const;
+export const WORKSPACE_STATUSES = ["provisioning", "active", "deleting"] as const;
 export type InvitableRole = (typeof INVITABLE_ROLES)[number];
-export const END_USER_ROLES = ["member", "viewer"] as const;
 export type EndUserRole = (typeof END_USER_ROLES)[number];
+
+export const workspaces = sqliteTable("workspaces", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  name: text("name").notNull(),
+  region: text("region", { enum: REGIONS }).notNull(),
+  plan: text("plan", { enum: ["free", "pro", "business", "enterprise"] })
+    .notNull()
+    .default("free"),
+  status: text("status", { enum: WORKSPACE_STATUSES }).notNull().default("provisioning"),
+  dbName: text("db_name").notNull().unique(),
+  dbUrl: text("db_url"),
+  dbTokenEnc: text("db_token_enc"),
+  requestKey: text("request_key").unique(),
+  createdBy: text("created_by"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+export type WorkspaceRow = typeof workspaces.$inferSelect;
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    userId: text("user_id").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] }), index("memberships_user").on(t.userId)],
+);
 
 export const invitations = sqliteTable(
   "invitations",

@@ -1,0 +1,63 @@
+// Drizzle schema of a tenant database's system tables (the `_islet_*` tables). Mirrors
+// migrations/tenant/*.sql, which stay the source of truth; test/schema checks the two column by
+// column. Users' own tables have a dynamic shape and are queried with raw, quoted SQL.
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const meta = sqliteTable("_islet_meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+/** Append-only (triggers refuse UPDATE and DELETE); hash-chained (DESIGN §9). */
+export const auditLog = sqliteTable(
+  "_islet_audit_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    ts: integer("ts").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    details: text("details").notNull().default("{}"),
+    prevHash: text("prev_hash").notNull().unique(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [index("_islet_audit_log_ts").on(t.ts), index("_islet_audit_log_action").on(t.action)],
+);
+
+/** The catalog of users' tables: their columns and indexes as JSON. */
+export const catalog = sqliteTable("_islet_tables", {
+  name: text("name").primaryKey(),
+  columns: text("columns").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  indexes: text("indexes").notNull().default("[]"),
+  /** An unfinished formula recompute: `{ columns, after }` as JSON. */
+  recompute: text("recompute"),
+});
+
+export const functions = sqliteTable("_islet_functions", {
+  name: text("name").primaryKey(),
+  code: text("code").notNull(),
+  timeoutMs: integer("timeout_ms").notNull(),
+  env: text("env").notNull().default("[]"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  /** Who bound the secrets in `env` (JSON), re-checked on every invoke. */
+  boundBy: text("bound_by"),
+});
+
+export const secrets = sqliteTable("_islet_secrets", {
+  name: text("name").primaryKey(),
+  valueEnc: text("value_enc").notNull(),
+  last4: text("last4").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+export { migrationsLedger } from "../ledger";
