@@ -20,7 +20,7 @@ full.get("/v1/workspaces/:workspaceId/bench-row", async (c) => {
   return c.json({ value: result.rows[0]?.value });
 });
 
-const bare = new Hono<{ Bindings: Bindings }>().get("/bare-row", async (c) => {
+const bare = new Hono<{ Bindings: Bindings & { BENCH_DB_URL?: string; BENCH_DB_TOKEN?: string } }>().get("/bare-row", async (c) => {
   const db = libsqlClient(String(c.env.BENCH_DB_URL), String(c.env.BENCH_DB_TOKEN));
   const result = await db.execute(READ);
   return c.json({ value: result.rows[0]?.value });

@@ -1,16 +1,14 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
-import type { Gatekeeper } from "../durable-objects/gatekeeper";
 
 /**
- * The Worker's bindings as wrangler delivers them: plain vars and secrets are strings, the
- * rest are Cloudflare objects. `parseConfig` turns the strings into a checked `Config`.
+ * The Worker's bindings as wrangler delivers them, typed by `npm run types` (wrangler types →
+ * worker-configuration.d.ts, from wrangler.toml and .dev.vars.example): vars and secrets are
+ * strings, the rest Cloudflare objects. Any may be missing at run time, so all are optional
+ * here; `parseConfig` turns the strings into a checked `Config`.
  */
-export interface Bindings {
-  GATEKEEPER?: DurableObjectNamespace<Gatekeeper>;
-  [name: string]: unknown;
-}
+export type Bindings = Partial<Env>;
 
 const flag = z
   .enum(["0", "1", "true", "false", ""])

@@ -4,7 +4,7 @@ import { ApiError } from "../lib/errors";
 import { MINUTE_MS } from "../lib/plans";
 import { gate, rateLimitedError } from "../services/gatekeeper";
 import { recordKeyAuthFailure } from "../services/keys/failures";
-import { recordSecurityEvent } from "../services/security-log/record";
+import { noteSecurityEvent } from "../services/security-log/record";
 import type { AppEnv } from "../types";
 
 /** Failed credentials one address may present per minute before it is answered 429. */
@@ -31,16 +31,9 @@ export async function assertUnderFailureLimit(c: Context<AppEnv>): Promise<void>
 
 function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limited: boolean): void {
   const ctx = c.var.ctx;
-  const write = recordSecurityEvent(ctx, {
-    action: "auth.failed",
-    details: { ...details, path: c.req.path, limited },
-  }).catch((e: unknown) =>
-    ctx.logger.error("security log write failed", {
-      action: "auth.failed",
-      error: e instanceof Error ? e.message : "",
-    }),
+  ctx.waitUntil(
+    noteSecurityEvent(ctx, { action: "auth.failed", details: { ...details, path: c.req.path, limited } }),
   );
-  ctx.waitUntil(write);
   const keyId = details.keyId;
   if (typeof keyId === "string" && /^[0-9a-z]{20,40}$/.test(keyId)) {
     const tenantWrite = recordKeyAuthFailure({

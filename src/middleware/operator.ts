@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
 import { verifyOperatorToken } from "../services/operator";
-import { recordSecurityEvent } from "../services/security-log";
+import { noteSecurityEvent } from "../services/security-log";
 import type { AppEnv } from "../types";
 
 const OPERATOR_AUTHORIZATION = /^Operator\s+(\S{1,512})$/i;
@@ -15,16 +15,10 @@ export const operatorAuthenticate = createMiddleware<AppEnv>(async (c, next) => 
   const match = OPERATOR_AUTHORIZATION.exec(c.req.header("Authorization") ?? "");
   const operatorId = match?.[1] ? await verifyOperatorToken(c.get("config"), match[1]) : null;
   if (!operatorId) {
-    try {
-      await recordSecurityEvent(c.var.ctx, {
-        action: "operator.auth_failed",
-        details: { path: c.req.path, scheme: match ? "operator" : "other" },
-      });
-    } catch (error) {
-      c.get("logger").error("security log write failed", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
+    await noteSecurityEvent(c.var.ctx, {
+      action: "operator.auth_failed",
+      details: { path: c.req.path, scheme: match ? "operator" : "other" },
+    });
     throw new ApiError("unauthorized", "Operator routes need `Authorization: Operator <token>`");
   }
   c.set("actor", { type: "operator", operatorId });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { memberships, workspaces } from "../../src/db/control/schema";
 import { libsqlClient } from "../../src/db/libsql";
-import { tenantDb } from "../../src/db/tenant/client";
+import { TenantNotReadyError, tenantDb } from "../../src/db/tenant/client";
 import { newId } from "../../src/lib/ids";
 import { provisionerFor } from "../../src/provision";
 import { PROVISION_STEPS, provisionWorkspace } from "../../src/services/workspaces/provision";
@@ -129,6 +129,6 @@ describe("tenant isolation by construction", () => {
   it("refuses a workspace that is not active", async () => {
     await expect(
       tenantDb(config, { id: "ws_x", status: "provisioning", dbUrl: null, dbTokenEnc: null }),
-    ).rejects.toMatchObject({ code: "unavailable" });
+    ).rejects.toBeInstanceOf(TenantNotReadyError);
   });
 });

@@ -1,19 +1,6 @@
 import type { Config } from "../../env";
+import { checkOutboundUrl, outboundPolicy } from "../../lib/outbound";
 
-/**
- * Outbound calls of the auth service (breached-password API, OIDC issuers): `https:` only,
- * except plain HTTP to anywhere when `ISLET_INSECURE_LOCAL` is set outside production (tests
- * talk to local stand-ins). The SSRF guard of DESIGN §7 (resolved-address checks, manual
- * redirects) is to replace this once it exists.
- */
-export function outboundAllowed(config: Config, url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.username || parsed.password) return false;
-  if (parsed.protocol === "https:") return true;
-  return parsed.protocol === "http:" && config.ISLET_INSECURE_LOCAL && config.ENVIRONMENT !== "production";
-}
+/** Outbound calls of the auth service (breached-password API, OIDC issuers): src/lib/outbound.ts. */
+export const outboundAllowed = (config: Config, url: string): boolean =>
+  checkOutboundUrl(url, outboundPolicy(config)).ok;

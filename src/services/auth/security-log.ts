@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../context";
-import { recordSecurityEvent } from "../security-log/record";
+import { noteSecurityEvent } from "../security-log/record";
 
 /**
  * Account events go to the platform `security_log` (DESIGN §9): a sign-in belongs to no tenant.
@@ -11,16 +11,5 @@ export async function securityEvent(
   action: string,
   event: { subjectUserId?: string; details?: Record<string, unknown> } = {},
 ): Promise<void> {
-  try {
-    await recordSecurityEvent(ctx, {
-      action,
-      subjectUserId: event.subjectUserId,
-      details: event.details ?? {},
-    });
-  } catch (error) {
-    ctx.logger.error("security log write failed", {
-      action,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
+  await noteSecurityEvent(ctx, { action, subjectUserId: event.subjectUserId, details: event.details ?? {} });
 }

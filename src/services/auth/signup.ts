@@ -1,5 +1,6 @@
 import { controlDb } from "../../db/control/client";
 import { users, type WorkspaceRow } from "../../db/control/schema";
+import { sqliteConstraint } from "../../db/errors";
 import { tenantDb } from "../../db/tenant/client";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -17,7 +18,6 @@ import { acceptNewPassword } from "./policy";
 import { type SignupInput, signupInput } from "./schemas";
 import { securityEvent } from "./security-log";
 import { type IssuedSession, startSession } from "./sessions";
-import { isUniqueViolation } from "./unique";
 import { canonicalEmail, deleteUnfinishedUser, type UserRow, type UserView, userView } from "./users";
 
 export interface WorkspaceSummary {
@@ -58,7 +58,7 @@ export async function signup({ ctx, input: raw }: ServiceArgs<SignupInput>): Pro
   try {
     await controlDb(ctx.config).insert(users).values(user);
   } catch (error) {
-    if (isUniqueViolation(error)) {
+    if (sqliteConstraint(error)?.kind === "unique") {
       throw new ApiError("conflict", "An account with this email already exists", {
         details: { field: "email" },
       });

@@ -5,6 +5,7 @@ import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { checkOutboundUrl, outboundPolicy } from "../../lib/outbound";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace, requireUser } from "../access";
 import { requireVerifiedEmail } from "../authority/verified";
@@ -54,8 +55,6 @@ export const issuerSecretBinding = (workspaceId: string, issuerId: string): Secr
   recordId: issuerId,
 });
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 /**
  * JWKS URLs must be https with no credentials (DESIGN §7). Plain-http loopback is allowed only
  * with ISLET_INSECURE_LOCAL outside production (local tests). The full SSRF guard (resolved
@@ -63,24 +62,11 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * literal local hosts are refused here unless insecure-local.
  */
 export function checkJwksUrl(config: Config, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ApiError("invalid_request", "jwksUrl is not a URL", { details: { field: "jwksUrl" } });
+  const verdict = checkOutboundUrl(raw, outboundPolicy(config));
+  if (!verdict.ok) {
+    throw new ApiError("invalid_request", `jwksUrl ${verdict.reason}`, { details: { field: "jwksUrl" } });
   }
-  const insecureLocal = config.ISLET_INSECURE_LOCAL && config.ENVIRONMENT !== "production";
-  const loopback =
-    LOOPBACK_HOSTS.has(url.hostname) || /^127\./.test(url.hostname) || url.hostname === "0.0.0.0";
-  const refuse = (why: string) =>
-    new ApiError("invalid_request", `jwksUrl ${why}`, { details: { field: "jwksUrl" } });
-  if (url.username || url.password) throw refuse("must not carry credentials");
-  if (url.protocol === "https:") {
-    if (loopback && !insecureLocal) throw refuse("must be a public address");
-    return url.toString();
-  }
-  if (url.protocol === "http:" && insecureLocal && loopback) return url.toString();
-  throw refuse("must use https");
+  return verdict.url.toString();
 }
 
 /** Issuer administration is for admins, in person: a key cannot open a new way in. */

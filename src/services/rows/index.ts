@@ -1,8 +1,9 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
+import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { assertCatalogUnchanged, constraintViolation, openTable } from "../tables/catalog";
+import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { insertRowsInput, listRowsInput, rowTarget, updateRowInput } from "./schemas";
@@ -33,8 +34,8 @@ const open = (ctx: ServiceContext, workspaceId: string, table: string, write: bo
   );
 
 function constraintError(error: unknown): ApiError | undefined {
-  const violation = constraintViolation(error);
-  if (!violation) return undefined;
+  const violation = sqliteConstraint(error);
+  if (!violation || violation.kind === "exists") return undefined;
   const { kind, column } = violation;
   return kind === "unique"
     ? new ApiError("conflict", `Column ${column ?? "?"}: value already exists`, { details: { column } })

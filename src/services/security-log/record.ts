@@ -41,9 +41,24 @@ export function securityEventRow(ctx: ServiceContext, event: SecurityEvent, ts =
 
 /**
  * Writes one event to the platform security log: failed logins for unknown emails, signup abuse,
- * operator actions, account deletions. Throws if it cannot be written — callers whose request
- * must not fail because of it catch and log (see src/services/auth/security-log.ts).
+ * operator actions, account deletions. Throws if it cannot be written; for events that must not
+ * fail the request they describe, use `noteSecurityEvent`.
  */
 export async function recordSecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
   await controlDb(ctx.config).insert(securityLog).values(securityEventRow(ctx, event));
+}
+
+/**
+ * The one best-effort writer: never rejects. A failed login still answers 401 if the log is
+ * down; the failure to log is itself logged (with the action, never the event's details).
+ */
+export async function noteSecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
+  try {
+    await recordSecurityEvent(ctx, event);
+  } catch (error) {
+    ctx.logger.error("security log write failed", {
+      action: event.action,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

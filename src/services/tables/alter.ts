@@ -1,4 +1,5 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
+import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
@@ -7,7 +8,6 @@ import { isBudgetSpent } from "../sandbox-budget";
 import {
   assertCatalogUnchanged,
   type CatalogRow,
-  constraintViolation,
   nameConflict,
   openTable,
   readTable,
@@ -379,8 +379,8 @@ function summarize(changes: TableChanges): Record<string, unknown> {
 
 /** Existing rows that break a new constraint (a unique index over duplicates, a CHECK on a default). */
 function alterConstraintError(error: unknown): ApiError | undefined {
-  const violation = constraintViolation(error);
-  if (!violation) return undefined;
+  const violation = sqliteConstraint(error);
+  if (!violation || violation.kind === "exists") return undefined;
   const { kind, column } = violation;
   return kind === "unique"
     ? new ApiError("conflict", `Existing rows hold duplicate values${column ? ` in ${column}` : ""}`, {

@@ -1,4 +1,5 @@
 import type { Client, Transaction } from "@libsql/client/web";
+import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, type WorkspaceNeed } from "../access";
 import type { ServiceContext } from "../context";
@@ -22,30 +23,15 @@ export const toDefinition = (row: CatalogRow): TableDefinition => ({
   ...(row.recompute ? { pendingRecompute: JSON.parse(row.recompute) as PendingRecompute } : {}),
 });
 
-/** Maps SQLite's "already exists" (tables and indexes share one namespace) to a 409. */
+/** Maps a taken name (tables and indexes share one namespace) to a 409. */
 export function nameConflict(error: unknown): ApiError | undefined {
-  const text = String(error);
-  const existing =
-    /(?:table|index) "?([^"\s]+)"? already exists/i.exec(text)?.[1] ??
-    /there is already an? (?:table|index) named "?([^"\s]+)/i.exec(text)?.[1];
-  if (existing) return new ApiError("conflict", `The name ${existing} is already taken in this database`);
-  if (/UNIQUE constraint failed: _islet_tables/i.test(text)) {
+  const violation = sqliteConstraint(error);
+  if (violation?.kind === "exists") {
+    return new ApiError("conflict", `The name ${violation.name} is already taken in this database`);
+  }
+  if (violation?.kind === "unique" && violation.table === "_islet_tables") {
     return new ApiError("conflict", "A table of that name already exists");
   }
-  return undefined;
-}
-
-/**
- * A SQLite constraint failure read from its message: a duplicate (`unique`) or a refused value
- * (NOT NULL, CHECK), with the column when SQLite names it. Callers word the error for their case.
- */
-export function constraintViolation(
-  error: unknown,
-): { kind: "unique" | "value"; column?: string } | undefined {
-  const text = String(error);
-  const column = /constraint failed: [a-z0-9_]+\.([a-z0-9_]+)/i.exec(text)?.[1];
-  if (/UNIQUE constraint/i.test(text)) return { kind: "unique", column };
-  if (/NOT NULL constraint|CHECK constraint/i.test(text)) return { kind: "value", column };
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { and, eq, lt } from "drizzle-orm";
 import { tenantMigrations } from "../../../migrations/tenant";
 import { controlDb } from "../../db/control/client";
 import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { sqliteConstraint } from "../../db/errors";
 import { libsqlClient } from "../../db/libsql";
 import { applyMigrations } from "../../db/migrator";
 import { dbTokenBinding } from "../../db/tenant/client";
@@ -94,7 +95,7 @@ export async function provisionWorkspace({
     }
   } catch (error) {
     // Nothing exists yet: the batch is one transaction, so a failed insert left no row.
-    if (/UNIQUE/i.test(String(error))) {
+    if (sqliteConstraint(error)?.kind === "unique") {
       throw new ApiError("conflict", "A workspace with this slug already exists", {
         details: { field: "slug" },
       });
