@@ -20,11 +20,14 @@ full.get("/v1/workspaces/:workspaceId/bench-row", async (c) => {
   return c.json({ value: result.rows[0]?.value });
 });
 
-const bare = new Hono<{ Bindings: Bindings & { BENCH_DB_URL?: string; BENCH_DB_TOKEN?: string } }>().get("/bare-row", async (c) => {
-  const db = libsqlClient(String(c.env.BENCH_DB_URL), String(c.env.BENCH_DB_TOKEN));
-  const result = await db.execute(READ);
-  return c.json({ value: result.rows[0]?.value });
-});
+const bare = new Hono<{ Bindings: Bindings & { BENCH_DB_URL?: string; BENCH_DB_TOKEN?: string } }>().get(
+  "/bare-row",
+  async (c) => {
+    const db = libsqlClient(String(c.env.BENCH_DB_URL), String(c.env.BENCH_DB_TOKEN));
+    const result = await db.execute(READ);
+    return c.json({ value: result.rows[0]?.value });
+  },
+);
 
 export default {
   fetch: (request: Request, env: Bindings, ctx: ExecutionContext) =>
