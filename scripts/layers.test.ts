@@ -68,4 +68,26 @@ describe("import direction", () => {
       );
     expect(wrong).toEqual([]);
   });
+
+  it("service domains depend on each other one way (no cycles)", () => {
+    const domainOf = (path: string) => /^src\/services\/([^/.]+)/.exec(path)?.[1];
+    const edges = new Map<string, Set<string>>();
+    for (const file of all) {
+      const from = domainOf(relative(root, file));
+      if (!from) continue;
+      for (const target of importsOf(file)) {
+        const to = domainOf(target);
+        if (to && to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+      }
+    }
+    const cycles: string[] = [];
+    const walk = (node: string, path: string[]) => {
+      for (const next of edges.get(node) ?? []) {
+        if (next === path[0]) cycles.push([...path, next].join(" → "));
+        else if (!path.includes(next)) walk(next, [...path, next]);
+      }
+    };
+    for (const domain of edges.keys()) walk(domain, [domain]);
+    expect(cycles).toEqual([]);
+  });
 });

@@ -1,7 +1,9 @@
 import type { Client } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
 import type { Config } from "../../env";
 import { decryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { libsqlClient } from "../libsql";
+import * as system from "./schema";
 
 /** What it takes to reach one tenant database: nothing else can open one. */
 export interface TenantLocator {
@@ -49,3 +51,6 @@ export async function tenantDb(config: Config, workspace: TenantLocator): Promis
   }
   return libsqlClient(workspace.dbUrl, token);
 }
+
+/** Typed queries of a tenant database's system tables (src/db/tenant/schema.ts) over its client. */
+export const systemDb = (client: Client) => drizzle({ client, schema: system });

@@ -4,6 +4,7 @@ import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { Actor } from "../../types";
 import type { ServiceContext } from "../context";
+import { actorId, assertAction } from "../events";
 
 /** An audit event as services describe it; who, when, where and the chain are added here. */
 export interface AuditEvent {
@@ -30,24 +31,6 @@ export interface AuditRow {
 }
 
 export const GENESIS_HASH = "0".repeat(64);
-const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-
-export function actorId(actor: Actor): string | null {
-  switch (actor.type) {
-    case "user":
-      return actor.userId;
-    case "apiKey":
-      return actor.keyId;
-    case "operator":
-      return actor.operatorId;
-    case "system":
-      return actor.reason;
-    case "endUser":
-      return `${actor.issuerId}:${actor.subject}`;
-    default:
-      return null;
-  }
-}
 
 /** The fields of an event in their one fixed order: hashed, inserted and exported in it. */
 export const AUDIT_FIELDS = [
@@ -85,9 +68,6 @@ export const canonicalEvent = (row: AuditRow) => JSON.stringify(auditValues(row)
 export const chainHash = (prevHash: string, row: AuditRow) => sha256Hex(`${prevHash}${canonicalEvent(row)}`);
 
 /** Actions are `entity.verb` (lower case); a malformed one is a programming error, not user input. */
-export function assertAction(action: string): void {
-  if (!ACTION.test(action)) throw new Error(`audit action must be entity.verb, got ${action}`);
-}
 
 export function auditRow(ctx: ServiceContext, event: AuditEvent, ts = Date.now()): AuditRow {
   assertAction(event.action);
@@ -166,3 +146,5 @@ export async function commitWithAudit(
 export async function recordAudit(ctx: ServiceContext, tenant: Client, event: AuditEvent): Promise<void> {
   await commitWithAudit(ctx, tenant, [], [event]);
 }
+
+export { actorId, assertAction } from "../events";

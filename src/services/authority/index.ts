@@ -6,11 +6,11 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, invitations, issuers, memberships, workspaces } from "../../db/control/schema";
 import { type WorkspaceAccess, workspaceAccess } from "../access";
+import { auditedRevocation } from "../audit/control";
 import type { ServiceContext } from "../context";
 import { revokeKeysWhere } from "../keys/revoke";
-import { auditedRevocation } from "../workspaces/control-audit";
 
-export { requireVerifiedActor, requireVerifiedEmail } from "./verified";
+export { requireVerifiedActor, requireVerifiedEmail } from "../verified";
 
 async function accessTo(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceAccess | null> {
   const [workspace] = await controlDb(ctx.config)

@@ -1,4 +1,7 @@
 import type { Client } from "@libsql/client/web";
+import { eq } from "drizzle-orm";
+import { systemDb } from "../../db/tenant/client";
+import { functions } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
 import { runFunction, validateFunction } from "../../sandbox";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
@@ -24,14 +27,14 @@ interface StoredFunction extends Required<FunctionDefinition> {
   boundBy: Binder | null;
 }
 
-const toStored = (r: Record<string, unknown>): StoredFunction => ({
-  name: String(r.name),
-  code: String(r.code),
-  timeoutMs: Number(r.timeout_ms),
-  env: JSON.parse(String(r.env)) as string[],
-  boundBy: r.bound_by ? (JSON.parse(String(r.bound_by)) as Binder) : null,
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
+const toStored = (r: typeof functions.$inferSelect): StoredFunction => ({
+  name: r.name,
+  code: r.code,
+  timeoutMs: r.timeoutMs,
+  env: JSON.parse(r.env) as string[],
+  boundBy: r.boundBy ? (JSON.parse(r.boundBy) as Binder) : null,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
 });
 
 /** What a caller sees of a function: `env` names only when they may bind secrets themselves. */
@@ -41,10 +44,9 @@ function view(fn: StoredFunction, showEnv: boolean): FunctionDefinition {
 }
 
 async function loadFunction(db: Client, name: string): Promise<StoredFunction> {
-  const found = await db.execute({ sql: "SELECT * FROM _islet_functions WHERE name = ?", args: [name] });
-  const row = found.rows[0];
+  const [row] = await systemDb(db).select().from(functions).where(eq(functions.name, name));
   if (!row) throw new ApiError("not_found", `Function ${name} does not exist`);
-  return toStored(row as unknown as Record<string, unknown>);
+  return toStored(row);
 }
 
 async function compiles(code: string): Promise<void> {
@@ -185,9 +187,12 @@ export async function updateFunction({
 export async function listFunctions({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
   const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
-  const result = await (await access.db()).execute("SELECT * FROM _islet_functions ORDER BY name");
+  const rows = await systemDb(await access.db())
+    .select()
+    .from(functions)
+    .orderBy(functions.name);
   const showEnv = await mayBindSecrets(ctx, access);
-  return result.rows.map((r) => view(toStored(r as unknown as Record<string, unknown>), showEnv));
+  return rows.map((r) => view(toStored(r), showEnv));
 }
 
 export async function deleteFunction({

@@ -1,4 +1,7 @@
 import type { Client } from "@libsql/client/web";
+import { inArray } from "drizzle-orm";
+import { systemDb } from "../../db/tenant/client";
+import { secrets } from "../../db/tenant/schema";
 import { decryptSecret, encryptSecret, importKeyring, type SecretBinding, sha256Hex } from "../../lib/crypto";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
@@ -47,16 +50,17 @@ export async function setSecret({
 export async function listSecrets({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
   const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "admin", scope: "secrets:write" });
-  const result = await (await access.db()).execute(
-    "SELECT name, last4, fingerprint, created_at, updated_at FROM _islet_secrets ORDER BY name",
-  );
-  return result.rows.map((r) => ({
-    name: String(r.name),
-    last4: String(r.last4),
-    fingerprint: String(r.fingerprint),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  }));
+  // Never the value: only what identifies it.
+  return systemDb(await access.db())
+    .select({
+      name: secrets.name,
+      last4: secrets.last4,
+      fingerprint: secrets.fingerprint,
+      createdAt: secrets.createdAt,
+      updatedAt: secrets.updatedAt,
+    })
+    .from(secrets)
+    .orderBy(secrets.name);
 }
 
 /** Decrypts the named secrets of this workspace for one invocation's `env`. */
@@ -67,15 +71,14 @@ export async function secretsFor(
   names: string[],
 ): Promise<Record<string, string>> {
   if (names.length === 0) return {};
-  const result = await db.execute({
-    sql: `SELECT name, value_enc FROM _islet_secrets WHERE name IN (${names.map(() => "?").join(", ")})`,
-    args: names,
-  });
+  const rows = await systemDb(db)
+    .select({ name: secrets.name, valueEnc: secrets.valueEnc })
+    .from(secrets)
+    .where(inArray(secrets.name, names));
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const env: Record<string, string> = {};
-  for (const row of result.rows) {
-    const name = String(row.name);
-    env[name] = await decryptSecret(keyring, String(row.value_enc), binding(workspaceId, name));
+  for (const row of rows) {
+    env[row.name] = await decryptSecret(keyring, row.valueEnc, binding(workspaceId, row.name));
   }
   return env;
 }

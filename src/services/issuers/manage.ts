@@ -8,9 +8,9 @@ import { newId } from "../../lib/ids";
 import { checkOutboundUrl, outboundPolicy } from "../../lib/outbound";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace, requireUser } from "../access";
-import { requireVerifiedEmail } from "../authority/verified";
+import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs } from "../context";
-import { auditedControlChange } from "../workspaces/control-audit";
+import { requireVerifiedEmail } from "../verified";
 import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */

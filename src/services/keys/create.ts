@@ -4,10 +4,10 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
-import { requireVerifiedActor } from "../authority/verified";
+import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
-import { auditedControlChange } from "../workspaces/control-audit";
+import { requireVerifiedActor } from "../verified";
 import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
 import {
   type ApiKeyRow,

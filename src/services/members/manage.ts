@@ -5,10 +5,10 @@ import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
 import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
+import { auditedControlChange } from "../audit/control";
 import { disableIssuersCreatedBy } from "../authority";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeKeysCreatedBy } from "../keys/revoke";
-import { auditedControlChange } from "../workspaces/control-audit";
 import { assertCanGrant, assertCanManage } from "./roles";
 import { changeRoleInput, memberTarget, workspaceScoped } from "./schemas";
 

@@ -5,9 +5,9 @@ import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
+import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { insertRowsInput, listRowsInput, rowTarget, updateRowInput } from "./schemas";
-import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "./values";
 
 export type { Filter, ListQuery } from "./query";
 export { FILTER_OPS } from "./query";

@@ -2,8 +2,8 @@ import { controlDb } from "../../db/control/client";
 import { securityLog } from "../../db/control/schema";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import { actorId, assertAction } from "../audit/record";
 import type { ServiceContext } from "../context";
+import { actorId, assertAction } from "../events";
 
 /** A platform event with no tenant log to hold it (DESIGN §9). */
 export interface SecurityEvent {

@@ -3,11 +3,10 @@ import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { applyFormulas, type FormulaError, fromSqlValue } from "../rows/values";
 import { isBudgetSpent } from "../sandbox-budget";
 import {
   assertCatalogUnchanged,
-  type CatalogRow,
+  catalogRowOf,
   nameConflict,
   openTable,
   readTable,
@@ -27,6 +26,7 @@ import {
   uniqueIndexName,
 } from "./definition";
 import { alterTableInput, type TableChanges } from "./schemas";
+import { applyFormulas, type FormulaError, fromSqlValue } from "./values";
 
 export type { TableChanges } from "./schemas";
 
@@ -244,8 +244,8 @@ async function continueRecompute(
     let pending: PendingRecompute | undefined;
     try {
       const locked = await tx.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
-      const row = locked.rows[0] as unknown as CatalogRow | undefined;
-      const table = row && toDefinition(row);
+      const row = locked.rows[0];
+      const table = row && toDefinition(catalogRowOf(row));
       pending = table?.pendingRecompute;
       if (!table || !pending) {
         await tx.commit();

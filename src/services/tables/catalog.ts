@@ -1,25 +1,31 @@
-import type { Client, Transaction } from "@libsql/client/web";
+import type { Client, Row, Transaction } from "@libsql/client/web";
+import { eq } from "drizzle-orm";
 import { sqliteConstraint } from "../../db/errors";
+import { systemDb } from "../../db/tenant/client";
+import { catalog } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, type WorkspaceNeed } from "../access";
 import type { ServiceContext } from "../context";
 import type { ColumnDefinition, IndexDefinition, PendingRecompute, TableDefinition } from "./definition";
 
-export interface CatalogRow {
-  name: string;
-  columns: string;
-  indexes: string;
-  created_at: number;
-  updated_at: number;
-  recompute?: string | null;
-}
+export type CatalogRow = typeof catalog.$inferSelect;
+
+/** A catalog row read inside a transaction (raw client), into the schema's typed shape. */
+export const catalogRowOf = (r: Row): CatalogRow => ({
+  name: String(r.name),
+  columns: String(r.columns),
+  indexes: String(r.indexes),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+  recompute: r.recompute === null || r.recompute === undefined ? null : String(r.recompute),
+});
 
 export const toDefinition = (row: CatalogRow): TableDefinition => ({
   name: row.name,
   columns: JSON.parse(row.columns) as ColumnDefinition[],
   indexes: JSON.parse(row.indexes) as IndexDefinition[],
-  createdAt: Number(row.created_at),
-  updatedAt: Number(row.updated_at),
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
   ...(row.recompute ? { pendingRecompute: JSON.parse(row.recompute) as PendingRecompute } : {}),
 });
 
@@ -37,8 +43,7 @@ export function nameConflict(error: unknown): ApiError | undefined {
 
 /** The catalog entry of a user table, or 404. Only catalogued tables are ever reachable. */
 export async function readTable(db: Client, name: string): Promise<TableDefinition> {
-  const result = await db.execute({ sql: "SELECT * FROM _islet_tables WHERE name = ?", args: [name] });
-  const row = result.rows[0] as unknown as CatalogRow | undefined;
+  const [row] = await systemDb(db).select().from(catalog).where(eq(catalog.name, name));
   if (!row) throw new ApiError("not_found", `Table ${name} does not exist`);
   return toDefinition(row);
 }

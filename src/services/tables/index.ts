@@ -1,8 +1,10 @@
+import { systemDb } from "../../db/tenant/client";
+import { catalog } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs } from "../context";
-import { type CatalogRow, nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
+import { nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {
   type ColumnDefinition,
@@ -62,8 +64,11 @@ export async function createTable({
 export async function listTables({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
   const input = parseInput(workspaceScoped, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
-  const result = await (await access.db()).execute("SELECT * FROM _islet_tables ORDER BY name");
-  const tables = (result.rows as unknown as CatalogRow[]).map(toDefinition);
+  const rows = await systemDb(await access.db())
+    .select()
+    .from(catalog)
+    .orderBy(catalog.name);
+  const tables = rows.map(toDefinition);
   // A key or an end user confined to some tables sees only those.
   const allowed = ctx.actor.type === "apiKey" || ctx.actor.type === "endUser" ? ctx.actor.tables : null;
   return allowed === null ? tables : tables.filter((t) => allowed.includes(t.name));

@@ -3,8 +3,8 @@ import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
+import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { auditedControlChange } from "./control-audit";
 import { type WorkspaceView, workspaceView } from "./create";
 import { renameWorkspaceInput, transferWorkspaceInput } from "./schemas";
 

@@ -3,7 +3,7 @@ import { ApiError } from "../../lib/errors";
 import { DEFAULT_LIMITS, evaluateFormulaBatch } from "../../sandbox";
 import type { ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
-import type { ColumnDefinition, TableDefinition } from "../tables/definition";
+import type { ColumnDefinition, TableDefinition } from "./definition";
 
 export type RowInput = Record<string, unknown>;
 

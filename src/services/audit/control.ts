@@ -1,8 +1,8 @@
 import { ApiError } from "../../lib/errors";
 import type { WorkspaceAccess } from "../access";
-import { type AuditEvent, recordAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { recordSecurityEvent } from "../security-log/record";
+import { type AuditEvent, recordAudit } from ".";
 
 /**
  * A control-plane change about a workspace and its audit event in the tenant's log. The two live
