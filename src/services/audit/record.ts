@@ -2,7 +2,6 @@ import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import type { Actor } from "../../types";
 import type { ServiceContext } from "../context";
 import { actorId, assertAction } from "../events";
 
