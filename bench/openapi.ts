@@ -1,42 +1,48 @@
 // `npm run bench -- openapi`: what describing routes with @hono/zod-openapi costs per request.
-// The same route twice, in process: through OpenAPIHono's validators (with islet's default hook)
-// and through the hand validator routes used before (src/lib/validate.ts). Same schemas, same
-// handler, same requests; rounds interleaved so both see the same machine state.
+// The same routes three times, in process: islet's router() (OpenAPIHono, routes registered for
+// the document, validated by src/lib/validate.ts), a stock OpenAPIHono (its own zValidator-based
+// validators, islet's default hook), and the plain Hono + validate() routes used before as the
+// baseline. Same schemas, same handler, same requests; rounds interleaved.
 
-import { z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { validate } from "../src/lib/validate";
-import { json, jsonBody, operation, router, SECURITY } from "../src/routes/openapi";
+import { defaultHook, json, jsonBody, operation, router, SECURITY } from "../src/routes/openapi";
 import { workspaceParam } from "../src/routes/workspaces/param";
 import { listAuditQuery } from "../src/services/audit";
 import { createKeyBody } from "../src/services/keys";
+import type { AppEnv } from "../src/types";
 import { fmt, median, printTable } from "./table";
 
 const ROUNDS = 15;
 const PER_ROUND = 2000;
 const ok = z.object({ ok: z.boolean() });
 
-const described = router()
-  .openapi(
-    operation({
-      method: "post",
-      path: "/w/{workspaceId}/keys",
-      security: SECURITY.member,
-      request: { params: workspaceParam, body: jsonBody(createKeyBody) },
-      responses: { 201: json(ok, "ok") },
-    }),
-    (c) => c.json({ ok: c.req.valid("json").scopes.length > 0 }, 201),
-  )
-  .openapi(
-    operation({
-      method: "get",
-      path: "/w/{workspaceId}/audit",
-      security: SECURITY.member,
-      request: { params: workspaceParam, query: listAuditQuery },
-      responses: { 200: json(ok, "ok") },
-    }),
-    (c) => c.json({ ok: c.req.valid("query").limit !== 0 }, 200),
-  );
+const describe = (app: OpenAPIHono<AppEnv>) =>
+  app
+    .openapi(
+      operation({
+        method: "post",
+        path: "/w/{workspaceId}/keys",
+        security: SECURITY.member,
+        request: { params: workspaceParam, body: jsonBody(createKeyBody) },
+        responses: { 201: json(ok, "ok") },
+      }),
+      (c) => c.json({ ok: c.req.valid("json").scopes.length > 0 }, 201),
+    )
+    .openapi(
+      operation({
+        method: "get",
+        path: "/w/{workspaceId}/audit",
+        security: SECURITY.member,
+        request: { params: workspaceParam, query: listAuditQuery },
+        responses: { 200: json(ok, "ok") },
+      }),
+      (c) => c.json({ ok: c.req.valid("query").limit !== 0 }, 200),
+    );
+
+const described = describe(router());
+const stock = describe(new OpenAPIHono<AppEnv>({ defaultHook }));
 
 const hand = new Hono()
   .post("/w/:workspaceId/keys", validate("param", workspaceParam), validate("json", createKeyBody), (c) =>
@@ -78,14 +84,18 @@ export default async function bench(): Promise<void> {
   const rows: string[][] = [];
   for (const [name, make] of Object.entries(cases)) {
     const base: number[] = [];
-    const openapi: number[] = [];
+    const islet: number[] = [];
+    const library: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       base.push(await round(hand, make));
-      openapi.push(await round(described, make));
+      islet.push(await round(described, make));
+      library.push(await round(stock, make));
     }
-    const b = median(base);
-    const o = median(openapi);
-    rows.push([name, fmt(b), fmt(o), `${fmt(o / b)}×`]);
+    const [b, i, l] = [median(base), median(islet), median(library)];
+    rows.push([name, fmt(b), fmt(i), `${fmt(i / b)}×`, fmt(l), `${fmt(l / b)}×`]);
   }
-  printTable(["request", "hand validator µs (baseline)", "OpenAPIHono µs", "ratio"], rows);
+  printTable(
+    ["request", "Hono + validate µs (baseline)", "islet router µs", "ratio", "stock OpenAPIHono µs", "ratio"],
+    rows,
+  );
 }
