@@ -8,9 +8,7 @@ import { buildApp } from "../src/app";
 import { openApiDocument } from "../src/routes/docs";
 import { clientTypes } from "./client-types";
 
-const PUBLIC_URL = "https://api.islet.dev";
-
-export const isletDocument = () => openApiDocument(buildApp(), PUBLIC_URL);
+export const isletDocument = () => openApiDocument(buildApp());
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const document = isletDocument();

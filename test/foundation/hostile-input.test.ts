@@ -127,7 +127,7 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
 }
 const app = buildApp();
-const document = openApiDocument(app, "http://islet.test") as unknown as {
+const document = openApiDocument(app) as unknown as {
   paths: Record<string, Record<string, Operation>>;
   components: object;
 };

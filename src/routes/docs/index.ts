@@ -8,7 +8,7 @@ import { SECURITY_SCHEMES } from "../openapi";
 type DocumentSource = Pick<OpenAPIHono<AppEnv>, "getOpenAPI31Document" | "openAPIRegistry">;
 
 /** islet's OpenAPI 3.1 document, generated from the routes' own schemas. */
-export function openApiDocument(app: DocumentSource, publicUrl: string) {
+export function openApiDocument(app: DocumentSource) {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
     app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   }
@@ -20,15 +20,17 @@ export function openApiDocument(app: DocumentSource, publicUrl: string) {
       description:
         "Every workspace gets its own libSQL database. Errors are one envelope: `{ error: { code, message, requestId, details? } }`.",
     },
-    servers: [{ url: publicUrl }],
+    // Relative: the deployment serving the document (its PUBLIC_URL), so "try it" in /docs stays
+    // same-origin under the CSP's connect-src 'self', and client/openapi.json is the same everywhere.
+    servers: [{ url: "/", description: "This islet deployment" }],
   });
 }
 
 /** `/openapi.json` and `/docs`, the interactive reference (Swagger UI, served by islet itself). */
 export function docsRoutes(app: DocumentSource) {
   let document: unknown;
-  const build = (publicUrl: string) => {
-    document ??= openApiDocument(app, publicUrl);
+  const build = () => {
+    document ??= openApiDocument(app);
     return document;
   };
   const asset = (body: string, type: string) => () =>
@@ -37,7 +39,7 @@ export function docsRoutes(app: DocumentSource) {
     });
 
   return new Hono<AppEnv>()
-    .get("/openapi.json", (c) => c.json(build(c.get("config").PUBLIC_URL) as object))
+    .get("/openapi.json", (c) => c.json(build() as object))
     .get("/docs", (c) => {
       const nonce = c.get("secureHeadersNonce") ?? "";
       return c.html(`<!doctype html>
