@@ -1,5 +1,7 @@
 import type { Client, InValue, Row } from "@libsql/client/web";
+import type { z } from "zod";
 import type { AuditRow } from "./record";
+import type { AuditEntry as AuditEntrySchema } from "./schemas";
 
 /** An audit row as stored, with its position and chain links. */
 export interface StoredAuditRow extends AuditRow {
@@ -9,20 +11,7 @@ export interface StoredAuditRow extends AuditRow {
 }
 
 /** An audit event as the API returns it. */
-export interface AuditEntry {
-  seq: number;
-  id: string;
-  ts: number;
-  actor: { type: string; id: string | null };
-  action: string;
-  target: { type: string | null; id: string | null };
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  details: unknown;
-  prevHash: string;
-  hash: string;
-}
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 /** Query and export filters. `from` is inclusive, `to` exclusive (epoch ms). */
 export interface AuditFilter {

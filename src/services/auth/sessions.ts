@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { refreshTokens, sessions, users } from "../../db/control/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
@@ -8,6 +9,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import type { ServiceContext } from "../context";
 import { revokeCredential, revokeIssuedBefore } from "../gatekeeper";
 import { onCredentialRevoked } from "../keys/revocation";
+import type { SessionInfo } from "./schemas";
 import { securityEvent } from "./security-log";
 
 /** Refresh tokens (and so sessions, sliding) live 30 days from their last use. */
@@ -212,15 +214,7 @@ export async function revokeSessions(
   return ids;
 }
 
-export interface SessionView {
-  id: string;
-  createdAt: number;
-  lastUsedAt: number;
-  expiresAt: number;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
+export type SessionView = z.infer<typeof SessionInfo>;
 
 /** The user's live sessions, most recently used first. */
 export async function listSessions(

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import {
   emailTokens,
@@ -10,18 +11,12 @@ import {
   workspaces,
 } from "../../db/control/schema";
 import type { ServiceContext } from "../context";
+import type { User } from "./schemas";
 
 export type UserRow = typeof users.$inferSelect;
 
 /** What a client sees of an account: never its password hash. */
-export interface UserView {
-  id: string;
-  email: string;
-  name: string | null;
-  emailVerified: boolean;
-  hasPassword: boolean;
-  createdAt: number;
-}
+export type UserView = z.infer<typeof User>;
 
 export const userView = (row: UserRow): UserView => ({
   id: row.id,

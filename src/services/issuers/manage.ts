@@ -1,4 +1,5 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { type EndUserRole, type IssuerRow, issuers } from "../../db/control/schema";
 import type { Config } from "../../env";
@@ -11,26 +12,11 @@ import { authorizeWorkspace, requireUser } from "../access";
 import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs } from "../context";
 import { requireVerifiedEmail } from "../verified";
+import type { Issuer } from "./schemas";
 import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
-export interface IssuerView {
-  id: string;
-  name: string;
-  kind: "hs256" | "jwks";
-  issuer: string;
-  audience: string;
-  jwksUrl: string | null;
-  roleClaim: string;
-  defaultRole: EndUserRole;
-  hasSecret: boolean;
-  tables: string[] | null;
-  createdBy: string;
-  createdAt: number;
-  /** Set when its creator lost the authority to register it (removed, demoted, taken over). */
-  disabledAt: number | null;
-  disabledReason: string | null;
-}
+export type IssuerView = z.infer<typeof Issuer>;
 
 const issuerView = (row: IssuerRow): IssuerView => ({
   id: row.id,

@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import {
   type InvitableRole,
@@ -18,20 +19,13 @@ import { parseInput, type ServiceArgs } from "../context";
 import { requireVerifiedEmail } from "../verified";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
+import type { Invitation } from "./schemas";
 import { acceptInvitationInput, invitationTarget, inviteMemberInput, workspaceScoped } from "./schemas";
 
 /** Invitations are good for 7 days and one use; only their SHA-256 is stored. */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
 
-export interface InvitationView {
-  id: string;
-  email: string;
-  role: InvitableRole;
-  invitedBy: string;
-  createdAt: number;
-  expiresAt: number;
-  status: "pending" | "accepted" | "revoked" | "expired";
-}
+export type InvitationView = z.infer<typeof Invitation>;
 
 const invitationView = (row: InvitationRow, now = Date.now()): InvitationView => ({
   id: row.id,

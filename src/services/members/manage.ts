@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { memberships, users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
@@ -10,15 +11,10 @@ import { disableIssuersCreatedBy } from "../authority";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeKeysCreatedBy } from "../keys/revoke";
 import { assertCanGrant, assertCanManage } from "./roles";
+import type { Member } from "./schemas";
 import { changeRoleInput, memberTarget, workspaceScoped } from "./schemas";
 
-export interface MemberView {
-  userId: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  joinedAt: number;
-}
+export type MemberView = z.infer<typeof Member>;
 
 /** Member management is for people: API keys and end-user tokens never change membership. */
 const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;

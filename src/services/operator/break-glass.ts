@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
@@ -6,17 +7,13 @@ import { parseInput, type ServiceArgs } from "../context";
 import { recordSecurityEvent } from "../security-log";
 import { requireOperator } from "./credential";
 import { notifyOwners, type OwnerAlerter } from "./notify";
+import type { BreakGlassRead as BreakGlassReadSchema } from "./schemas";
 import { BREAK_GLASS_DEFAULT_ROWS, BREAK_GLASS_MAX_ROWS, MIN_REASON_LENGTH, readRowsInput } from "./schemas";
 
 /** User tables only: system tables (`_islet_*`, `sqlite_*`) hold secrets and the log itself. */
 const USER_TABLE = /^(?!_islet_|sqlite_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
 
-export interface BreakGlassRead {
-  table: string;
-  columns: string[];
-  rows: Record<string, unknown>[];
-  ownersNotified: number;
-}
+export type BreakGlassRead = z.infer<typeof BreakGlassReadSchema>;
 
 const plain = (value: unknown) =>
   value instanceof ArrayBuffer ? bytesToBase64(new Uint8Array(value)) : value;

@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { sha256Hex } from "../../lib/crypto";
@@ -11,19 +12,11 @@ import { parseInput, type ServiceArgs } from "../context";
 import { requireVerifiedEmail } from "../verified";
 import { destroyWorkspace } from "./destroy";
 import { provisionWorkspace } from "./provision";
+import type { Workspace } from "./schemas";
 import { type CreateWorkspaceInput, createWorkspaceInput, workspaceScoped } from "./schemas";
 
 /** What a caller sees of a workspace: never its database locator or token. */
-export interface WorkspaceView {
-  id: string;
-  slug: string;
-  name: string;
-  region: Region;
-  plan: WorkspaceRow["plan"];
-  role: Role | null;
-  createdAt: number;
-  updatedAt: number;
-}
+export type WorkspaceView = z.infer<typeof Workspace>;
 
 export const workspaceView = (row: WorkspaceRow, role: Role | null): WorkspaceView => ({
   id: row.id,
