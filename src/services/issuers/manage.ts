@@ -1,7 +1,7 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
-import { type EndUserRole, type IssuerRow, issuers } from "../../db/control/schema";
+import { type IssuerRow, issuers } from "../../db/control/schema";
 import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";

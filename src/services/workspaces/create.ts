@@ -5,7 +5,7 @@ import { memberships, type WorkspaceRow, workspaces } from "../../db/control/sch
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { Region, Role } from "../../lib/tenancy";
+import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, requireUser } from "../access";
 import { recordAudit } from "../audit";
 import { parseInput, type ServiceArgs } from "../context";
