@@ -38,6 +38,10 @@ describe("outbound URL policy", () => {
     ["https://2130706433/", "must be a public address"],
     ["https://0177.0.0.1/", "must be a public address"],
     ["https://0x7f.0.0.1/", "must be a public address"],
+    // A fully qualified name's root dot names the same host.
+    ["https://localhost./", "must be a public address"],
+    ["https://127.0.0.1./", "must be a public address"],
+    ["https://10.0.0.8../", "must be a public address"],
   ])("refuses %s", (url, why) => {
     expect(reason(url)).toBe(why);
   });

@@ -19,7 +19,8 @@ export const outboundPolicy = (config: { ISLET_INSECURE_LOCAL: boolean; ENVIRONM
   insecureLocal: config.ISLET_INSECURE_LOCAL && config.ENVIRONMENT !== "production",
 });
 
-const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, "");
+/** The host as an address or name: IPv6 brackets and DNS's root dot (`localhost.`) removed. */
+const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "");
 
 /** Whether the host is loopback by name or by literal address. */
 function loopbackHost(hostname: string): boolean {
