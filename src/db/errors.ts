@@ -15,26 +15,32 @@ export interface SqliteConstraint {
   name?: string;
 }
 
-function messages(error: unknown): string[] {
-  const out: string[] = [];
+/**
+ * The driver's own error in a chain: drizzle wraps it (its message quotes the query's parameters,
+ * which are user text, so it is never read). libSQL's errors carry an `SQLITE_*` code.
+ */
+function driverError(error: unknown): unknown {
+  let innermost: unknown = error;
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    out.push(e instanceof Error ? e.message : String(e));
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) return e;
+    innermost = e;
     e = e instanceof Error ? e.cause : undefined;
   }
-  return out;
+  return innermost;
 }
 
 export function sqliteConstraint(error: unknown): SqliteConstraint | undefined {
-  for (const text of messages(error)) {
-    const named = /constraint failed: ([A-Za-z0-9_:.]+?)\.([A-Za-z0-9_]+)/i.exec(text);
-    const where = named ? { table: named[1], column: named[2] } : {};
-    if (/UNIQUE constraint failed|PRIMARY KEY constraint failed/i.test(text))
-      return { kind: "unique", ...where };
-    if (/NOT NULL constraint failed|CHECK constraint failed/i.test(text)) return { kind: "value", ...where };
-    const taken =
-      /(?:table|index) "?([^"\s]+)"? already exists/i.exec(text)?.[1] ??
-      /there is already an? (?:table|index) named "?([^"\s]+)/i.exec(text)?.[1];
-    if (taken) return { kind: "exists", name: taken };
-  }
+  const driver = driverError(error);
+  const text = driver instanceof Error ? driver.message : String(driver);
+  const named = /constraint failed: ([A-Za-z0-9_:.]+?)\.([A-Za-z0-9_]+)/i.exec(text);
+  const where = named ? { table: named[1], column: named[2] } : {};
+  if (/UNIQUE constraint failed|PRIMARY KEY constraint failed/i.test(text))
+    return { kind: "unique", ...where };
+  if (/NOT NULL constraint failed|CHECK constraint failed/i.test(text)) return { kind: "value", ...where };
+  const taken =
+    /(?:table|index) "?([^"\s]+)"? already exists/i.exec(text)?.[1] ??
+    /there is already an? (?:table|index) named "?([^"\s]+)/i.exec(text)?.[1];
+  if (taken) return { kind: "exists", name: taken };
   return undefined;
 }

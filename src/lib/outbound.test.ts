@@ -32,6 +32,8 @@ describe("outbound URL policy", () => {
     ["https://0.0.0.0/", "must be a public address"],
     ["https://[::ffff:127.0.0.1]/", "must be a public address"],
     ["https://[fd00::1]/", "must be a public address"],
+    ["https://[::127.0.0.1]/", "must be a public address"],
+    ["https://[::a9fe:a9fe]/", "must be a public address"],
     ["https://[fe80::1]/", "must be a public address"],
     ["https://224.0.0.1/", "must be a public address"],
     // WHATWG URL parsing normalises decimal, octal and hex IPv4 forms to dotted quads.

@@ -33,8 +33,11 @@ function nonPublicLiteral(hostname: string): boolean {
   const host = bare(hostname);
   if (!ipaddr.isValid(host)) return false;
   let address = ipaddr.parse(host);
-  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
-    address = (address as ipaddr.IPv6).toIPv4Address();
+  if (address.kind() === "ipv6") {
+    const v6 = address as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) address = v6.toIPv4Address();
+    // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 §2.5.5.1): never a public target.
+    else if (v6.parts.slice(0, 6).every((part) => part === 0)) return true;
   }
   return address.range() !== "unicast";
 }

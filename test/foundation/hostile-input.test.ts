@@ -209,3 +209,31 @@ describe("hostile input never produces a 500", () => {
     });
   }
 });
+
+describe("query strings cannot reach a prototype", () => {
+  it("refuses filter[__proto__] and filter[constructor] and leaves Object.prototype alone", async () => {
+    const fx = await fixture();
+    const base = `/v1/workspaces/${fx.params.workspaceId}/tables/t1/rows`;
+    for (const query of [
+      "?filter[__proto__][eq]=polluted",
+      "?filter[__proto__][polluted]=yes",
+      "?filter[constructor][keys]=1",
+      "?filter[title][__proto__]=x",
+      "?__proto__[polluted]=yes",
+    ]) {
+      const res = await call("GET", `${base}${query}`, {
+        token: fx.token,
+        headers: { "CF-Connecting-IP": testIp() },
+      });
+      expect(res.status, query).toBe(400);
+      expect(await errorCodeOf(res)).toBe("invalid_request");
+    }
+    expect(Object.prototype).not.toHaveProperty("eq");
+    expect(Object.prototype).not.toHaveProperty("polluted");
+    expect(typeof Object.keys).toBe("function");
+  });
+});
+
+async function errorCodeOf(res: Response): Promise<string | undefined> {
+  return (await json<{ error?: { code?: string } }>(res)).error?.code;
+}

@@ -42,6 +42,8 @@ export function docsRoutes(app: DocumentSource) {
     .get("/openapi.json", (c) => c.json(build() as object))
     .get("/docs", (c) => {
       const nonce = c.get("secureHeadersNonce") ?? "";
+      // The page carries this response's nonce: never cached, never shared.
+      c.header("Cache-Control", "no-store");
       return c.html(`<!doctype html>
 <html lang="en">
 <head>

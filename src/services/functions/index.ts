@@ -1,5 +1,6 @@
 import type { Client } from "@libsql/client/web";
 import { eq } from "drizzle-orm";
+import { sqliteConstraint } from "../../db/errors";
 import { systemDb } from "../../db/tenant/client";
 import { functions } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
@@ -106,7 +107,7 @@ export async function createFunction({
       ],
     );
   } catch (error) {
-    if (/UNIQUE constraint/i.test(String(error)))
+    if (sqliteConstraint(error)?.kind === "unique")
       throw new ApiError("conflict", `Function ${input.name} exists`);
     throw error;
   }

@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { type IssuerRow, issuers } from "../../db/control/schema";
+import { sqliteConstraint } from "../../db/errors";
 import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
@@ -129,7 +130,7 @@ export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuer
       try {
         await db.insert(issuers).values(row);
       } catch (error) {
-        if (/UNIQUE/i.test(String(error))) {
+        if (sqliteConstraint(error)?.kind === "unique") {
           throw new ApiError("conflict", "This workspace already has an issuer with that `issuer`", {
             details: { field: "issuer" },
           });

@@ -9,6 +9,7 @@ import {
   users,
   workspaces,
 } from "../../db/control/schema";
+import { sqliteConstraint } from "../../db/errors";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -228,7 +229,7 @@ export async function acceptInvitation({
           .update(invitations)
           .set({ acceptedAt: null, acceptedBy: null })
           .where(eq(invitations.id, invitation.id));
-        if (/UNIQUE|PRIMARY KEY/i.test(String(error)))
+        if (sqliteConstraint(error)?.kind === "unique")
           throw new ApiError("conflict", "You are already a member");
         throw error;
       }

@@ -27,21 +27,29 @@ const columnList = z
   .transform((value) => value.split(","))
   .pipe(z.array(identifier).min(1).max(200));
 
-/** `filter[col][op]=value` arrives as flat keys; the documented shape is `filter: {col: {op: value}}`. */
+/**
+ * `filter[col][op]=value` arrives as flat keys; the documented shape is `filter: {col: {op: value}}`.
+ * Only a column name and a known operator nest (anything else stays a flat key, which the strict
+ * schema refuses), and the objects are built from entries, so `filter[__proto__][x]` can never
+ * reach a prototype.
+ */
+const FILTER_KEY = /^filter\[([a-z][a-z0-9_]{0,62})\]\[([a-z_]{1,16})\]$/;
+
 function nestFilters(query: unknown): unknown {
   if (typeof query !== "object" || query === null) return query;
-  const out: Record<string, unknown> = {};
-  const filter: Record<string, Record<string, unknown>> = {};
+  const flat: [string, unknown][] = [];
+  const filter = new Map<string, [string, unknown][]>();
   for (const [key, value] of Object.entries(query)) {
-    const match = /^filter\[([^\]]*)\]\[([^\]]*)\]$/.exec(key);
-    if (match) {
-      const [, column = "", op = ""] = match;
-      filter[column] ??= {};
-      (filter[column] as Record<string, unknown>)[op] = value;
-    } else out[key] = value;
+    const match = FILTER_KEY.exec(key);
+    const [, column, op] = match ?? [];
+    if (column && op && (FILTER_OPS as readonly string[]).includes(op)) {
+      filter.set(column, [...(filter.get(column) ?? []), [op, value]]);
+    } else flat.push([key, value]);
   }
-  if (Object.keys(filter).length > 0) out.filter = filter;
-  return out;
+  if (filter.size > 0) {
+    flat.push(["filter", Object.fromEntries([...filter].map(([c, ops]) => [c, Object.fromEntries(ops)]))]);
+  }
+  return Object.fromEntries(flat);
 }
 
 const filterSpec = z
