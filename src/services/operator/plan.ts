@@ -1,4 +1,3 @@
-import { ApiError } from "../../lib/errors";
 import type { PlanId } from "../../lib/plans";
 import { authorizeWorkspace } from "../access";
 import { parseInput, type ServiceArgs } from "../context";
@@ -6,7 +5,7 @@ import { recordSecurityEvent } from "../security-log";
 import { type WorkspaceView, workspaceView } from "../workspaces/create";
 import { updateWorkspaceField } from "../workspaces/update";
 import { requireOperator } from "./credential";
-import { MIN_REASON_LENGTH, setPlanInput } from "./schemas";
+import { setPlanInput } from "./schemas";
 
 /**
  * Sets a workspace's plan (DESIGN §4: plans change only by operator action — a billing system
@@ -19,9 +18,8 @@ export async function setWorkspacePlan({
 }: ServiceArgs<{ workspaceId: string; plan: PlanId; reason: string }>): Promise<WorkspaceView> {
   const input = parseInput(setPlanInput, raw);
   const operatorId = requireOperator(ctx);
-  const reason = input.reason.trim();
-  if (reason.length < MIN_REASON_LENGTH)
-    throw new ApiError("invalid_request", `A reason of at least ${MIN_REASON_LENGTH} characters is required`);
+  // Trimmed and at least MIN_REASON_LENGTH characters: the input schema says so.
+  const { reason } = input;
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "owner", scope: "keys:manage" });
   const details = { operatorId, reason };
   const after = await updateWorkspaceField(ctx, access, {
