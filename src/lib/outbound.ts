@@ -1,5 +1,5 @@
-import ipaddr from "ipaddr.js";
-import { isLoopback } from "./address";
+import type ipaddr from "ipaddr.js";
+import { isLoopback, parseAddress } from "./address";
 
 /**
  * The one outbound-URL policy (DESIGN §7) every fetch islet makes to a URL it was given goes
@@ -30,14 +30,11 @@ function loopbackHost(hostname: string): boolean {
 
 /** A literal address that is not public unicast (private, link-local, CGNAT, metadata, …). */
 function nonPublicLiteral(hostname: string): boolean {
-  const host = bare(hostname);
-  if (!ipaddr.isValid(host)) return false;
-  let address = ipaddr.parse(host);
-  if (address.kind() === "ipv6") {
-    const v6 = address as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) address = v6.toIPv4Address();
-    // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 §2.5.5.1): never a public target.
-    else if (v6.parts.slice(0, 6).every((part) => part === 0)) return true;
+  const address = parseAddress(bare(hostname));
+  if (!address) return false;
+  // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 §2.5.5.1): never a public target.
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) {
+    return true;
   }
   return address.range() !== "unicast";
 }

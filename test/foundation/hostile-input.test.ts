@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { ERROR_CODES } from "../../src/lib/errors";
 import { openApiDocument } from "../../src/routes/docs";
-import { call, json, makeUser, makeWorkspace } from "../helpers";
+import { call, errorCode, json, makeUser, makeWorkspace } from "../helpers";
 import { testIp } from "../workspaces/fixtures";
 
 type Body = { raw: string } | { json: unknown } | undefined;
@@ -226,14 +226,10 @@ describe("query strings cannot reach a prototype", () => {
         headers: { "CF-Connecting-IP": testIp() },
       });
       expect(res.status, query).toBe(400);
-      expect(await errorCodeOf(res)).toBe("invalid_request");
+      expect(await errorCode(res)).toBe("invalid_request");
     }
     expect(Object.prototype).not.toHaveProperty("eq");
     expect(Object.prototype).not.toHaveProperty("polluted");
     expect(typeof Object.keys).toBe("function");
   });
 });
-
-async function errorCodeOf(res: Response): Promise<string | undefined> {
-  return (await json<{ error?: { code?: string } }>(res)).error?.code;
-}
