@@ -15,3 +15,5 @@ export const idOf = (kind: keyof typeof ID_FORMATS, what: string) =>
 
 /** A confirmation naming the target of a destructive operation (DESIGN §3). */
 export const confirmation = z.string().max(100).optional();
+/** `?confirm=` for clients that drop DELETE bodies. */
+export const confirmationQuery = z.object({ confirm: confirmation });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { confirmationQuery } from "../../services/schemas";
 import {
   AlteredTable,
   alterTable,
@@ -92,7 +93,7 @@ export const tablesRoutes = router()
       summary: "Drop a table (confirm names it, in the body or ?confirm=)",
       request: {
         params: tableParam,
-        query: z.object({ confirm: z.string().max(100).optional() }),
+        query: confirmationQuery,
         body: jsonBody(dropTableBody, false),
       },
       responses: { 204: noContent("Dropped") },

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { confirmationQuery } from "../../services/schemas";
 import {
   createWorkspace,
   createWorkspaceBody,
@@ -115,7 +116,7 @@ export const workspacesRoutes = router()
       summary: "Delete a workspace and its database (confirm names its slug)",
       request: {
         params: workspaceParam,
-        query: z.object({ confirm: z.string().max(100).optional() }),
+        query: confirmationQuery,
         body: jsonBody(deleteWorkspaceBody, false),
       },
       responses: { 204: noContent("Deleted") },

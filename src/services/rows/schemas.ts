@@ -52,6 +52,11 @@ function nestFilters(query: unknown): unknown {
   return Object.fromEntries(flat);
 }
 
+/** `col` ascending, `-col` descending. */
+const sortSpec = z
+  .string()
+  .regex(/^-?[a-z][a-z0-9_]{0,62}$/, "must be a column name, optionally prefixed with -");
+
 const filterSpec = z
   .record(identifier, z.partialRecord(z.enum(FILTER_OPS), z.string().max(10_000)))
   .describe(
@@ -63,11 +68,7 @@ export const listRowsQuery = z.preprocess(
   nestFilters,
   z.strictObject({
     filter: filterSpec.optional(),
-    /** `col` ascending, `-col` descending. */
-    sort: z
-      .string()
-      .regex(/^-?[a-z][a-z0-9_]{0,62}$/, "must be a column name, optionally prefixed with -")
-      .optional(),
+    sort: sortSpec.optional(),
     /** A comma list of columns to return. */
     fields: columnList.optional(),
     cursor: z.string().max(500).optional(),
@@ -80,10 +81,7 @@ export const listQuery = z.strictObject({
   filters: z
     .array(z.strictObject({ column: identifier, op: z.enum(FILTER_OPS), value: z.string().max(10_000) }))
     .max(MAX_FILTERS, `At most ${MAX_FILTERS} filters`),
-  sort: z
-    .string()
-    .regex(/^-?[a-z][a-z0-9_]{0,62}$/)
-    .optional(),
+  sort: sortSpec.optional(),
   fields: z.array(identifier).min(1).max(200).optional(),
   cursor: z.string().max(500).optional(),
   limit: z.number().int().min(1).max(MAX_PAGE_ROWS),

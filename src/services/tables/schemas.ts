@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs, workspaceScoped } from "../schemas";
+import { confirmation, epochMs, workspaceScoped } from "../schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "./check";
 import { COLUMN_TYPES, columnSchema, identifier, indexSchema, userName } from "./definition";
 
@@ -13,7 +13,7 @@ export const createTableBody = z.strictObject({
 });
 export const createTableInput = createTableBody.extend(workspaceScoped.shape);
 export const tableTarget = workspaceScoped.extend({ table: identifier });
-export const dropTableBody = z.strictObject({ confirm: z.string().max(100).optional() });
+export const dropTableBody = z.strictObject({ confirm: confirmation });
 export const dropTableInput = tableTarget.extend(dropTableBody.shape);
 /** `PATCH /tables/:table`: any mix of these, applied in this order, atomically. */
 export const tableChangesSchema = z
