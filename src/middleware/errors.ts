@@ -1,8 +1,8 @@
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { TenantNotReadyError } from "../db/tenant/client";
 import { ApiError, type ErrorEnvelope } from "../lib/errors";
 import { createLogger } from "../lib/logger";
+import { asApiError } from "../services/errors";
 import type { AppEnv } from "../types";
 
 /** Renders any error as the one JSON envelope. Internals never reach the wire. */
@@ -33,45 +33,9 @@ function fromHttpException(e: HTTPException): ApiError {
   return new ApiError("internal_error", "Internal error");
 }
 
-/**
- * A backing service (control or tenant database) that cannot be reached, or stays locked past its
- * busy timeout, is an outage, not a bug:
- * 503 so clients retry, logged with the request id.
- */
-function isUnreachableBackend(err: Error): boolean {
-  const text = `${err.name} ${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`;
-  return /network connection lost|fetch failed|SQLITE_BUSY|database is locked|connection refused|ECONNREFUSED|HttpServerError|Server returned HTTP status 5\d\d/i.test(
-    text,
-  );
-}
-
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof ApiError) return renderError(c, err);
-  if (err instanceof TenantNotReadyError) {
-    return renderError(c, new ApiError("unavailable", err.message, { headers: { "Retry-After": "1" } }));
-  }
   if (err instanceof HTTPException && err.status < 500) return renderError(c, fromHttpException(err));
-  if (isUnreachableBackend(err)) {
-    (c.get("logger") ?? createLogger({ requestId: c.get("requestId") })).error(
-      "backing service unreachable",
-      {
-        error: err.message,
-      },
-    );
-    return renderError(
-      c,
-      new ApiError("unavailable", "A backing service is unavailable; retry shortly", {
-        headers: { "Retry-After": "1" },
-      }),
-    );
-  }
-  // Unexpected: log with the request id (message and stack only, never request data), answer generically.
-  const logger = c.get("logger") ?? createLogger({ requestId: c.get("requestId") });
-  logger.error("unhandled error", {
-    error: err instanceof Error ? err.message : String(err),
-    stack: err?.stack,
-  });
-  return renderError(c, new ApiError("internal_error", "Internal error"));
+  return renderError(c, asApiError(err, c.get("logger") ?? createLogger({ requestId: c.get("requestId") })));
 };
 
 /**
