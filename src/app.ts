@@ -1,3 +1,4 @@
+import { mcpRoutes } from "./mcp/http";
 import { authenticate } from "./middleware/authenticate";
 import { bodyLimit } from "./middleware/body-limit";
 import { requireConfig } from "./middleware/config";
@@ -10,6 +11,12 @@ import { noStore } from "./middleware/no-store";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
 import { serviceContext } from "./middleware/service-context";
+import {
+  credentialWorkspace,
+  requireCarriedCredential,
+  socketTicket,
+  trustedOrigin,
+} from "./middleware/socket";
 import { loadWorkspace } from "./middleware/workspace";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
@@ -22,6 +29,7 @@ import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
 import { router } from "./routes/openapi";
 import { operatorRoutes } from "./routes/operator";
+import { mcpSocketRoutes, realtimeRoutes } from "./routes/realtime";
 import { rowsRoutes } from "./routes/rows";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
@@ -47,7 +55,16 @@ export function buildApp() {
   // below refuses; their routes answer first with their own gatekeeper + operator middleware.
   app.use("/v1/*", noStore);
   app.route("/v1/operator", operatorRoutes);
+  // Agents and sockets (DESIGN §13): a socket may present a single-use ticket instead of a header;
+  // the credential is never the session cookie; the workspace is the key's, the ticket's or named.
+  app.use("/mcp", noStore);
+  app.use("/mcp/*", noStore);
+  app.use("/v1/realtime", socketTicket, trustedOrigin);
+  app.use("/mcp/ws", socketTicket, trustedOrigin);
   app.use("/v1/*", csrf, authenticate);
+  app.use("/mcp", authenticate, requireCarriedCredential, credentialWorkspace, gatekeeper);
+  app.use("/mcp/ws", authenticate, requireCarriedCredential, credentialWorkspace, gatekeeper);
+  app.use("/v1/realtime", requireCarriedCredential, credentialWorkspace);
   app.use("/v1/workspaces/:workspaceId/*", loadWorkspace);
   app.use("/v1/workspaces/:workspaceId", loadWorkspace);
   app.use("/v1/*", gatekeeper);
@@ -64,6 +81,9 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
+  app.route("/v1/realtime", realtimeRoutes);
+  app.route("/mcp/ws", mcpSocketRoutes);
+  app.route("/mcp", mcpRoutes);
 
   app.notFound(notFoundHandler(app));
   return app;

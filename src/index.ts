@@ -3,6 +3,7 @@ import type { Bindings } from "./env";
 import { runScheduledRetention } from "./services/security-log";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
+export { TenantHub } from "../durable-objects/tenant-hub";
 
 const app = buildApp();
 

@@ -37,8 +37,10 @@ export interface Variables {
   logger: Logger;
   config: Config;
   actor: Actor;
-  /** How the credential arrived: cookies need the CSRF check, bearer tokens do not. */
-  authVia?: "bearer" | "cookie";
+  /** How the credential arrived: cookies need the CSRF check, bearer tokens do not; sockets may use a ticket. */
+  authVia?: "bearer" | "cookie" | "ticket";
+  /** The workspace a redeemed socket ticket is bound to. */
+  ticketWorkspaceId?: string;
   /** The verified API key (its plan and caps) when the actor is an API key. */
   apiKey?: VerifiedKey;
   /** The workspace a `/v1/workspaces/:workspaceId/…` route addresses, loaded once per request. */

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   sandbox_error: 422,
   rate_limited: 429,
   internal_error: 500,

@@ -60,7 +60,7 @@ function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limite
 export async function onAuthFailure(
   c: Context<AppEnv>,
   error: ApiError,
-  details: { via: "api_key" | "jwt" | "end_user" | "session"; keyId?: string },
+  details: { via: "api_key" | "jwt" | "end_user" | "session" | "ticket"; keyId?: string },
 ): Promise<never> {
   const verdict = await gate(c.env, failurePrincipal(c), { rules: failureRule });
   if (verdict.allowed || verdict.firstRefusalInWindow) {

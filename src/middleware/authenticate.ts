@@ -27,6 +27,8 @@ export const ACCESS_COOKIE = "__Host-islet_access";
  * never a silent downgrade to anonymous. JWTs are verified before any database call.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  // A socket ticket (middleware/socket.ts) has already named the actor.
+  if (c.get("authVia") === "ticket") return next();
   const header = c.req.header("Authorization");
   let token: string | undefined;
   if (header !== undefined) {

@@ -136,6 +136,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "Request body too large",
   415: "Request body must be application/json",
   422: "User code failed in the sandbox",
+  426: "This endpoint needs a WebSocket upgrade",
   429: "Rate limited (see Retry-After and RateLimit-* headers)",
   500: "Internal error (reveals nothing)",
   502: "An upstream service answered badly",

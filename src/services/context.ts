@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { WorkspaceRow } from "../db/control/schema";
-import type { Bindings, Config } from "../env";
+import { type Bindings, type Config, parseConfig } from "../env";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
 import type { Logger } from "../lib/logger";
 import { parseOrThrow } from "../lib/validate";
 import { SandboxBudget } from "../sandbox/budget";
@@ -80,5 +82,34 @@ export function requestServiceContext(c: Context<AppEnv>): ServiceContext {
         void promise;
       }
     },
+  };
+}
+
+/**
+ * A service context for one message of a long-lived connection (a WebSocket held by the
+ * TenantHub): the identity checked when it connected, a fresh request id and sandbox budget per
+ * message, and the configuration parsed as every request's is (fail closed).
+ */
+export function connectionServiceContext(opts: {
+  env: Bindings;
+  actor: Actor;
+  ip: string | null;
+  userAgent: string | null;
+  logger: Logger;
+  waitUntil: (promise: Promise<unknown>) => void;
+}): ServiceContext {
+  const config = parseConfig(opts.env);
+  if (!config.ok) throw new ApiError("misconfigured", "The service is not configured correctly");
+  const requestId = newId("req");
+  return {
+    env: opts.env,
+    config: config.config,
+    actor: opts.actor,
+    requestId,
+    ip: opts.ip,
+    userAgent: opts.userAgent,
+    logger: opts.logger.child({ requestId }),
+    waitUntil: opts.waitUntil,
+    sandboxBudget: new SandboxBudget(),
   };
 }

@@ -210,7 +210,7 @@ export async function revokeSessions(
   // session id below.
   if ("all" in which) await revokeIssuedBefore(ctx.env, principal, Math.floor(at / 1000) * 1000);
   await Promise.all(ids.map((id) => revokeCredential(ctx.env, principal, id, { at })));
-  for (const id of ids) await onCredentialRevoked(ctx, { kind: "session", id });
+  await Promise.all(ids.map((id) => onCredentialRevoked(ctx, { kind: "session", id, userId })));
   return ids;
 }
 

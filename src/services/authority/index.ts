@@ -8,6 +8,7 @@ import { apiKeys, invitations, issuers, memberships, workspaces } from "../../db
 import { type WorkspaceAccess, workspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
 import type { ServiceContext } from "../context";
+import { closeUserSockets } from "../hub";
 import { revokeKeysWhere } from "../keys/revoke";
 
 export { requireVerifiedActor, requireVerifiedEmail } from "../verified";
@@ -127,4 +128,5 @@ async function removeInvitedMember(
   );
   await revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), reason);
   await disableIssuersCreatedBy(ctx, userId, reason, access.workspace.id);
+  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
 }

@@ -37,6 +37,7 @@ export interface VerifiedKey {
   monthlyCap: number | null;
   createdBy: string;
   lastUsedAt: number | null;
+  expiresAt: number | null;
   /** Ancestors (the keys that minted this one, nearest first) with a monthly cap: it counts there too. */
   ancestorCaps: { keyId: string; monthlyCap: number }[];
 }
@@ -62,16 +63,38 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
   const match = KEY_FORMAT.exec(token);
   if (!match) throw new ApiError("invalid_token", "API key is invalid");
   const [, keyId, secret] = match as unknown as [string, string, string];
-  const db = controlDb(config);
-  const [row] = await db
-    .select({ key: apiKeys, plan: workspaces.plan, status: workspaces.status })
-    .from(apiKeys)
-    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
-    .where(eq(apiKeys.id, keyId));
+  const row = await loadKey(config, keyId);
   const presented = await sha256Hex(secret);
   // Compare even when the row is missing, so timing does not tell unknown ids from wrong secrets.
   const matches = timingSafeEqual(presented, row?.key.secretHash ?? "0".repeat(64));
   if (!row || !matches) throw new ApiError("invalid_token", "API key is invalid");
+  return liveKey(config, row, now);
+}
+
+/**
+ * A key known by id alone, for a credential proven earlier by its secret (a socket ticket it
+ * asked for): checked again against the database now, as if presented.
+ */
+export async function verifyKeyById(config: Config, keyId: string, now = Date.now()): Promise<VerifiedKey> {
+  const row = await loadKey(config, keyId);
+  if (!row) throw new ApiError("invalid_token", "API key is invalid");
+  return liveKey(config, row, now);
+}
+
+async function loadKey(config: Config, keyId: string) {
+  const [row] = await controlDb(config)
+    .select({ key: apiKeys, plan: workspaces.plan, status: workspaces.status })
+    .from(apiKeys)
+    .innerJoin(workspaces, eq(workspaces.id, apiKeys.workspaceId))
+    .where(eq(apiKeys.id, keyId));
+  return row;
+}
+
+async function liveKey(
+  config: Config,
+  row: NonNullable<Awaited<ReturnType<typeof loadKey>>>,
+  now: number,
+): Promise<VerifiedKey> {
   if (row.key.revokedAt !== null && row.key.revokedAt <= now) {
     throw new ApiError("credential_revoked", "API key has been revoked");
   }
@@ -79,7 +102,7 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
     throw new ApiError("token_expired", "API key has expired");
   if (row.status !== "active") throw new ApiError("unavailable", "The workspace is not available");
   return {
-    keyId,
+    keyId: row.key.id,
     workspaceId: row.key.workspaceId,
     plan: row.plan,
     scopes: JSON.parse(row.key.scopes) as string[],
@@ -88,6 +111,7 @@ export async function verifyApiKey(config: Config, token: string, now = Date.now
     monthlyCap: row.key.monthlyCap,
     createdBy: row.key.createdBy,
     lastUsedAt: row.key.lastUsedAt,
+    expiresAt: row.key.expiresAt,
     ancestorCaps: await ancestorCapsOf(config, row.key.parentId, now),
   };
 }

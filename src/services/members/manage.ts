@@ -9,6 +9,7 @@ import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess }
 import { auditedControlChange } from "../audit/control";
 import { disableIssuersCreatedBy } from "../authority";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { closeUserSockets } from "../hub";
 import { revokeKeysCreatedBy } from "../keys/revoke";
 import { assertCanGrant, assertCanManage } from "./roles";
 import type { Member } from "./schemas";
@@ -90,6 +91,11 @@ export async function changeMemberRole({
     if (!roleAtLeast(input.role, "admin")) {
       await disableIssuersCreatedBy(ctx, input.userId, "creator demoted below admin", access.workspace.id);
     }
+    // Sockets carry the authority they connected with: a demoted member's (and their keys') close,
+    // and reconnect with what the new role allows.
+    if (!roleAtLeast(input.role, current)) {
+      await closeUserSockets(ctx, access.workspace.id, input.userId, "role changed");
+    }
   }
   const [member] = (await listMembers({ ctx, input: { workspaceId: access.workspace.id } })).filter(
     (m) => m.userId === input.userId,
@@ -132,6 +138,7 @@ async function removeMembership(
   // Their keys and issuers answer to them; with no role left in this workspace they stop now.
   await revokeKeysCreatedBy(ctx, access, userId);
   await disableIssuersCreatedBy(ctx, userId, "creator left the workspace", access.workspace.id);
+  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
 }
 
 /** Removes another member (admins: members and viewers; owners: anyone but the last owner). */

@@ -3,6 +3,7 @@ import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { publishRowEvents, type RowEvent } from "../hub";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
@@ -67,6 +68,28 @@ async function commit(
   }
 }
 
+/** Realtime (DESIGN §5): called only once the write has committed, never for one that failed. */
+function publish(
+  ctx: ServiceContext,
+  workspaceId: string,
+  table: TableDefinition,
+  type: RowEvent["type"],
+  rows: Row[],
+  at: number,
+): void {
+  publishRowEvents(
+    ctx,
+    workspaceId,
+    rows.map((row) => ({
+      type,
+      table: table.name,
+      id: Number(row.id),
+      ...(type === "row.deleted" ? {} : { row }),
+      at,
+    })),
+  );
+}
+
 function insertStatement(table: TableDefinition, values: Record<string, InValue>, now: number): InStatement {
   const names = Object.keys(values);
   const columns = ["created_at", "updated_at", ...names].map(quote).join(", ");
@@ -99,7 +122,9 @@ export async function insertRows({
     bulk ? "row.bulk_insert" : "row.insert",
     { table: table.name, count: input.rows.length },
   );
-  return { rows: results.map((r) => present(table, r.rows[0] as unknown as Row)), meta: { formulaErrors } };
+  const rows = results.map((r) => present(table, r.rows[0] as unknown as Row));
+  publish(ctx, input.workspaceId, table, "row.created", rows, now);
+  return { rows, meta: { formulaErrors } };
 }
 
 export async function getRow({
@@ -157,9 +182,11 @@ export async function updateRow({
     "row.update",
     details,
   );
-  const row = results[0]?.rows[0];
-  if (!row) throw new ApiError("not_found", `Row ${input.id} does not exist`);
-  return { row: present(table, row as unknown as Row), meta: { formulaErrors } };
+  const written = results[0]?.rows[0];
+  if (!written) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+  const row = present(table, written as unknown as Row);
+  publish(ctx, input.workspaceId, table, "row.updated", [row], Date.now());
+  return { row, meta: { formulaErrors } };
 }
 
 export async function deleteRow({
@@ -181,6 +208,7 @@ export async function deleteRow({
     "row.delete",
     { table: table.name, id: input.id },
   );
+  publish(ctx, input.workspaceId, table, "row.deleted", [{ id: input.id }], Date.now());
 }
 
 export async function listRows({

@@ -13,6 +13,7 @@ import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
 import { membershipRole, requireUser } from "../access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { closeWorkspaceSockets } from "../hub";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEventRow } from "../security-log/record";
 import { deleteWorkspaceInput } from "./schemas";
@@ -94,6 +95,7 @@ export async function destroyWorkspace(
       }),
     ),
   ]);
+  await closeWorkspaceSockets(ctx, row.id, "workspace deleted");
   for (const key of keys) await onCredentialRevoked(ctx, { kind: "key", id: key.id, workspaceId: row.id });
   ctx.logger.info("workspace deleted", { workspaceId: row.id, reason: opts.reason });
 }

@@ -19,3 +19,15 @@ export const apiKeys = sqliteTable("api_keys", {
   rotatedTo: text("rotated_to"),
   parentId: text("parent_id"),
 });
+
+export const socketTickets = sqliteTable("socket_tickets", {
+  hash: text("hash").primaryKey(),
+  workspaceId: text("workspace_id").notNull(),
+  credentialType: text("credential_type", { enum: ["key", "session"] }).notNull(),
+  credentialId: text("credential_id").notNull(),
+  userId: text("user_id").notNull(),
+  credentialIssuedAt: integer("credential_issued_at"),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});

@@ -1,0 +1,254 @@
+import { DurableObject } from "cloudflare:workers";
+import { ApiError } from "../src/lib/errors";
+import { newId } from "../src/lib/ids";
+import { createLogger } from "../src/lib/logger";
+import { handleMcpFrame } from "../src/mcp/socket";
+import { connectionServiceContext, type ServiceContext } from "../src/services/context";
+import { asApiError } from "../src/services/errors";
+import { rateLimitedError } from "../src/services/gatekeeper";
+import { admit } from "../src/services/gatekeeper/admission";
+import { loadAddressedWorkspace } from "../src/services/workspaces/addressed";
+import {
+  CLOSE_REVOKED,
+  CLOSE_TRY_AGAIN,
+  CONNECTION_HEADER,
+  type Connection,
+  type RowEvent,
+  type SocketAttachment,
+} from "./tenant-hub/protocol";
+import { handleRealtimeFrame } from "./tenant-hub/realtime";
+import { HubStore } from "./tenant-hub/store";
+
+export type { Connection, RowEvent } from "./tenant-hub/protocol";
+
+/** Largest MCP frame: tool arguments as large as most REST bodies, well under workerd's 1 MiB. */
+export const MAX_MCP_FRAME = 512 * 1024;
+/** A consumer this far behind (bytes queued, not yet sent) is closed with 1013. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * The TenantHub (DESIGN §1, §13): one object per workspace, holding its WebSockets (MCP over
+ * WebSocket and realtime row events) through the hibernation API, so idle sockets cost no
+ * running object.
+ *
+ * The Worker authenticates every socket before it reaches here (credential checked against the
+ * database and the Gatekeeper, Origin checked for browsers) and hands over the `Connection`.
+ * Each socket is tagged with its credential and the user whose authority it carries, which is
+ * how `closeCredential` and `closeUser` find it, hibernated or not. Every message is admitted by
+ * the Gatekeeper exactly as a REST request of the same credential (revocation and limits), so a
+ * socket can neither outlive its credential nor out-spend it.
+ */
+export class TenantHub extends DurableObject<Cloudflare.Env> {
+  private readonly store: HubStore;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.store = new HubStore(ctx.storage.sql);
+    this.store.migrate();
+  }
+
+  /** The upgrade, forwarded by the Worker with the connection it authenticated. */
+  override async fetch(request: Request): Promise<Response> {
+    const header = request.headers.get(CONNECTION_HEADER);
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !header) {
+      return new Response("expected an authenticated WebSocket upgrade", { status: 426 });
+    }
+    const connection = JSON.parse(header) as Connection;
+    const now = Date.now();
+    if (this.store.isStopped(connection.credentialId, now)) return new Response(null, { status: 401 });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    const attachment: SocketAttachment = { id: newId("sock"), kind: connection.kind, tables: [] };
+    this.ctx.acceptWebSocket(server, [
+      `kind:${connection.kind}`,
+      `cred:${connection.credentialId}`,
+      `user:${connection.userId}`,
+    ]);
+    server.serializeAttachment(attachment);
+    this.store.add(attachment.id, connection, now);
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      ...(connection.subprotocol ? { headers: { "Sec-WebSocket-Protocol": "mcp" } } : {}),
+    });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const connection = attachment ? this.store.get(attachment.id) : undefined;
+    if (!attachment || !connection) {
+      close(ws, CLOSE_REVOKED, "connection no longer known");
+      return;
+    }
+    if (connection.expiresAt !== null && connection.expiresAt <= Date.now()) {
+      this.closeSockets([ws], CLOSE_REVOKED, "credential expired");
+      return;
+    }
+    const logger = createLogger({ socket: attachment.id, workspaceId: connection.workspaceId });
+    const send = (frame: string) => {
+      try {
+        ws.send(frame);
+      } catch {
+        // Closed meanwhile (revoked while the message was served): nothing to tell.
+      }
+    };
+    let ctx: ServiceContext;
+    try {
+      ctx = connectionServiceContext({
+        env: this.env,
+        actor: connection.actor,
+        ip: connection.ip,
+        userAgent: connection.userAgent,
+        logger,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+    } catch (thrown) {
+      const error = asApiError(thrown, logger);
+      send(JSON.stringify({ type: "error", error: { code: error.code, message: error.message } }));
+      return;
+    }
+    const admitMessage = () => this.admit(ws, ctx, connection);
+    if (connection.kind === "realtime") {
+      await handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage });
+      return;
+    }
+    if (typeof message !== "string" || message.length > MAX_MCP_FRAME) {
+      await admitMessage().catch(() => {});
+      send(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: null,
+          error: {
+            code: -32600,
+            message:
+              typeof message === "string"
+                ? `Invalid request: frames are limited to ${MAX_MCP_FRAME} bytes`
+                : "Invalid request: MCP messages are text frames",
+          },
+        }),
+      );
+      return;
+    }
+    await handleMcpFrame({
+      ctx,
+      text: message,
+      send,
+      admit: admitMessage,
+      scope: async () => ({
+        workspace: (await loadAddressedWorkspace({ ctx, input: { workspaceId: connection.workspaceId } }))
+          .workspace,
+        transport: "ws",
+      }),
+    });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.forget(ws);
+    // Answer the client's close (the runtime may already have: then this is a no-op).
+    close(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.forget(ws);
+  }
+
+  /**
+   * Row events of committed writes, sent to the realtime sockets subscribed to their tables.
+   * Returns how many frames were sent.
+   */
+  async publish(events: RowEvent[]): Promise<number> {
+    let sent = 0;
+    for (const ws of this.ctx.getWebSockets("kind:realtime")) {
+      const tables = (ws.deserializeAttachment() as SocketAttachment | null)?.tables ?? [];
+      const due = events.filter((e) => tables.includes(e.table));
+      if (due.length === 0) continue;
+      // A consumer that does not read must not grow the hub's memory without bound.
+      if (typeof ws.bufferedAmount === "number" && ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        this.closeSockets([ws], CLOSE_TRY_AGAIN, "too far behind; reconnect and resubscribe");
+        continue;
+      }
+      for (const event of due) {
+        try {
+          ws.send(JSON.stringify(event));
+          sent++;
+        } catch {
+          this.forget(ws);
+        }
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Closes the sockets a credential opened with 4401, now or at `at` (a rotated key's grace end,
+   * by alarm). Returns how many closed now.
+   */
+  async closeCredential(credentialId: string, reason: string, at?: number): Promise<number> {
+    const now = Date.now();
+    if (at !== undefined && at > now) {
+      await this.ctx.storage.setAlarm(this.store.schedule(credentialId, at, reason));
+      return 0;
+    }
+    this.store.markStopped(credentialId, now);
+    return this.closeSockets(this.ctx.getWebSockets(`cred:${credentialId}`), CLOSE_REVOKED, reason);
+  }
+
+  /** Closes every socket that carries a user's authority (their sessions, the keys they made). */
+  async closeUser(userId: string, reason: string): Promise<number> {
+    return this.closeSockets(this.ctx.getWebSockets(`user:${userId}`), CLOSE_REVOKED, reason);
+  }
+
+  /** Closes every socket of the workspace (it is being deleted). */
+  async closeAll(reason: string): Promise<number> {
+    return this.closeSockets(this.ctx.getWebSockets(), CLOSE_REVOKED, reason);
+  }
+
+  /** Open sockets by kind (operators, tests, benchmarks). */
+  async stats(): Promise<{ mcp: number; realtime: number }> {
+    return {
+      mcp: this.ctx.getWebSockets("kind:mcp").length,
+      realtime: this.ctx.getWebSockets("kind:realtime").length,
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const due of this.store.takeDue(now)) {
+      this.store.markStopped(due.credentialId, now);
+      this.closeSockets(this.ctx.getWebSockets(`cred:${due.credentialId}`), CLOSE_REVOKED, due.reason);
+    }
+    const next = this.store.nextClose();
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** The Gatekeeper hop of one message; a revoked credential's socket closes then and there. */
+  private async admit(ws: WebSocket, ctx: ServiceContext, connection: Connection): Promise<void> {
+    const { result, refused } = await admit(ctx.env, connection.admission);
+    if (result.revoked) {
+      this.closeSockets([ws], CLOSE_REVOKED, "credential revoked");
+      throw new ApiError("credential_revoked", "This credential has been revoked");
+    }
+    if (refused) throw rateLimitedError(refused);
+  }
+
+  private closeSockets(sockets: WebSocket[], code: number, reason: string): number {
+    for (const ws of sockets) {
+      this.forget(ws);
+      close(ws, code, reason);
+    }
+    return sockets.length;
+  }
+
+  private forget(ws: WebSocket): void {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (attachment) this.store.remove(attachment.id);
+  }
+}
+
+/** RFC 6455 §5.5.1: a close reason is at most 123 bytes. */
+function close(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason.slice(0, 120));
+  } catch {
+    // Already closed.
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import type { Admission } from "../../src/services/gatekeeper/admission";
+import type { Actor } from "../../src/types";
+
+/**
+ * What crosses the TenantHub's edges: the connection the Worker has authenticated, the row events
+ * services publish, and the realtime socket's own messages.
+ */
+
+/** RFC 6455 §7.4.2 leaves 4000–4999 to applications: 4401 is "the credential stopped" (HTTP 401). */
+export const CLOSE_REVOKED = 4401;
+/** RFC 6455 §7.4.1: 1013 "try again later", for a consumer that cannot keep up. */
+export const CLOSE_TRY_AGAIN = 1013;
+/** The socket's workspace is gone. */
+export const CLOSE_GONE = 4404;
+
+export const SOCKET_KINDS = ["mcp", "realtime"] as const;
+export type SocketKind = (typeof SOCKET_KINDS)[number];
+
+/** A socket the Worker has authenticated, handed to the hub with the upgrade. */
+export interface Connection {
+  kind: SocketKind;
+  workspaceId: string;
+  /** An API key or a signed-in user (the credential checked at connect time). */
+  actor: Extract<Actor, { type: "apiKey" } | { type: "user" }>;
+  credentialId: string;
+  /** The user whose authority the socket carries: the session's user, or the key's creator. */
+  userId: string;
+  /** When the credential stops by itself (key expiry, session expiry); null: never. */
+  expiresAt: number | null;
+  /** Each message is admitted as a REST request of the same credential would be. */
+  admission: Admission;
+  ip: string | null;
+  userAgent: string | null;
+  /** The client asked for the `mcp` subprotocol (the hub's answer names it then). */
+  subprotocol: boolean;
+}
+
+export const CONNECTION_HEADER = "X-Islet-Connection";
+
+export const ROW_EVENT_TYPES = ["row.created", "row.updated", "row.deleted"] as const;
+export interface RowEvent {
+  type: (typeof ROW_EVENT_TYPES)[number];
+  table: string;
+  id: number;
+  /** The row as written (created, updated); absent for deletions. */
+  row?: Record<string, unknown>;
+  /** Epoch ms of the commit. */
+  at: number;
+}
+
+/** A realtime socket subscribes to at most this many tables (its list lives in the socket's attachment). */
+export const MAX_SUBSCRIPTIONS = 20;
+/** Largest frame a realtime socket may send; MCP frames may be as large as a REST body. */
+export const MAX_REALTIME_FRAME = 16 * 1024;
+
+const tables = z.array(z.string().min(1).max(63)).min(1).max(MAX_SUBSCRIPTIONS);
+const requestId = z.string().max(64).optional();
+
+/** What a realtime client may send. Anything else gets an error frame; the socket stays up. */
+export const realtimeMessage = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("subscribe"), id: requestId, tables }),
+  z.strictObject({ type: z.literal("unsubscribe"), id: requestId, tables }),
+  z.strictObject({ type: z.literal("ping"), id: requestId }),
+]);
+export type RealtimeMessage = z.infer<typeof realtimeMessage>;
+
+/** What the hub keeps on each socket (hibernation-safe; serializeAttachment allows 2 KiB). */
+export interface SocketAttachment {
+  id: string;
+  kind: SocketKind;
+  /** Realtime: the tables subscribed to. */
+  tables: string[];
+}

@@ -1,0 +1,183 @@
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ListToolsRequestSchema,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { z } from "zod";
+import type { WorkspaceRow } from "../db/control/schema";
+import { ApiError } from "../lib/errors";
+import { roleAtLeast } from "../lib/scopes";
+import type { Role } from "../lib/tenancy";
+import { membershipRole, workspaceAccess } from "../services/access";
+import { recordAudit } from "../services/audit";
+import { parseInput, type ServiceContext } from "../services/context";
+import { asApiError } from "../services/errors";
+import { getTable, listTables } from "../services/tables";
+import type { ToolSpec } from "./tool";
+import { TOOLS } from "./tools";
+
+export const SERVER_INFO = { name: "islet", title: "islet", version: "0.1.0" } as const;
+
+/** Where a tool call came in, for the audit event. */
+export type McpTransport = "http" | "ws";
+
+/** What one server answers for: a workspace, as the credential's authority in it allows. */
+export interface McpScope {
+  workspace: WorkspaceRow;
+  transport: McpTransport;
+}
+
+/**
+ * The tools a credential may call in a workspace (DESIGN §13: tools gated by scopes): a user's
+ * membership role; a key's scopes under its creator's role, never the users-only ones. The verbs
+ * check the same again when called, so an unlisted tool called anyway is refused by its verb.
+ */
+export async function toolsFor(ctx: ServiceContext, workspace: WorkspaceRow): Promise<ToolSpec[]> {
+  const actor = ctx.actor;
+  let role: Role | null = null;
+  let scopes: readonly string[] | null = null;
+  if (actor.type === "user") role = await membershipRole(ctx, workspace.id, actor.userId);
+  else if (actor.type === "apiKey" && actor.workspaceId === workspace.id) {
+    role = await membershipRole(ctx, workspace.id, actor.createdBy);
+    scopes = actor.scopes;
+  }
+  if (role === null) return [];
+  const held = role;
+  return TOOLS.filter(
+    (t) =>
+      roleAtLeast(held, t.need.role) &&
+      (scopes === null || (!t.need.usersOnly && scopes.includes(t.need.scope))),
+  );
+}
+
+const listings = new Map<string, Tool>();
+
+/** A tool as `tools/list` shows it; the JSON Schemas are derived once from the verb's zod schemas. */
+function listing(spec: ToolSpec): Tool {
+  let tool = listings.get(spec.name);
+  if (!tool) {
+    const json = (schema: z.ZodType, io: "input" | "output") =>
+      z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Tool["inputSchema"];
+    tool = {
+      name: spec.name,
+      title: spec.title,
+      description: spec.description,
+      inputSchema: json(spec.input, "input"),
+      outputSchema: json(spec.output, "output") as Tool["outputSchema"],
+      annotations: { title: spec.title, ...spec.annotations, openWorldHint: false },
+    };
+    listings.set(spec.name, tool);
+  }
+  return tool;
+}
+
+/** An error as a tool result (MCP: tool errors are results with `isError`), in the REST envelope. */
+export function toolError(ctx: ServiceContext, error: ApiError): CallToolResult {
+  const envelope = {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId: ctx.requestId,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+  return { isError: true, content: [{ type: "text", text: JSON.stringify(envelope) }] };
+}
+
+/**
+ * Runs one tool and writes `mcp.tool_call` to the workspace's audit log: the tool, the outcome
+ * (the error code when it failed) and the duration, never the arguments (they may carry values
+ * a caller considers secret). The verb audits its own change besides.
+ */
+async function callTool(
+  ctx: ServiceContext,
+  scope: McpScope,
+  tools: Map<string, ToolSpec>,
+  name: string,
+  args: unknown,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  let result: CallToolResult;
+  let code: string | undefined;
+  try {
+    const spec = tools.get(name) ?? TOOLS.find((t) => t.name === name);
+    if (!spec) throw new ApiError("not_found", `There is no tool named ${name.slice(0, 64)}`);
+    const input = parseInput(spec.input, args ?? {});
+    const output = spec.output.parse(await spec.run(ctx, { ...input, workspaceId: scope.workspace.id }));
+    result = { content: [{ type: "text", text: JSON.stringify(output) }], structuredContent: output };
+  } catch (thrown) {
+    const error = asApiError(thrown, ctx.logger);
+    code = error.code;
+    result = toolError(ctx, error);
+  }
+  try {
+    const db = await workspaceAccess(ctx, scope.workspace, null).db();
+    await recordAudit(ctx, db, {
+      action: "mcp.tool_call",
+      targetType: "tool",
+      targetId: name.slice(0, 64),
+      details: {
+        outcome: code === undefined ? "ok" : "error",
+        ...(code === undefined ? {} : { code }),
+        durationMs: Math.round(performance.now() - started),
+        transport: scope.transport,
+      },
+    });
+  } catch (thrown) {
+    ctx.logger.error("mcp.tool_call audit failed", {
+      tool: name.slice(0, 64),
+      error: thrown instanceof Error ? thrown.message : String(thrown),
+    });
+  }
+  return result;
+}
+
+/**
+ * An MCP server for one request (or one socket message): stateless, scoped to the credential's
+ * workspace. Tools use the low-level handlers so that every failure, bad arguments included,
+ * comes back as a tool result carrying the error envelope's code, never a protocol error.
+ */
+export async function buildMcpServer(ctx: ServiceContext, scope: McpScope): Promise<McpServer> {
+  const allowed = await toolsFor(ctx, scope.workspace);
+  const tools = new Map(allowed.map((t) => [t.name, t]));
+  const mcp = new McpServer(SERVER_INFO, {
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+    instructions: `islet workspace "${scope.workspace.name}" (${scope.workspace.id}). Tools act on this workspace only, with this credential's scopes; destructive ones need the confirmation their schema names.`,
+  });
+  mcp.server.registerCapabilities({ tools: { listChanged: false } });
+  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: allowed.map(listing) }));
+  mcp.server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool(ctx, scope, tools, request.params.name, request.params.arguments),
+  );
+  if (tools.has("get_table")) registerTableResources(mcp, ctx, scope.workspace.id);
+  return mcp;
+}
+
+/** Each table's schema as a resource, `islet://tables/<name>`. */
+function registerTableResources(mcp: McpServer, ctx: ServiceContext, workspaceId: string): void {
+  const uri = (name: string) => `islet://tables/${name}`;
+  mcp.registerResource(
+    "table",
+    new ResourceTemplate("islet://tables/{name}", {
+      list: async () => ({
+        resources: (await listTables({ ctx, input: { workspaceId } })).map((t) => ({
+          uri: uri(t.name),
+          name: t.name,
+          title: `Table ${t.name}`,
+          mimeType: "application/json",
+        })),
+      }),
+    }),
+    { title: "Table schema", description: "A table's columns and indexes", mimeType: "application/json" },
+    async (_url, variables) => {
+      const name = String(variables.name ?? "");
+      const table = await getTable({ ctx, input: { workspaceId, table: name } });
+      return {
+        contents: [{ uri: uri(table.name), mimeType: "application/json", text: JSON.stringify(table) }],
+      };
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { WorkspaceNeed } from "../services/access";
+import type { ServiceContext } from "../services/context";
+
+/**
+ * One MCP tool: a service verb with its own input schema (minus the workspace, which the
+ * connection fixes), the authority it needs (the same `WorkspaceNeed` the verb checks, used to
+ * list only the tools a credential may call) and MCP's behaviour hints.
+ */
+export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  need: Pick<WorkspaceNeed, "role" | "scope" | "usersOnly">;
+  /** The verb's input schema without `workspaceId`. */
+  input: I;
+  /** What `structuredContent` holds (MCP: an object). */
+  output: O;
+  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint">>;
+  run: (ctx: ServiceContext, input: z.output<I> & { workspaceId: string }) => Promise<z.input<O>>;
+}
+
+/** Keeps each tool's input and output types tied to its schemas. */
+export const tool = <I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolSpec =>
+  spec as unknown as ToolSpec;
+
+export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
+export const additive = { readOnlyHint: false, destructiveHint: false, idempotentHint: false } as const;
+export const overwriting = { readOnlyHint: false, destructiveHint: false, idempotentHint: true } as const;
+export const destructive = { readOnlyHint: false, destructiveHint: true, idempotentHint: true } as const;
+
+/** The verb schemas address a workspace; a tool's connection already does. */
+export const withoutWorkspace = <S extends z.ZodObject>(schema: S) =>
+  schema.omit({ workspaceId: true } as never) as unknown as S;

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import {
+  createFunction,
+  createFunctionInput,
+  deleteFunction,
+  FunctionDefinition,
+  functionTarget,
+  Invocation,
+  invokeFunction,
+  invokeFunctionInput,
+  listFunctions,
+  listSecrets,
+  SecretMetadata,
+  updateFunction,
+  updateFunctionInput,
+  workspaceScoped,
+} from "../../services/functions";
+import { additive, destructive, overwriting, readOnly, tool, withoutWorkspace } from "../tool";
+
+const write = { role: "member", scope: "functions:write" } as const;
+
+export const functionTools = [
+  tool({
+    name: "list_functions",
+    title: "List functions",
+    description: "The workspace's sandboxed JavaScript functions and their code.",
+    need: { role: "viewer", scope: "data:read" },
+    input: withoutWorkspace(workspaceScoped),
+    output: z.object({ functions: z.array(FunctionDefinition) }),
+    annotations: readOnly,
+    run: async (ctx, input) => ({ functions: await listFunctions({ ctx, input }) }),
+  }),
+  tool({
+    name: "create_function",
+    title: "Create a function",
+    description:
+      "Stores a JavaScript function (`export default (args, env) => …`) run in a sandbox with no network; `env` names secrets to bind (admins only).",
+    need: write,
+    input: withoutWorkspace(createFunctionInput),
+    output: FunctionDefinition,
+    annotations: additive,
+    run: (ctx, input) => createFunction({ ctx, input }),
+  }),
+  tool({
+    name: "update_function",
+    title: "Change a function",
+    description: "Replaces a function's code, timeout or bound secrets.",
+    need: write,
+    input: withoutWorkspace(updateFunctionInput),
+    output: FunctionDefinition,
+    annotations: overwriting,
+    run: (ctx, input) => updateFunction({ ctx, input }),
+  }),
+  tool({
+    name: "delete_function",
+    title: "Delete a function",
+    description: "Deletes a function.",
+    need: write,
+    input: withoutWorkspace(functionTarget),
+    output: z.object({ deleted: z.string() }),
+    annotations: destructive,
+    run: async (ctx, input) => {
+      await deleteFunction({ ctx, input });
+      return { deleted: input.name };
+    },
+  }),
+  tool({
+    name: "invoke_function",
+    title: "Run a function",
+    description:
+      "Runs a function in the sandbox with `args`; the result and logs come back scrubbed of secrets.",
+    need: { role: "member", scope: "functions:run" },
+    input: withoutWorkspace(invokeFunctionInput),
+    output: Invocation,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    run: (ctx, input) => invokeFunction({ ctx, input }),
+  }),
+  tool({
+    name: "list_secrets",
+    title: "List secrets",
+    description: "The workspace's secrets: names, last four characters and fingerprints, never values.",
+    need: { role: "admin", scope: "secrets:write" },
+    input: withoutWorkspace(workspaceScoped),
+    output: z.object({ secrets: z.array(SecretMetadata) }),
+    annotations: readOnly,
+    run: async (ctx, input) => ({ secrets: await listSecrets({ ctx, input }) }),
+  }),
+];

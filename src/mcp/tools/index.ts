@@ -1,0 +1,16 @@
+import type { ToolSpec } from "../tool";
+import { auditTools, sqlTools } from "./data";
+import { functionTools } from "./functions";
+import { keyTools } from "./keys";
+import { rowTools } from "./rows";
+import { tableTools } from "./tables";
+
+/** Every MCP tool, by domain (DESIGN §13). Each calls one service verb, as its REST route does. */
+export const TOOLS: readonly ToolSpec[] = [
+  ...tableTools,
+  ...rowTools,
+  ...functionTools,
+  ...sqlTools,
+  ...auditTools,
+  ...keyTools,
+];

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import {
+  deleteRow,
+  getRow,
+  insertRows,
+  insertRowsInput,
+  listRows,
+  listRowsInput,
+  Row,
+  RowsPage,
+  rowTarget,
+  updateRow,
+  updateRowInput,
+  WrittenRow,
+  WrittenRows,
+} from "../../services/rows";
+import { additive, destructive, overwriting, readOnly, tool, withoutWorkspace } from "../tool";
+
+const read = { role: "viewer", scope: "data:read" } as const;
+const write = { role: "member", scope: "data:write" } as const;
+
+export const rowTools = [
+  tool({
+    name: "list_rows",
+    title: "List rows",
+    description:
+      "A page of a table's rows: filters (column, op of eq ne lt lte gt gte in like is_null, value as text), sort (`col` or `-col`), fields, limit (1–1000) and the previous page's cursor.",
+    need: read,
+    input: withoutWorkspace(listRowsInput),
+    output: RowsPage,
+    annotations: readOnly,
+    run: (ctx, input) => listRows({ ctx, input }),
+  }),
+  tool({
+    name: "get_row",
+    title: "Read a row",
+    description: "One row by id.",
+    need: read,
+    input: withoutWorkspace(rowTarget),
+    output: z.object({ row: Row }),
+    annotations: readOnly,
+    run: async (ctx, input) => ({ row: await getRow({ ctx, input }) }),
+  }),
+  tool({
+    name: "insert_rows",
+    title: "Insert rows",
+    description: "Inserts 1 to 1000 rows in one transaction; formula columns are computed.",
+    need: write,
+    input: withoutWorkspace(insertRowsInput),
+    output: WrittenRows,
+    annotations: additive,
+    run: (ctx, input) => insertRows({ ctx, input }),
+  }),
+  tool({
+    name: "update_row",
+    title: "Update a row",
+    description: "Sets the named columns of one row; formulas are recomputed.",
+    need: write,
+    input: withoutWorkspace(updateRowInput),
+    output: WrittenRow,
+    annotations: overwriting,
+    run: (ctx, input) => updateRow({ ctx, input }),
+  }),
+  tool({
+    name: "delete_row",
+    title: "Delete a row",
+    description: "Deletes one row by id.",
+    need: write,
+    input: withoutWorkspace(rowTarget),
+    output: z.object({ deleted: z.number().int() }),
+    annotations: destructive,
+    run: async (ctx, input) => {
+      await deleteRow({ ctx, input });
+      return { deleted: input.id };
+    },
+  }),
+];

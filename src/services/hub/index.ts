@@ -1,0 +1,116 @@
+import { eq } from "drizzle-orm";
+import type { Connection, RowEvent, TenantHub } from "../../../durable-objects/tenant-hub";
+import { CONNECTION_HEADER } from "../../../durable-objects/tenant-hub/protocol";
+import { controlDb } from "../../db/control/client";
+import { memberships } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import type { ServiceContext } from "../context";
+
+export type { Connection, RowEvent } from "../../../durable-objects/tenant-hub";
+
+/**
+ * The Worker's client for the TenantHub (one per workspace): hands it authenticated sockets,
+ * publishes committed row events, and closes the sockets of credentials that stopped.
+ */
+interface HubEnv {
+  TENANT_HUB?: DurableObjectNamespace<TenantHub>;
+  ENVIRONMENT?: string;
+}
+
+function hubOf(env: HubEnv, workspaceId: string): DurableObjectStub<TenantHub> | undefined {
+  const namespace = env.TENANT_HUB;
+  if (!namespace) {
+    // Without the binding no socket can have been opened: there is nothing to close or notify.
+    if (env.ENVIRONMENT === "production") throw new ApiError("unavailable", "Realtime is not available");
+    return undefined;
+  }
+  return namespace.get(namespace.idFromName(workspaceId));
+}
+
+/** Hands an authenticated upgrade to the workspace's hub; its 101 answer goes back to the client. */
+export async function connectToHub(ctx: ServiceContext, connection: Connection): Promise<Response> {
+  const hub = hubOf(ctx.env, connection.workspaceId);
+  if (!hub) throw new ApiError("unavailable", "Realtime is not available here");
+  let res: Response;
+  try {
+    res = await hub.fetch("https://tenant-hub/connect", {
+      headers: { Upgrade: "websocket", [CONNECTION_HEADER]: JSON.stringify(connection) },
+    });
+  } catch (error) {
+    ctx.logger.error("tenant hub unreachable", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw new ApiError("unavailable", "Realtime is briefly unavailable; try again", {
+      headers: { "Retry-After": "1" },
+    });
+  }
+  // The credential was stopped between the Worker's check and the hub (a crossing revoke).
+  if (res.status === 401) throw new ApiError("credential_revoked", "This credential has been revoked");
+  if (res.status !== 101 || !res.webSocket)
+    throw new ApiError("unavailable", "Realtime is briefly unavailable");
+  return res;
+}
+
+/**
+ * Closing is best effort after the fact: the revocation itself is already durable and the
+ * Gatekeeper refuses the socket's next message regardless, so a hub that cannot be reached is
+ * logged, never a failure of the revoke.
+ */
+async function onHub(
+  ctx: ServiceContext,
+  workspaceId: string,
+  what: string,
+  call: (hub: DurableObjectStub<TenantHub>) => Promise<unknown>,
+): Promise<void> {
+  try {
+    const hub = hubOf(ctx.env, workspaceId);
+    if (hub) await call(hub);
+  } catch (error) {
+    ctx.logger.error("tenant hub call failed", {
+      what,
+      workspaceId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** Closes (4401) a credential's sockets in a workspace, now or when its grace period ends. */
+export const closeCredentialSockets = (
+  ctx: ServiceContext,
+  workspaceId: string,
+  credentialId: string,
+  reason: string,
+  at?: number,
+) => onHub(ctx, workspaceId, "closeCredential", (hub) => hub.closeCredential(credentialId, reason, at));
+
+/** Closes (4401) every socket that carries a user's authority in a workspace. */
+export const closeUserSockets = (ctx: ServiceContext, workspaceId: string, userId: string, reason: string) =>
+  onHub(ctx, workspaceId, "closeUser", (hub) => hub.closeUser(userId, reason));
+
+/** Closes (4401) every socket of a workspace. */
+export const closeWorkspaceSockets = (ctx: ServiceContext, workspaceId: string, reason: string) =>
+  onHub(ctx, workspaceId, "closeAll", (hub) => hub.closeAll(reason));
+
+/** A session's sockets may be open in any workspace of its user: each one's hub is told. */
+export async function closeSessionSockets(
+  ctx: ServiceContext,
+  userId: string,
+  sessionId: string,
+  reason: string,
+): Promise<void> {
+  const rows = await controlDb(ctx.config)
+    .select({ workspaceId: memberships.workspaceId })
+    .from(memberships)
+    .where(eq(memberships.userId, userId));
+  await Promise.all(rows.map((r) => closeCredentialSockets(ctx, r.workspaceId, sessionId, reason)));
+}
+
+/**
+ * Publishes row events of a committed write (callers publish only after the commit, so a
+ * rolled-back write is never announced). Delivery runs after the response: a write never
+ * waits on its subscribers, and a hub that is down loses only the notification, not the write.
+ */
+export function publishRowEvents(ctx: ServiceContext, workspaceId: string, events: RowEvent[]): void {
+  if (events.length === 0) return;
+  ctx.waitUntil(onHub(ctx, workspaceId, "publish", (hub) => hub.publish(events)));
+}
