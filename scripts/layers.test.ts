@@ -33,6 +33,8 @@ const RULES: Record<string, { may: string[]; packages?: RegExp }> = {
   services: { may: ["services", "db", "lib", "sandbox", "provision", "env", "types"] },
   middleware: { may: ["middleware", "services", "lib", "types", "env", "db"], packages: /^(?!drizzle-orm)/ },
   routes: { may: ["routes", "services", "middleware", "lib", "types"], packages: /^(?!drizzle-orm)/ },
+  // MCP is a transport, as routes are: its tools call services.
+  mcp: { may: ["mcp", "services", "lib", "types"], packages: /^(?!drizzle-orm)/ },
 };
 
 describe("import direction", () => {

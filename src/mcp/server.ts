@@ -7,11 +7,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
-import type { WorkspaceRow } from "../db/control/schema";
 import { ApiError } from "../lib/errors";
 import { roleAtLeast } from "../lib/scopes";
 import type { Role } from "../lib/tenancy";
-import { membershipRole, workspaceAccess } from "../services/access";
+import { membershipRole, type WorkspaceAccess, workspaceAccess } from "../services/access";
 import { recordAudit } from "../services/audit";
 import { parseInput, type ServiceContext } from "../services/context";
 import { asApiError } from "../services/errors";
@@ -25,6 +24,8 @@ export const SERVER_INFO = { name: "islet", title: "islet", version: "0.1.0" } a
 export type McpTransport = "http" | "ws";
 
 /** What one server answers for: a workspace, as the credential's authority in it allows. */
+type WorkspaceRow = WorkspaceAccess["workspace"];
+
 export interface McpScope {
   workspace: WorkspaceRow;
   transport: McpTransport;

@@ -121,8 +121,9 @@ export async function mcpOverSocket(
 }
 
 /** The envelope inside a tool error result. */
-export function toolErrorCode(result: { isError?: boolean; content?: unknown }): string | undefined {
-  if (!result.isError) return undefined;
-  const [first] = (result.content ?? []) as { type: string; text?: string }[];
+export function toolErrorCode(result: unknown): string | undefined {
+  const { isError, content } = result as { isError?: boolean; content?: { type: string; text?: string }[] };
+  if (!isError) return undefined;
+  const [first] = content ?? [];
   return (JSON.parse(first?.text ?? "{}") as { error?: { code?: string } }).error?.code;
 }

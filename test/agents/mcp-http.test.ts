@@ -31,3 +31,122 @@ describe("MCP over Streamable HTTP", () => {
     expect((await call("GET", "/mcp", { token: key.token })).status).toBe(405);
   });
 });
+
+describe("which tools a credential sees", () => {
+  it("shows a read-only key no write tools, with annotations and output schemas", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
+    const client = await mcpOverHttp(key.token);
+    const { tools } = await client.listTools();
+    expect(tools.length).toBeGreaterThan(0);
+    for (const tool of tools) {
+      expect(tool.annotations, tool.name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      expect(tool.outputSchema?.type, tool.name).toBe("object");
+      expect(tool.inputSchema.properties ?? {}, tool.name).not.toHaveProperty("workspaceId");
+    }
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["list_tables", "get_table", "list_rows", "get_row", "list_functions"]),
+    );
+    // Not listed, and refused by the verb when called anyway.
+    const forced = await client.callTool({ name: "insert_rows", arguments: { table: "x", rows: [{}] } });
+    expect(toolErrorCode(forced)).toBe("insufficient_scope");
+    await client.close();
+  });
+
+  it("shows a viewer no destructive tools, and an owner the SQL and key tools", async () => {
+    const team = await makeTeam();
+    const query = `?workspaceId=${team.workspace.id}`;
+    const viewer = await mcpOverHttp(team.viewer.token, query);
+    const seen = (await viewer.listTools()).tools;
+    expect(seen.some((t) => t.annotations?.destructiveHint)).toBe(false);
+    expect(seen.some((t) => !t.annotations?.readOnlyHint)).toBe(false);
+    const owner = await mcpOverHttp(team.owner.token, query);
+    const names = (await owner.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["execute_sql", "revoke_key", "drop_table", "list_audit_events"]),
+    );
+    // A key never sees the users-only SQL tool, whatever its scopes.
+    const admin = await mintKey(team.owner.token, team.workspace.id, {
+      scopes: ["data:read", "schema:write", "keys:manage", "audit:read"],
+    });
+    const keyClient = await mcpOverHttp(admin.token);
+    const keyNames = (await keyClient.listTools()).tools.map((t) => t.name);
+    expect(keyNames).toContain("create_key");
+    expect(keyNames).not.toContain("execute_sql");
+    await Promise.all([viewer.close(), owner.close(), keyClient.close()]);
+  });
+
+  it("needs the confirmation REST needs to drop a table", async () => {
+    const team = await makeTeam();
+    const client = await mcpOverHttp(team.owner.token, `?workspaceId=${team.workspace.id}`);
+    await client.callTool({
+      name: "create_table",
+      arguments: { name: "t", columns: [{ name: "a", type: "text" }] },
+    });
+    const unconfirmed = await client.callTool({ name: "drop_table", arguments: { table: "t" } });
+    expect(toolErrorCode(unconfirmed)).toBe("confirmation_required");
+    const dropped = await client.callTool({ name: "drop_table", arguments: { table: "t", confirm: "t" } });
+    expect(dropped.structuredContent).toEqual({ dropped: "t" });
+    await client.close();
+  });
+
+  it("serves each table's schema as a resource", async () => {
+    const team = await makeTeam();
+    const client = await mcpOverHttp(team.owner.token, `?workspaceId=${team.workspace.id}`);
+    await client.callTool({
+      name: "create_table",
+      arguments: { name: "todos", columns: [{ name: "a", type: "text" }] },
+    });
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(["islet://tables/todos"]);
+    const read = await client.readResource({ uri: "islet://tables/todos" });
+    const [content] = read.contents as { text: string }[];
+    expect(JSON.parse(content?.text ?? "{}")).toMatchObject({ name: "todos" });
+    await client.close();
+  });
+});
+
+describe("the /mcp endpoint", () => {
+  it("refuses what REST refuses, at the HTTP level, with the envelope", async () => {
+    const team = await makeTeam();
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    };
+    const headers = { Accept: "application/json, text/event-stream" };
+    const anonymous = await call("POST", "/mcp", { body: initialize, headers });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("WWW-Authenticate")).toContain("Bearer");
+    const cookie = await call("POST", `/mcp?workspaceId=${team.workspace.id}`, {
+      body: initialize,
+      headers: { ...headers, Cookie: `__Host-islet_access=${team.owner.token}` },
+    });
+    expect(cookie.status).toBe(401);
+    const unnamed = await call("POST", "/mcp", { token: team.owner.token, body: initialize, headers });
+    expect(unnamed.status).toBe(400);
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const elsewhere = await call("POST", "/mcp?workspaceId=ws_00000000000000000000000000", {
+      token: key.token,
+      body: initialize,
+      headers,
+    });
+    expect(elsewhere.status).toBe(403);
+    const ok = await call("POST", "/mcp", { token: key.token, body: initialize, headers });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("Cache-Control")).toBe("no-store");
+    expect(ok.headers.get("RateLimit-Limit")).not.toBeNull();
+  });
+
+  it("holds a key's own per-minute cap exactly, as REST does", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, { perMinute: 3 });
+    const headers = { Accept: "application/json, text/event-stream" };
+    const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await call("POST", "/mcp", { token: key.token, body: list, headers })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});

@@ -77,6 +77,11 @@ export const authCoverage: CoverageTable = {
       "mails a fresh verification link to the caller's own unverified address; no account state changes " +
       "and nothing is granted until verify-email, which is audited (auth.email_verified)",
   },
+  "POST /v1/realtime/ticket": {
+    exempt:
+      "trades the caller's own credential for a 30-second, single-use socket ticket bound to it; nothing " +
+      "is granted beyond what that credential already holds, and every tool call over the socket is audited",
+  },
   "POST /v1/auth/password-reset/request": {
     platform: ["auth.reset_requested"],
     exercise: async (t) => {

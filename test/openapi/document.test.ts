@@ -17,8 +17,13 @@ interface Document {
   };
 }
 
-/** Routes a client can call: not middleware, not the document and its page. */
+/**
+ * Routes a client can call: not middleware, not the document and its page, not the MCP endpoints
+ * (JSON-RPC, described by MCP's own `tools/list`).
+ */
 const UNDOCUMENTED = new Set([
+  "/mcp",
+  "/mcp/ws",
   "/openapi.json",
   "/docs",
   "/docs/assets/swagger-ui-bundle.js",

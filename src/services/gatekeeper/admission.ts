@@ -3,7 +3,6 @@ import { addressKey } from "../../lib/address";
 import { isPlanId, MINUTE_MS, type PlanId, planRules, workspaceRules } from "../../lib/plans";
 import { CALENDAR_MONTH, type GateRule } from "../../lib/rate-limit";
 import type { Actor } from "../../types";
-import type { VerifiedKey } from "../keys/credential";
 import { type CheckResult, type Credential, gate } from ".";
 
 /**
@@ -21,10 +20,18 @@ export interface Admission {
   shared: { principal: string; rules: GateRule[] }[];
 }
 
+/** What admission needs of a verified API key (services/keys' VerifiedKey). */
+export interface AdmittedKey {
+  plan: PlanId;
+  perMinute: number | null;
+  monthlyCap: number | null;
+  ancestorCaps: { keyId: string; monthlyCap: number }[];
+}
+
 export interface AdmissionSubject {
   actor: Actor;
   /** The verified API key, when the actor is one. */
-  key?: VerifiedKey;
+  key?: AdmittedKey;
   /** The addressed workspace, and whether a signed-in user is its member. */
   workspace?: WorkspaceRow;
   member?: boolean;

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { call } from "../helpers";
+import { makeTeam, mintKey, type Team } from "../workspaces/fixtures";
+import { nextJson, openTestSocket, type TestSocket } from "./helpers";
+
+async function table(team: Team, name: string) {
+  const res = await call("POST", `/v1/workspaces/${team.workspace.id}/tables`, {
+    token: team.owner.token,
+    body: { name, columns: [{ name: "title", type: "text", unique: true }] },
+  });
+  expect(res.status).toBe(201);
+}
+
+async function realtime(token: string, query = ""): Promise<TestSocket> {
+  const { socket, res } = await openTestSocket(`/v1/realtime${query}`, { token });
+  if (!socket) throw new Error(`realtime refused: ${res.status} ${await res.text()}`);
+  return socket;
+}
+
+async function subscribe(socket: TestSocket, tables: string[]) {
+  socket.ws.send(JSON.stringify({ type: "subscribe", id: "s1", tables }));
+  return nextJson(socket);
+}
+
+const rowsOf = (team: Team, name: string) => `/v1/workspaces/${team.workspace.id}/tables/${name}/rows`;
+
+describe("realtime row events", () => {
+  it("delivers created, updated and deleted rows of subscribed tables, after they commit", async () => {
+    const team = await makeTeam();
+    await table(team, "todos");
+    await table(team, "other");
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
+    const socket = await realtime(key.token);
+    expect(await subscribe(socket, ["todos"])).toEqual({ type: "subscribed", id: "s1", tables: ["todos"] });
+
+    const write = (method: string, path: string, body?: unknown) =>
+      call(method, path, { token: team.owner.token, ...(body === undefined ? {} : { body }) });
+    expect((await write("POST", rowsOf(team, "other"), { title: "ignored" })).status).toBe(201);
+    const created = await write("POST", rowsOf(team, "todos"), { title: "a" });
+    expect(created.status).toBe(201);
+    // A write that fails (unique title) commits nothing and announces nothing.
+    expect((await write("POST", rowsOf(team, "todos"), { title: "a" })).status).toBe(409);
+    expect((await write("PATCH", `${rowsOf(team, "todos")}/1`, { title: "b" })).status).toBe(200);
+    expect((await write("DELETE", `${rowsOf(team, "todos")}/1`)).status).toBe(204);
+
+    const events = [await nextJson(socket), await nextJson(socket), await nextJson(socket)];
+    expect(events).toMatchObject([
+      { type: "row.created", table: "todos", id: 1, row: { id: 1, title: "a" } },
+      { type: "row.updated", table: "todos", id: 1, row: { title: "b" } },
+      { type: "row.deleted", table: "todos", id: 1 },
+    ]);
+    socket.ws.send(JSON.stringify({ type: "ping", id: "p" }));
+    expect(await nextJson(socket)).toEqual({ type: "pong", id: "p" });
+    expect(socket.frames).toHaveLength(5);
+    socket.ws.close(1000);
+  });
+
+  it("sends nothing of another workspace, nor of tables outside a key's allowlist", async () => {
+    const [team, stranger] = await Promise.all([makeTeam(), makeTeam()]);
+    await Promise.all([table(team, "todos"), table(team, "secret"), table(stranger, "todos")]);
+    const key = await mintKey(team.owner.token, team.workspace.id, {
+      scopes: ["data:read"],
+      tables: ["todos"],
+    });
+    const socket = await realtime(key.token);
+    const refused = await subscribe(socket, ["secret"]);
+    expect(refused).toMatchObject({ type: "error", id: "s1", error: { code: "forbidden" } });
+    expect(await subscribe(socket, ["todos"])).toMatchObject({ type: "subscribed", tables: ["todos"] });
+    await call("POST", rowsOf(stranger, "todos"), { token: stranger.owner.token, body: { title: "theirs" } });
+    await call("POST", rowsOf(team, "secret"), { token: team.owner.token, body: { title: "hidden" } });
+    await call("POST", rowsOf(team, "todos"), { token: team.owner.token, body: { title: "mine" } });
+    expect(await nextJson(socket)).toMatchObject({ type: "row.created", row: { title: "mine" } });
+    expect(socket.frames.join("")).not.toContain("theirs");
+    expect(socket.frames.join("")).not.toContain("hidden");
+    socket.ws.close(1000);
+  });
+
+  it("answers hostile frames with error frames and stays up", async () => {
+    const team = await makeTeam();
+    await table(team, "todos");
+    const socket = await realtime(team.viewer.token, `?workspaceId=${team.workspace.id}`);
+    const frames: [string | ArrayBuffer, string][] = [
+      ["not json", "invalid_json"],
+      ["x".repeat(1_000_000), "payload_too_large"],
+      [JSON.stringify({ type: "explode" }), "invalid_request"],
+      [JSON.stringify({ type: "subscribe", tables: ["_islet_audit_log"] }), "invalid_request"],
+      [JSON.stringify({ type: "subscribe", tables: ["sqlite_master"] }), "invalid_request"],
+      [JSON.stringify({ type: "subscribe", tables: ["missing"] }), "not_found"],
+      [JSON.stringify({ type: "subscribe", tables: [], __proto__: { admin: true } }), "invalid_request"],
+      [new Uint8Array([1, 2, 3]).buffer, "invalid_request"],
+    ];
+    for (const [frame, code] of frames) {
+      socket.ws.send(frame);
+      expect(await nextJson(socket)).toMatchObject({ type: "error", error: { code } });
+    }
+    expect(await subscribe(socket, ["todos"])).toMatchObject({ type: "subscribed" });
+    socket.ws.close(1000);
+  });
+});
