@@ -13,6 +13,7 @@ import {
   CLOSE_TRY_AGAIN,
   CONNECTION_HEADER,
   type Connection,
+  MAX_UNACKED_EVENTS,
   type RowEvent,
   type SocketAttachment,
 } from "./tenant-hub/protocol";
@@ -23,8 +24,6 @@ export type { Connection, RowEvent } from "./tenant-hub/protocol";
 
 /** Largest MCP frame: tool arguments as large as most REST bodies, well under workerd's 1 MiB. */
 export const MAX_MCP_FRAME = 512 * 1024;
-/** A consumer this far behind (bytes queued, not yet sent) is closed with 1013. */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * The TenantHub (DESIGN §1, §13): one object per workspace, holding its WebSockets (MCP over
@@ -57,7 +56,13 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     const now = Date.now();
     if (this.store.isStopped(connection.credentialId, now)) return new Response(null, { status: 401 });
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const attachment: SocketAttachment = { id: newId("sock"), kind: connection.kind, tables: [] };
+    const attachment: SocketAttachment = {
+      id: newId("sock"),
+      kind: connection.kind,
+      tables: [],
+      sent: 0,
+      acked: 0,
+    };
     this.ctx.acceptWebSocket(server, [
       `kind:${connection.kind}`,
       `cred:${connection.credentialId}`,
@@ -152,28 +157,33 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * Row events of committed writes, sent to the realtime sockets subscribed to their tables.
-   * Returns how many frames were sent.
+   * Row events of committed writes, sent to the realtime sockets subscribed to their tables, each
+   * numbered per socket (`seq`). A consumer with MAX_UNACKED_EVENTS unacknowledged is closed with
+   * 1013 rather than buffered without bound. Returns how many frames were sent.
    */
   async publish(events: RowEvent[]): Promise<number> {
     let sent = 0;
     for (const ws of this.ctx.getWebSockets("kind:realtime")) {
-      const tables = (ws.deserializeAttachment() as SocketAttachment | null)?.tables ?? [];
-      const due = events.filter((e) => tables.includes(e.table));
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (!attachment) continue;
+      const due = events.filter((e) => attachment.tables.includes(e.table));
       if (due.length === 0) continue;
-      // A consumer that does not read must not grow the hub's memory without bound.
-      if (typeof ws.bufferedAmount === "number" && ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        this.closeSockets([ws], CLOSE_TRY_AGAIN, "too far behind; reconnect and resubscribe");
-        continue;
-      }
+      let seq = attachment.sent;
+      let behind = false;
       for (const event of due) {
+        if (seq - attachment.acked >= MAX_UNACKED_EVENTS) {
+          behind = true;
+          break;
+        }
         try {
-          ws.send(JSON.stringify(event));
+          ws.send(JSON.stringify({ ...event, seq: ++seq }));
           sent++;
         } catch {
-          this.forget(ws);
+          break;
         }
       }
+      if (behind) this.closeSockets([ws], CLOSE_TRY_AGAIN, "too far behind: acknowledge events; reconnect");
+      else ws.serializeAttachment({ ...attachment, sent: seq });
     }
     return sent;
   }

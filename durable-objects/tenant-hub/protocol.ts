@@ -49,6 +49,13 @@ export interface RowEvent {
   at: number;
 }
 
+/**
+ * A realtime socket may have this many row events sent and not yet acknowledged
+ * (`{"type":"ack","seq":n}`); one more and it is closed with 1013. workerd does not expose a
+ * socket's send buffer (`bufferedAmount`), so the bound is kept in events, by the protocol.
+ */
+export const MAX_UNACKED_EVENTS = 500;
+
 /** A realtime socket subscribes to at most this many tables (its list lives in the socket's attachment). */
 export const MAX_SUBSCRIPTIONS = 20;
 /** Largest frame a realtime socket may send; MCP frames may be as large as a REST body. */
@@ -62,6 +69,8 @@ export const realtimeMessage = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("subscribe"), id: requestId, tables }),
   z.strictObject({ type: z.literal("unsubscribe"), id: requestId, tables }),
   z.strictObject({ type: z.literal("ping"), id: requestId }),
+  /** Every event up to `seq` has been handled: that many more may be sent. */
+  z.strictObject({ type: z.literal("ack"), seq: z.number().int().nonnegative() }),
 ]);
 export type RealtimeMessage = z.infer<typeof realtimeMessage>;
 
@@ -71,4 +80,7 @@ export interface SocketAttachment {
   kind: SocketKind;
   /** Realtime: the tables subscribed to. */
   tables: string[];
+  /** Realtime: the `seq` of the last event sent, and of the last one the client acknowledged. */
+  sent: number;
+  acked: number;
 }

@@ -42,7 +42,8 @@ export async function handleRealtimeFrame(opts: {
     const candidate = (parsed as { id?: unknown } | null)?.id;
     if (typeof candidate === "string" && candidate.length <= 64) id = candidate;
     const frame = parseInput(realtimeMessage, parsed);
-    send(JSON.stringify(await answer(ws, ctx, connection, frame)));
+    const reply = await answer(ws, ctx, connection, frame);
+    if (reply) send(JSON.stringify(reply));
   } catch (thrown) {
     const error = asApiError(thrown, ctx.logger);
     send(
@@ -61,6 +62,13 @@ export async function handleRealtimeFrame(opts: {
 }
 
 async function answer(ws: WebSocket, ctx: ServiceContext, connection: Connection, frame: RealtimeMessage) {
+  if (frame.type === "ack") {
+    // Acknowledged silently: an answer per ack would double the traffic it regulates.
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    if (frame.seq > attachment.sent) throw new ApiError("invalid_request", "seq is ahead of the events sent");
+    if (frame.seq > attachment.acked) ws.serializeAttachment({ ...attachment, acked: frame.seq });
+    return null;
+  }
   const ref = frame.id === undefined ? {} : { id: frame.id };
   if (frame.type === "ping") return { type: "pong", ...ref };
   const tables = [...new Set(frame.tables)];

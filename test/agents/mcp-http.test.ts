@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call } from "../helpers";
+import { tenantLog } from "../audit/helpers";
+import { call, json } from "../helpers";
 import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";
 import { mcpOverHttp, toolErrorCode } from "./helpers";
 
@@ -148,5 +149,38 @@ describe("the /mcp endpoint", () => {
     for (let i = 0; i < 5; i++)
       statuses.push((await call("POST", "/mcp", { token: key.token, body: list, headers })).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
+  it("answers malformed JSON-RPC with JSON-RPC errors, never a 500", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const headers = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
+    for (const body of ["not json", '{"jsonrpc":"2.0"}', '{"jsonrpc":"2.0","id":1,"method":"tools/call"}']) {
+      const res = await call("POST", "/mcp", { token: key.token, body, headers });
+      expect(res.status, body).toBeLessThan(500);
+      expect(await json(res), body).toMatchObject({ jsonrpc: "2.0", error: { code: expect.any(Number) } });
+    }
+    // An empty batch holds no request: accepted, nothing to answer.
+    expect((await call("POST", "/mcp", { token: key.token, body: "[]", headers })).status).toBe(202);
+    const huge = await call("POST", "/mcp", { token: key.token, body: "x".repeat(2_000_000), headers });
+    expect(huge.status).toBe(413);
+  });
+
+  it("audits tool calls without their arguments or results", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["keys:manage", "data:read"] });
+    const client = await mcpOverHttp(key.token);
+    const made = await client.callTool({
+      name: "create_key",
+      arguments: { name: "agent", scopes: ["data:read"] },
+    });
+    const token = (made.structuredContent as { token: string }).token;
+    expect(token).toMatch(/^isk_/);
+    const log = await tenantLog(team.workspace);
+    const call = log.find((e) => e.action === "mcp.tool_call");
+    expect(call).toMatchObject({ target_id: "create_key" });
+    expect(JSON.parse(String(call?.details))).toMatchObject({ outcome: "ok", transport: "http" });
+    expect(JSON.stringify(log)).not.toContain(token.slice(-20));
+    await client.close();
   });
 });

@@ -96,4 +96,48 @@ describe("realtime row events", () => {
     expect(await subscribe(socket, ["todos"])).toMatchObject({ type: "subscribed" });
     socket.ws.close(1000);
   });
+
+  it("closes a consumer that stops acknowledging with 1013, and keeps one that acknowledges", async () => {
+    const team = await makeTeam();
+    await table(team, "todos");
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
+    const [slow, steady] = [await realtime(key.token), await realtime(key.token)];
+    await subscribe(slow, ["todos"]);
+    await subscribe(steady, ["todos"]);
+    const insert = (from: number, count: number) =>
+      call("POST", rowsOf(team, "todos"), {
+        token: team.owner.token,
+        body: { rows: Array.from({ length: count }, (_, i) => ({ title: `t${from + i}` })) },
+      });
+    expect((await insert(0, 400)).status).toBe(201);
+    for (let i = 0; i < 400; i++) await steady.next();
+    steady.ws.send(JSON.stringify({ type: "ack", seq: 400 }));
+    steady.ws.send(JSON.stringify({ type: "ping", id: "after-ack" }));
+    expect(await nextJson(steady)).toEqual({ type: "pong", id: "after-ack" });
+    expect((await insert(400, 200)).status).toBe(201);
+    expect(await slow.closed).toMatchObject({ code: 1013 });
+    // The slow one got exactly the bound: 500 events, then the close.
+    expect(slow.frames.filter((f) => f.includes('"row.created"'))).toHaveLength(500);
+    for (let i = 0; i < 200; i++)
+      expect(await nextJson(steady)).toMatchObject({ type: "row.created", seq: 401 + i });
+    steady.ws.close(1000);
+  });
+
+  it("admits each message through the Gatekeeper with its credential's limits", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"], perMinute: 3 });
+    const socket = await realtime(key.token); // the upgrade is the first request
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      socket.ws.send(JSON.stringify({ type: "ping" }));
+      answers.push(await nextJson(socket));
+    }
+    expect(answers).toMatchObject([
+      { type: "pong" },
+      { type: "pong" },
+      { type: "error", error: { code: "rate_limited" } },
+      { type: "error", error: { code: "rate_limited" } },
+    ]);
+    socket.ws.close(1000);
+  });
 });
