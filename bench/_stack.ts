@@ -68,7 +68,7 @@ export type WorkerCall = (
 export async function startWorker(
   vars: Record<string, string>,
   entrypoint?: string,
-): Promise<{ call: WorkerCall; dispose(): Promise<void> }> {
+): Promise<{ call: WorkerCall; fetch: typeof fetch; url: string; dispose(): Promise<void> }> {
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     ...(entrypoint ? { entrypoint } : {}),
@@ -104,7 +104,12 @@ export async function startWorker(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     }) as unknown as Promise<Response>;
   };
-  return { call, dispose: () => worker.dispose() };
+  // Any request, upgrades included (the answer then carries Miniflare's end of the WebSocket).
+  const raw = ((input: string | URL | Request, init?: RequestInit) =>
+    mf.dispatchFetch(input as never, init as never)) as unknown as typeof fetch;
+  // wrangler's dev server, for clients that go over the network (WebSockets).
+  const url = (await worker.url).origin;
+  return { call, fetch: raw, url, dispose: () => worker.dispose() };
 }
 
 /** A verified user with a session and an access token, and a workspace they own on `plan`. */
