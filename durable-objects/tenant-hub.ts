@@ -70,6 +70,8 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     ]);
     server.serializeAttachment(attachment);
     this.store.add(attachment.id, connection, now);
+    // A credential that runs out by itself closes its socket then, not on its next message.
+    if (connection.expiresAt !== null) await this.wakeAt(this.store.nextWake());
     return new Response(null, {
       status: 101,
       webSocket: client,
@@ -195,7 +197,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
   async closeCredential(credentialId: string, reason: string, at?: number): Promise<number> {
     const now = Date.now();
     if (at !== undefined && at > now) {
-      await this.ctx.storage.setAlarm(this.store.schedule(credentialId, at, reason));
+      await this.wakeAt(this.store.schedule(credentialId, at, reason));
       return 0;
     }
     this.store.markStopped(credentialId, now);
@@ -226,8 +228,24 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
       this.store.markStopped(due.credentialId, now);
       this.closeSockets(this.ctx.getWebSockets(`cred:${due.credentialId}`), CLOSE_REVOKED, due.reason);
     }
-    const next = this.store.nextClose();
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    const expired = this.store.expired(now);
+    if (expired.size > 0) {
+      const sockets = this.ctx.getWebSockets().filter((ws) => {
+        const id = (ws.deserializeAttachment() as SocketAttachment | null)?.id;
+        return id !== undefined && expired.has(id);
+      });
+      this.closeSockets(sockets, CLOSE_REVOKED, "credential expired");
+      // And the rows of sockets that went away while the hub slept.
+      for (const id of expired) this.store.remove(id);
+    }
+    await this.wakeAt(this.store.nextWake());
+  }
+
+  /** One alarm, at the earliest of the scheduled closes and expiries. */
+  private async wakeAt(at: number | null): Promise<void> {
+    if (at === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current <= Date.now()) await this.ctx.storage.setAlarm(at);
   }
 
   /** The Gatekeeper hop of one message; a revoked credential's socket closes then and there. */

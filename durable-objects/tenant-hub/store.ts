@@ -15,7 +15,7 @@ export class HubStore {
 
   migrate(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS connections (
-      id TEXT PRIMARY KEY, connection TEXT NOT NULL, connected_at INTEGER NOT NULL)`);
+      id TEXT PRIMARY KEY, connection TEXT NOT NULL, connected_at INTEGER NOT NULL, expires_at INTEGER)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS scheduled_closes (
       credential_id TEXT PRIMARY KEY, at INTEGER NOT NULL, reason TEXT NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS stopped_credentials (
@@ -49,10 +49,21 @@ export class HubStore {
 
   add(id: string, connection: Connection, at: number): void {
     this.sql.exec(
-      "INSERT INTO connections (id, connection, connected_at) VALUES (?, ?, ?)",
+      "INSERT INTO connections (id, connection, connected_at, expires_at) VALUES (?, ?, ?, ?)",
       id,
       JSON.stringify(connection),
       at,
+      connection.expiresAt,
+    );
+  }
+
+  /** Sockets whose credential has run out by itself (a key's expiry, an access token's). */
+  expired(now: number): Set<string> {
+    return new Set(
+      this.sql
+        .exec<Row>("SELECT id FROM connections WHERE expires_at <= ?", now)
+        .toArray()
+        .map((r) => String(r.id)),
     );
   }
 
@@ -65,7 +76,7 @@ export class HubStore {
     this.sql.exec("DELETE FROM connections WHERE id = ?", id);
   }
 
-  /** Keeps the earliest close for a credential. Returns the earliest close of all. */
+  /** Keeps the earliest close for a credential. Returns when the hub must next wake. */
   schedule(credentialId: string, at: number, reason: string): number {
     this.sql.exec(
       `INSERT INTO scheduled_closes (credential_id, at, reason) VALUES (?, ?, ?)
@@ -74,7 +85,7 @@ export class HubStore {
       at,
       reason,
     );
-    return this.nextClose() as number;
+    return this.nextWake() as number;
   }
 
   /** The closes due at `now`, removed from the schedule. */
@@ -87,15 +98,14 @@ export class HubStore {
     return due;
   }
 
-  nextClose(): number | null {
-    const row = this.sql.exec<Row>("SELECT MIN(at) AS at FROM scheduled_closes").toArray()[0];
+  /** The earliest scheduled close or connection expiry, if any. */
+  nextWake(): number | null {
+    const row = this.sql
+      .exec<Row>(
+        `SELECT MIN(at) AS at FROM (SELECT at FROM scheduled_closes
+           UNION ALL SELECT expires_at AS at FROM connections WHERE expires_at IS NOT NULL)`,
+      )
+      .toArray()[0];
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
-  }
-
-  /** Drops connections whose sockets are gone (closed while the hub was not running). */
-  prune(open: Set<string>): void {
-    for (const row of this.sql.exec<Row>("SELECT id FROM connections").toArray()) {
-      if (!open.has(String(row.id))) this.remove(String(row.id));
-    }
   }
 }

@@ -74,6 +74,16 @@ describe("sockets close when their credential stops", () => {
     expect(await live.closed).toMatchObject({ code: 4401 });
   });
 
+  it("closes a socket when its credential expires, without waiting for a message", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id, {
+      scopes: ["data:read"],
+      expiresAt: Date.now() + 1500,
+    });
+    const live = await realtime(key.token);
+    expect(await live.closed).toEqual({ code: 4401, reason: "credential expired" });
+  });
+
   it("closes a removed member's and a demoted member's sockets, and their keys'", async () => {
     const team = await makeTeam();
     const query = `?workspaceId=${team.workspace.id}`;

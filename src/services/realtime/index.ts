@@ -5,6 +5,7 @@ import { sessions, socketTickets, type WorkspaceRow } from "../../db/control/sch
 import { randomBytes, sha256Hex } from "../../lib/crypto";
 import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { ACCESS_TOKEN_TTL_SECONDS } from "../../lib/jwt";
 import type { Scope } from "../../lib/scopes";
 import type { Actor } from "../../types";
 import { authorizeWorkspace } from "../access";
@@ -196,7 +197,12 @@ export async function openSocket({
       expiresAt: input.key.expiresAt,
     };
   } else {
-    const expiresAt = await liveSessionExpiry(ctx, actor.sessionId);
+    // A person's socket lasts as long as the access token it was opened with (a ticket carries
+    // that token's issue time): a stale token closes its socket (seed 003), and the page
+    // reconnects with a fresh one.
+    const tokenExpiry = actor.issuedAt + ACCESS_TOKEN_TTL_SECONDS * 1000;
+    const expiresAt = Math.min(await liveSessionExpiry(ctx, actor.sessionId), tokenExpiry);
+    if (expiresAt <= Date.now()) throw new ApiError("token_expired", "The access token has expired");
     connection = { ...common, credentialId: actor.sessionId, userId: actor.userId, expiresAt };
   }
   return connectToHub(ctx, connection);
