@@ -7,6 +7,7 @@ import { connectionServiceContext, type ServiceContext } from "../src/services/c
 import { asApiError } from "../src/services/errors";
 import { rateLimitedError } from "../src/services/gatekeeper";
 import { admit } from "../src/services/gatekeeper/admission";
+import { authorizeSocket } from "../src/services/realtime";
 import { loadAddressedWorkspace } from "../src/services/workspaces/addressed";
 import {
   CLOSE_REVOKED,
@@ -21,6 +22,12 @@ import { handleRealtimeFrame } from "./tenant-hub/realtime";
 import { HubStore } from "./tenant-hub/store";
 
 export type { Connection, RowEvent } from "./tenant-hub/protocol";
+
+/** Open sockets one credential may hold, and one workspace: beyond them an upgrade gets 429. */
+export const MAX_SOCKETS_PER_CREDENTIAL = 200;
+export const MAX_SOCKETS_PER_HUB = 10_000;
+/** The mark a deleted workspace leaves, so an upgrade admitted just before cannot land after. */
+const WORKSPACE_GONE = "*";
 
 /** Largest MCP frame: tool arguments as large as most REST bodies, well under workerd's 1 MiB. */
 export const MAX_MCP_FRAME = 512 * 1024;
@@ -54,7 +61,15 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     }
     const connection = JSON.parse(header) as Connection;
     const now = Date.now();
-    if (this.store.isStopped(connection.credentialId, now)) return new Response(null, { status: 401 });
+    if (this.store.isStopped(connection.credentialId, now) || this.store.isStopped(WORKSPACE_GONE, now)) {
+      return new Response(null, { status: 401 });
+    }
+    if (
+      this.ctx.getWebSockets(`cred:${connection.credentialId}`).length >= MAX_SOCKETS_PER_CREDENTIAL ||
+      this.ctx.getWebSockets().length >= MAX_SOCKETS_PER_HUB
+    ) {
+      return new Response(null, { status: 429 });
+    }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     const attachment: SocketAttachment = {
       id: newId("sock"),
@@ -211,6 +226,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
 
   /** Closes every socket of the workspace (it is being deleted). */
   async closeAll(reason: string): Promise<number> {
+    this.store.markStopped(WORKSPACE_GONE, Date.now());
     return this.closeSockets(this.ctx.getWebSockets(), CLOSE_REVOKED, reason);
   }
 
@@ -248,7 +264,12 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     if (current === null || current > at || current <= Date.now()) await this.ctx.storage.setAlarm(at);
   }
 
-  /** The Gatekeeper hop of one message; a revoked credential's socket closes then and there. */
+  /**
+   * Each message's checks: the Gatekeeper hop (revocation, limits), then the credential's hold on
+   * the workspace, read from the database again. A credential that was revoked, or whose holder
+   * left the workspace, closes its socket then and there, whether or not the close call reached
+   * this hub when it happened.
+   */
   private async admit(ws: WebSocket, ctx: ServiceContext, connection: Connection): Promise<void> {
     const { result, refused } = await admit(ctx.env, connection.admission);
     if (result.revoked) {
@@ -256,6 +277,14 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
       throw new ApiError("credential_revoked", "This credential has been revoked");
     }
     if (refused) throw rateLimitedError(refused);
+    try {
+      await authorizeSocket(ctx, connection.workspaceId, connection.kind);
+    } catch (thrown) {
+      if (thrown instanceof ApiError && [401, 403, 404].includes(thrown.status)) {
+        this.closeSockets([ws], CLOSE_REVOKED, "no longer authorized in this workspace");
+      }
+      throw thrown;
+    }
   }
 
   private closeSockets(sockets: WebSocket[], code: number, reason: string): number {

@@ -11,8 +11,6 @@ import type { Actor } from "../../src/types";
 export const CLOSE_REVOKED = 4401;
 /** RFC 6455 §7.4.1: 1013 "try again later", for a consumer that cannot keep up. */
 export const CLOSE_TRY_AGAIN = 1013;
-/** The socket's workspace is gone. */
-export const CLOSE_GONE = 4404;
 
 export const SOCKET_KINDS = ["mcp", "realtime"] as const;
 export type SocketKind = (typeof SOCKET_KINDS)[number];

@@ -4,6 +4,12 @@ import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../types";
 import { buildMcpServer } from "./server";
 
+const jsonRpcError = (code: number, message: string) => ({
+  jsonrpc: "2.0",
+  id: null,
+  error: { code, message },
+});
+
 const notHere = () => {
   // Stateless Streamable HTTP (MCP 2025-06-18 §Transports): no session, so no server-initiated
   // stream to GET and no session to DELETE.
@@ -22,13 +28,24 @@ export const mcpRoutes = new Hono<AppEnv>()
     const workspace = c.get("workspace");
     if (!workspace) throw new ApiError("invalid_request", "Name the workspace: ?workspaceId=ws_…");
     const server = await buildMcpServer(c.var.ctx, { workspace, transport: "http" });
+    // One message per request: the Gatekeeper admitted one request, so a JSON-RPC batch (which
+    // MCP 2025-06-18 no longer has) must not carry a hundred tool calls past its limits.
+    let message: unknown;
+    try {
+      message = JSON.parse(await c.req.text());
+    } catch {
+      return c.json(jsonRpcError(-32700, "Parse error: the body is not JSON"), 400);
+    }
+    if (Array.isArray(message)) {
+      return c.json(jsonRpcError(-32600, "Invalid request: send one JSON-RPC message per request"), 400);
+    }
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      return await transport.handleRequest(c.req.raw, { parsedBody: message });
     } finally {
       await server.close();
     }

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ApiError } from "../lib/errors";
 import { roleAtLeast } from "../lib/scopes";
 import type { Role } from "../lib/tenancy";
-import { membershipRole, type WorkspaceAccess, workspaceAccess } from "../services/access";
+import { authorizeMember, membershipRole, type WorkspaceAccess, workspaceAccess } from "../services/access";
 import { recordAudit } from "../services/audit";
 import { parseInput, type ServiceContext } from "../services/context";
 import { asApiError } from "../services/errors";
@@ -142,6 +142,9 @@ async function callTool(
  * comes back as a tool result carrying the error envelope's code, never a protocol error.
  */
 export async function buildMcpServer(ctx: ServiceContext, scope: McpScope): Promise<McpServer> {
+  // Only for members and the workspace's own keys: others learn nothing, not even its name
+  // (404, as REST answers), and leave nothing in its log.
+  await authorizeMember(ctx, scope.workspace.id);
   const allowed = await toolsFor(ctx, scope.workspace);
   const tools = new Map(allowed.map((t) => [t.name, t]));
   const mcp = new McpServer(SERVER_INFO, {

@@ -98,6 +98,13 @@ export async function handleMcpFrame(opts: {
   scope: () => Promise<McpScope>;
 }): Promise<void> {
   const { ctx, text, send } = opts;
+  // Every frame is admitted first, garbage included: a flood of bad frames is limited like any.
+  let refused: ApiError | undefined;
+  try {
+    await opts.admit();
+  } catch (thrown) {
+    refused = asApiError(thrown, ctx.logger);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -113,7 +120,7 @@ export async function handleMcpFrame(opts: {
   const request = isJSONRPCRequest(message.data) ? message.data : undefined;
   let server: Awaited<ReturnType<typeof buildMcpServer>>;
   try {
-    await opts.admit();
+    if (refused) throw refused;
     server = await buildMcpServer(ctx, await opts.scope());
   } catch (thrown) {
     if (request) send(refusal(ctx, request, asApiError(thrown, ctx.logger)));

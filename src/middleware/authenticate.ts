@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
 import { verifyAccessToken } from "../lib/jwt";
 import { unverifiedIssuer, verifyEndUserToken, workspaceIdFromPath } from "../services/issuers/verify";
-import { looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
+import { keyActor, looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
 import { noteKeyUsed } from "../services/keys/last-used";
 import type { AppEnv } from "../types";
 import { assertUnderFailureLimit, verifying } from "./auth-failure";
@@ -48,14 +48,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     const keyId = /^isk_([0-9a-z]{1,40})_/.exec(token)?.[1];
     const key = await verifying(c, { via: "api_key", keyId }, () => verifyApiKey(config, token));
     c.set("apiKey", key);
-    c.set("actor", {
-      type: "apiKey",
-      keyId: key.keyId,
-      workspaceId: key.workspaceId,
-      scopes: key.scopes,
-      tables: key.tables,
-      createdBy: key.createdBy,
-    });
+    c.set("actor", keyActor(key));
     noteKeyUsed(config, key, (p) => waitUntil(c, p), c.get("logger"));
   } else {
     const issuer = await verifying(c, { via: "jwt" }, async () => unverifiedIssuer(token));

@@ -115,6 +115,18 @@ export async function authorizeWorkspace(
   throw new ApiError("forbidden", "Forbidden");
 }
 
+/**
+ * An agent's or a socket's hold on a workspace (MCP, realtime): a member of any role, or a key
+ * of this workspace whose creator still is one. What it may then do is each verb's check.
+ */
+export function authorizeMember(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceAccess> {
+  const actor = ctx.actor;
+  // Any scope the key holds passes; the role (viewer, the least) and the workspace are the test.
+  const scope =
+    actor.type === "apiKey" ? ((actor.scopes[0] as Scope | undefined) ?? "data:read") : "data:read";
+  return authorizeWorkspace(ctx, workspaceId, { role: "viewer", scope });
+}
+
 function assertTableAllowed(need: WorkspaceNeed, tables: readonly string[] | null, what: string): void {
   if (need.table !== undefined && tables !== null && !tables.includes(need.table)) {
     throw new ApiError("forbidden", `This ${what} may not access table ${need.table}`, {

@@ -160,8 +160,8 @@ describe("the /mcp endpoint", () => {
       expect(res.status, body).toBeLessThan(500);
       expect(await json(res), body).toMatchObject({ jsonrpc: "2.0", error: { code: expect.any(Number) } });
     }
-    // An empty batch holds no request: accepted, nothing to answer.
-    expect((await call("POST", "/mcp", { token: key.token, body: "[]", headers })).status).toBe(202);
+    // Batches, even empty ones, are refused (see below).
+    expect((await call("POST", "/mcp", { token: key.token, body: "[]", headers })).status).toBe(400);
     const huge = await call("POST", "/mcp", { token: key.token, body: "x".repeat(2_000_000), headers });
     expect(huge.status).toBe(413);
   });
@@ -182,5 +182,37 @@ describe("the /mcp endpoint", () => {
     expect(JSON.parse(String(call?.details))).toMatchObject({ outcome: "ok", transport: "http" });
     expect(JSON.stringify(log)).not.toContain(token.slice(-20));
     await client.close();
+  });
+
+  it("tells a stranger nothing of another workspace and leaves nothing in its log", async () => {
+    const [team, stranger] = await Promise.all([makeTeam(), makeTeam()]);
+    const headers = { Accept: "application/json, text/event-stream" };
+    const body = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "list_tables", arguments: {} },
+    };
+    const res = await call("POST", `/mcp?workspaceId=${team.workspace.id}`, {
+      token: stranger.owner.token,
+      body,
+      headers,
+    });
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain(team.workspace.name);
+    expect((await tenantLog(team.workspace)).filter((e) => e.action === "mcp.tool_call")).toEqual([]);
+  });
+
+  it("takes one JSON-RPC message per request: a batch would carry many calls past one admission", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const one = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    const res = await call("POST", "/mcp", {
+      token: key.token,
+      body: [one, { ...one, id: 2 }],
+      headers: { Accept: "application/json, text/event-stream" },
+    });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toMatchObject({ error: { code: -32600 } });
   });
 });

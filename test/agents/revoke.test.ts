@@ -3,8 +3,12 @@
 
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, json, makeUser } from "../helpers";
+import { controlDb } from "../../src/db/control/client";
+import { memberships, socketTickets, workspaces } from "../../src/db/control/schema";
+import { revokeCredential } from "../../src/services/gatekeeper";
+import { call, json, makeUser, testConfig } from "../helpers";
 import { addMember, makeTeam, mintKey, type Team } from "../workspaces/fixtures";
 import { mcpOverSocket, nextJson, openTestSocket, type TestSocket } from "./helpers";
 
@@ -135,11 +139,40 @@ describe("sockets close when their credential stops", () => {
     const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
     const live = await realtime(key.token);
     // Revoked at the Gatekeeper only (as if the hub call had failed): the next message closes it.
-    const { revokeCredential } = await import("../../src/services/gatekeeper");
     await revokeCredential(env, `key:${key.id}`, key.id, { at: Date.now() });
     live.ws.send(JSON.stringify({ type: "ping" }));
     expect(await live.closed).toMatchObject({ code: 4401, reason: "credential revoked" });
     expect(live.frames).toEqual([]);
+  });
+});
+
+describe("each message is checked again", () => {
+  it("closes the socket of someone no longer a member at their next message, even if no close arrived", async () => {
+    const team = await makeTeam();
+    const live = await realtime(team.member.token, `?workspaceId=${team.workspace.id}`);
+    // The membership goes behind the services' back: no hub call, as if it had failed.
+    await controlDb(testConfig())
+      .delete(memberships)
+      .where(and(eq(memberships.workspaceId, team.workspace.id), eq(memberships.userId, team.member.id)));
+    live.ws.send(JSON.stringify({ type: "ping" }));
+    expect(await live.closed).toMatchObject({ code: 4401 });
+  });
+
+  it("holds a credential to 200 open sockets", async () => {
+    const team = await makeTeam();
+    // On a plan whose request limit (each upgrade is a request) is not what stops it.
+    await controlDb(testConfig())
+      .update(workspaces)
+      .set({ plan: "enterprise" })
+      .where(eq(workspaces.id, team.workspace.id));
+    const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
+    const open: TestSocket[] = [];
+    for (let i = 0; i < 200; i += 20) {
+      open.push(...(await Promise.all(Array.from({ length: 20 }, () => realtime(key.token)))));
+    }
+    const refused = await openTestSocket("/v1/realtime", { token: key.token });
+    expect(refused.res.status).toBe(429);
+    for (const socket of open) socket.ws.close(1000);
   });
 });
 
@@ -177,9 +210,6 @@ describe("socket tickets", () => {
   it("expires after 30 seconds", async () => {
     const team = await makeTeam();
     const { ticket } = await ticketFor(team.viewer.token, team.workspace.id);
-    const { controlDb } = await import("../../src/db/control/client");
-    const { socketTickets } = await import("../../src/db/control/schema");
-    const { testConfig } = await import("../helpers");
     // Standing in for 30 s passing: the ticket's expiry moves into the past.
     await controlDb(testConfig())
       .update(socketTickets)

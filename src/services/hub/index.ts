@@ -46,6 +46,11 @@ export async function connectToHub(ctx: ServiceContext, connection: Connection):
   }
   // The credential was stopped between the Worker's check and the hub (a crossing revoke).
   if (res.status === 401) throw new ApiError("credential_revoked", "This credential has been revoked");
+  if (res.status === 429) {
+    throw new ApiError("rate_limited", "Too many open sockets: close some first", {
+      headers: { "Retry-After": "60" },
+    });
+  }
   if (res.status !== 101 || !res.webSocket)
     throw new ApiError("unavailable", "Realtime is briefly unavailable");
   return res;

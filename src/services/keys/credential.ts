@@ -55,6 +55,17 @@ async function ancestorCapsOf(config: Config, parentId: string | null, now: numb
   return ancestors.flatMap((a) => (a.monthlyCap === null ? [] : [{ keyId: a.id, monthlyCap: a.monthlyCap }]));
 }
 
+/** The request actor a verified key acts as. */
+export const keyActor = (key: VerifiedKey) =>
+  ({
+    type: "apiKey",
+    keyId: key.keyId,
+    workspaceId: key.workspaceId,
+    scopes: key.scopes,
+    tables: key.tables,
+    createdBy: key.createdBy,
+  }) as const;
+
 /**
  * Looks a key up by id and compares the secret's hash in constant time. Unknown, malformed,
  * revoked and expired keys all answer 401 with no hint of which.

@@ -135,10 +135,10 @@ async function removeMembership(
     undo: () => db.insert(memberships).values(row),
     event: () => ({ action, targetType: "user", targetId: userId, details: { role } }),
   });
-  // Their keys and issuers answer to them; with no role left in this workspace they stop now.
+  // Their sockets, keys and issuers answer to them; with no role left here they stop now.
+  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
   await revokeKeysCreatedBy(ctx, access, userId);
   await disableIssuersCreatedBy(ctx, userId, "creator left the workspace", access.workspace.id);
-  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
 }
 
 /** Removes another member (admins: members and viewers; owners: anyone but the last owner). */

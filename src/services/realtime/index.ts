@@ -6,13 +6,12 @@ import { randomBytes, sha256Hex } from "../../lib/crypto";
 import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../lib/jwt";
-import type { Scope } from "../../lib/scopes";
 import type { Actor } from "../../types";
-import { authorizeWorkspace } from "../access";
+import { authorizeMember, authorizeWorkspace } from "../access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { admissionFor } from "../gatekeeper/admission";
 import { connectToHub } from "../hub";
-import { type VerifiedKey, verifyKeyById } from "../keys/credential";
+import { keyActor, type VerifiedKey, verifyKeyById } from "../keys/credential";
 import {
   redeemTicketInput,
   type SocketKind,
@@ -36,18 +35,12 @@ function socketActor(ctx: ServiceContext): SocketActor {
 
 /**
  * Who may hold a socket in a workspace: realtime reads rows, so it needs what reading a table
- * needs; MCP lists whatever the credential may do, so belonging to the workspace is enough (a
- * member of any role, or a key of the workspace whose creator still is one).
+ * needs; MCP lists whatever the credential may do, so belonging to the workspace is enough.
  */
-async function authorizeSocket(
-  ctx: ServiceContext,
-  actor: SocketActor,
-  workspaceId: string,
-  kind: SocketKind,
-) {
-  const scope: Scope = kind === "mcp" && actor.type === "apiKey" ? (actor.scopes[0] as Scope) : "data:read";
-  return authorizeWorkspace(ctx, workspaceId, { role: "viewer", scope });
-}
+export const authorizeSocket = (ctx: ServiceContext, workspaceId: string, kind: SocketKind) =>
+  kind === "mcp"
+    ? authorizeMember(ctx, workspaceId)
+    : authorizeWorkspace(ctx, workspaceId, { role: "viewer", scope: "data:read" });
 
 /**
  * A single-use ticket for a browser's socket (DESIGN §13): 30 s, stored only as a hash, bound to
@@ -59,7 +52,7 @@ export async function createSocketTicket({
 }: ServiceArgs<{ workspaceId: string }>): Promise<SocketTicket> {
   const input = parseInput(socketTicketInput, raw);
   const actor = socketActor(ctx);
-  const access = await authorizeSocket(ctx, actor, input.workspaceId, "mcp");
+  const access = await authorizeSocket(ctx, input.workspaceId, "mcp");
   const ticket = `ist_${bytesToBase64Url(randomBytes(32))}`;
   const now = Date.now();
   const expiresAt = now + TICKET_TTL_MS;
@@ -120,15 +113,7 @@ export async function redeemSocketTicket({
   if (!row) throw invalid();
   if (row.credentialType === "key") {
     const key = await verifyKeyById(ctx.config, row.credentialId, now);
-    const actor: SocketActor = {
-      type: "apiKey",
-      keyId: key.keyId,
-      workspaceId: key.workspaceId,
-      scopes: key.scopes,
-      tables: key.tables,
-      createdBy: key.createdBy,
-    };
-    return { actor, key, workspaceId: row.workspaceId };
+    return { actor: keyActor(key), key, workspaceId: row.workspaceId };
   }
   await liveSessionExpiry(ctx, row.credentialId);
   return {
@@ -171,7 +156,7 @@ export async function openSocket({
   subprotocol: boolean;
 }>): Promise<Response> {
   const actor = socketActor(ctx);
-  await authorizeSocket(ctx, actor, input.workspace.id, input.kind);
+  await authorizeSocket(ctx, input.workspace.id, input.kind);
   let connection: Connection;
   const common = {
     kind: input.kind,
