@@ -7787,7 +7787,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
                 message: string;
                 requestId: string;
                 details?: unknown;

@@ -102,6 +102,8 @@ export const configSchema = z.object({
   SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Breached-password range API (k-anonymity: only 5 hex chars of SHA-1 are sent). */
   PWNED_API_URL: z.url().default("https://api.pwnedpasswords.com"),
+  /** DNS-over-HTTPS (JSON API) for the outbound guard: every name islet fetches is resolved and checked. */
+  DOH_RESOLVER_URL: z.url().default("https://cloudflare-dns.com/dns-query"),
   OPERATOR_TOKENS: operatorTokensFromJson,
 });
 
@@ -143,6 +145,7 @@ function productionProblems(config: Config): string[] {
   if (!config.CONTROL_DB_TOKEN) problems.push("CONTROL_DB_TOKEN is missing");
   if (config.PROVISIONER !== "turso") problems.push("PROVISIONER must be turso");
   if (!config.TURSO_API_URL.startsWith("https://")) problems.push("TURSO_API_URL uses plain HTTP");
+  if (!config.DOH_RESOLVER_URL.startsWith("https://")) problems.push("DOH_RESOLVER_URL uses plain HTTP");
   if (!config.TURSO_API_TOKEN) problems.push("TURSO_API_TOKEN is missing");
   if (!config.TURSO_ORG) problems.push("TURSO_ORG is missing");
   if (config.ISLET_KEYRING.env === "dev") problems.push("ISLET_KEYRING is a development keyring");

@@ -4,5 +4,6 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MAIL_FIXTURE_URL: string;
     TEST_JWKS_FIXTURE_URL: string;
+    TEST_OUTBOUND_FIXTURE_URL: string;
   }
 }

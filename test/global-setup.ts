@@ -9,6 +9,7 @@ import { startLocalPlatform } from "../scripts/local-stack";
 import { startJwksFixture } from "./fixtures/jwks";
 import { startMailFixture } from "./fixtures/mail";
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_ID, startOidcFixture } from "./fixtures/oidc";
+import { startOutboundFixture } from "./fixtures/outbound";
 import { startPwnedFixture } from "./fixtures/pwned";
 import { startTursoFixture, TURSO_ORG, TURSO_TOKEN } from "./fixtures/turso";
 
@@ -20,6 +21,7 @@ export default async function setup(project: TestProject) {
   const pwned = await startPwnedFixture();
   const mail = await startMailFixture();
   const oidc = await startOidcFixture("http://127.0.0.1:8787");
+  const outbound = await startOutboundFixture();
 
   project.provide("workerBindings", {
     ...vars,
@@ -29,6 +31,8 @@ export default async function setup(project: TestProject) {
     TURSO_API_TOKEN: TURSO_TOKEN,
     TEST_JWKS_FIXTURE_URL: jwks.url,
     PWNED_API_URL: pwned.url,
+    DOH_RESOLVER_URL: `${outbound.url}/dns-query`,
+    TEST_OUTBOUND_FIXTURE_URL: outbound.url,
     MAIL_PROVIDER: "outbox",
     TEST_MAIL_FIXTURE_URL: mail.url,
     OIDC_PROVIDERS: JSON.stringify([{ id: OIDC_PROVIDER_ID, issuer: oidc.url, clientId: OIDC_CLIENT_ID }]),
@@ -38,7 +42,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await turso.close();
     await jwks.close();
-    await Promise.all([pwned.close(), mail.close(), oidc.close()]);
+    await Promise.all([pwned.close(), mail.close(), oidc.close(), outbound.close()]);
     await devdb.stop();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   invalid_json: 400,
   weak_password: 400,
   breached_password: 400,
+  outbound_refused: 400,
   unauthorized: 401,
   invalid_token: 401,
   token_expired: 401,

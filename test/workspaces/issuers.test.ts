@@ -120,24 +120,26 @@ describe("workspace-registered HS256 issuers", () => {
   });
 
   it.each([
-    ["a short secret", { ...hs256, secret: "short" }],
-    ["a secret and a JWKS URL", { ...hs256, jwksUrl: "https://idp.example.test/jwks" }],
-    ["islet's own issuer", { ...hs256, issuer: "http://127.0.0.1:8787" }],
+    ["a short secret", { ...hs256, secret: "short" }, "invalid_request"],
+    ["a secret and a JWKS URL", { ...hs256, jwksUrl: "https://idp.example.test/jwks" }, "invalid_request"],
+    ["islet's own issuer", { ...hs256, issuer: "http://127.0.0.1:8787" }, "invalid_request"],
     [
       "a non-https JWKS URL",
       { name: "x", kind: "jwks", jwksUrl: "http://idp.example.test/jwks", issuer: "i", audience: "a" },
+      "outbound_refused",
     ],
     [
       "credentials in the JWKS URL",
       { name: "x", kind: "jwks", jwksUrl: "https://u:p@idp.example.test/", issuer: "i", audience: "a" },
+      "outbound_refused",
     ],
-  ])("refuses to register %s", async (_what, body) => {
+  ])("refuses to register %s", async (_what, body, code) => {
     const team = await makeTeam();
     const res = await call("POST", `/v1/workspaces/${team.workspace.id}/issuers`, {
       token: team.admin.token,
       body,
     });
-    expect([res.status, await errorCode(res)]).toEqual([400, "invalid_request"]);
+    expect([res.status, await errorCode(res)]).toEqual([400, code]);
   });
 });
 

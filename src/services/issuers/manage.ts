@@ -7,7 +7,7 @@ import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { checkOutboundUrl, outboundPolicy } from "../../lib/outbound";
+import { checkOutboundTarget, OutboundRefused, outboundPolicy } from "../../lib/outbound";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace, requireUser } from "../access";
 import { auditedControlChange } from "../audit/control";
@@ -43,17 +43,21 @@ export const issuerSecretBinding = (workspaceId: string, issuerId: string): Secr
 });
 
 /**
- * JWKS URLs must be https with no credentials (DESIGN §7). Plain-http loopback is allowed only
- * with ISLET_INSECURE_LOCAL outside production (local tests). The full SSRF guard (resolved
- * addresses, redirects) applies at fetch time once it lands; until then loopback and other
- * literal local hosts are refused here unless insecure-local.
+ * JWKS URLs go through the outbound guard (DESIGN §7) when registered, and again at every fetch:
+ * https, no credentials, a public host whose every resolved address is public. Plain-http
+ * loopback only with ISLET_INSECURE_LOCAL outside production (local tests).
  */
-export function checkJwksUrl(config: Config, raw: string): string {
-  const verdict = checkOutboundUrl(raw, outboundPolicy(config));
-  if (!verdict.ok) {
-    throw new ApiError("invalid_request", `jwksUrl ${verdict.reason}`, { details: { field: "jwksUrl" } });
+export async function checkJwksUrl(config: Config, raw: string): Promise<string> {
+  try {
+    return (await checkOutboundTarget(raw, outboundPolicy(config))).toString();
+  } catch (error) {
+    if (error instanceof OutboundRefused) {
+      throw new ApiError("outbound_refused", `jwksUrl ${error.rule}`, {
+        details: { field: "jwksUrl", rule: error.rule },
+      });
+    }
+    throw error;
   }
-  return verdict.url.toString();
 }
 
 /** Issuer administration is for admins, in person: a key cannot open a new way in. */
@@ -105,7 +109,7 @@ export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuer
         details: { field: "jwksUrl" },
       });
     }
-    jwksUrl = checkJwksUrl(ctx.config, input.jwksUrl);
+    jwksUrl = await checkJwksUrl(ctx.config, input.jwksUrl);
   }
   const row: IssuerRow = {
     id,

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import {
   createRemoteJWKSet,
+  customFetch,
   decodeJwt,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -19,6 +20,7 @@ import type { Config } from "../../env";
 import { decryptSecret, importKeyring } from "../../lib/crypto";
 import { utf8 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
+import { guardedFetch, outboundPolicy } from "../../lib/outbound";
 import { roleAtLeast } from "../../lib/scopes";
 import type { Actor } from "../../types";
 import { issuerSecretBinding } from "./manage";
@@ -41,14 +43,19 @@ export function unverifiedIssuer(token: string): string | undefined {
 // Remote key sets per JWKS URL, per isolate: jose caches keys and refetches on unknown `kid`.
 const keySets = new Map<string, JWTVerifyGetKey>();
 
-function keySetFor(url: string): JWTVerifyGetKey {
+function keySetFor(config: Config, url: string): JWTVerifyGetKey {
   let set = keySets.get(url);
   if (!set) {
     if (keySets.size >= 256) keySets.clear();
+    const policy = outboundPolicy(config);
     set = createRemoteJWKSet(new URL(url), {
       timeoutDuration: 5_000,
       cooldownDuration: 30_000,
       cacheMaxAge: 600_000,
+      // Every key-set fetch through the outbound guard: the name re-resolved and checked, redirects
+      // checked, 64 KiB at most (a JWKS is a few keys).
+      [customFetch]: (target, options) =>
+        guardedFetch(target, { headers: options.headers, timeoutMs: 5_000, maxBytes: 64 * 1024 }, policy),
     });
     keySets.set(url, set);
   }
@@ -76,8 +83,9 @@ async function verifyWith(config: Config, row: IssuerRow, token: string): Promis
     return (await jwtVerify(token, utf8(secret), { ...options, algorithms: ["HS256"] })).payload;
   }
   if (row.kind === "jwks" && row.jwksUrl) {
-    return (await jwtVerify(token, keySetFor(row.jwksUrl), { ...options, algorithms: JWKS_ALGORITHMS }))
-      .payload;
+    return (
+      await jwtVerify(token, keySetFor(config, row.jwksUrl), { ...options, algorithms: JWKS_ALGORITHMS })
+    ).payload;
   }
   throw new ApiError("invalid_token", "Token is invalid");
 }

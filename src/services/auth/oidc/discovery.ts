@@ -1,6 +1,7 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { ApiError } from "../../../lib/errors";
+import { guardedFetch, outboundPolicy } from "../../../lib/outbound";
 import type { ServiceContext } from "../../context";
 import { outboundAllowed } from "../outbound";
 import type { OidcProvider } from "./providers";
@@ -46,11 +47,11 @@ export async function providerMetadata(
   requireOutbound(ctx, provider.discoveryUrl, "discovery");
   let body: unknown;
   try {
-    const res = await fetch(provider.discoveryUrl, {
-      headers: { Accept: "application/json" },
-      redirect: "manual",
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
+    const res = await guardedFetch(
+      provider.discoveryUrl,
+      { headers: { Accept: "application/json" }, timeoutMs: FETCH_TIMEOUT_MS, maxBytes: 256 * 1024 },
+      outboundPolicy(ctx.config),
+    );
     if (!res.ok) {
       await res.body?.cancel();
       throw new Error(`status ${res.status}`);
@@ -74,7 +75,15 @@ export async function providerMetadata(
   requireOutbound(ctx, data.jwks_uri, "jwks_uri");
   const metadata: ProviderMetadata = {
     ...data,
-    jwks: createRemoteJWKSet(new URL(data.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS }),
+    jwks: createRemoteJWKSet(new URL(data.jwks_uri), {
+      timeoutDuration: FETCH_TIMEOUT_MS,
+      [customFetch]: (target, options) =>
+        guardedFetch(
+          target,
+          { headers: options.headers, timeoutMs: FETCH_TIMEOUT_MS, maxBytes: 64 * 1024 },
+          outboundPolicy(ctx.config),
+        ),
+    }),
   };
   cache.set(provider.discoveryUrl, { at: Date.now(), metadata });
   return metadata;

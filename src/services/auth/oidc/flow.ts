@@ -5,6 +5,7 @@ import { oidcStates } from "../../../db/control/schema";
 import { randomToken, sha256Hex, timingSafeEqual } from "../../../lib/crypto";
 import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
+import { guardedFetch, outboundPolicy } from "../../../lib/outbound";
 import { DEFAULT_REGION, type Region } from "../../../lib/tenancy";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../../context";
 import { limitIp } from "../limits";
@@ -217,13 +218,11 @@ async function exchangeCode(
   }
   let body: { id_token?: unknown };
   try {
-    const res = await fetch(metadata.token_endpoint, {
-      method: "POST",
-      headers,
-      body: form,
-      redirect: "manual",
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-    });
+    const res = await guardedFetch(
+      metadata.token_endpoint,
+      { method: "POST", headers, body: form, timeoutMs: TOKEN_TIMEOUT_MS, maxBytes: 256 * 1024 },
+      outboundPolicy(ctx.config),
+    );
     if (!res.ok) {
       await res.body?.cancel();
       await securityEvent(ctx, "auth.oidc_failed", {

@@ -1,0 +1,3 @@
+export * from "./fetch";
+export * from "./policy";
+export { type Resolution, resolveAddresses } from "./resolve";
