@@ -18,6 +18,7 @@ import {
   trustedOrigin,
 } from "./middleware/socket";
 import { loadWorkspace } from "./middleware/workspace";
+import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
@@ -81,6 +82,7 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
+  app.route("/v1/workspaces/:workspaceId/accounts", accountsRoutes);
   app.route("/v1/realtime", realtimeRoutes);
   app.route("/mcp/ws", mcpSocketRoutes);
   app.route("/mcp", mcpRoutes);

@@ -6,6 +6,7 @@ import m0003 from "./0003_functions.sql";
 import m0004 from "./0004_catalog_indexes.sql";
 import m0005 from "./0005_function_binder.sql";
 import m0006 from "./0006_recompute_cursor.sql";
+import m0007 from "./0007_api_accounts.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -14,4 +15,5 @@ export const tenantMigrations = [
   { name: "0004_catalog_indexes", sql: m0004 },
   { name: "0005_function_binder", sql: m0005 },
   { name: "0006_recompute_cursor", sql: m0006 },
+  { name: "0007_api_accounts", sql: m0007 },
 ];

@@ -68,7 +68,8 @@ function listing(spec: ToolSpec): Tool {
       description: spec.description,
       inputSchema: json(spec.input, "input"),
       outputSchema: json(spec.output, "output") as Tool["outputSchema"],
-      annotations: { title: spec.title, ...spec.annotations, openWorldHint: false },
+      // Closed world unless the tool says otherwise: islet's own data, not the open internet.
+      annotations: { title: spec.title, openWorldHint: false, ...spec.annotations },
     };
     listings.set(spec.name, tool);
   }

@@ -17,7 +17,8 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   input: I;
   /** What `structuredContent` holds (MCP: an object). */
   output: O;
-  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint">>;
+  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint">> &
+    Pick<ToolAnnotations, "openWorldHint">;
   run: (ctx: ServiceContext, input: z.output<I> & { workspaceId: string }) => Promise<z.input<O>>;
 }
 

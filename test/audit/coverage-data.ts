@@ -1,4 +1,5 @@
 // Audit coverage of tenant data routes: tables and rows. Each exercise makes its own workspace.
+import { env } from "cloudflare:workers";
 import { call, json, makeUser, makeWorkspace } from "../helpers";
 import type { CoverageTable } from "./coverage-harness";
 
@@ -95,6 +96,51 @@ async function owned() {
 }
 
 const FN = { name: "hello", code: "function main(args) { return args; }" };
+
+const ACCOUNT = { authHeaderName: "X-Api-Key", authHeaderValue: "upstream-secret-1234" };
+async function withAccount() {
+  const setup = await owned();
+  const baseUrl = `${env.TEST_OUTBOUND_FIXTURE_URL}/api`;
+  const res = await call("PUT", `${setup.base}/accounts/upstream`, {
+    token: setup.owner.token,
+    body: { ...ACCOUNT, baseUrl },
+  });
+  if (res.status !== 200) throw new Error(`account setup failed: ${res.status}`);
+  return setup;
+}
+
+export const accountsCoverage: CoverageTable = {
+  "PUT /v1/workspaces/:workspaceId/accounts/:name": {
+    tenant: ["account.put"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      const res = await t.send("PUT", `${base}/accounts/upstream`, {
+        token: owner.token,
+        body: { ...ACCOUNT, baseUrl: `${env.TEST_OUTBOUND_FIXTURE_URL}/api` },
+      });
+      return { res, workspace };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/accounts/:name": {
+    tenant: ["account.delete"],
+    status: 204,
+    exercise: async (t) => {
+      const { owner, workspace, base } = await withAccount();
+      return { res: await t.send("DELETE", `${base}/accounts/upstream`, { token: owner.token }), workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/accounts/:name/fetch": {
+    tenant: ["account.fetch"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await withAccount();
+      const res = await t.send("POST", `${base}/accounts/upstream/fetch`, {
+        token: owner.token,
+        body: { method: "GET", path: "/things" },
+      });
+      return { res, workspace };
+    },
+  },
+};
 
 export const functionsCoverage: CoverageTable = {
   "PUT /v1/workspaces/:workspaceId/functions/secrets/:name": {

@@ -3,12 +3,18 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { authCoverage } from "./coverage-auth";
-import { dataCoverage, functionsCoverage } from "./coverage-data";
+import { accountsCoverage, dataCoverage, functionsCoverage } from "./coverage-data";
 import { type CoverageTable, exercise, stateChangingRoutes, workspaceRow } from "./coverage-harness";
 import { workspaceCoverage } from "./coverage-workspaces";
 import { platformLog, tenantLog } from "./helpers";
 
-const table: CoverageTable = { ...authCoverage, ...workspaceCoverage, ...dataCoverage, ...functionsCoverage };
+const table: CoverageTable = {
+  ...authCoverage,
+  ...workspaceCoverage,
+  ...dataCoverage,
+  ...functionsCoverage,
+  ...accountsCoverage,
+};
 const routes = stateChangingRoutes(buildApp());
 
 describe("audit coverage", () => {

@@ -60,4 +60,15 @@ export const secrets = sqliteTable("_islet_secrets", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+export const apiAccounts = sqliteTable("_islet_api_accounts", {
+  name: text("name").primaryKey(),
+  baseUrl: text("base_url").notNull(),
+  authHeaderName: text("auth_header_name").notNull(),
+  authHeaderEnc: text("auth_header_enc").notNull(),
+  last4: text("last4").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
 export { migrationsLedger } from "../ledger";

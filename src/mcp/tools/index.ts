@@ -1,4 +1,5 @@
 import type { ToolSpec } from "../tool";
+import { accountTools } from "./accounts";
 import { auditTools, sqlTools } from "./data";
 import { functionTools } from "./functions";
 import { keyTools } from "./keys";
@@ -13,4 +14,5 @@ export const TOOLS: readonly ToolSpec[] = [
   ...sqlTools,
   ...auditTools,
   ...keyTools,
+  ...accountTools,
 ];

@@ -1,0 +1,232 @@
+import { eq } from "drizzle-orm";
+import { systemDb } from "../../db/tenant/client";
+import { apiAccounts } from "../../db/tenant/schema";
+import { decryptSecret, encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
+import { bytesToBase64 } from "../../lib/encoding";
+import { ApiError } from "../../lib/errors";
+import { checkOutboundTarget, guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outbound";
+import { authorizeWorkspace } from "../access";
+import { commitWithAudit, recordAudit } from "../audit";
+import { parseInput, type ServiceArgs } from "../context";
+import { scrubberFor } from "../functions/scrub";
+import { accountHeaders, joinAccountPath, returnedHeaders } from "./proxy";
+import {
+  type AccountResponse,
+  type ApiAccount,
+  accountFetchInput,
+  accountTarget,
+  putAccountInput,
+  workspaceScoped,
+} from "./schemas";
+
+export * from "./schemas";
+
+/** Upstream answers are capped (DESIGN §7): 1 MiB, 10 s. */
+export const ACCOUNT_MAX_BYTES = 1024 * 1024;
+export const ACCOUNT_TIMEOUT_MS = 10_000;
+
+const binding = (workspaceId: string, name: string): SecretBinding => ({
+  workspaceId,
+  kind: "api_account",
+  recordId: name,
+});
+
+/** Managing accounts is managing credentials: admins, or keys with `secrets:write`. */
+const manage = { role: "admin", scope: "secrets:write" } as const;
+/** Calling one uses the credential without seeing it, as running a function does. */
+const use = { role: "member", scope: "functions:run" } as const;
+
+const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
+  name: row.name,
+  baseUrl: row.baseUrl,
+  authHeaderName: row.authHeaderName,
+  last4: row.last4,
+  createdBy: row.createdBy,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+const refused = (field: string, error: unknown) =>
+  error instanceof OutboundRefused
+    ? new ApiError("outbound_refused", `${field} ${error.rule}`, { details: { field, rule: error.rule } })
+    : error;
+
+/** Creates or replaces an API account; its header value is stored encrypted and never returned. */
+export async function putAccount({
+  ctx,
+  input: raw,
+}: ServiceArgs<{
+  workspaceId: string;
+  name: string;
+  baseUrl: string;
+  authHeaderName: string;
+  authHeaderValue: string;
+}>): Promise<ApiAccount> {
+  const input = parseInput(putAccountInput, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  let baseUrl: string;
+  try {
+    baseUrl = (await checkOutboundTarget(input.baseUrl, outboundPolicy(ctx.config))).toString();
+  } catch (error) {
+    throw refused("baseUrl", error);
+  }
+  if (new URL(baseUrl).search || new URL(baseUrl).hash) {
+    throw new ApiError("invalid_request", "baseUrl must not carry a query or fragment", {
+      details: { field: "baseUrl" },
+    });
+  }
+  const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
+  const envelope = await encryptSecret(
+    keyring,
+    input.authHeaderValue,
+    binding(access.workspace.id, input.name),
+  );
+  const now = Date.now();
+  const createdBy =
+    ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.type === "apiKey" ? ctx.actor.keyId : "system";
+  const row = {
+    name: input.name,
+    baseUrl,
+    authHeaderName: input.authHeaderName,
+    authHeaderEnc: envelope,
+    last4: input.authHeaderValue.slice(-4),
+    createdBy,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await commitWithAudit(
+    ctx,
+    await access.db(),
+    [
+      {
+        sql: `INSERT INTO _islet_api_accounts (name, base_url, auth_header_name, auth_header_enc, last4, created_by, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, auth_header_name = excluded.auth_header_name,
+              auth_header_enc = excluded.auth_header_enc, last4 = excluded.last4, updated_at = excluded.updated_at`,
+        args: [
+          row.name,
+          row.baseUrl,
+          row.authHeaderName,
+          row.authHeaderEnc,
+          row.last4,
+          row.createdBy,
+          now,
+          now,
+        ],
+      },
+    ],
+    [{ action: "account.put", targetType: "api_account", targetId: input.name, details: { baseUrl } }],
+  );
+  return view(row);
+}
+
+export async function listAccounts({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string }>): Promise<ApiAccount[]> {
+  const input = parseInput(workspaceScoped, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
+  const rows = await systemDb(await access.db())
+    .select()
+    .from(apiAccounts)
+    .orderBy(apiAccounts.name);
+  return rows.map(view);
+}
+
+export async function deleteAccount({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; name: string }>): Promise<void> {
+  const input = parseInput(accountTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const [result] = await commitWithAudit(
+    ctx,
+    await access.db(),
+    [{ sql: "DELETE FROM _islet_api_accounts WHERE name = ?", args: [input.name] }],
+    [{ action: "account.delete", targetType: "api_account", targetId: input.name }],
+  );
+  if (result?.rowsAffected === 0) throw new ApiError("not_found", `Account ${input.name} does not exist`);
+}
+
+const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+/**
+ * Calls the account's upstream with its credential injected server-side (DESIGN §7): the path is
+ * joined below the base URL, the caller cannot touch the credential or hop-by-hop headers, the
+ * target goes through the outbound guard, and the answer is capped (1 MiB, 10 s) and scrubbed of
+ * the credential. Audited (account, method, path, status), never with headers or bodies.
+ */
+export async function fetchAccount({
+  ctx,
+  input: raw,
+}: ServiceArgs<{
+  workspaceId: string;
+  name: string;
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+}>): Promise<AccountResponse> {
+  const input = parseInput(accountFetchInput, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, use);
+  const db = await access.db();
+  const [row] = await systemDb(db).select().from(apiAccounts).where(eq(apiAccounts.name, input.name));
+  if (!row) throw new ApiError("not_found", `Account ${input.name} does not exist`);
+  const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
+  const value = await decryptSecret(keyring, row.authHeaderEnc, binding(access.workspace.id, row.name));
+  const target = joinAccountPath(row.baseUrl, input.path, input.query);
+  const headers = accountHeaders(input.headers, { name: row.authHeaderName, value });
+  let body: string | undefined;
+  if (input.body !== undefined && input.method !== "GET" && input.method !== "HEAD") {
+    body = typeof input.body === "string" ? input.body : JSON.stringify(input.body);
+    if (typeof input.body !== "string" && !headers.has("Content-Type"))
+      headers.set("Content-Type", "application/json");
+  }
+  const started = performance.now();
+  let res: Response;
+  try {
+    res = await guardedFetch(
+      target,
+      {
+        method: input.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        timeoutMs: ACCOUNT_TIMEOUT_MS,
+        maxBytes: ACCOUNT_MAX_BYTES,
+      },
+      outboundPolicy(ctx.config),
+    );
+  } catch (error) {
+    await audit(input.path, 0);
+    if (error instanceof OutboundRefused) throw refused("target", error);
+    throw new ApiError("upstream_error", "The upstream could not be reached in time");
+  }
+  await audit(input.path, res.status);
+  const scrub = scrubberFor([value]);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const type = res.headers.get("Content-Type") ?? "";
+  const textual = bytes.length === 0 || TEXTUAL.test(type);
+  const text = textual ? new TextDecoder().decode(bytes) : "";
+  // A binary answer that carries the credential cannot be scrubbed safely: it is not handed back.
+  if (!textual && new TextDecoder("latin1").decode(bytes).includes(value)) {
+    throw new ApiError("upstream_error", "The upstream answered with the account's credential");
+  }
+  const returned = returnedHeaders(res.headers, row.authHeaderName);
+  for (const name of Object.keys(returned)) returned[name] = scrub.text(returned[name] as string);
+  return {
+    status: res.status,
+    headers: returned,
+    body: textual ? scrub.text(text) : bytesToBase64(bytes),
+    encoding: textual ? "utf8" : "base64",
+  };
+
+  async function audit(path: string, status: number) {
+    await recordAudit(ctx, db, {
+      action: "account.fetch",
+      targetType: "api_account",
+      targetId: input.name,
+      details: { method: input.method, path, status, durationMs: Math.round(performance.now() - started) },
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { epochMs, workspaceScoped } from "../schemas";
+
+export { workspaceScoped } from "../schemas";
+
+export const accountName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, "must be lowercase letters, digits, - and _");
+/** RFC 9110 §5.1 token characters. */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "must be an HTTP header name");
+const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, "must be a valid header value");
+
+export const putAccountBody = z.strictObject({
+  baseUrl: z.string().max(2048),
+  authHeaderName: headerName,
+  authHeaderValue: headerValue.min(1).max(8192),
+});
+export const accountTarget = workspaceScoped.extend({ name: accountName });
+export const putAccountInput = accountTarget.extend(putAccountBody.shape);
+
+export const ACCOUNT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
+export const accountFetchBody = z.strictObject({
+  method: z.enum(ACCOUNT_METHODS),
+  /** Below the account's base URL: `/v1/things`. */
+  path: z.string().min(1).max(2048),
+  query: z.record(z.string().max(256), z.string().max(4096)).optional(),
+  headers: z.record(z.string().max(64), headerValue.max(8192)).optional(),
+  /** Sent as is (a JSON value is sent as JSON). */
+  body: z.unknown().optional(),
+});
+export const accountFetchInput = accountTarget.extend(accountFetchBody.shape);
+
+/** An API account as the API shows it: never the header's value. */
+export const ApiAccount = z.object({
+  name: z.string(),
+  baseUrl: z.string(),
+  authHeaderName: z.string(),
+  last4: z.string(),
+  createdBy: z.string(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+export type ApiAccount = z.infer<typeof ApiAccount>;
+
+export const AccountResponse = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  /** The body as text (UTF-8), or base64 when it is not text. */
+  body: z.string(),
+  encoding: z.enum(["utf8", "base64"]),
+});
+export type AccountResponse = z.infer<typeof AccountResponse>;
