@@ -3,15 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../bench/_stack";
 import { tenantDb } from "../src/db/tenant/client";
 import { type Config, parseConfig } from "../src/env";
-import { envelopeVersion } from "../src/lib/crypto";
+import { decryptSecret, envelopeVersion, importKeyring, secretBinding } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
+import { putAccount } from "../src/services/accounts";
 import type { ServiceContext } from "../src/services/context";
-import { fanOutMigrations, listTenants, rotateKeyring } from "../src/services/operator";
+import { setSecret } from "../src/services/functions/secrets";
+import {
+  fanOutMigrations,
+  keyringStatus,
+  listTenants,
+  mayDropVersion,
+  rotateKeyring,
+} from "../src/services/operator";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 
 let stack: Stack;
+let keysAfterRotation: Record<string, string> = {};
 let config: Config;
 const ctx = (c: Config): ServiceContext => ({
   env: {},
@@ -74,12 +83,10 @@ describe("operator CLI", () => {
 
   it("rotates the keyring: every token re-encrypted under the new version, still usable, resumable", async () => {
     const old = JSON.parse(stack.vars.ISLET_KEYRING as string) as { keys: Record<string, string> };
+    keysAfterRotation = { ...old.keys, "2": randomBytes(32).toString("base64") };
     const rotatedVars = {
       ...stack.vars,
-      ISLET_KEYRING: JSON.stringify({
-        active: 2,
-        keys: { ...old.keys, "2": randomBytes(32).toString("base64") },
-      }),
+      ISLET_KEYRING: JSON.stringify({ active: 2, keys: keysAfterRotation }),
     };
     const rotated = configFrom(rotatedVars);
     const report = await rotateKeyring({ ctx: ctx(rotated), input: {} });
@@ -94,5 +101,66 @@ describe("operator CLI", () => {
       rotated: 0,
       alreadyCurrent: 3,
     });
+  });
+
+  it("rotates every sealed kind, control and tenant, resumes, and refuses to drop a version in use", async () => {
+    // The previous test left every token at v2.
+    const v3 = { ...keysAfterRotation, "3": randomBytes(32).toString("base64") };
+    const at = (active: number) =>
+      configFrom({ ...stack.vars, ISLET_KEYRING: JSON.stringify({ active, keys: v3 }) });
+    const [first, second] = await listTenants({ ctx: ctx(at(2)) });
+    if (!first || !second) throw new Error("two tenants expected");
+    await setSecret({
+      ctx: ctx(at(2)),
+      input: { workspaceId: first.id, name: "API_KEY", value: "sk-live-123456" },
+    });
+    await putAccount({
+      ctx: ctx(at(2)),
+      input: {
+        workspaceId: second.id,
+        name: "upstream",
+        baseUrl: "http://127.0.0.1:9/api",
+        authHeaderName: "X-Api-Key",
+        authHeaderValue: "upstream-credential",
+      },
+    });
+    const report = await rotateKeyring({ ctx: ctx(at(3)), input: {} });
+    expect(report.failed).toEqual([]);
+    expect(report.kinds).toMatchObject({
+      db_token: { total: 3, rotated: 3 },
+      function_secret: { total: 1, rotated: 1 },
+      api_account: { total: 1, rotated: 1 },
+    });
+    const status = await keyringStatus({ ctx: ctx(at(3)) });
+    expect(status.versions["3"]).toEqual({ db_token: 3, function_secret: 1, api_account: 1 });
+    expect(mayDropVersion(status, 2)).toEqual({ ok: true });
+    expect(mayDropVersion(status, 3).ok).toBe(false);
+
+    // Still readable, bound to its record.
+    const keyring = await importKeyring(at(3).ISLET_KEYRING);
+    const firstDb = await tenantDb(
+      at(3),
+      (await listTenants({ ctx: ctx(at(3)) })).find((t) => t.id === first.id) ?? first,
+    );
+    const sealed = String((await firstDb.execute("SELECT value_enc FROM _islet_secrets")).rows[0]?.value_enc);
+    expect(envelopeVersion(sealed)).toBe(3);
+    expect(await decryptSecret(keyring, sealed, secretBinding("function_secret", first.id, "API_KEY"))).toBe(
+      "sk-live-123456",
+    );
+
+    // An interrupted run leaves a record behind: v2 is refused until a rerun moves it.
+    await setSecret({
+      ctx: ctx(at(2)),
+      input: { workspaceId: first.id, name: "LATE", value: "late-value-0000" },
+    });
+    const behind = await keyringStatus({ ctx: ctx(at(3)) });
+    expect(behind.versions["2"]).toEqual({ function_secret: 1 });
+    expect(mayDropVersion(behind, 2)).toMatchObject({
+      ok: false,
+      reason: "1 record(s) are still encrypted under it",
+    });
+    const resumed = await rotateKeyring({ ctx: ctx(at(3)), input: {} });
+    expect(resumed).toMatchObject({ rotated: 1, failed: [] });
+    expect(mayDropVersion(await keyringStatus({ ctx: ctx(at(3)) }), 2)).toEqual({ ok: true });
   });
 });

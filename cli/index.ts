@@ -1,13 +1,21 @@
 // islet operator CLI: `npm run islet -- <command>`.
 //   tenants list                 every workspace with region, plan and status
 //   migrate [--concurrency N]    control migrations, then tenant migrations fanned out to every workspace
-//   keyring rotate               re-encrypt stored secrets under the active keyring version
+//   keyring rotate               re-encrypt every stored secret (control and tenants) under the active version
+//   keyring status               how many records each keyring version still encrypts
+//   keyring drop <version>       the keyring without <version>, refused while any record uses it
 //   doctor                       check the configuration the Worker would run with
 // Options: --env-file <path> (default .dev.vars; the process environment overrides it).
 import { parseArgs } from "node:util";
 import { loadMigrations, migrateControl } from "../scripts/local-stack";
 import { parseConfig } from "../src/env";
-import { fanOutMigrations, listTenants, rotateKeyring } from "../src/services/operator";
+import {
+  fanOutMigrations,
+  keyringStatus,
+  listTenants,
+  mayDropVersion,
+  rotateKeyring,
+} from "../src/services/operator";
 import { loadConfig, loadVars, operatorContext } from "./context";
 
 const { values, positionals } = parseArgs({
@@ -56,20 +64,46 @@ async function main(): Promise<number> {
   if (command === "keyring" && sub === "rotate") {
     const report = await rotateKeyring({
       ctx: operatorContext(config),
-      input: {
-        onProgress: (done, total) => {
-          if (done % 50 === 0 || done === total) console.log(`[${done}/${total}]`);
-        },
-      },
+      input: { onProgress: (done, total) => progressBar("tenants", done, total) },
     });
-    console.log(
-      `rotated ${report.rotated}, already current ${report.alreadyCurrent}, failed ${report.failed.length}`,
-    );
-    for (const f of report.failed) console.log(`  ${f.id}: ${f.error}`);
+    for (const [kind, counts] of Object.entries(report.kinds)) {
+      console.log(
+        `${kind}: ${counts.rotated} rotated, ${counts.alreadyCurrent} already current (${counts.total})`,
+      );
+    }
+    console.log(`failed ${report.failed.length}`);
+    for (const f of report.failed) console.log(`  ${f.kind} ${f.id}: ${f.error}`);
     return report.failed.length > 0 ? 1 : 0;
   }
+  if (command === "keyring" && sub === "status") {
+    const status = await keyringStatus({ ctx: operatorContext(config) });
+    console.log(`active version: ${status.active}`);
+    for (const [version, counts] of Object.entries(status.versions)) {
+      const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+      const parts = Object.entries(counts).map(([kind, n]) => `${kind} ${n}`);
+      console.log(`v${version}: ${total} record(s)${parts.length ? ` (${parts.join(", ")})` : ""}`);
+    }
+    if (status.unreachable.length) console.log(`not checked (unreachable): ${status.unreachable.join(", ")}`);
+    return 0;
+  }
+  if (command === "keyring" && sub === "drop") {
+    const version = Number(positionals[2]);
+    if (!Number.isInteger(version)) {
+      console.error("usage: npm run islet -- keyring drop <version>");
+      return 2;
+    }
+    const verdict = mayDropVersion(await keyringStatus({ ctx: operatorContext(config) }), version);
+    if (!verdict.ok) {
+      console.error(`refused: version ${version} cannot be dropped: ${verdict.reason}`);
+      return 1;
+    }
+    const { [String(version)]: _, ...keys } = config.ISLET_KEYRING.keys;
+    console.log("No record uses it. Set ISLET_KEYRING to (wrangler secret put ISLET_KEYRING):");
+    console.log(JSON.stringify({ active: config.ISLET_KEYRING.active, keys }));
+    return 0;
+  }
   console.log(
-    "usage: npm run islet -- tenants list | migrate [--concurrency N] | keyring rotate | doctor [--env-file F]",
+    "usage: npm run islet -- tenants list | migrate [--concurrency N] | keyring rotate|status|drop <v> | doctor [--env-file F]",
   );
   return command ? 2 : 0;
 }
@@ -81,3 +115,13 @@ main().then(
     process.exit(1);
   },
 );
+
+/** A one-line progress bar on a terminal; a line per 10% otherwise. */
+function progressBar(what: string, done: number, total: number): void {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  const line = `${what} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`;
+  if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
+  else if (total === 0 || done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
+    console.log(line);
+}

@@ -36,6 +36,17 @@ export function timingSafeEqual(a: string, b: string): boolean {
  * the `ISLET_KEYRING` Worker secret, and additional data binding the ciphertext to the record it
  * belongs to — a ciphertext copied to another row, kind or tenant fails to decrypt.
  */
+/** Every kind of encrypted record islet keeps; the keyring's rotation and status cover each. */
+export const SECRET_KINDS = ["db_token", "issuer_secret", "function_secret", "api_account"] as const;
+export type SecretKind = (typeof SECRET_KINDS)[number];
+
+/** The additional data of a record's envelope: its workspace, kind and id. */
+export const secretBinding = (kind: SecretKind, workspaceId: string, recordId: string): SecretBinding => ({
+  workspaceId,
+  kind,
+  recordId,
+});
+
 export interface SecretBinding {
   workspaceId: string;
   kind: string;

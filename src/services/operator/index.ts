@@ -1,6 +1,12 @@
 export { readTenantRows } from "./break-glass";
 export { requireOperator, verifyOperatorToken } from "./credential";
-export { type RotationReport, rotateKeyring } from "./keyring";
+export {
+  type KeyringStatus,
+  keyringStatus,
+  mayDropVersion,
+  type RotationReport,
+  rotateKeyring,
+} from "./keyring";
 export { type DataAccessNotice, notifyOwners, type OwnerAlerter } from "./notify";
 export { setWorkspacePlan } from "./plan";
 export * from "./schemas";
