@@ -9,7 +9,6 @@ import { createLogger, setLogSink } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
 import { putAccount } from "../src/services/accounts";
 import type { ServiceContext } from "../src/services/context";
-import { setSecret } from "../src/services/functions/secrets";
 import {
   fanOutMigrations,
   keyringStatus,
@@ -17,6 +16,7 @@ import {
   mayDropVersion,
   rotateKeyring,
 } from "../src/services/operator";
+import { setSecret } from "../src/services/secrets";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 
 let stack: Stack;

@@ -32,6 +32,7 @@ import { router } from "./routes/openapi";
 import { operatorRoutes } from "./routes/operator";
 import { mcpSocketRoutes, realtimeRoutes } from "./routes/realtime";
 import { rowsRoutes } from "./routes/rows";
+import { secretsRoutes } from "./routes/secrets";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
@@ -83,6 +84,7 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
   app.route("/v1/workspaces/:workspaceId/accounts", accountsRoutes);
+  app.route("/v1/workspaces/:workspaceId/secrets", secretsRoutes);
   app.route("/v1/realtime", realtimeRoutes);
   app.route("/mcp/ws", mcpSocketRoutes);
   app.route("/mcp", mcpRoutes);

@@ -83,7 +83,7 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Calls the real Worker. Bodies are sent as JSON unless a string is given. */
+/** Calls the real Worker. Bodies are sent as JSON unless a string is given; redirects are answers, not followed. */
 export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
   const headers = new Headers(opts.headers);
   if (opts.token) headers.set("Authorization", `Bearer ${opts.token}`);
@@ -94,7 +94,9 @@ export async function call(method: string, path: string, opts: CallOptions = {})
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   }
   if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", "203.0.113.7");
-  return exports.default.fetch(new Request(`http://islet.test${path}`, { method, headers, body }));
+  return exports.default.fetch(
+    new Request(`http://islet.test${path}`, { method, headers, body, redirect: "manual" }),
+  );
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {

@@ -7,6 +7,7 @@ import m0004 from "./0004_catalog_indexes.sql";
 import m0005 from "./0005_function_binder.sql";
 import m0006 from "./0006_recompute_cursor.sql";
 import m0007 from "./0007_api_accounts.sql";
+import m0008 from "./0008_secret_kinds.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -16,4 +17,5 @@ export const tenantMigrations = [
   { name: "0005_function_binder", sql: m0005 },
   { name: "0006_recompute_cursor", sql: m0006 },
   { name: "0007_api_accounts", sql: m0007 },
+  { name: "0008_secret_kinds", sql: m0008 },
 ];

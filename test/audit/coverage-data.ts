@@ -144,14 +144,28 @@ export const accountsCoverage: CoverageTable = {
 
 export const functionsCoverage: CoverageTable = {
   "PUT /v1/workspaces/:workspaceId/functions/secrets/:name": {
+    exempt:
+      "the secrets API's old path: it only answers 308 to PUT /v1/workspaces/:id/secrets/:name, " +
+      "which writes the change and its secret.set event",
+  },
+  "PUT /v1/workspaces/:workspaceId/secrets/:name": {
     tenant: ["secret.set"],
     exercise: async (t) => {
       const { owner, workspace, base } = await owned();
-      const res = await t.send("PUT", `${base}/functions/secrets/API_KEY`, {
+      const res = await t.send("PUT", `${base}/secrets/API_KEY`, {
         token: owner.token,
         body: { value: "v-1" },
       });
       return { res, workspace };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/secrets/:name": {
+    tenant: ["secret.delete"],
+    status: 204,
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      await call("PUT", `${base}/secrets/API_KEY`, { token: owner.token, body: { value: "v-1" } });
+      return { res: await t.send("DELETE", `${base}/secrets/API_KEY`, { token: owner.token }), workspace };
     },
   },
   "POST /v1/workspaces/:workspaceId/functions": {

@@ -139,11 +139,11 @@ authContract(
     return { params: { name } };
   },
 );
-authContract({ route: `GET ${ws}/functions/secrets`, role: "admin", scope: "secrets:write" });
-authContract(
-  { route: `PUT ${ws}/functions/secrets/:name`, role: "admin", scope: "secrets:write" },
-  async () => ({ params: { name: "API_TOKEN" }, body: { value: "s3cret-value" } }),
-);
+authContract({ route: `GET ${ws}/secrets`, role: "admin", scope: "secrets:write" });
+authContract({ route: `PUT ${ws}/secrets/:name`, role: "admin", scope: "secrets:write" }, async () => ({
+  params: { name: "API_TOKEN" },
+  body: { value: "s3cret-value" },
+}));
 
 // Admin SQL, usage, audit.
 // Admin SQL is for signed-in admins only: no API key, whatever its scopes.

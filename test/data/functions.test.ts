@@ -12,12 +12,12 @@ async function setup() {
 describe("functions", () => {
   it("runs with args, captured logs and secrets as a frozen env; secrets are write-only", async () => {
     const { owner, workspace, base } = await setup();
-    const set = await call("PUT", `${base}/functions/secrets/API_TOKEN`, {
+    const set = await call("PUT", `${base}/secrets/API_TOKEN`, {
       token: owner.token,
       body: { value: "tok-123456789" },
     });
     expect(await json(set)).toMatchObject({ secret: { name: "API_TOKEN", last4: "6789" } });
-    const list = await call("GET", `${base}/functions/secrets`, { token: owner.token });
+    const list = await call("GET", `${base}/secrets`, { token: owner.token });
     expect(JSON.stringify(await json(list))).not.toContain("tok-123456789");
     const db = await tenantDb(testConfig(), workspace);
     const stored = await db.execute("SELECT value_enc FROM _islet_secrets");
@@ -62,7 +62,7 @@ describe("functions", () => {
   it("cannot see another workspace's secrets or data", async () => {
     const a = await setup();
     const b = await setup();
-    await call("PUT", `${a.base}/functions/secrets/KEY`, {
+    await call("PUT", `${a.base}/secrets/KEY`, {
       token: a.owner.token,
       body: { value: "tenant-a-secret" },
     });
@@ -81,7 +81,7 @@ describe("functions", () => {
   it("lets only admins set secrets", async () => {
     const { workspace, base } = await setup();
     const member = await addMember(workspace, "member");
-    const res = await call("PUT", `${base}/functions/secrets/X`, {
+    const res = await call("PUT", `${base}/secrets/X`, {
       token: member.token,
       body: { value: "v" },
     });

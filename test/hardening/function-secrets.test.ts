@@ -13,7 +13,7 @@ const SECRET = "sk-live-4f9a8b7c6d5e";
 async function teamWithSecret() {
   const team = await makeTeam();
   const base = `/v1/workspaces/${team.workspace.id}`;
-  const set = await call("PUT", `${base}/functions/secrets/API_TOKEN`, {
+  const set = await call("PUT", `${base}/secrets/API_TOKEN`, {
     token: team.admin.token,
     body: { value: SECRET },
   });
@@ -124,7 +124,7 @@ describe("function secrets: output is scrubbed", () => {
   it("also in the JSON-escaped form a multi-line secret takes when logged inside an object", async () => {
     const { base, admin } = await teamWithSecret();
     const pem = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"quoted"\\tail-----END KEY-----';
-    await call("PUT", `${base}/functions/secrets/PEM`, { token: admin.token, body: { value: pem } });
+    await call("PUT", `${base}/secrets/PEM`, { token: admin.token, body: { value: pem } });
     await call("POST", `${base}/functions`, {
       token: admin.token,
       body: {

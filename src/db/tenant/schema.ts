@@ -59,6 +59,10 @@ export const secrets = sqliteTable("_islet_secrets", {
   fingerprint: text("fingerprint").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  kind: text("kind", { enum: ["env", "ai_provider", "generic"] })
+    .notNull()
+    .default("env"),
+  setBy: text("set_by"),
 });
 
 export const apiAccounts = sqliteTable("_islet_api_accounts", {

@@ -9,12 +9,11 @@ import {
   invokeFunction,
   invokeFunctionInput,
   listFunctions,
-  listSecrets,
-  SecretMetadata,
   updateFunction,
   updateFunctionInput,
   workspaceScoped,
 } from "../../services/functions";
+import { listSecrets, SecretMetadata } from "../../services/secrets";
 import { additive, destructive, overwriting, readOnly, tool, withoutWorkspace } from "../tool";
 
 const write = { role: "member", scope: "functions:write" } as const;

@@ -9,11 +9,7 @@ import {
   invokeFunction,
   invokeFunctionBody,
   listFunctions,
-  listSecrets,
-  SecretMetadata,
   secretName,
-  setSecret,
-  setSecretBody,
   updateFunction,
   updateFunctionBody,
 } from "../../services/functions";
@@ -21,24 +17,30 @@ import { json, jsonBody, named, noContent, operation, router, SECURITY } from ".
 import { workspaceParam } from "../workspaces/param";
 
 const Fn = named(FunctionDefinition, "Function");
-const Secret = named(SecretMetadata, "Secret");
+const moved = {
+  description: "Permanent Redirect to the workspace secrets API",
+  headers: { Location: { schema: { type: "string" as const } } },
+};
 const nameParam = workspaceParam.extend({ name: functionName });
 const tags = ["Functions"];
 const security = SECURITY.workspace;
 
 /** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
 export const functionsRoutes = router()
+  // The secrets API moved to /v1/workspaces/:id/secrets (DESIGN §6); for one release the old
+  // paths answer 308, which keeps the method and body (RFC 9110 §15.4.9).
   .openapi(
     operation({
       method: "get",
       path: "/secrets",
       tags: ["Secrets"],
       security: SECURITY.member,
-      summary: "List function secrets (names and fingerprints, never values)",
+      summary: "Moved: GET /v1/workspaces/{workspaceId}/secrets",
+      deprecated: true,
       request: { params: workspaceParam },
-      responses: { 200: json(z.object({ secrets: z.array(Secret) }), "Secrets") },
+      responses: { 308: moved },
     }),
-    async (c) => c.json({ secrets: await listSecrets({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+    (c) => c.redirect(`/v1/workspaces/${c.req.valid("param").workspaceId}/secrets`, 308),
   )
   .openapi(
     operation({
@@ -46,16 +48,14 @@ export const functionsRoutes = router()
       path: "/secrets/{name}",
       tags: ["Secrets"],
       security: SECURITY.member,
-      summary: "Set a function secret (stored encrypted, write-only)",
-      request: {
-        params: workspaceParam.extend({ name: secretName }),
-        body: jsonBody(setSecretBody),
-      },
-      responses: { 200: json(z.object({ secret: Secret }), "The secret's metadata") },
+      summary: "Moved: PUT /v1/workspaces/{workspaceId}/secrets/{name}",
+      deprecated: true,
+      request: { params: workspaceParam.extend({ name: secretName }) },
+      responses: { 308: moved },
     }),
-    async (c) => {
-      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
-      return c.json({ secret: await setSecret({ ctx: c.var.ctx, input }) }, 200);
+    (c) => {
+      const { workspaceId, name } = c.req.valid("param");
+      return c.redirect(`/v1/workspaces/${workspaceId}/secrets/${name}`, 308);
     },
   )
   .openapi(

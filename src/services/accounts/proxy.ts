@@ -13,8 +13,7 @@ export function joinAccountPath(baseUrl: string, path: string, query?: Record<st
   const refuse = (why: string) =>
     new ApiError("invalid_request", `path ${why}`, { details: { field: "path" } });
   if (!path.startsWith("/") || path.startsWith("//")) throw refuse("must start with a single /");
-  if (/[\\\s\x00-\x1f\x7f?#]/.test(path))
-    throw refuse("must not contain \\, spaces, control characters, ? or #");
+  if (/[\\\s?#]|\p{Cc}/u.test(path)) throw refuse("must not contain \\, spaces, control characters, ? or #");
   if (ENCODED_TRICK.test(path)) throw refuse("must not encode ., / or \\");
   if (path.split("/").some((segment) => segment === "." || segment === "..")) {
     throw refuse("must not contain . or .. segments");

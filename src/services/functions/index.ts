@@ -9,6 +9,7 @@ import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
+import { secretsFor } from "../secrets";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
 import {
   createFunctionInput,
@@ -19,10 +20,8 @@ import {
   workspaceScoped,
 } from "./schemas";
 import { scrubberFor } from "./scrub";
-import { secretsFor } from "./secrets";
 
 export * from "./schemas";
-export { listSecrets, setSecret } from "./secrets";
 
 interface StoredFunction extends Required<FunctionDefinition> {
   boundBy: Binder | null;

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { epochMs, workspaceScoped } from "../schemas";
+import { secretName } from "../secrets/schemas";
 
 export { workspaceScoped } from "../schemas";
+export { secretName } from "../secrets/schemas";
 
 export const MAX_FUNCTION_TIMEOUT_MS = 1000;
 
@@ -12,7 +14,6 @@ export const functionName = z
     /^[a-z][a-z0-9_-]{0,62}$/,
     "must be lowercase letters, digits, _ and -, starting with a letter (max 63)",
   );
-export const secretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be UPPER_SNAKE_CASE");
 const code = z.string().min(1).max(100_000);
 const timeoutMs = z.number().int().min(1).max(MAX_FUNCTION_TIMEOUT_MS);
 const env = z.array(secretName).max(50);
@@ -35,8 +36,6 @@ export const updateFunctionInput = functionTarget.extend({
 });
 export const invokeFunctionBody = z.strictObject({ args: z.unknown().optional() });
 export const invokeFunctionInput = functionTarget.extend({ args: z.unknown() });
-export const setSecretBody = z.strictObject({ value: z.string().min(1).max(10_000) });
-export const setSecretInput = workspaceScoped.extend({ name: secretName }).extend(setSecretBody.shape);
 
 export const FunctionDefinition = z.object({
   name: z.string(),
@@ -55,13 +54,3 @@ export const Invocation = z.object({
   logs: z.array(z.string()),
   durationMs: z.number(),
 });
-
-/** A secret as the API shows it: never the value. */
-export const SecretMetadata = z.object({
-  name: z.string(),
-  last4: z.string(),
-  fingerprint: z.string(),
-  createdAt: epochMs,
-  updatedAt: epochMs,
-});
-export type SecretMetadata = z.infer<typeof SecretMetadata>;

@@ -215,7 +215,8 @@ export async function keyringStatus({ ctx }: ServiceArgs): Promise<KeyringStatus
   for await (const batch of everyRecord(ctx, (id) => status.unreachable.push(id))) {
     for (const record of batch) {
       const version = String(envelopeVersion(record.envelope));
-      const counts = (status.versions[version] ??= {});
+      const counts = status.versions[version] ?? {};
+      status.versions[version] = counts;
       counts[record.kind] = (counts[record.kind] ?? 0) + 1;
     }
   }

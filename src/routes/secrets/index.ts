@@ -1,0 +1,74 @@
+import { z } from "@hono/zod-openapi";
+import {
+  deleteSecret,
+  getSecret,
+  listSecrets,
+  SecretMetadata,
+  secretName,
+  setSecret,
+  setSecretBody,
+} from "../../services/secrets";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "../workspaces/param";
+
+const Secret = named(SecretMetadata, "Secret");
+const nameParam = workspaceParam.extend({ name: secretName });
+const tags = ["Secrets"];
+const security = SECURITY.member;
+
+/** The workspace vault, under /v1/workspaces/:workspaceId/secrets: values are write-only. */
+export const secretsRoutes = router()
+  .openapi(
+    operation({
+      method: "get",
+      path: "/",
+      tags,
+      security,
+      summary: "List secrets (kinds, last four characters and fingerprints, never values)",
+      request: { params: workspaceParam },
+      responses: { 200: json(z.object({ secrets: z.array(Secret) }), "Secrets") },
+    }),
+    async (c) => c.json({ secrets: await listSecrets({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/{name}",
+      tags,
+      security,
+      summary: "A secret's metadata (never its value)",
+      request: { params: nameParam },
+      responses: { 200: json(z.object({ secret: Secret }), "The secret's metadata") },
+    }),
+    async (c) => c.json({ secret: await getSecret({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "put",
+      path: "/{name}",
+      tags,
+      security,
+      summary: "Set a secret (stored encrypted; `env` secrets are what functions bind)",
+      request: { params: nameParam, body: jsonBody(setSecretBody) },
+      responses: { 200: json(z.object({ secret: Secret }), "The secret's metadata") },
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json({ secret: await setSecret({ ctx: c.var.ctx, input }) }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "delete",
+      path: "/{name}",
+      tags,
+      security,
+      summary: "Delete a secret",
+      request: { params: nameParam },
+      responses: { 204: noContent("Deleted") },
+    }),
+    async (c) => {
+      await deleteSecret({ ctx: c.var.ctx, input: c.req.valid("param") });
+      return c.body(null, 204);
+    },
+  );
