@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../bench/_stack";
+import { controlDb } from "../src/db/control/client";
+import { securityLog, sessions, users } from "../src/db/control/schema";
 import { tenantDb } from "../src/db/tenant/client";
 import { type Config, parseConfig } from "../src/env";
 import { decryptSecret, envelopeVersion, importKeyring, secretBinding } from "../src/lib/crypto";
@@ -14,6 +17,8 @@ import {
   keyringStatus,
   listTenants,
   mayDropVersion,
+  planIncidentRotation,
+  revokeEverySession,
   rotateKeyring,
 } from "../src/services/operator";
 import { setSecret } from "../src/services/secrets";
@@ -162,5 +167,33 @@ describe("operator CLI", () => {
     const resumed = await rotateKeyring({ ctx: ctx(at(3)), input: {} });
     expect(resumed).toMatchObject({ rotated: 1, failed: [] });
     expect(mayDropVersion(await keyringStatus({ ctx: ctx(at(3)) }), 2)).toEqual({ ok: true });
+  });
+
+  it("plans an incident rotation and revokes every session", async () => {
+    const plan = await planIncidentRotation({ ctx: ctx(config) });
+    const current = config.ISLET_KEYRING;
+    expect(plan.keyring.active).toBe(Math.max(...Object.keys(current.keys).map(Number)) + 1);
+    expect(Object.keys(plan.keyring.keys)).toEqual(expect.arrayContaining(Object.keys(current.keys)));
+    expect(plan.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    const db = controlDb(config);
+    const userId = newId("usr");
+    await db.insert(users).values({ id: userId, email: `${userId}@cli.test`, createdAt: Date.now() });
+    await db.insert(sessions).values({
+      id: newId("ses"),
+      userId,
+      refreshHash: newId("h"),
+      createdAt: Date.now(),
+      lastUsedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(await revokeEverySession({ ctx: ctx(config), input: { reason: "test" } })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(await db.$count(sessions, isNull(sessions.revokedAt))).toBe(0);
+    const [event] = await db
+      .select()
+      .from(securityLog)
+      .where(eq(securityLog.action, "incident.sessions_revoked"));
+    expect(event?.actorType).toBe("operator");
   });
 });

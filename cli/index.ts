@@ -4,23 +4,34 @@
 //   keyring rotate               re-encrypt every stored secret (control and tenants) under the active version
 //   keyring status               how many records each keyring version still encrypts
 //   keyring drop <version>       the keyring without <version>, refused while any record uses it
+//   incident rotate [--yes]      new keyring version and session secret, every session revoked, all re-encrypted
 //   doctor                       check the configuration the Worker would run with
 // Options: --env-file <path> (default .dev.vars; the process environment overrides it).
+
+import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { loadMigrations, migrateControl } from "../scripts/local-stack";
+import type { Config } from "../src/env";
 import { parseConfig } from "../src/env";
 import {
   fanOutMigrations,
   keyringStatus,
   listTenants,
   mayDropVersion,
+  planIncidentRotation,
+  revokeEverySession,
   rotateKeyring,
 } from "../src/services/operator";
 import { loadConfig, loadVars, operatorContext } from "./context";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { "env-file": { type: "string" }, concurrency: { type: "string", default: "4" } },
+  options: {
+    "env-file": { type: "string" },
+    concurrency: { type: "string", default: "4" },
+    yes: { type: "boolean", default: false },
+  },
 });
 const [command, sub] = positionals;
 
@@ -102,8 +113,9 @@ async function main(): Promise<number> {
     console.log(JSON.stringify({ active: config.ISLET_KEYRING.active, keys }));
     return 0;
   }
+  if (command === "incident" && sub === "rotate") return incidentRotate(config, values.yes === true);
   console.log(
-    "usage: npm run islet -- tenants list | migrate [--concurrency N] | keyring rotate|status|drop <v> | doctor [--env-file F]",
+    "usage: npm run islet -- tenants list | migrate [--concurrency N] | keyring rotate|status|drop <v> | incident rotate [--yes] | doctor [--env-file F]",
   );
   return command ? 2 : 0;
 }
@@ -124,4 +136,49 @@ function progressBar(what: string, done: number, total: number): void {
   if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
   else if (total === 0 || done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
     console.log(line);
+}
+
+/**
+ * `incident rotate`: a fresh keyring version and session secret, written to a file only the
+ * operator can read (never printed), a plan, a confirmation; then every session is revoked and
+ * every sealed record re-encrypted under the new version.
+ */
+async function incidentRotate(config: Config, yes: boolean): Promise<number> {
+  const ctx = operatorContext(config);
+  const plan = await planIncidentRotation({ ctx });
+  const file = `incident-${new Date().toISOString().replace(/[:.]/g, "-")}.vars`;
+  writeFileSync(
+    file,
+    `ISLET_KEYRING='${JSON.stringify(plan.keyring)}'\nSESSION_JWT_SECRET="${plan.sessionSecret}"\n`,
+    { mode: 0o600 },
+  );
+  console.log(`Incident rotation. New values are in ${file} (mode 600); they are not printed.
+  1. keyring: version ${plan.keyring.active} becomes active; versions ${Object.keys(config.ISLET_KEYRING.keys).join(", ")} stay readable
+  2. session secret: replaced, with no previous secret: every access token stops at once
+  3. sessions: all ${plan.liveSessions} live sessions revoked: no refresh token works again
+  4. every sealed record (control and tenants) re-encrypted under version ${plan.keyring.active}
+First set 1 and 2 on the Worker (wrangler secret put ISLET_KEYRING / SESSION_JWT_SECRET
+[--env production]) and in this shell's configuration, then confirm.`);
+  if (!yes) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question('Type "rotate" to revoke every session and re-encrypt now: ');
+    rl.close();
+    if (answer.trim() !== "rotate") {
+      console.log("Nothing changed.");
+      return 1;
+    }
+  }
+  const next = loadConfig({ ...loadVars(values["env-file"]), ISLET_KEYRING: JSON.stringify(plan.keyring) });
+  const revoked = await revokeEverySession({ ctx, input: { reason: "incident rotate" } });
+  console.log(`sessions revoked: ${revoked}`);
+  const report = await rotateKeyring({
+    ctx: operatorContext(next),
+    input: { onProgress: (done, total) => progressBar("tenants", done, total) },
+  });
+  console.log(
+    `re-encrypted ${report.rotated}, already current ${report.alreadyCurrent}, failed ${report.failed.length}`,
+  );
+  for (const f of report.failed) console.log(`  ${f.kind} ${f.id}: ${f.error}`);
+  console.log(`When keyring status shows nothing left under the old versions, drop them (keyring drop <v>).`);
+  return report.failed.length > 0 ? 1 : 0;
 }

@@ -100,6 +100,8 @@ export const configSchema = z.object({
     .default(1024 * 1024),
   ISLET_KEYRING: keyringFromJson,
   SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** After a planned rotation, the secret before it: verifies tokens issued before (src/lib/jwt.ts). */
+  SESSION_JWT_SECRET_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
   /** Breached-password range API (k-anonymity: only 5 hex chars of SHA-1 are sent). */
   PWNED_API_URL: z.url().default("https://api.pwnedpasswords.com"),
   /** DNS-over-HTTPS (JSON API) for the outbound guard: every name islet fetches is resolved and checked. */
@@ -115,6 +117,7 @@ const SECRET_NAMES = [
   "CONTROL_DB_TOKEN",
   "TURSO_API_TOKEN",
   "SESSION_JWT_SECRET",
+  "SESSION_JWT_SECRET_PREVIOUS",
   "DEVDB_ADMIN_TOKEN",
 ] as const;
 
@@ -146,6 +149,8 @@ function productionProblems(config: Config): string[] {
   if (config.PROVISIONER !== "turso") problems.push("PROVISIONER must be turso");
   if (!config.TURSO_API_URL.startsWith("https://")) problems.push("TURSO_API_URL uses plain HTTP");
   if (!config.DOH_RESOLVER_URL.startsWith("https://")) problems.push("DOH_RESOLVER_URL uses plain HTTP");
+  if (config.SESSION_JWT_SECRET_PREVIOUS === config.SESSION_JWT_SECRET)
+    problems.push("SESSION_JWT_SECRET_PREVIOUS is the current secret");
   if (!config.TURSO_API_TOKEN) problems.push("TURSO_API_TOKEN is missing");
   if (!config.TURSO_ORG) problems.push("TURSO_ORG is missing");
   if (config.ISLET_KEYRING.env === "dev") problems.push("ISLET_KEYRING is a development keyring");

@@ -6,6 +6,13 @@ import { newId } from "./ids";
 /** What signing and verifying access tokens needs of the config (src/env.ts's Config has it). */
 export interface JwtConfig {
   SESSION_JWT_SECRET: string;
+  /**
+   * The secret before the last rotation: it still verifies (never signs) tokens issued before the
+   * rotation, so sessions survive a planned rotation. Such a token expires within one access-token
+   * lifetime of the rotation, after which the previous secret verifies nothing and can be removed.
+   * An incident rotation leaves it unset: every token out there stops at once.
+   */
+  SESSION_JWT_SECRET_PREVIOUS?: string | undefined;
   PUBLIC_URL: string;
 }
 
@@ -47,14 +54,34 @@ export async function signAccessToken(config: JwtConfig, userId: string, session
  * Verifies an access token before any database call: algorithm pinned to HS256 (no `none`, no
  * RS/HS confusion), signature, `exp`/`nbf`, `iss`, `aud`, and the claims islet needs.
  */
+const previousKeys = new WeakMap<JwtConfig, Uint8Array>();
+const previousKeyOf = (config: JwtConfig) => {
+  if (!config.SESSION_JWT_SECRET_PREVIOUS) return undefined;
+  let key = previousKeys.get(config);
+  if (!key) {
+    key = utf8(config.SESSION_JWT_SECRET_PREVIOUS);
+    previousKeys.set(config, key);
+  }
+  return key;
+};
+
 export async function verifyAccessToken(config: JwtConfig, token: string): Promise<AccessClaims> {
+  const options = {
+    algorithms: ["HS256"],
+    issuer: config.PUBLIC_URL,
+    audience: ACCESS_TOKEN_AUDIENCE,
+    requiredClaims: ["sub", "sid", "iat", "exp", "jti"],
+  };
   try {
-    const { payload } = await jwtVerify(token, keyOf(config), {
-      algorithms: ["HS256"],
-      issuer: config.PUBLIC_URL,
-      audience: ACCESS_TOKEN_AUDIENCE,
-      requiredClaims: ["sub", "sid", "iat", "exp", "jti"],
-    });
+    let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+    try {
+      ({ payload } = await jwtVerify(token, keyOf(config), options));
+    } catch (error) {
+      // Only a signature that does not match the current secret falls back to the previous one.
+      const previous = previousKeyOf(config);
+      if (!previous || !(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
+      ({ payload } = await jwtVerify(token, previous, options));
+    }
     if (typeof payload.sid !== "string" || typeof payload.sub !== "string") {
       throw new ApiError("invalid_token", "Access token is malformed");
     }

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { base64url, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signAccessToken } from "../../src/lib/jwt";
+import { signAccessToken, verifyAccessToken } from "../../src/lib/jwt";
 import { makeUser, type TestUser, testConfig } from "../helpers";
 import { callWithEnv } from "./helpers";
 
@@ -152,5 +152,33 @@ describe("access token verification happens before any database call", () => {
       .setExpirationTime(now() - 60)
       .sign(secret());
     expect((await probe(token)).code).toBe("token_expired");
+  });
+});
+
+describe("session secret rotation", () => {
+  const OLD = "old-secret-0123456789abcdef0123456789";
+  const NEW = "new-secret-0123456789abcdef0123456789";
+  const config = (current: string, previous?: string) => ({
+    SESSION_JWT_SECRET: current,
+    ...(previous ? { SESSION_JWT_SECRET_PREVIOUS: previous } : {}),
+    PUBLIC_URL: "http://127.0.0.1:8787",
+  });
+
+  it("verifies tokens of the previous secret during the overlap, and signs only with the new one", async () => {
+    const before = await signAccessToken(config(OLD), "usr_1", "ses_1");
+    const overlap = config(NEW, OLD);
+    expect((await verifyAccessToken(overlap, before)).sub).toBe("usr_1");
+    const after = await signAccessToken(overlap, "usr_1", "ses_1");
+    await expect(verifyAccessToken(config(OLD), after)).rejects.toMatchObject({ code: "invalid_token" });
+  });
+
+  it("refuses them at once after an incident rotation (no previous secret)", async () => {
+    const before = await signAccessToken(config(OLD), "usr_1", "ses_1");
+    await expect(verifyAccessToken(config(NEW), before)).rejects.toMatchObject({ code: "invalid_token" });
+    await expect(
+      verifyAccessToken(config(NEW, "another-secret-0123456789abcdef0123"), before),
+    ).rejects.toMatchObject({
+      code: "invalid_token",
+    });
   });
 });

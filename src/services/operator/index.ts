@@ -1,5 +1,6 @@
 export { readTenantRows } from "./break-glass";
 export { requireOperator, verifyOperatorToken } from "./credential";
+export { type IncidentPlan, planIncidentRotation, revokeEverySession } from "./incident";
 export {
   type KeyringStatus,
   keyringStatus,
