@@ -36,6 +36,7 @@ import { secretsRoutes } from "./routes/secrets";
 import { sqlRoutes } from "./routes/sql";
 import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
+import { webhooksRoutes } from "./routes/webhooks";
 import { workspacesRoutes } from "./routes/workspaces";
 
 /**
@@ -85,6 +86,7 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
   app.route("/v1/workspaces/:workspaceId/accounts", accountsRoutes);
   app.route("/v1/workspaces/:workspaceId/secrets", secretsRoutes);
+  app.route("/v1/workspaces/:workspaceId/webhooks", webhooksRoutes);
   app.route("/v1/realtime", realtimeRoutes);
   app.route("/mcp/ws", mcpSocketRoutes);
   app.route("/mcp", mcpRoutes);

@@ -1,6 +1,7 @@
 import { buildApp } from "./app";
 import type { Bindings } from "./env";
 import { runScheduledRetention } from "./services/security-log";
+import { deliverWebhooks } from "./services/webhooks/delivery";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
 export { TenantHub } from "../durable-objects/tenant-hub";
@@ -9,6 +10,8 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
+  queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
   // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9).
   scheduled: (event, env, ctx) => ctx.waitUntil(runScheduledRetention(env, event.scheduledTime)),
 } satisfies ExportedHandler<Bindings>;

@@ -8,6 +8,7 @@ import m0005 from "./0005_function_binder.sql";
 import m0006 from "./0006_recompute_cursor.sql";
 import m0007 from "./0007_api_accounts.sql";
 import m0008 from "./0008_secret_kinds.sql";
+import m0009 from "./0009_webhooks.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -18,4 +19,5 @@ export const tenantMigrations = [
   { name: "0006_recompute_cursor", sql: m0006 },
   { name: "0007_api_accounts", sql: m0007 },
   { name: "0008_secret_kinds", sql: m0008 },
+  { name: "0009_webhooks", sql: m0009 },
 ];

@@ -37,7 +37,13 @@ export function timingSafeEqual(a: string, b: string): boolean {
  * belongs to — a ciphertext copied to another row, kind or tenant fails to decrypt.
  */
 /** Every kind of encrypted record islet keeps; the keyring's rotation and status cover each. */
-export const SECRET_KINDS = ["db_token", "issuer_secret", "function_secret", "api_account"] as const;
+export const SECRET_KINDS = [
+  "db_token",
+  "issuer_secret",
+  "function_secret",
+  "api_account",
+  "webhook_secret",
+] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
 /** The additional data of a record's envelope: its workspace, kind and id. */

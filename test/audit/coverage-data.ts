@@ -142,6 +142,78 @@ export const accountsCoverage: CoverageTable = {
   },
 };
 
+async function withWebhook() {
+  const setup = await owned();
+  const res = await call("POST", `${setup.base}/webhooks`, {
+    token: setup.owner.token,
+    body: { url: `${env.TEST_OUTBOUND_FIXTURE_URL}/hooks/coverage`, events: ["webhook.test"] },
+  });
+  const { webhook } = await json<{ webhook: { id: string } }>(res);
+  return { ...setup, hook: `${setup.base}/webhooks/${webhook.id}` };
+}
+
+export const webhooksCoverage: CoverageTable = {
+  "POST /v1/workspaces/:workspaceId/webhooks": {
+    tenant: ["webhook.create"],
+    status: 201,
+    exercise: async (t) => {
+      const { owner, workspace, base } = await owned();
+      const res = await t.send("POST", `${base}/webhooks`, {
+        token: owner.token,
+        body: { url: `${env.TEST_OUTBOUND_FIXTURE_URL}/hooks/coverage`, events: ["row.created"] },
+      });
+      return { res, workspace };
+    },
+  },
+  "PATCH /v1/workspaces/:workspaceId/webhooks/:webhookId": {
+    tenant: ["webhook.update"],
+    exercise: async (t) => {
+      const { owner, workspace, hook } = await withWebhook();
+      return {
+        res: await t.send("PATCH", hook, { token: owner.token, body: { description: "d" } }),
+        workspace,
+      };
+    },
+  },
+  "DELETE /v1/workspaces/:workspaceId/webhooks/:webhookId": {
+    tenant: ["webhook.delete"],
+    status: 204,
+    exercise: async (t) => {
+      const { owner, workspace, hook } = await withWebhook();
+      return { res: await t.send("DELETE", hook, { token: owner.token }), workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/webhooks/:webhookId/rotate-secret": {
+    tenant: ["webhook.rotate_secret"],
+    exercise: async (t) => {
+      const { owner, workspace, hook } = await withWebhook();
+      return { res: await t.send("POST", `${hook}/rotate-secret`, { token: owner.token }), workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/webhooks/:webhookId/test": {
+    tenant: ["webhook.test"],
+    status: 202,
+    exercise: async (t) => {
+      const { owner, workspace, hook } = await withWebhook();
+      return { res: await t.send("POST", `${hook}/test`, { token: owner.token }), workspace };
+    },
+  },
+  "POST /v1/workspaces/:workspaceId/webhooks/:webhookId/deliveries/:deliveryId/redeliver": {
+    tenant: ["webhook.redeliver"],
+    status: 202,
+    exercise: async (t) => {
+      const { owner, workspace, hook } = await withWebhook();
+      const { deliveryId } = await json<{ deliveryId: string }>(
+        await call("POST", `${hook}/test`, { token: owner.token }),
+      );
+      return {
+        res: await t.send("POST", `${hook}/deliveries/${deliveryId}/redeliver`, { token: owner.token }),
+        workspace,
+      };
+    },
+  },
+};
+
 export const functionsCoverage: CoverageTable = {
   "PUT /v1/workspaces/:workspaceId/functions/secrets/:name": {
     exempt:

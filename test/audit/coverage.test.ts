@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { authCoverage } from "./coverage-auth";
-import { accountsCoverage, dataCoverage, functionsCoverage } from "./coverage-data";
+import { accountsCoverage, dataCoverage, functionsCoverage, webhooksCoverage } from "./coverage-data";
 import { type CoverageTable, exercise, stateChangingRoutes, workspaceRow } from "./coverage-harness";
 import { workspaceCoverage } from "./coverage-workspaces";
 import { platformLog, tenantLog } from "./helpers";
@@ -14,6 +14,7 @@ const table: CoverageTable = {
   ...dataCoverage,
   ...functionsCoverage,
   ...accountsCoverage,
+  ...webhooksCoverage,
 };
 const routes = stateChangingRoutes(buildApp());
 

@@ -75,4 +75,36 @@ export const apiAccounts = sqliteTable("_islet_api_accounts", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+export const webhooks = sqliteTable("_islet_webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events").notNull(),
+  description: text("description").notNull().default(""),
+  enabled: integer("enabled").notNull().default(1),
+  secretEnc: text("secret_enc").notNull(),
+  previousSecretEnc: text("previous_secret_enc"),
+  previousUntil: integer("previous_until"),
+  failingSince: integer("failing_since"),
+  disabledReason: text("disabled_reason"),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const webhookDeliveries = sqliteTable("_islet_webhook_deliveries", {
+  id: text("id").primaryKey(),
+  endpointId: text("endpoint_id").notNull(),
+  eventType: text("event_type").notNull(),
+  payload: text("payload").notNull(),
+  status: text("status", { enum: ["pending", "succeeded", "failed"] })
+    .notNull()
+    .default("pending"),
+  attempts: integer("attempts").notNull().default(0),
+  lastStatus: integer("last_status"),
+  lastLatencyMs: integer("last_latency_ms"),
+  responseExcerpt: text("response_excerpt"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
 export { migrationsLedger } from "../ledger";

@@ -10,6 +10,7 @@ import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
 import { secretsFor } from "../secrets";
+import { emitWebhookEvent } from "../webhooks";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
 import {
   createFunctionInput,
@@ -266,6 +267,10 @@ export async function invokeFunction({
     },
   });
   if (!outcome.ok) {
+    emitWebhookEvent(ctx, access.workspace.id, "function.failed", {
+      name: fn.name,
+      kind: outcome.error.kind,
+    });
     throw new ApiError("sandbox_error", scrub.text(outcome.error.message), {
       details: { kind: outcome.error.kind, logs },
     });

@@ -8,6 +8,7 @@ import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
 import { requireVerifiedActor } from "../verified";
+import { emitWebhookEvent } from "../webhooks";
 import { assertWithinKey, assertWithinRole, inheritBounds, type KeyBounds } from "./bounds";
 import {
   type ApiKeyRow,
@@ -138,6 +139,11 @@ export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>
         mintedBy: ctx.actor.type === "apiKey" ? ctx.actor.keyId : null,
       },
     }),
+  });
+  emitWebhookEvent(ctx, row.workspaceId, "key.created", {
+    keyId: row.id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as string[],
   });
   return { key: keyView(row), token };
 }

@@ -5,6 +5,7 @@ import type { WorkspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
+import { emitWebhookEvent } from "../webhooks";
 import { assertWithinKey } from "./bounds";
 import { assertManagesKey, boundsOf, keyManager, keyView, loadKey } from "./common";
 import { onCredentialRevoked } from "./revocation";
@@ -33,6 +34,7 @@ async function revokeNow(
     workspaceId,
     ...(stopsAt > at ? { effectiveAt: stopsAt } : {}),
   });
+  emitWebhookEvent(ctx, workspaceId, "key.revoked", { keyId, effectiveAt: stopsAt });
 }
 
 /**

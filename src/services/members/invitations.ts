@@ -18,6 +18,7 @@ import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from
 import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs } from "../context";
 import { requireVerifiedEmail } from "../verified";
+import { emitWebhookEvent } from "../webhooks";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
 import type { Invitation } from "./schemas";
@@ -251,5 +252,6 @@ export async function acceptInvitation({
       details: { invitationId: invitation.id, role: invitation.role, invitedBy: invitation.invitedBy },
     }),
   });
+  emitWebhookEvent(ctx, workspace.id, "member.added", { userId, role: invitation.role });
   return { workspaceId: workspace.id, role: invitation.role };
 }

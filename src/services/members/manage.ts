@@ -11,6 +11,7 @@ import { disableIssuersCreatedBy } from "../authority";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { closeUserSockets } from "../hub";
 import { revokeKeysCreatedBy } from "../keys/revoke";
+import { emitWebhookEvent } from "../webhooks";
 import { assertCanGrant, assertCanManage } from "./roles";
 import type { Member } from "./schemas";
 import { changeRoleInput, memberTarget, workspaceScoped } from "./schemas";
@@ -137,6 +138,7 @@ async function removeMembership(
   });
   // Their sockets, keys and issuers answer to them; with no role left here they stop now.
   await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
+  emitWebhookEvent(ctx, access.workspace.id, "member.removed", { userId, role, reason: action });
   await revokeKeysCreatedBy(ctx, access, userId);
   await disableIssuersCreatedBy(ctx, userId, "creator left the workspace", access.workspace.id);
 }

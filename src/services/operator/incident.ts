@@ -46,14 +46,12 @@ export async function revokeEverySession({ ctx, input }: ServiceArgs<{ reason: s
       .set({ revokedAt: now })
       .where(isNull(sessions.revokedAt))
       .returning({ id: sessions.id }),
-    db
-      .insert(securityLog)
-      .values(
-        securityEventRow(ctx, {
-          action: "incident.sessions_revoked",
-          details: { reason: input.reason.slice(0, 500) },
-        }),
-      ),
+    db.insert(securityLog).values(
+      securityEventRow(ctx, {
+        action: "incident.sessions_revoked",
+        details: { reason: input.reason.slice(0, 500) },
+      }),
+    ),
   ]);
   return revoked.length;
 }

@@ -87,22 +87,21 @@ async function controlRecords(ctx: ServiceContext): Promise<Sealed[]> {
   ];
 }
 
-/** A tenant table of sealed records (name primary key, one envelope column). */
-const TENANT_TABLES: { kind: SecretKind; table: string; column: string }[] = [
-  { kind: "function_secret", table: "_islet_secrets", column: "value_enc" },
-  { kind: "api_account", table: "_islet_api_accounts", column: "auth_header_enc" },
+/** A tenant table of sealed records: its key column and its envelope column. */
+const TENANT_TABLES: { kind: SecretKind; table: string; key: string; column: string }[] = [
+  { kind: "function_secret", table: "_islet_secrets", key: "name", column: "value_enc" },
+  { kind: "api_account", table: "_islet_api_accounts", key: "name", column: "auth_header_enc" },
+  { kind: "webhook_secret", table: "_islet_webhooks", key: "id", column: "secret_enc" },
 ];
 
 /** A workspace's own sealed records, read from its database. */
 async function tenantRecords(db: Client, workspaceId: string): Promise<Sealed[]> {
   const out: Sealed[] = [];
-  for (const { kind, table, column } of TENANT_TABLES) {
+  for (const { kind, table, key, column } of TENANT_TABLES) {
     let rows: Record<string, unknown>[];
     try {
-      rows = (await db.execute(`SELECT name, ${column} AS enc FROM ${table}`)).rows as unknown as Record<
-        string,
-        unknown
-      >[];
+      rows = (await db.execute(`SELECT ${key} AS name, ${column} AS enc FROM ${table}`))
+        .rows as unknown as Record<string, unknown>[];
     } catch (error) {
       // A tenant not yet migrated to the table holds no record of that kind.
       if (/no such table/i.test(String(error))) continue;
@@ -119,7 +118,7 @@ async function tenantRecords(db: Client, workspaceId: string): Promise<Sealed[]>
         replace: async (next) =>
           (
             await db.execute({
-              sql: `UPDATE ${table} SET ${column} = ? WHERE name = ? AND ${column} = ?`,
+              sql: `UPDATE ${table} SET ${column} = ? WHERE ${key} = ? AND ${column} = ?`,
               args: [next, name, envelope],
             })
           ).rowsAffected === 1,

@@ -7,6 +7,7 @@ import { publishRowEvents, type RowEvent } from "../hub";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
+import { emitWebhookEvents } from "../webhooks";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { insertRowsInput, listRowsInput, rowTarget, updateRowInput } from "./schemas";
 
@@ -77,6 +78,14 @@ function publish(
   rows: Row[],
   at: number,
 ): void {
+  emitWebhookEvents(
+    ctx,
+    workspaceId,
+    rows.map((row) => ({
+      type,
+      data: { table: table.name, id: Number(row.id), ...(type === "row.deleted" ? {} : { row }) },
+    })),
+  );
   publishRowEvents(
     ctx,
     workspaceId,

@@ -1,0 +1,328 @@
+import type { Client } from "@libsql/client/web";
+import { and, desc, eq } from "drizzle-orm";
+import { systemDb } from "../../db/tenant/client";
+import { webhookDeliveries, webhooks } from "../../db/tenant/schema";
+import { encryptSecret, importKeyring, secretBinding } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { checkOutboundTarget, OutboundRefused, outboundPolicy } from "../../lib/outbound";
+import { authorizeWorkspace } from "../access";
+import { commitWithAudit, recordAudit } from "../audit";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { enqueueDeliveries } from "./events";
+import {
+  createWebhookInput,
+  type Delivery,
+  deliveryTarget,
+  updateWebhookInput,
+  type Webhook,
+  webhookTarget,
+  workspaceScoped,
+} from "./schemas";
+import { newWebhookSecret } from "./signing";
+
+export { emitWebhookEvent, emitWebhookEvents } from "./events";
+export * from "./schemas";
+
+/** Webhook endpoints hold signing secrets: admins, or keys with `secrets:write`. */
+const manage = { role: "admin", scope: "secrets:write" } as const;
+/** A rotated-out secret keeps signing (beside the new one) this long (DESIGN §8). */
+export const SECRET_OVERLAP_MS = 24 * 3_600_000;
+
+export const webhookSecretBinding = (workspaceId: string, id: string) =>
+  secretBinding("webhook_secret", workspaceId, id);
+
+const view = (row: typeof webhooks.$inferSelect): Webhook => ({
+  id: row.id,
+  url: row.url,
+  events: JSON.parse(row.events) as string[],
+  description: row.description,
+  enabled: row.enabled === 1,
+  disabledReason: row.disabledReason,
+  failingSince: row.failingSince,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+async function checkedUrl(ctx: ServiceContext, raw: string): Promise<string> {
+  try {
+    return (await checkOutboundTarget(raw, outboundPolicy(ctx.config))).toString();
+  } catch (error) {
+    if (error instanceof OutboundRefused) {
+      throw new ApiError("outbound_refused", `url ${error.rule}`, {
+        details: { field: "url", rule: error.rule },
+      });
+    }
+    throw error;
+  }
+}
+
+async function load(db: Client, id: string) {
+  const [row] = await systemDb(db).select().from(webhooks).where(eq(webhooks.id, id));
+  if (!row) throw new ApiError("not_found", "Webhook not found");
+  return row;
+}
+
+const actorName = (ctx: ServiceContext) =>
+  ctx.actor.type === "user"
+    ? ctx.actor.userId
+    : ctx.actor.type === "apiKey"
+      ? ctx.actor.keyId
+      : ctx.actor.type;
+
+/** Registers an endpoint; its `whsec_` secret is returned this once and stored encrypted. */
+export async function createWebhook({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; url: string; events: string[]; description?: string }>): Promise<{
+  webhook: Webhook;
+  secret: string;
+}> {
+  const input = parseInput(createWebhookInput, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const url = await checkedUrl(ctx, input.url);
+  const id = newId("wh");
+  const secret = newWebhookSecret();
+  const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
+  const envelope = await encryptSecret(keyring, secret, webhookSecretBinding(access.workspace.id, id));
+  const now = Date.now();
+  const row = {
+    id,
+    url,
+    events: JSON.stringify([...new Set(input.events)]),
+    description: input.description,
+    enabled: 1,
+    secretEnc: envelope,
+    previousSecretEnc: null,
+    previousUntil: null,
+    failingSince: null,
+    disabledReason: null,
+    createdBy: actorName(ctx),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await commitWithAudit(
+    ctx,
+    await access.db(),
+    [
+      {
+        sql: `INSERT INTO _islet_webhooks (id, url, events, description, enabled, secret_enc, created_by, created_at, updated_at)
+              VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+        args: [id, url, row.events, row.description, envelope, row.createdBy, now, now],
+      },
+    ],
+    [
+      {
+        action: "webhook.create",
+        targetType: "webhook",
+        targetId: id,
+        details: { url, events: input.events },
+      },
+    ],
+  );
+  return { webhook: view(row), secret };
+}
+
+export async function listWebhooks({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string }>): Promise<Webhook[]> {
+  const input = parseInput(workspaceScoped, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  return (
+    await systemDb(await access.db())
+      .select()
+      .from(webhooks)
+      .orderBy(webhooks.createdAt)
+  ).map(view);
+}
+
+export async function getWebhook({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string }>): Promise<Webhook> {
+  const input = parseInput(webhookTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  return view(await load(await access.db(), input.webhookId));
+}
+
+/** Changes the URL (checked again), events, description, or re-enables a disabled endpoint. */
+export async function updateWebhook({
+  ctx,
+  input: raw,
+}: ServiceArgs<{
+  workspaceId: string;
+  webhookId: string;
+  changes: { url?: string; events?: string[]; description?: string; enabled?: boolean };
+}>): Promise<Webhook> {
+  const input = parseInput(updateWebhookInput, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const db = await access.db();
+  const current = await load(db, input.webhookId);
+  const { changes } = input;
+  const next = {
+    ...current,
+    url: changes.url === undefined ? current.url : await checkedUrl(ctx, changes.url),
+    events: changes.events === undefined ? current.events : JSON.stringify([...new Set(changes.events)]),
+    description: changes.description ?? current.description,
+    enabled: changes.enabled === undefined ? current.enabled : changes.enabled ? 1 : 0,
+    // Re-enabling starts the failure clock afresh.
+    ...(changes.enabled ? { failingSince: null, disabledReason: null } : {}),
+    updatedAt: Date.now(),
+  };
+  await commitWithAudit(
+    ctx,
+    db,
+    [
+      {
+        sql: `UPDATE _islet_webhooks SET url = ?, events = ?, description = ?, enabled = ?, failing_since = ?,
+              disabled_reason = ?, updated_at = ? WHERE id = ?`,
+        args: [
+          next.url,
+          next.events,
+          next.description,
+          next.enabled,
+          next.failingSince,
+          next.disabledReason,
+          next.updatedAt,
+          next.id,
+        ],
+      },
+    ],
+    [
+      {
+        action: "webhook.update",
+        targetType: "webhook",
+        targetId: next.id,
+        details: {
+          changed: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined),
+        },
+      },
+    ],
+  );
+  return view(next);
+}
+
+export async function deleteWebhook({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string }>): Promise<void> {
+  const input = parseInput(webhookTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const [result] = await commitWithAudit(
+    ctx,
+    await access.db(),
+    [
+      { sql: "DELETE FROM _islet_webhooks WHERE id = ?", args: [input.webhookId] },
+      { sql: "DELETE FROM _islet_webhook_deliveries WHERE endpoint_id = ?", args: [input.webhookId] },
+    ],
+    [{ action: "webhook.delete", targetType: "webhook", targetId: input.webhookId }],
+  );
+  if (result?.rowsAffected === 0) throw new ApiError("not_found", "Webhook not found");
+}
+
+/** A new secret, shown once; the old one keeps signing beside it for 24 h. */
+export async function rotateWebhookSecret({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string }>): Promise<{ webhook: Webhook; secret: string }> {
+  const input = parseInput(webhookTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const db = await access.db();
+  const current = await load(db, input.webhookId);
+  const secret = newWebhookSecret();
+  const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
+  const envelope = await encryptSecret(
+    keyring,
+    secret,
+    webhookSecretBinding(access.workspace.id, current.id),
+  );
+  const now = Date.now();
+  await commitWithAudit(
+    ctx,
+    db,
+    [
+      {
+        sql: `UPDATE _islet_webhooks SET secret_enc = ?, previous_secret_enc = ?, previous_until = ?, updated_at = ?
+              WHERE id = ? AND secret_enc = ?`,
+        args: [envelope, current.secretEnc, now + SECRET_OVERLAP_MS, now, current.id, current.secretEnc],
+      },
+    ],
+    [{ action: "webhook.rotate_secret", targetType: "webhook", targetId: current.id }],
+  );
+  return { webhook: view({ ...current, updatedAt: now }), secret };
+}
+
+/** Sends a `webhook.test` event to this endpoint alone (it need not subscribe to it). */
+export async function testWebhook({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string }>): Promise<{ deliveryId: string }> {
+  const input = parseInput(webhookTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const db = await access.db();
+  const endpoint = await load(db, input.webhookId);
+  const [deliveryId] = await enqueueDeliveries(ctx, access.workspace.id, db, [
+    { endpoint, type: "webhook.test", data: { webhookId: endpoint.id } },
+  ]);
+  await recordAudit(ctx, db, { action: "webhook.test", targetType: "webhook", targetId: endpoint.id });
+  return { deliveryId: deliveryId as string };
+}
+
+export async function listDeliveries({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string }>): Promise<Delivery[]> {
+  const input = parseInput(webhookTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const db = await access.db();
+  await load(db, input.webhookId);
+  const rows = await systemDb(db)
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.endpointId, input.webhookId))
+    .orderBy(desc(webhookDeliveries.createdAt))
+    .limit(100);
+  return rows.map(({ endpointId: _, payload: __, ...rest }) => rest);
+}
+
+/** Sends a past delivery again, as a fresh attempt series with the same message id. */
+export async function redeliver({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; webhookId: string; deliveryId: string }>): Promise<{
+  deliveryId: string;
+}> {
+  const input = parseInput(deliveryTarget, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const db = await access.db();
+  const [row] = await systemDb(db)
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(eq(webhookDeliveries.id, input.deliveryId), eq(webhookDeliveries.endpointId, input.webhookId)),
+    );
+  if (!row) throw new ApiError("not_found", "Delivery not found");
+  await commitWithAudit(
+    ctx,
+    db,
+    [
+      {
+        sql: "UPDATE _islet_webhook_deliveries SET status = 'pending', attempts = 0, updated_at = ? WHERE id = ?",
+        args: [Date.now(), row.id],
+      },
+    ],
+    [
+      {
+        action: "webhook.redeliver",
+        targetType: "webhook",
+        targetId: input.webhookId,
+        details: { deliveryId: row.id },
+      },
+    ],
+  );
+  const queue = ctx.env.WEBHOOKS;
+  if (!queue) throw new ApiError("unavailable", "Webhook delivery is not configured");
+  await queue.send({ workspaceId: access.workspace.id, deliveryId: row.id });
+  return { deliveryId: row.id };
+}

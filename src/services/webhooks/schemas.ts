@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { epochMs, workspaceScoped } from "../schemas";
+
+export { workspaceScoped } from "../schemas";
+
+/** The events an endpoint may subscribe to (DESIGN §8). */
+export const WEBHOOK_EVENTS = [
+  "row.created",
+  "row.updated",
+  "row.deleted",
+  "key.created",
+  "key.revoked",
+  "member.added",
+  "member.removed",
+  "function.failed",
+  "webhook.test",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const webhookId = z.string().regex(/^wh_[0-9a-z]{26}$/, "must be a webhook id");
+export const webhookTarget = workspaceScoped.extend({ webhookId });
+export const deliveryId = z.string().regex(/^whd_[0-9a-z]{26}$/, "must be a delivery id");
+export const deliveryTarget = webhookTarget.extend({ deliveryId });
+const events = z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length);
+
+export const createWebhookBody = z.strictObject({
+  url: z.string().max(2048),
+  events,
+  description: z.string().max(500).default(""),
+});
+export const createWebhookInput = createWebhookBody.extend(workspaceScoped.shape);
+export const updateWebhookBody = z
+  .strictObject({
+    url: z.string().max(2048).optional(),
+    events: events.optional(),
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "Nothing to change" });
+export const updateWebhookInput = webhookTarget.extend({ changes: updateWebhookBody });
+
+export const Webhook = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string(),
+  enabled: z.boolean(),
+  /** Why islet disabled it (sustained failure), if it did. */
+  disabledReason: z.string().nullable(),
+  failingSince: epochMs.nullable(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+export type Webhook = z.infer<typeof Webhook>;
+/** A new endpoint or a rotated secret: the `whsec_…` secret is shown this once. */
+export const WebhookWithSecret = z.object({ webhook: Webhook, secret: z.string() });
+
+export const Delivery = z.object({
+  id: z.string(),
+  eventType: z.string(),
+  status: z.enum(["pending", "succeeded", "failed"]),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().nullable(),
+  lastLatencyMs: z.number().int().nullable(),
+  /** The first 1 KiB of the endpoint's last answer. */
+  responseExcerpt: z.string().nullable(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+});
+export type Delivery = z.infer<typeof Delivery>;

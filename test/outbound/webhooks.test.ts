@@ -1,0 +1,156 @@
+// Webhooks end to end: the real queue (Miniflare's) and consumer, a local receiver, and the
+// signatures checked by the `standardwebhooks` package, an independent implementation.
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { tenantDb } from "../../src/db/tenant/client";
+import { newId } from "../../src/lib/ids";
+import { call, errorCode, json, testConfig } from "../helpers";
+import { makeTeam, type Team } from "../workspaces/fixtures";
+
+const fixture = env.TEST_OUTBOUND_FIXTURE_URL;
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+async function receivedBy(name: string): Promise<Received[]> {
+  return (await (await fetch(`${fixture}/hooks-log/${name}`)).json<{ requests: Received[] }>()).requests;
+}
+
+/** Waits (bounded) until the receiver has been sent `count` requests. */
+async function waitFor(name: string, count: number, timeoutMs = 15_000): Promise<Received[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const requests = await receivedBy(name);
+    if (requests.length >= count || Date.now() > until) return requests;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function endpoint(team: Team, events: string[], fail = 0) {
+  const name = newId("h").slice(-12).toLowerCase();
+  await fetch(`${fixture}/hooks-control/${name}?fail=${fail}`);
+  const res = await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks`, {
+    token: team.admin.token,
+    body: { url: `${fixture}/hooks/${name}`, events },
+  });
+  expect(res.status).toBe(201);
+  const created = await json<{ webhook: { id: string }; secret: string }>(res);
+  return { name, id: created.webhook.id, secret: created.secret };
+}
+
+async function table(team: Team) {
+  const res = await call("POST", `/v1/workspaces/${team.workspace.id}/tables`, {
+    token: team.owner.token,
+    body: { name: "todos", columns: [{ name: "title", type: "text", unique: true }] },
+  });
+  expect(res.status).toBe(201);
+}
+
+const insert = (team: Team, title: string) =>
+  call("POST", `/v1/workspaces/${team.workspace.id}/tables/todos/rows`, {
+    token: team.owner.token,
+    body: { title },
+  });
+
+describe("webhooks", () => {
+  it("signs row events as Standard Webhooks, only after the write commits", async () => {
+    const team = await makeTeam();
+    await table(team);
+    const hook = await endpoint(team, ["row.created"]);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect((await insert(team, "a")).status).toBe(201);
+    expect((await insert(team, "a")).status).toBe(409); // rolled back: announces nothing
+    expect((await insert(team, "b")).status).toBe(201);
+    const requests = await waitFor(hook.name, 2);
+    expect(requests).toHaveLength(2);
+    const verifier = new Webhook(hook.secret);
+    const payloads = requests.map(
+      (r) => verifier.verify(r.body, r.headers) as { type: string; data: { row: { title: string } } },
+    );
+    expect(payloads.map((p) => [p.type, p.data.row.title]).sort()).toEqual([
+      ["row.created", "a"],
+      ["row.created", "b"],
+    ]);
+    // A forged or altered body does not verify.
+    expect(() =>
+      verifier.verify(requests[0]?.body.replace('"a"', '"x"') ?? "", requests[0]?.headers ?? {}),
+    ).toThrow();
+    for (const r of requests) expect(r.body).not.toContain("whsec_");
+    const list = await call("GET", `/v1/workspaces/${team.workspace.id}/webhooks`, {
+      token: team.admin.token,
+    });
+    expect(await list.text()).not.toContain(hook.secret);
+  });
+
+  it("retries a failing endpoint on the schedule and logs every attempt", async () => {
+    const team = await makeTeam();
+    const hook = await endpoint(team, ["webhook.test"], 1);
+    const res = await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks/${hook.id}/test`, {
+      token: team.admin.token,
+    });
+    expect(res.status).toBe(202);
+    const requests = await waitFor(hook.name, 2);
+    expect(requests.map((r) => r.status)).toEqual([500, 200]);
+    // The same message id on every attempt, so a receiver can deduplicate.
+    expect(requests[0]?.headers["webhook-id"]).toBe(requests[1]?.headers["webhook-id"]);
+    const log = await json<{ deliveries: { status: string; attempts: number; lastStatus: number }[] }>(
+      await call("GET", `/v1/workspaces/${team.workspace.id}/webhooks/${hook.id}/deliveries`, {
+        token: team.admin.token,
+      }),
+    );
+    expect(log.deliveries[0]).toMatchObject({ status: "succeeded", attempts: 2, lastStatus: 200 });
+  });
+
+  it("disables an endpoint failing for five days and emails the owners", async () => {
+    const team = await makeTeam();
+    const hook = await endpoint(team, ["webhook.test"], 1);
+    const db = await tenantDb(testConfig(), team.workspace);
+    // Standing in for five days of failures.
+    await db.execute({
+      sql: "UPDATE _islet_webhooks SET failing_since = ? WHERE id = ?",
+      args: [Date.now() - 5 * 86_400_000 - 1000, hook.id],
+    });
+    await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks/${hook.id}/test`, {
+      token: team.admin.token,
+    });
+    await waitFor(hook.name, 1);
+    let state = { enabled: true, disabledReason: null as string | null };
+    for (let i = 0; i < 50 && state.enabled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = (
+        await json<{ webhook: typeof state }>(
+          await call("GET", `/v1/workspaces/${team.workspace.id}/webhooks/${hook.id}`, {
+            token: team.admin.token,
+          }),
+        )
+      ).webhook;
+    }
+    expect(state).toMatchObject({ enabled: false, disabledReason: "failing for 5 days" });
+    const outbox = await json<{ messages: { subject: string }[] }>(
+      await call("GET", `/v1/dev/outbox?to=${encodeURIComponent(team.owner.email)}`, {
+        headers: { "CF-Connecting-IP": "127.0.0.1" },
+      }),
+    );
+    expect(outbox.messages.map((m) => m.subject).join()).toMatch(/webhook endpoint .* was disabled/);
+  });
+
+  it("refuses endpoints the outbound guard refuses, and non-admins", async () => {
+    const team = await makeTeam();
+    const create = (token: string, url: string) =>
+      call("POST", `/v1/workspaces/${team.workspace.id}/webhooks`, {
+        token,
+        body: { url, events: ["row.created"] },
+      });
+    expect(await errorCode(await create(team.admin.token, "https://private.example.test/hook"))).toBe(
+      "outbound_refused",
+    );
+    expect(await errorCode(await create(team.admin.token, "https://169.254.169.254/"))).toBe(
+      "outbound_refused",
+    );
+    expect(await errorCode(await create(team.member.token, `${fixture}/hooks/x`))).toBe("forbidden");
+  });
+});
