@@ -1,6 +1,9 @@
 // `npm run bench -- vault`: the keyring's envelope encryption against bare AES-256-GCM, and a
 // whole keyring rotation over many tenants (every kind of sealed record) against a read-only
 // status pass over the same records. Node's WebCrypto; the Worker's is BoringSSL behind the same API.
+
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parseConfig } from "../src/env";
 import { decryptSecret, encryptSecret, importKeyring, secretBinding } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
@@ -9,11 +12,108 @@ import type { ServiceContext } from "../src/services/context";
 import { keyringStatus, rotateKeyring } from "../src/services/operator";
 import { setSecret } from "../src/services/secrets";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import { benchContext, startStack } from "./_stack";
-import { fmt, printTable } from "./table";
+import { benchContext, seedOwner, startStack, startWorker } from "./_stack";
+import { fmt, percentile, printTable } from "./table";
 
 const OPS = Number(process.env.BENCH_VAULT_OPS ?? 20_000);
 const TENANTS = Number(process.env.BENCH_VAULT_TENANTS ?? 1000);
+const EVENTS = Number(process.env.BENCH_VAULT_EVENTS ?? 1000);
+const ENDPOINTS = 3;
+
+/** A local receiver: every delivery's id, arrival time and event time. */
+async function receiver() {
+  const seen: { id: string; arrivedAt: number; eventAt: number }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { timestamp: string };
+      seen.push({
+        id: String(req.headers["webhook-id"]),
+        arrivedAt: Date.now(),
+        eventAt: Date.parse(body.timestamp),
+      });
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** One bulk insert of EVENTS rows, each a row.created for ENDPOINTS endpoints, through the real queue. */
+async function webhookFanOut(vars: Record<string, string>): Promise<void> {
+  const owner = await seedOwner(vars, "enterprise");
+  const worker = await startWorker(vars);
+  const receivers = await Promise.all(Array.from({ length: ENDPOINTS }, receiver));
+  try {
+    const base = `/v1/workspaces/${owner.workspace.id}`;
+    const ok = async (res: Promise<Response>, status: number, what: string) => {
+      const r = await res;
+      if (r.status !== status) throw new Error(`bench: ${what}: ${r.status} ${await r.text()}`);
+    };
+    await ok(
+      worker.call(`${base}/tables`, {
+        method: "POST",
+        token: owner.token,
+        body: { name: "events", columns: [{ name: "n", type: "integer" }] },
+      }),
+      201,
+      "table",
+    );
+    for (const r of receivers) {
+      await ok(
+        worker.call(`${base}/webhooks`, {
+          method: "POST",
+          token: owner.token,
+          body: { url: r.url, events: ["row.created"] },
+        }),
+        201,
+        "endpoint",
+      );
+    }
+    const started = Date.now();
+    await ok(
+      worker.call(`${base}/tables/events/rows`, {
+        method: "POST",
+        token: owner.token,
+        body: { rows: Array.from({ length: EVENTS }, (_, n) => ({ n })) },
+      }),
+      201,
+      "insert",
+    );
+    const expected = EVENTS * ENDPOINTS;
+    const deadline = Date.now() + 300_000;
+    const all = () => receivers.flatMap((r) => r.seen);
+    while (new Set(all().map((s) => s.id)).size < expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const seen = all();
+    const unique = new Set(seen.map((s) => s.id)).size;
+    const endToEnd = Math.max(...seen.map((s) => s.arrivedAt)) - started;
+    const latencies = seen.map((s) => s.arrivedAt - s.eventAt);
+    console.log("");
+    printTable(
+      [`webhooks: ${EVENTS} row events × ${ENDPOINTS} endpoints`, "value"],
+      [
+        ["deliveries expected", expected],
+        [
+          "end to end (insert request → last delivery)",
+          `${fmt(endToEnd / 1000, 1)} s (${fmt((unique / endToEnd) * 1000, 0)} deliveries/s)`,
+        ],
+        [
+          "delivery latency p50 / p95 (event time → arrival)",
+          `${fmt(percentile(latencies, 50), 0)} ms / ${fmt(percentile(latencies, 95), 0)} ms`,
+        ],
+        ["lost", expected - unique],
+        ["duplicates (at-least-once; receivers dedupe by webhook-id)", seen.length - unique],
+      ],
+    );
+  } finally {
+    await Promise.all(receivers.map((r) => r.close()));
+    await worker.dispose();
+  }
+}
 
 async function opsPerSecond(n: number, one: (i: number) => Promise<unknown>): Promise<number> {
   for (let i = 0; i < Math.min(1000, n); i++) await one(i);
@@ -146,6 +246,7 @@ export default async function bench(): Promise<void> {
     console.log(
       `\n(setup: ${TENANTS} tenants provisioned with a secret each in ${fmt(setupMs / 1000, 1)} s)`,
     );
+    await webhookFanOut(stack.vars);
   } finally {
     await stack.stop();
   }

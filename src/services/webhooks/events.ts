@@ -5,6 +5,7 @@ import { workspaces } from "../../db/control/schema";
 import { systemDb, tenantDb } from "../../db/tenant/client";
 import { webhooks } from "../../db/tenant/schema";
 import { newId } from "../../lib/ids";
+import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../context";
 import type { WebhookEvent } from "./schemas";
 
@@ -55,7 +56,9 @@ export async function enqueueDeliveries(
           ids[start + i] as string,
           endpoint.id,
           type,
-          JSON.stringify({ type, timestamp, data }),
+          // The log's redaction as a second line of defence: a field named like a credential
+          // (a row's `api_token` column, say) leaves as "[redacted]".
+          JSON.stringify({ type, timestamp, data: redact(data) }),
           now,
           now,
         ],
