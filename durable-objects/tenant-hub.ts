@@ -3,12 +3,12 @@ import { ApiError } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
 import { handleMcpFrame } from "../src/mcp/socket";
+import type { WorkspaceAccess } from "../src/services/access";
 import { connectionServiceContext, type ServiceContext } from "../src/services/context";
 import { asApiError } from "../src/services/errors";
 import { rateLimitedError } from "../src/services/gatekeeper";
 import { admit } from "../src/services/gatekeeper/admission";
 import { authorizeSocket } from "../src/services/realtime";
-import { loadAddressedWorkspace } from "../src/services/workspaces/addressed";
 import {
   CLOSE_REVOKED,
   CLOSE_TRY_AGAIN,
@@ -28,9 +28,6 @@ export const MAX_SOCKETS_PER_CREDENTIAL = 200;
 export const MAX_SOCKETS_PER_HUB = 10_000;
 /** The mark a deleted workspace leaves, so an upgrade admitted just before cannot land after. */
 const WORKSPACE_GONE = "*";
-
-/** Largest MCP frame: tool arguments as large as most REST bodies, well under workerd's 1 MiB. */
-export const MAX_MCP_FRAME = 512 * 1024;
 
 /**
  * The TenantHub (DESIGN §1, §13): one object per workspace, holding its WebSockets (MCP over
@@ -133,34 +130,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
       await handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage });
       return;
     }
-    if (typeof message !== "string" || message.length > MAX_MCP_FRAME) {
-      await admitMessage().catch(() => {});
-      send(
-        JSON.stringify({
-          jsonrpc: "2.0",
-          id: null,
-          error: {
-            code: -32600,
-            message:
-              typeof message === "string"
-                ? `Invalid request: frames are limited to ${MAX_MCP_FRAME} bytes`
-                : "Invalid request: MCP messages are text frames",
-          },
-        }),
-      );
-      return;
-    }
-    await handleMcpFrame({
-      ctx,
-      text: message,
-      send,
-      admit: admitMessage,
-      scope: async () => ({
-        workspace: (await loadAddressedWorkspace({ ctx, input: { workspaceId: connection.workspaceId } }))
-          .workspace,
-        transport: "ws",
-      }),
-    });
+    await handleMcpFrame({ ctx, message, send, admit: admitMessage });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -270,7 +240,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
    * left the workspace, closes its socket then and there, whether or not the close call reached
    * this hub when it happened.
    */
-  private async admit(ws: WebSocket, ctx: ServiceContext, connection: Connection): Promise<void> {
+  private async admit(ws: WebSocket, ctx: ServiceContext, connection: Connection): Promise<WorkspaceAccess> {
     const { result, refused } = await admit(ctx.env, connection.admission);
     if (result.revoked) {
       this.closeSockets([ws], CLOSE_REVOKED, "credential revoked");
@@ -278,7 +248,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     }
     if (refused) throw rateLimitedError(refused);
     try {
-      await authorizeSocket(ctx, connection.workspaceId, connection.kind);
+      return await authorizeSocket(ctx, connection.workspaceId, connection.kind);
     } catch (thrown) {
       if (thrown instanceof ApiError && [401, 403, 404].includes(thrown.status)) {
         this.closeSockets([ws], CLOSE_REVOKED, "no longer authorized in this workspace");

@@ -22,7 +22,7 @@ export async function handleRealtimeFrame(opts: {
   connection: Connection;
   message: string | ArrayBuffer;
   send: (frame: string) => void;
-  admit: () => Promise<void>;
+  admit: () => Promise<unknown>;
 }): Promise<void> {
   const { ws, ctx, connection, message, send } = opts;
   let id: string | undefined;

@@ -1,6 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { ApiError } from "../lib/errors";
+import { authorizeMember } from "../services/access";
 import type { AppEnv } from "../types";
 import { buildMcpServer } from "./server";
 
@@ -27,7 +28,9 @@ export const mcpRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const workspace = c.get("workspace");
     if (!workspace) throw new ApiError("invalid_request", "Name the workspace: ?workspaceId=ws_…");
-    const server = await buildMcpServer(c.var.ctx, { workspace, transport: "http" });
+    // Only members and the workspace's own keys: others get 404, as REST answers.
+    const access = await authorizeMember(c.var.ctx, workspace.id);
+    const server = buildMcpServer(c.var.ctx, { access, transport: "http" });
     // One message per request: the Gatekeeper admitted one request, so a JSON-RPC batch (which
     // MCP 2025-06-18 no longer has) must not carry a hundred tool calls past its limits.
     let message: unknown;

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ApiError } from "../lib/errors";
 import { roleAtLeast } from "../lib/scopes";
 import type { Role } from "../lib/tenancy";
-import { authorizeMember, membershipRole, type WorkspaceAccess, workspaceAccess } from "../services/access";
+import type { WorkspaceAccess } from "../services/access";
 import { recordAudit } from "../services/audit";
 import { parseInput, type ServiceContext } from "../services/context";
 import { asApiError } from "../services/errors";
@@ -24,32 +24,25 @@ export const SERVER_INFO = { name: "islet", title: "islet", version: "0.1.0" } a
 export type McpTransport = "http" | "ws";
 
 /** What one server answers for: a workspace, as the credential's authority in it allows. */
-type WorkspaceRow = WorkspaceAccess["workspace"];
-
+/** What one server answers for: a workspace, as the credential's authority in it allows. */
 export interface McpScope {
-  workspace: WorkspaceRow;
+  /** The caller's hold on the workspace, authorized once (authorizeMember) for the request or frame. */
+  access: WorkspaceAccess;
   transport: McpTransport;
 }
 
 /**
- * The tools a credential may call in a workspace (DESIGN §13: tools gated by scopes): a user's
- * membership role; a key's scopes under its creator's role, never the users-only ones. The verbs
- * check the same again when called, so an unlisted tool called anyway is refused by its verb.
+ * The tools a credential may call with the role it holds in the workspace (DESIGN §13: tools
+ * gated by scopes): a user's membership role; a key's scopes under its creator's role, never the
+ * users-only ones. The verbs check the same again when called, so an unlisted tool called anyway
+ * is refused by its verb.
  */
-export async function toolsFor(ctx: ServiceContext, workspace: WorkspaceRow): Promise<ToolSpec[]> {
-  const actor = ctx.actor;
-  let role: Role | null = null;
-  let scopes: readonly string[] | null = null;
-  if (actor.type === "user") role = await membershipRole(ctx, workspace.id, actor.userId);
-  else if (actor.type === "apiKey" && actor.workspaceId === workspace.id) {
-    role = await membershipRole(ctx, workspace.id, actor.createdBy);
-    scopes = actor.scopes;
-  }
+export function toolsFor(ctx: ServiceContext, role: Role | null): ToolSpec[] {
   if (role === null) return [];
-  const held = role;
+  const scopes = ctx.actor.type === "apiKey" ? ctx.actor.scopes : null;
   return TOOLS.filter(
     (t) =>
-      roleAtLeast(held, t.need.role) &&
+      roleAtLeast(role, t.need.role) &&
       (scopes === null || (!t.need.usersOnly && scopes.includes(t.need.scope))),
   );
 }
@@ -108,7 +101,9 @@ async function callTool(
     const spec = tools.get(name) ?? TOOLS.find((t) => t.name === name);
     if (!spec) throw new ApiError("not_found", `There is no tool named ${name.slice(0, 64)}`);
     const input = parseInput(spec.input, args ?? {});
-    const output = spec.output.parse(await spec.run(ctx, { ...input, workspaceId: scope.workspace.id }));
+    const output = spec.output.parse(
+      await spec.run(ctx, { ...input, workspaceId: scope.access.workspace.id }),
+    );
     result = { content: [{ type: "text", text: JSON.stringify(output) }], structuredContent: output };
   } catch (thrown) {
     const error = asApiError(thrown, ctx.logger);
@@ -116,7 +111,7 @@ async function callTool(
     result = toolError(ctx, error);
   }
   try {
-    const db = await workspaceAccess(ctx, scope.workspace, null).db();
+    const db = await scope.access.db();
     await recordAudit(ctx, db, {
       action: "mcp.tool_call",
       targetType: "tool",
@@ -139,25 +134,24 @@ async function callTool(
 
 /**
  * An MCP server for one request (or one socket message): stateless, scoped to the credential's
- * workspace. Tools use the low-level handlers so that every failure, bad arguments included,
+ * workspace, which the caller has authorized (authorizeMember: others learn nothing, not even its
+ * name, and leave nothing in its log). Tools use the low-level handlers so that every failure, bad arguments included,
  * comes back as a tool result carrying the error envelope's code, never a protocol error.
  */
-export async function buildMcpServer(ctx: ServiceContext, scope: McpScope): Promise<McpServer> {
-  // Only for members and the workspace's own keys: others learn nothing, not even its name
-  // (404, as REST answers), and leave nothing in its log.
-  await authorizeMember(ctx, scope.workspace.id);
-  const allowed = await toolsFor(ctx, scope.workspace);
+export function buildMcpServer(ctx: ServiceContext, scope: McpScope): McpServer {
+  const workspace = scope.access.workspace;
+  const allowed = toolsFor(ctx, scope.access.role);
   const tools = new Map(allowed.map((t) => [t.name, t]));
   const mcp = new McpServer(SERVER_INFO, {
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
-    instructions: `islet workspace "${scope.workspace.name}" (${scope.workspace.id}). Tools act on this workspace only, with this credential's scopes; destructive ones need the confirmation their schema names.`,
+    instructions: `islet workspace "${workspace.name}" (${workspace.id}). Tools act on this workspace only, with this credential's scopes; destructive ones need the confirmation their schema names.`,
   });
   mcp.server.registerCapabilities({ tools: { listChanged: false } });
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: allowed.map(listing) }));
   mcp.server.setRequestHandler(CallToolRequestSchema, (request) =>
     callTool(ctx, scope, tools, request.params.name, request.params.arguments),
   );
-  if (tools.has("get_table")) registerTableResources(mcp, ctx, scope.workspace.id);
+  if (tools.has("get_table")) registerTableResources(mcp, ctx, workspace.id);
   return mcp;
 }
 

@@ -8,10 +8,11 @@ import {
   type JSONRPCRequest,
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { ApiError } from "../lib/errors";
+import { ApiError } from "../lib/errors";
+import type { WorkspaceAccess } from "../services/access";
 import type { ServiceContext } from "../services/context";
 import { asApiError } from "../services/errors";
-import { buildMcpServer, type McpScope, toolError } from "./server";
+import { buildMcpServer, toolError } from "./server";
 
 /**
  * MCP over WebSocket (the SDK's `WebSocketClientTransport` framing: subprotocol `mcp`, one
@@ -85,29 +86,40 @@ function refusal(ctx: ServiceContext, request: JSONRPCRequest, error: ApiError):
   });
 }
 
+/** Largest MCP frame: tool arguments as large as most REST bodies, well under workerd's 1 MiB. */
+export const MAX_MCP_FRAME = 512 * 1024;
+
 /**
- * Serves one MCP frame. `admit` is the Gatekeeper hop for the message (it throws when refused);
- * bad frames get JSON-RPC's own errors (-32700 parse error, -32600 invalid request) and the socket
- * stays up.
+ * Serves one MCP frame. `admit` is the frame's checks (the Gatekeeper hop, then the credential's
+ * hold on the workspace, authorized once and used for the whole frame); it throws when refused.
+ * Bad frames get JSON-RPC's own errors (-32700 parse error, -32600 invalid request) and the socket
+ * stays up. Every frame is admitted first, garbage included: a flood of bad frames is limited too.
  */
 export async function handleMcpFrame(opts: {
   ctx: ServiceContext;
-  text: string;
+  message: string | ArrayBuffer;
   send: (frame: string) => void;
-  admit: () => Promise<void>;
-  scope: () => Promise<McpScope>;
+  admit: () => Promise<WorkspaceAccess>;
 }): Promise<void> {
-  const { ctx, text, send } = opts;
-  // Every frame is admitted first, garbage included: a flood of bad frames is limited like any.
+  const { ctx, message: frame, send } = opts;
+  let access: WorkspaceAccess | undefined;
   let refused: ApiError | undefined;
   try {
-    await opts.admit();
+    access = await opts.admit();
   } catch (thrown) {
     refused = asApiError(thrown, ctx.logger);
   }
+  if (typeof frame !== "string") {
+    send(jsonRpcError(null, -32600, "Invalid request: MCP messages are text frames"));
+    return;
+  }
+  if (frame.length > MAX_MCP_FRAME) {
+    send(jsonRpcError(null, -32600, `Invalid request: frames are limited to ${MAX_MCP_FRAME} bytes`));
+    return;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(frame);
   } catch {
     send(jsonRpcError(null, -32700, "Parse error: the frame is not JSON"));
     return;
@@ -118,14 +130,11 @@ export async function handleMcpFrame(opts: {
     return;
   }
   const request = isJSONRPCRequest(message.data) ? message.data : undefined;
-  let server: Awaited<ReturnType<typeof buildMcpServer>>;
-  try {
-    if (refused) throw refused;
-    server = await buildMcpServer(ctx, await opts.scope());
-  } catch (thrown) {
-    if (request) send(refusal(ctx, request, asApiError(thrown, ctx.logger)));
+  if (!access) {
+    if (request) send(refusal(ctx, request, refused ?? new ApiError("unavailable", "Try again")));
     return;
   }
+  const server = buildMcpServer(ctx, { access, transport: "ws" });
   const transport = new FrameTransport(send);
   await server.connect(transport);
   try {
