@@ -1,5 +1,5 @@
 import { parseAddress } from "../address";
-import { allowedAddress, checkOutboundUrl, type OutboundPolicy } from "./policy";
+import { allowedAddress, bare, checkOutboundUrl, type OutboundPolicy } from "./policy";
 import { resolveAddresses } from "./resolve";
 
 /** A refusal by the outbound policy: `rule` says which, never the address a name resolved to. */
@@ -13,8 +13,6 @@ export class OutboundRefused extends Error {
 export const MAX_REDIRECTS = 3;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
-
-const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "");
 
 /**
  * Checks a URL and, for a name, every address it resolves to. Returns the URL to fetch. Done when

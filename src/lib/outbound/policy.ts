@@ -26,7 +26,7 @@ export const outboundPolicy = (config: {
 export type OutboundVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** The host as an address or name: IPv6 brackets and DNS's root dot (`localhost.`) removed. */
-const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "");
+export const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "");
 
 /** Whether the host is loopback by name or by literal address. */
 function loopbackHost(hostname: string): boolean {

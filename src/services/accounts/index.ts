@@ -4,11 +4,13 @@ import { apiAccounts } from "../../db/tenant/schema";
 import { decryptSecret, encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
-import { checkOutboundTarget, guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outbound";
+import { guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outbound";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs } from "../context";
+import { actorId } from "../events";
 import { scrubberFor } from "../functions/scrub";
+import { checkedTargetUrl, outboundRefusal } from "../outbound";
 import { accountHeaders, joinAccountPath, returnedHeaders } from "./proxy";
 import {
   type AccountResponse,
@@ -46,11 +48,6 @@ const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
   updatedAt: row.updatedAt,
 });
 
-const refused = (field: string, error: unknown) =>
-  error instanceof OutboundRefused
-    ? new ApiError("outbound_refused", `${field} ${error.rule}`, { details: { field, rule: error.rule } })
-    : error;
-
 /** Creates or replaces an API account; its header value is stored encrypted and never returned. */
 export async function putAccount({
   ctx,
@@ -64,12 +61,7 @@ export async function putAccount({
 }>): Promise<ApiAccount> {
   const input = parseInput(putAccountInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
-  let baseUrl: string;
-  try {
-    baseUrl = (await checkOutboundTarget(input.baseUrl, outboundPolicy(ctx.config))).toString();
-  } catch (error) {
-    throw refused("baseUrl", error);
-  }
+  const baseUrl = await checkedTargetUrl(ctx.config, "baseUrl", input.baseUrl);
   if (new URL(baseUrl).search || new URL(baseUrl).hash) {
     throw new ApiError("invalid_request", "baseUrl must not carry a query or fragment", {
       details: { field: "baseUrl" },
@@ -82,8 +74,7 @@ export async function putAccount({
     binding(access.workspace.id, input.name),
   );
   const now = Date.now();
-  const createdBy =
-    ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.type === "apiKey" ? ctx.actor.keyId : "system";
+  const createdBy = actorId(ctx.actor) ?? ctx.actor.type;
   const row = {
     name: input.name,
     baseUrl,
@@ -199,7 +190,7 @@ export async function fetchAccount({
     );
   } catch (error) {
     await audit(input.path, 0);
-    if (error instanceof OutboundRefused) throw refused("target", error);
+    if (error instanceof OutboundRefused) throw outboundRefusal("target", error);
     throw new ApiError("upstream_error", "The upstream could not be reached in time");
   }
   await audit(input.path, res.status);

@@ -7,11 +7,11 @@ import type { Config } from "../../env";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { checkOutboundTarget, OutboundRefused, outboundPolicy } from "../../lib/outbound";
 import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace, requireUser } from "../access";
 import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs } from "../context";
+import { checkedTargetUrl } from "../outbound";
 import { requireVerifiedEmail } from "../verified";
 import type { Issuer } from "./schemas";
 import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
@@ -47,18 +47,8 @@ export const issuerSecretBinding = (workspaceId: string, issuerId: string): Secr
  * https, no credentials, a public host whose every resolved address is public. Plain-http
  * loopback only with ISLET_INSECURE_LOCAL outside production (local tests).
  */
-export async function checkJwksUrl(config: Config, raw: string): Promise<string> {
-  try {
-    return (await checkOutboundTarget(raw, outboundPolicy(config))).toString();
-  } catch (error) {
-    if (error instanceof OutboundRefused) {
-      throw new ApiError("outbound_refused", `jwksUrl ${error.rule}`, {
-        details: { field: "jwksUrl", rule: error.rule },
-      });
-    }
-    throw error;
-  }
-}
+export const checkJwksUrl = (config: Config, raw: string): Promise<string> =>
+  checkedTargetUrl(config, "jwksUrl", raw);
 
 /** Issuer administration is for admins, in person: a key cannot open a new way in. */
 const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;

@@ -7,6 +7,7 @@ import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { actorId } from "../events";
 import {
   type SecretMetadata,
   secretTarget,
@@ -23,13 +24,6 @@ const binding = (workspaceId: string, name: string) => secretBinding("function_s
 
 /** Managing the vault: admins, or keys with `secrets:write`. */
 const manage = { role: "admin", scope: "secrets:write" } as const;
-
-const actorName = (ctx: ServiceContext) =>
-  ctx.actor.type === "user"
-    ? ctx.actor.userId
-    : ctx.actor.type === "apiKey"
-      ? ctx.actor.keyId
-      : ctx.actor.type;
 
 const metadataColumns = {
   name: secrets.name,
@@ -59,7 +53,7 @@ export async function setSecret({
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const envelope = await encryptSecret(keyring, input.value, binding(input.workspaceId, input.name));
   const now = Date.now();
-  const setBy = actorName(ctx);
+  const setBy = actorId(ctx.actor) ?? ctx.actor.type;
   const db = await access.db();
   const [existing] = await systemDb(db)
     .select({ createdAt: secrets.createdAt })

@@ -5,10 +5,11 @@ import { webhookDeliveries, webhooks } from "../../db/tenant/schema";
 import { encryptSecret, importKeyring, secretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { checkOutboundTarget, OutboundRefused, outboundPolicy } from "../../lib/outbound";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { actorId } from "../events";
+import { checkedTargetUrl } from "../outbound";
 import { enqueueDeliveries } from "./events";
 import {
   createWebhookInput,
@@ -44,31 +45,13 @@ const view = (row: typeof webhooks.$inferSelect): Webhook => ({
   updatedAt: row.updatedAt,
 });
 
-async function checkedUrl(ctx: ServiceContext, raw: string): Promise<string> {
-  try {
-    return (await checkOutboundTarget(raw, outboundPolicy(ctx.config))).toString();
-  } catch (error) {
-    if (error instanceof OutboundRefused) {
-      throw new ApiError("outbound_refused", `url ${error.rule}`, {
-        details: { field: "url", rule: error.rule },
-      });
-    }
-    throw error;
-  }
-}
+const checkedUrl = (ctx: ServiceContext, raw: string) => checkedTargetUrl(ctx.config, "url", raw);
 
 async function load(db: Client, id: string) {
   const [row] = await systemDb(db).select().from(webhooks).where(eq(webhooks.id, id));
   if (!row) throw new ApiError("not_found", "Webhook not found");
   return row;
 }
-
-const actorName = (ctx: ServiceContext) =>
-  ctx.actor.type === "user"
-    ? ctx.actor.userId
-    : ctx.actor.type === "apiKey"
-      ? ctx.actor.keyId
-      : ctx.actor.type;
 
 /** Registers an endpoint; its `whsec_` secret is returned this once and stored encrypted. */
 export async function createWebhook({
@@ -97,7 +80,7 @@ export async function createWebhook({
     previousUntil: null,
     failingSince: null,
     disabledReason: null,
-    createdBy: actorName(ctx),
+    createdBy: actorId(ctx.actor) ?? ctx.actor.type,
     createdAt: now,
     updatedAt: now,
   };
