@@ -1,10 +1,18 @@
 import type {
   QuickJSContext,
+  QuickJSDeferredPromise,
   QuickJSHandle,
   QuickJSRuntime,
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
-import { INTERRUPTS_PER_MS, resolveLimits, type SandboxLimits } from "./limits";
+import {
+  INTERRUPTS_PER_MS,
+  MAX_HOST_ARG_BYTES,
+  MAX_HOST_CALLS,
+  MAX_HOST_WAIT_MS,
+  resolveLimits,
+  type SandboxLimits,
+} from "./limits";
 import { PRELUDE } from "./prelude";
 
 export type SandboxErrorKind =
@@ -49,37 +57,156 @@ class LogBuffer {
   }
 }
 
+/** What one invocation has used: interrupt calls, and the deadline that waits on the host move. */
+interface Meter {
+  ticks: number;
+  deadline: number;
+  /** Time spent waiting on host calls, which is neither CPU nor the invocation's own time. */
+  waitedMs: number;
+}
+
+/**
+ * An asynchronous capability the host lends one invocation (DESIGN §7: a function calls an API
+ * account by name and never sees its credential). It takes and returns JSON values; what it
+ * throws reaches the code as an `Error` with the thrown `code` and `message` only.
+ */
+export type HostFunction = (arg: unknown) => Promise<unknown>;
+
+interface HostFailure {
+  code: string;
+  message: string;
+}
+
+/** A host call's failure as the sandboxed code sees it: a code and message the caller may see. */
+function hostFailure(error: unknown): HostFailure {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e && typeof e.code === "string" && typeof e.message === "string")
+    return { code: e.code, message: e.message };
+  return { code: "host_error", message: "the call failed" };
+}
+
+/**
+ * The bridge for host functions. QuickJS runs synchronously, so a call returns a promise inside
+ * the VM at once and the host work runs outside it; `settle` waits for that work between runs of
+ * the VM's job queue. The answer crosses as JSON text (`{ ok, value | error }`), which the
+ * prelude turns into a value or a thrown error. Bounded: calls per invocation, argument size, and
+ * the total time spent waiting.
+ */
+class HostCalls {
+  readonly #inflight = new Map<number, { deferred: QuickJSDeferredPromise; answer: Promise<string> }>();
+  #calls = 0;
+
+  constructor(
+    private readonly functions: Record<string, HostFunction>,
+    private readonly meter: Meter,
+  ) {}
+
+  install(ctx: QuickJSContext) {
+    const bridge = ctx.newFunction("__islet_host", (nameHandle, argHandle) => {
+      const name = ctx.getString(nameHandle);
+      const text = ctx.getString(argHandle);
+      const fn = Object.hasOwn(this.functions, name) ? this.functions[name] : undefined;
+      if (!fn) return { error: ctx.newError({ name: "TypeError", message: `${name} is not available` }) };
+      if (++this.#calls > MAX_HOST_CALLS) {
+        return {
+          error: ctx.newError({
+            name: "RangeError",
+            message: `at most ${MAX_HOST_CALLS} calls per invocation`,
+          }),
+        };
+      }
+      if (utf8Length(text) > MAX_HOST_ARG_BYTES) {
+        return {
+          error: ctx.newError({
+            name: "RangeError",
+            message: `a call's request exceeds ${MAX_HOST_ARG_BYTES} bytes`,
+          }),
+        };
+      }
+      const deferred = ctx.newPromise();
+      const answer = (async () => fn(JSON.parse(text)))().then(
+        (value) => JSON.stringify({ ok: true, value: value ?? null }),
+        (error: unknown) => JSON.stringify({ ok: false, error: hostFailure(error) }),
+      );
+      this.#inflight.set(this.#calls, { deferred, answer });
+      return deferred.handle;
+    });
+    ctx.setProp(ctx.global, "__islet_host", bridge);
+    bridge.dispose();
+  }
+
+  get busy(): boolean {
+    return this.#inflight.size > 0;
+  }
+
+  /** Waits for the first call in flight to finish and hands its answer to the VM. */
+  async next(ctx: QuickJSContext): Promise<void> {
+    const started = Date.now();
+    const left = MAX_HOST_WAIT_MS - this.meter.waitedMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const first = await Promise.race([
+      ...[...this.#inflight].map(([id, call]) => call.answer.then((text) => ({ id, text }))),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, left));
+      }),
+    ]);
+    clearTimeout(timer);
+    const waited = Date.now() - started;
+    this.meter.waitedMs += waited;
+    this.meter.deadline += waited;
+    if (!first)
+      throw new SandboxFailure("timeout", `calls out of the sandbox took over ${MAX_HOST_WAIT_MS} ms in all`);
+    const call = this.#inflight.get(first.id);
+    this.#inflight.delete(first.id);
+    if (!call) return;
+    const text = ctx.newString(first.text);
+    call.deferred.resolve(text);
+    text.dispose();
+  }
+
+  /** Drops the VM's side of calls still in flight (the host work finishes unobserved). */
+  dispose() {
+    for (const call of this.#inflight.values()) call.deferred.dispose();
+    this.#inflight.clear();
+  }
+}
+
 /**
  * One invocation: a fresh QuickJS runtime and context that live only for this call (never shared
  * between calls or tenants), with its own heap cap, stack cap and interrupt budget, disposed in
  * every outcome.
  */
-function withContext<T>(
+async function withContext<T>(
   module: QuickJSWASMModule,
   limits: SandboxLimits,
   logs: LogBuffer,
-  meter: { ticks: number },
-  body: (ctx: QuickJSContext, runtime: QuickJSRuntime) => T,
-): T {
+  meter: Meter,
+  host: Record<string, HostFunction> | undefined,
+  body: (ctx: QuickJSContext, runtime: QuickJSRuntime, host: HostCalls | undefined) => T | Promise<T>,
+): Promise<T> {
   const runtime = module.newRuntime();
   try {
     runtime.setMemoryLimit(limits.memoryBytes);
     runtime.setMaxStackSize(limits.maxStackBytes);
-    const deadline = Date.now() + limits.timeoutMs;
+    meter.deadline = Date.now() + limits.timeoutMs;
     const budget = limits.timeoutMs * INTERRUPTS_PER_MS;
     // Interrupt calls are the CPU measure that works in workerd, whose clocks stand still while
-    // code runs; the wall-clock deadline is the backstop elsewhere.
-    runtime.setInterruptHandler(() => ++meter.ticks > budget || Date.now() > deadline);
+    // code runs; the wall-clock deadline (moved on by time spent waiting on host calls) is the
+    // backstop elsewhere.
+    runtime.setInterruptHandler(() => ++meter.ticks > budget || Date.now() > meter.deadline);
     const ctx = runtime.newContext();
+    const calls = host ? new HostCalls(host, meter) : undefined;
     try {
       const logFn = ctx.newFunction("__islet_log", (line) => {
         logs.push(ctx.getString(line));
       });
       ctx.setProp(ctx.global, "__islet_log", logFn);
       logFn.dispose();
+      calls?.install(ctx);
       unwrap(ctx, ctx.evalCode(PRELUDE, "prelude.js"), "runtime").dispose();
-      return body(ctx, runtime);
+      return await body(ctx, runtime, calls);
     } finally {
+      calls?.dispose();
       ctx.dispose();
     }
   } finally {
@@ -123,21 +250,30 @@ function unwrap(
   return result.value as QuickJSHandle;
 }
 
-/** Settles a promise result by running the VM's job queue (still under the interrupt budget). */
-function settle(ctx: QuickJSContext, runtime: QuickJSRuntime, handle: QuickJSHandle): QuickJSHandle {
+/**
+ * Settles a promise result by running the VM's job queue (still under the interrupt budget), and
+ * between runs waiting on the host calls the code is waiting for.
+ */
+async function settle(
+  ctx: QuickJSContext,
+  runtime: QuickJSRuntime,
+  handle: QuickJSHandle,
+  host: HostCalls | undefined,
+): Promise<QuickJSHandle> {
   if (ctx.typeof(handle) !== "object") return handle;
   let state = ctx.getPromiseState(handle);
   if (state.type === "fulfilled" && state.notAPromise) return handle;
-  for (let i = 0; state.type === "pending" && i < 10_000; i++) {
-    const jobs = runtime.executePendingJobs();
-    if (!jobs.error) jobs.dispose();
-    if (jobs.error) {
-      handle.dispose();
-      unwrap(ctx, { error: jobs.error }, "runtime");
+  try {
+    for (let i = 0; state.type === "pending" && i < 10_000; i++) {
+      const jobs = runtime.executePendingJobs();
+      if (jobs.error) unwrap(ctx, { error: jobs.error }, "runtime");
+      jobs.dispose();
+      state = ctx.getPromiseState(handle);
+      if (state.type === "pending" && host?.busy) await host.next(ctx);
     }
-    state = ctx.getPromiseState(handle);
+  } finally {
+    handle.dispose();
   }
-  handle.dispose();
   if (state.type === "pending") throw new SandboxFailure("runtime", "the returned promise never settled");
   if (state.type === "rejected") return unwrap(ctx, { error: state.error }, "runtime");
   return state.value;
@@ -175,6 +311,8 @@ export interface Sandbox {
     code: string;
     args: unknown;
     env?: Record<string, string>;
+    /** Host capabilities lent to this call, reached in the VM through `islet.*` (prelude). */
+    host?: Record<string, HostFunction>;
     limits?: Partial<SandboxLimits>;
     /** Called once with the CPU time the call used (for a per-request budget). */
     onUsage?: (cpuMs: number) => void;
@@ -205,19 +343,27 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
 
   async function invoke<T>(
     limitsIn: Partial<SandboxLimits> | undefined,
-    body: (ctx: QuickJSContext, runtime: QuickJSRuntime, limits: SandboxLimits) => T,
+    body: (
+      ctx: QuickJSContext,
+      runtime: QuickJSRuntime,
+      limits: SandboxLimits,
+      host: HostCalls | undefined,
+    ) => T | Promise<T>,
     onFailure: (error: SandboxFailure) => T,
     onUsage?: (cpuMs: number) => void,
+    host?: Record<string, HostFunction>,
   ): Promise<{ value: T; logs: string[]; durationMs: number }> {
     const limits = resolveLimits(limitsIn);
     const logs = new LogBuffer(limits.maxLogBytes);
     const started = performance.now();
     module ??= load();
     const vm = await module;
-    const meter = { ticks: 0 };
+    const meter: Meter = { ticks: 0, deadline: 0, waitedMs: 0 };
     let value: T;
     try {
-      value = withContext(vm, limits, logs, meter, (ctx, runtime) => body(ctx, runtime, limits));
+      value = await withContext(vm, limits, logs, meter, host, (ctx, runtime, calls) =>
+        body(ctx, runtime, limits, calls),
+      );
     } catch (error) {
       if (error instanceof SandboxFailure) {
         // Memory exhaustion leaves the module's heap grown and fragmented: the next call (maybe
@@ -230,7 +376,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
       }
     }
     const durationMs = performance.now() - started;
-    onUsage?.(Math.max(durationMs, meter.ticks / INTERRUPTS_PER_MS));
+    onUsage?.(Math.max(durationMs - meter.waitedMs, meter.ticks / INTERRUPTS_PER_MS));
     return { value, logs: logs.lines, durationMs };
   }
 
@@ -240,11 +386,11 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
   });
 
   return {
-    async runFunction({ code, args, env = {}, limits, onUsage }) {
+    async runFunction({ code, args, env = {}, host, limits, onUsage }) {
       type Outcome = { ok: true; value: unknown } | ReturnType<typeof failed>;
       const run = await invoke<Outcome>(
         limits,
-        (ctx, runtime, l) => {
+        async (ctx, runtime, l, calls) => {
           setJson(ctx, "__islet_args", args);
           setJson(ctx, "__islet_env", env);
           unwrap(ctx, ctx.evalCode(code, "function.js"), "syntax").dispose();
@@ -254,11 +400,17 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
             delete globalThis.__islet_args; delete globalThis.__islet_env;
             return main(args, env);
           })()`;
-          const result = settle(ctx, runtime, unwrap(ctx, ctx.evalCode(call, "invoke.js"), "runtime"));
+          const result = await settle(
+            ctx,
+            runtime,
+            unwrap(ctx, ctx.evalCode(call, "invoke.js"), "runtime"),
+            calls,
+          );
           return { ok: true, value: readResult(ctx, result, l) };
         },
         failed,
         onUsage,
+        host,
       );
       return { ...run.value, logs: run.logs, durationMs: run.durationMs } as SandboxResult;
     },

@@ -9,7 +9,7 @@ import { createSandbox } from "./core";
 import { boundedWasmMemory } from "./limits";
 
 export { REQUEST_SANDBOX_BUDGET_MS, SandboxBudget, SandboxBudgetSpent } from "./budget";
-export type { Sandbox, SandboxErrorKind, SandboxResult } from "./core";
+export type { HostFunction, Sandbox, SandboxErrorKind, SandboxResult } from "./core";
 export type { SandboxLimits } from "./limits";
 export { DEFAULT_LIMITS, WASM_MEMORY_MAX_BYTES } from "./limits";
 

@@ -27,6 +27,16 @@ const CEILINGS: SandboxLimits = {
   maxLogBytes: 64 * 1024,
 };
 
+/** Host calls (API accounts) one function invocation may make, in all. */
+export const MAX_HOST_CALLS = 10;
+/** The JSON request of one host call. */
+export const MAX_HOST_ARG_BYTES = 1024 * 1024;
+/**
+ * Time one invocation may spend waiting on host calls, in all. Waiting is not CPU: it does not
+ * count against `timeoutMs` or the request's sandbox budget, but it is bounded here.
+ */
+export const MAX_HOST_WAIT_MS = 30_000;
+
 /**
  * The QuickJS module's whole linear memory (every runtime's heap, its stack and static data) is
  * a `WebAssembly.Memory` that can never grow past this — the 32 MiB heap ceiling plus headroom —

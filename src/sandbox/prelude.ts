@@ -4,7 +4,10 @@
  * reach outside the computation: code generation from strings (eval, Function and the generator /
  * async function constructors reachable through `.constructor`) and the clock (a timing side
  * channel). It installs a bounded console and the serializer the host reads results through.
- * `__islet_log` is the only host function; it takes one string and is removed from the global.
+ * `__islet_log` takes one string and is removed from the global. When the host lends the call
+ * capabilities (`__islet_host`, removed likewise), they appear as the frozen `islet` object:
+ * `await islet.accounts.fetch(name, { method, path, query?, headers?, body? })` calls an API
+ * account, whose credential the host injects and the code never sees.
  */
 export const PRELUDE = `"use strict";
 (function () {
@@ -44,6 +47,32 @@ export const PRELUDE = `"use strict";
   Object.defineProperty(globalThis, "Date", { value: SandboxDate, writable: false, configurable: false });
 
   const stringify = JSON.stringify;
+  const parse = JSON.parse;
+
+  const host = globalThis.__islet_host;
+  delete globalThis.__islet_host;
+  if (typeof host === "function") {
+    const call = (name, request) => {
+      let text;
+      try {
+        text = stringify(request === undefined ? null : request);
+      } catch (error) {
+        return Promise.reject(new TypeError("the request must be JSON-serialisable"));
+      }
+      return host(name, text).then((answer) => {
+        const outcome = parse(answer);
+        if (outcome.ok) return outcome.value;
+        const error = new Error(outcome.error.message);
+        error.name = "IsletError";
+        error.code = outcome.error.code;
+        throw error;
+      });
+    };
+    const accounts = Object.freeze({
+      fetch: (account, request) => call("accounts.fetch", { account, request }),
+    });
+    Object.defineProperty(globalThis, "islet", { value: Object.freeze({ accounts }), writable: false, configurable: false });
+  }
   const show = (value) => {
     if (typeof value === "string") return value;
     try {

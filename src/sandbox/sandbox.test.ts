@@ -160,6 +160,120 @@ describe("escapes end with a clear error and the next call still works", () => {
   });
 });
 
+describe("host calls (islet.accounts.fetch)", () => {
+  const echo = (calls: unknown[] = []) => ({
+    "accounts.fetch": async (arg: unknown) => {
+      calls.push(arg);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { status: 200, body: JSON.stringify(arg) };
+    },
+  });
+
+  it("hands the call to the host and its answer back to the code", async () => {
+    const calls: unknown[] = [];
+    const r = await runFunction({
+      code: `async function main(args) {
+        const a = await islet.accounts.fetch("stripe", { method: "GET", path: "/v1/x" });
+        const [b, c] = await Promise.all([1, 2].map((n) => islet.accounts.fetch("s", { method: "GET", path: "/" + n })));
+        return [a.status, JSON.parse(a.body), JSON.parse(b.body).request.path, JSON.parse(c.body).request.path];
+      }`,
+      args: null,
+      host: echo(calls),
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      value: [200, { account: "stripe", request: { method: "GET", path: "/v1/x" } }, "/1", "/2"],
+    });
+    expect(calls).toHaveLength(3);
+  });
+
+  it("turns a host failure into an error with the failure's code and message only", async () => {
+    const r = await runFunction({
+      code: `async function main() {
+        try { await islet.accounts.fetch("nope", { method: "GET", path: "/" }); }
+        catch (e) { return [e.name, e.code, e.message, Object.keys(e)]; }
+      }`,
+      args: null,
+      host: {
+        "accounts.fetch": async () => {
+          throw Object.assign(new Error("Account nope does not exist"), { code: "not_found", stack: "at host" });
+        },
+      },
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      value: ["IsletError", "not_found", "Account nope does not exist", ["name", "code"]],
+    });
+    const opaque = await runFunction({
+      code: `async function main() { try { await islet.accounts.fetch("a", {}); } catch (e) { return [e.code, e.message]; } }`,
+      args: null,
+      host: {
+        "accounts.fetch": async () => {
+          throw new TypeError("internal detail /srv/x.ts");
+        },
+      },
+    });
+    expect(opaque).toMatchObject({ ok: true, value: ["host_error", "the call failed"] });
+  });
+
+  it("lends nothing when the host lends nothing, and never the raw bridge", async () => {
+    expect(
+      await runFunction({ code: fn("return [typeof islet, typeof __islet_host];"), args: null }),
+    ).toMatchObject({ ok: true, value: ["undefined", "undefined"] });
+    expect(
+      await runFunction({
+        code: fn("return [typeof islet.accounts.fetch, typeof __islet_host, Object.isFrozen(islet)];"),
+        args: null,
+        host: echo(),
+      }),
+    ).toMatchObject({ ok: true, value: ["function", "undefined", true] });
+    const formula = await evaluateFormula({ expression: "typeof islet", row: {} });
+    expect(formula).toMatchObject({ ok: true, value: "undefined" });
+  });
+
+  it("bounds the number of calls and refuses a request JSON cannot carry", async () => {
+    const r = await runFunction({
+      code: `async function main() {
+        let n = 0;
+        try { for (;;) { await islet.accounts.fetch("a", { method: "GET", path: "/" }); n++; } }
+        catch (e) { return [n, e.name]; }
+      }`,
+      args: null,
+      host: echo(),
+    });
+    expect(r).toMatchObject({ ok: true, value: [10, "RangeError"] });
+    const cyclic = await runFunction({
+      code: `async function main() { const o = {}; o.o = o;
+        try { await islet.accounts.fetch("a", o); } catch (e) { return e.name; } }`,
+      args: null,
+      host: echo(),
+    });
+    expect(cyclic).toMatchObject({ ok: true, value: "TypeError" });
+  });
+
+  it("does not count waiting on the host as the code's time", async () => {
+    const r = await runFunction({
+      code: `async function main() { await islet.accounts.fetch("a", {}); return "done"; }`,
+      args: null,
+      limits: { timeoutMs: 50 },
+      host: {
+        "accounts.fetch": () => new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 200)),
+      },
+    });
+    expect(r).toMatchObject({ ok: true, value: "done" });
+  });
+
+  it("ends code that spins while a call is in flight, and the next call still works", async () => {
+    const r = await runFunction({
+      code: `async function main() { islet.accounts.fetch("a", {}); await null; while (true) {} }`,
+      args: null,
+      host: echo(),
+    });
+    expect(errorKind(r)).toBe("timeout");
+    await healthy();
+  });
+});
+
 describe("formulas", () => {
   it("evaluates an expression over the row", async () => {
     expect(

@@ -109,6 +109,17 @@ describe("API accounts", () => {
     expect([res.status, await errorCode(res)]).toEqual([400, "outbound_refused"]);
   });
 
+  it("gives up on an upstream that stalls past 10 s", { timeout: 30_000 }, async () => {
+    const team = await withAccount();
+    const res = await proxied(team, { method: "GET", path: "/slow" });
+    expect([res.status, await errorCode(res)]).toEqual([502, "upstream_error"]);
+    const log = await json<{ events: { action: string; details: unknown }[] }>(
+      await call("GET", `/v1/workspaces/${team.workspace.id}/audit`, { token: team.owner.token }),
+    );
+    const fetched = log.events.find((e) => e.action === "account.fetch");
+    expect(fetched?.details).toMatchObject({ path: "/slow", status: 0 });
+  });
+
   it("refuses a base URL the outbound guard refuses, and callers without the role or scope", async () => {
     const team = await makeTeam();
     const put = (token: string, url: string) =>
@@ -129,5 +140,89 @@ describe("API accounts", () => {
     expect(await errorCode(await proxied(withTeam, { method: "GET", path: "/x" }, readOnly.token))).toBe(
       "insufficient_scope",
     );
+  });
+});
+
+describe("API accounts from functions", () => {
+  const invoke = (
+    team: Team & { base: string },
+    name: string,
+    args: unknown = null,
+    token = team.member.token,
+  ) =>
+    call("POST", `/v1/workspaces/${team.workspace.id}/functions/${name}/invoke`, { token, body: { args } });
+  const define = async (team: Team & { base: string }, name: string, code: string) => {
+    const res = await call("POST", `/v1/workspaces/${team.workspace.id}/functions`, {
+      token: team.member.token,
+      body: { name, code },
+    });
+    expect(res.status).toBe(201);
+  };
+
+  it("calls an account by name; the code never sees the credential", async () => {
+    const team = await withAccount();
+    await define(
+      team,
+      "charge",
+      `async function main(args) {
+        const res = await islet.accounts.fetch("upstream", { method: "POST", path: "/charges", body: { amount: args.amount } });
+        const seen = JSON.parse(res.body);
+        console.log("upstream said", res.status);
+        return { status: res.status, url: seen.url, key: seen.headers["x-api-key"], body: JSON.parse(seen.body) };
+      }`,
+    );
+    const res = await invoke(team, "charge", { amount: 42 });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text)).toMatchObject({
+      result: { status: 200, url: "/api/charges", key: "[redacted]", body: { amount: 42 } },
+      logs: ["upstream said 200"],
+    });
+    const actions = (await auditActions(team.workspace)).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(["account.fetch", "function.invoke"]));
+  });
+
+  it("gets the REST errors as codes: unknown account, header override, host change, other workspace", async () => {
+    const team = await withAccount();
+    const other = await withAccount();
+    await define(
+      team,
+      "probe",
+      `async function main(args) {
+        try { await islet.accounts.fetch(args.account, args.request); return "called"; }
+        catch (e) { return e.code; }
+      }`,
+    );
+    const cases: [unknown, string][] = [
+      [{ account: "missing", request: { method: "GET", path: "/x" } }, "not_found"],
+      [{ account: "UPPER", request: { method: "GET", path: "/x" } }, "invalid_request"],
+      [
+        { account: "upstream", request: { method: "GET", path: "/x", headers: { "X-Api-Key": "mine" } } },
+        "invalid_request",
+      ],
+      [{ account: "upstream", request: { method: "GET", path: "//evil.example/x" } }, "invalid_request"],
+      [{ account: "upstream", request: { method: "GET", path: "/x", extra: 1 } }, "invalid_request"],
+      [{ account: "upstream", request: { method: "TRACE", path: "/x" } }, "invalid_request"],
+      // Another workspace cannot be named: the workspace is the function's own.
+      [
+        { account: "upstream", request: { method: "GET", path: "/x", workspaceId: other.workspace.id } },
+        "invalid_request",
+      ],
+      [{ account: "upstream", request: { method: "GET", path: "/x" } }, "called"],
+    ];
+    for (const [args, expected] of cases) {
+      const res = await invoke(team, "probe", args);
+      expect(await json(res), JSON.stringify(args)).toMatchObject({ result: expected });
+    }
+    const inOther = (await auditActions(other.workspace)).filter((a) => a.action === "account.fetch");
+    expect(inOther).toHaveLength(0);
+  });
+
+  it("needs what the REST call needs: a key without functions:run cannot reach an account", async () => {
+    const team = await withAccount();
+    await define(team, "plain", `async function main() { return 1; }`);
+    const readOnly = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
+    expect(await errorCode(await invoke(team, "plain", null, readOnly.token))).toBe("insufficient_scope");
   });
 });

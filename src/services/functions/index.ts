@@ -4,8 +4,9 @@ import { sqliteConstraint } from "../../db/errors";
 import { systemDb } from "../../db/tenant/client";
 import { functions } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
-import { runFunction, validateFunction } from "../../sandbox";
+import { type HostFunction, runFunction, validateFunction } from "../../sandbox";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
+import { accountFetchBody, fetchAccount } from "../accounts";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { withinSandboxBudget } from "../sandbox-budget";
@@ -231,6 +232,25 @@ async function boundSecrets(
 }
 
 /**
+ * What a function may call out to: its workspace's API accounts, by name, as its caller would
+ * through `POST …/accounts/:name/fetch` (same role and scope, same guard, caps and audit). The
+ * workspace is the function's own whatever the code passes, and the credential never enters
+ * the sandbox: the answer arrives scrubbed of it.
+ */
+function hostFor(ctx: ServiceContext, workspaceId: string): Record<string, HostFunction> {
+  return {
+    "accounts.fetch": async (arg) => {
+      const { account, request } = (arg ?? {}) as { account?: unknown; request?: unknown };
+      // The request is checked as the REST body is (a stray field is refused); the account's name
+      // by fetchAccount's own schema.
+      const body = parseInput(accountFetchBody, request);
+      const input = { ...body, workspaceId, name: account as string };
+      return fetchAccount({ ctx, input });
+    },
+  };
+}
+
+/**
  * Runs a function in the sandbox with its secrets as a frozen `env`. Sandbox failures are 422
  * `sandbox_error` naming the kind (timeout, memory, …); the invocation is audited either way.
  * Result, logs and error message are scrubbed of the bound values before they leave.
@@ -251,7 +271,15 @@ export async function invokeFunction({
   const outcome = await withinSandboxBudget(
     ctx,
     fn.timeoutMs,
-    (limits, onUsage) => runFunction({ code: fn.code, args: input.args, env, limits, onUsage }),
+    (limits, onUsage) =>
+      runFunction({
+        code: fn.code,
+        args: input.args,
+        env,
+        host: hostFor(ctx, access.workspace.id),
+        limits,
+        onUsage,
+      }),
     (result) => !result.ok && result.error.kind === "timeout",
   );
   const scrub = scrubberFor(Object.values(env));
