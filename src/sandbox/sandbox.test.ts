@@ -196,7 +196,10 @@ describe("host calls (islet.accounts.fetch)", () => {
       args: null,
       host: {
         "accounts.fetch": async () => {
-          throw Object.assign(new Error("Account nope does not exist"), { code: "not_found", stack: "at host" });
+          throw Object.assign(new Error("Account nope does not exist"), {
+            code: "not_found",
+            stack: "at host",
+          });
         },
       },
     });
