@@ -5,11 +5,11 @@ import { decryptSecret, encryptSecret, importKeyring, type SecretBinding } from 
 import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outbound";
+import { scrubberFor } from "../../lib/scrub";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs } from "../context";
 import { actorId } from "../events";
-import { scrubberFor } from "../functions/scrub";
 import { checkedTargetUrl, outboundRefusal } from "../outbound";
 import { accountHeaders, joinAccountPath, returnedHeaders } from "./proxy";
 import {

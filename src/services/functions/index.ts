@@ -4,6 +4,7 @@ import { sqliteConstraint } from "../../db/errors";
 import { systemDb } from "../../db/tenant/client";
 import { functions } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
+import { scrubberFor } from "../../lib/scrub";
 import { type HostFunction, runFunction, validateFunction } from "../../sandbox";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { accountFetchBody, fetchAccount } from "../accounts";
@@ -21,7 +22,6 @@ import {
   updateFunctionInput,
   workspaceScoped,
 } from "./schemas";
-import { scrubberFor } from "./scrub";
 
 export * from "./schemas";
 

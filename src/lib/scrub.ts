@@ -1,8 +1,8 @@
-// Removes bound secret values from whatever a function hands back (result, logs, error message)
-// before it leaves the sandbox path (DESIGN §6). The real defence is that only admins may bind
+// Removes secret values from what leaves islet: a function's result, logs and error message (its
+// bound secrets), an API account's answer (its credential) (DESIGN §6, §7). The real defence is that only admins may bind
 // secrets; this catches the obvious ways a value leaks: as is, in base64 (standard and url-safe,
 // at every byte alignment, so a secret embedded in a longer encoded string is caught too) and hex.
-import { bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from "../../lib/encoding";
+import { bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from "./encoding";
 
 export const REDACTED = "[redacted]";
 
