@@ -38,6 +38,7 @@ import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
 import { webhooksRoutes } from "./routes/webhooks";
 import { workspacesRoutes } from "./routes/workspaces";
+import { uiRoutes } from "./ui";
 
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
@@ -90,6 +91,8 @@ export function buildApp() {
   app.route("/v1/realtime", realtimeRoutes);
   app.route("/mcp/ws", mcpSocketRoutes);
   app.route("/mcp", mcpRoutes);
+  // The dashboard: pages for people, on the same services (src/ui).
+  app.route("/", uiRoutes());
 
   app.notFound(notFoundHandler(app));
   return app;

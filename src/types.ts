@@ -4,6 +4,7 @@ import type { Logger } from "./lib/logger";
 import type { SandboxBudget } from "./sandbox/budget";
 import type { ServiceContext } from "./services/context";
 import type { VerifiedKey } from "./services/keys/credential";
+import type { FormFields } from "./ui/session";
 
 /** Who is making the request (DESIGN §2). Every service checks the actor's role and scopes. */
 export type Actor =
@@ -53,6 +54,10 @@ export interface Variables {
   ctx: ServiceContext;
   /** Per-request nonce for the Content-Security-Policy (set by the secureHeaders middleware). */
   secureHeadersNonce?: string;
+  /** The dashboard: this browser's CSRF token, which every form carries (ui/session.ts). */
+  csrfToken?: string;
+  /** The dashboard: a POSTed form's fields, checked by the form guard (ui/session.ts). */
+  form?: FormFields;
 }
 
 export interface AppEnv {

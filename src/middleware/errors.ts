@@ -58,7 +58,8 @@ export function notFoundHandler(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
         ),
       }));
     const allowed = [...new Set(table.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method))];
-    if (allowed.length > 0) {
+    // A route of this method that found nothing (c.notFound()) is a 404, not a 405.
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
       return renderError(
         c,
         new ApiError("method_not_allowed", `Method ${c.req.method} is not allowed here`, {

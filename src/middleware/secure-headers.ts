@@ -1,28 +1,82 @@
+import { createMiddleware } from "hono/factory";
 import { secureHeaders as honoSecureHeaders, NONCE } from "hono/secure-headers";
+import type { AppEnv } from "../types";
+
+/** Where browsers send CSP violation reports (the Reporting API's endpoint name, and report-uri). */
+export const CSP_REPORT_PATH = "/csp-report";
+const REPORT_GROUP = "csp";
+
+/** Responses that are data, never documents: nothing in them may load or run anything. */
+const API_PREFIXES = ["/v1/", "/mcp", "/health", "/openapi.json", CSP_REPORT_PATH];
+const isApiPath = (path: string) => API_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix));
+
+/** Directives every response carries: no framing, no base or plugin tricks, forms stay home. */
+const always = {
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+  formAction: ["'self'"],
+  reportUri: CSP_REPORT_PATH,
+  reportTo: REPORT_GROUP,
+};
 
 /**
- * Strict browser headers (DESIGN §13): CSP with a per-request nonce for scripts and styles,
- * no framing, no sniffing, isolation headers and HSTS with preload.
+ * Pages: scripts only with this response's nonce, and what those scripts load themselves
+ * (`strict-dynamic`; `'self'` is the fallback for browsers without it); styles from islet or
+ * with the nonce; connections to islet only. No third-party origin anywhere.
  */
-export const secureHeaders = honoSecureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'", NONCE],
-    styleSrc: ["'self'", NONCE],
-    imgSrc: ["'self'", "data:"],
-    connectSrc: ["'self'"],
-    fontSrc: ["'self'"],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-    objectSrc: ["'none'"],
-  },
-  crossOriginOpenerPolicy: "same-origin",
-  crossOriginResourcePolicy: "same-origin",
-  crossOriginEmbedderPolicy: false,
-  xFrameOptions: "DENY",
-  xContentTypeOptions: "nosniff",
-  referrerPolicy: "no-referrer",
-  strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
-  permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+const pagePolicy = {
+  ...always,
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'", NONCE, "'strict-dynamic'"],
+  styleSrc: ["'self'", NONCE],
+  imgSrc: ["'self'", "data:"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  manifestSrc: ["'self'"],
+};
+
+/** API responses: `default-src 'none'` (a JSON body opened as a document can do nothing). */
+const apiPolicy = { ...always, defaultSrc: ["'none'"] };
+
+const build = (policy: typeof apiPolicy, https: boolean) =>
+  honoSecureHeaders({
+    contentSecurityPolicy: policy,
+    reportingEndpoints: [{ name: REPORT_GROUP, url: CSP_REPORT_PATH }],
+    crossOriginOpenerPolicy: "same-origin",
+    crossOriginResourcePolicy: "same-origin",
+    crossOriginEmbedderPolicy: false,
+    xFrameOptions: "DENY",
+    xContentTypeOptions: "nosniff",
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on its own form
+    // posts, which the form guard must refuse; nothing ever goes to another origin either way.
+    referrerPolicy: "same-origin",
+    // Only where the deployment is HTTPS: HSTS over plain HTTP is ignored by browsers, and a
+    // local stack on 127.0.0.1 must not pin itself.
+    strictTransportSecurity: https ? "max-age=63072000; includeSubDomains; preload" : false,
+    permissionsPolicy: {
+      camera: [],
+      microphone: [],
+      geolocation: [],
+      payment: [],
+      usb: [],
+      // The dashboard's copy buttons write the clipboard; nothing may read it.
+      clipboardRead: [],
+      clipboardWrite: ["self"],
+    },
+  });
+
+const variants = {
+  page: { https: build(pagePolicy, true), plain: build(pagePolicy, false) },
+  api: { https: build(apiPolicy, true), plain: build(apiPolicy, false) },
+};
+
+/**
+ * Strict browser headers on every response (DESIGN §13): CSP with a per-request nonce, no
+ * framing, no sniffing, isolation headers, and HSTS with preload on HTTPS deployments.
+ */
+export const secureHeaders = createMiddleware<AppEnv>(async (c, next) => {
+  const kind = isApiPath(c.req.path) ? variants.api : variants.page;
+  const https = c.get("config")?.PUBLIC_URL.startsWith("https:") ?? true;
+  return (https ? kind.https : kind.plain)(c, next);
 });

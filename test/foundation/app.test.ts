@@ -76,18 +76,31 @@ describe("validation through the real middleware chain", () => {
 
 describe("browser headers", () => {
   it("sets strict security headers with a per-request CSP nonce", async () => {
-    const first = await call("GET", "/health");
-    const second = await call("GET", "/health");
+    const first = await call("GET", "/login");
+    const second = await call("GET", "/login");
     const csp = first.headers.get("Content-Security-Policy") ?? "";
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toMatch(/'nonce-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toBe(second.headers.get("Content-Security-Policy"));
-    expect(first.headers.get("X-Frame-Options")).toBe("DENY");
-    expect(first.headers.get("X-Content-Type-Options")).toBe("nosniff");
-    expect(first.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
-    expect(first.headers.get("Cross-Origin-Resource-Policy")).toBe("same-origin");
-    expect(first.headers.get("Strict-Transport-Security")).toContain("preload");
+    for (const res of [first, await call("GET", "/health")]) {
+      expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
+      expect(res.headers.get("Cross-Origin-Resource-Policy")).toBe("same-origin");
+      expect(res.headers.get("Referrer-Policy")).toBeTruthy();
+      expect(res.headers.get("Permissions-Policy")).toContain("camera=()");
+    }
+  });
+
+  it("sends HSTS with preload on an HTTPS deployment only", async () => {
+    const app = buildApp();
+    const https = await app.request("/health", {}, { ...env, PUBLIC_URL: "https://islet.example" });
+    expect(https.headers.get("Strict-Transport-Security")).toBe(
+      "max-age=63072000; includeSubDomains; preload",
+    );
+    const plain = await app.request("/health", {}, env);
+    expect(plain.headers.get("Strict-Transport-Security")).toBeNull();
   });
 
   it("allows only allowlisted CORS origins", async () => {

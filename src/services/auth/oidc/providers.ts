@@ -65,13 +65,24 @@ function parse(env: Record<string, unknown>): Map<string, OidcProvider> | string
   return out;
 }
 
-export function oidcProvider(ctx: ServiceContext, id: string): OidcProvider {
+function providersOf(ctx: ServiceContext): Map<string, OidcProvider> | string {
   let providers = cache.get(ctx.env);
   if (providers === undefined) {
     providers = parse(ctx.env);
     cache.set(ctx.env, providers);
     if (typeof providers === "string") ctx.logger.error("OIDC is misconfigured", { problem: providers });
   }
+  return providers;
+}
+
+/** The configured sign-in providers' ids, for a sign-in page's buttons (none if misconfigured). */
+export function oidcProviderIds(ctx: ServiceContext): string[] {
+  const providers = providersOf(ctx);
+  return typeof providers === "string" ? [] : [...providers.keys()];
+}
+
+export function oidcProvider(ctx: ServiceContext, id: string): OidcProvider {
+  const providers = providersOf(ctx);
   if (typeof providers === "string")
     throw new ApiError("misconfigured", "Sign-in providers are misconfigured");
   const provider = providers.get(id);

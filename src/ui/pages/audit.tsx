@@ -1,0 +1,194 @@
+// The audit log: filters (actor, action, time), cursor paging, the chain check, export; and the
+// usage page against the plan's limits.
+import { Hono } from "hono";
+import { PLANS } from "../../lib/plans";
+import { listAuditEvents, verifyAuditChain } from "../../services/audit";
+import { listKeys } from "../../services/keys";
+import { listTables } from "../../services/tables";
+import { getWorkspaceUsage } from "../../services/usage";
+import type { AppEnv } from "../../types";
+import { currentWorkspace, Field, navOf, type PageContext, wsPath } from "../kit";
+import { PostForm, render, when } from "../layout";
+
+/** A datetime-local field (UTC) as epoch ms; anything else is no bound. */
+const instant = (text: string | undefined) => {
+  if (!text) return undefined;
+  const ms = Date.parse(`${text}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+};
+
+async function auditPage(c: PageContext, report?: Awaited<ReturnType<typeof verifyAuditChain>>) {
+  const workspace = await currentWorkspace(c);
+  const q = (key: string) => c.req.query(key) || undefined;
+  const cursor = q("cursor");
+  const from = instant(q("from"));
+  const to = instant(q("to"));
+  const page = await listAuditEvents({
+    ctx: c.var.ctx,
+    input: {
+      workspaceId: workspace.id,
+      limit: 50,
+      ...(q("action") ? { action: q("action") } : {}),
+      ...(q("actor") ? { actor: q("actor") } : {}),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(cursor && /^\d{1,15}$/.test(cursor) ? { cursor: Number(cursor) } : {}),
+    },
+  });
+  const filters = new URLSearchParams();
+  for (const key of ["action", "actor", "from", "to"]) if (q(key)) filters.set(key, q(key) ?? "");
+  const base = wsPath(c, "/audit");
+  const exportLink = (format: string) =>
+    `/v1/workspaces/${workspace.id}/audit/export?${new URLSearchParams({ ...Object.fromEntries(filters), format })}`;
+  return render(
+    c,
+    { title: "Audit log", workspace: navOf(workspace), section: "audit" },
+    <>
+      <h1>Audit log</h1>
+      {report ? (
+        report.ok ? (
+          <div class="notice" role="status">
+            The chain verifies: {report.checked} events, head #{report.head?.seq ?? 0}.
+          </div>
+        ) : (
+          <div class="error" role="alert">
+            The chain is broken at event #{report.firstBroken?.seq} ({report.firstBroken?.reason}).
+          </div>
+        )
+      ) : null}
+      <form method="get" action={base} class="columns">
+        <Field label="Action" name="action" value={q("action")} placeholder="key.revoke" />
+        <Field label="Actor id" name="actor" value={q("actor")} />
+        <Field label="From (UTC)" name="from" type="datetime-local" value={q("from")} />
+        <Field label="To (UTC)" name="to" type="datetime-local" value={q("to")} />
+        <button type="submit" class="secondary">
+          Filter
+        </button>
+      </form>
+      <p>
+        <PostForm c={c} action={`${base}/verify`} class="inline">
+          <button type="submit" class="secondary">
+            Verify the chain
+          </button>
+        </PostForm>{" "}
+        Export: <a href={exportLink("ndjson")}>NDJSON</a> · <a href={exportLink("csv")}>CSV</a>{" "}
+        <span class="muted">(Pro plans and above)</span>
+      </p>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>When (UTC)</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Target</th>
+            <th>Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.events.map((e) => (
+            <tr>
+              <td>{e.seq}</td>
+              <td>{when(e.ts)}</td>
+              <td>
+                {e.actor.type} <code>{e.actor.id ?? ""}</code>
+              </td>
+              <td>{e.action}</td>
+              <td>
+                {e.target.type ?? ""} <code>{e.target.id ?? ""}</code>
+              </td>
+              <td>
+                <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {page.nextCursor ? (
+        <p>
+          <a
+            href={`${base}?${new URLSearchParams({ ...Object.fromEntries(filters), cursor: page.nextCursor })}`}
+            rel="next"
+          >
+            Older events
+          </a>
+        </p>
+      ) : null}
+    </>,
+  );
+}
+
+async function usagePage(c: PageContext) {
+  const workspace = await currentWorkspace(c);
+  const [usage, keys, tables] = await Promise.all([
+    getWorkspaceUsage({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
+    listKeys({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
+    listTables({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
+  ]);
+  const plan = PLANS[workspace.plan];
+  const activeKeys = keys.filter((k) => k.status === "active" || k.status === "rotating").length;
+  return render(
+    c,
+    { title: "Usage", workspace: navOf(workspace), section: "usage" },
+    <>
+      <h1>Usage</h1>
+      <p class="muted">Plan {workspace.plan}</p>
+      <table class="data">
+        <tbody>
+          <tr>
+            <th>Requests this month ({usage.month})</th>
+            <td>
+              {usage.workspaceUsed} of {usage.monthlyQuota}
+            </td>
+          </tr>
+          <tr>
+            <th>Rate limit</th>
+            <td>{usage.perMinute} requests in any 60 seconds, per principal</td>
+          </tr>
+          <tr>
+            <th>Active API keys</th>
+            <td>
+              {activeKeys} of {plan.maxKeys}
+            </td>
+          </tr>
+          <tr>
+            <th>Tables</th>
+            <td>{tables.length}</td>
+          </tr>
+        </tbody>
+      </table>
+      <h2>By key this month</h2>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Requests</th>
+          </tr>
+        </thead>
+        <tbody>
+          {usage.keys.map((k) => (
+            <tr>
+              <td>{k.name}</td>
+              <td>
+                {k.used}
+                {k.monthlyCap ? ` of ${k.monthlyCap}` : ""}
+                {k.revoked ? " (revoked)" : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>,
+  );
+}
+
+export const auditPages = new Hono<AppEnv>()
+  .get("/app/w/:workspaceId/audit", (c) => auditPage(c))
+  .post("/app/w/:workspaceId/audit/verify", async (c) => {
+    const report = await verifyAuditChain({
+      ctx: c.var.ctx,
+      input: { workspaceId: c.req.param("workspaceId") },
+    });
+    return auditPage(c, report);
+  })
+  .get("/app/w/:workspaceId/usage", (c) => usagePage(c));

@@ -1,0 +1,210 @@
+// The dashboard inside workerd: pages answer with the page CSP and the strict headers, forms
+// work as forms (cookie session, CSRF field), cross-site posts are refused, user content is
+// escaped, and the core journey works end to end without any script.
+import { describe, expect, it } from "vitest";
+import { Browser, ORIGIN, signedUpBrowser, textOf } from "./helpers";
+
+const XSS = [
+  "<script>alert(1)</script>",
+  '"><img src=x onerror=alert(1)>',
+  "javascript:alert(1)",
+  "{{constructor.constructor('alert(1)')()}}",
+  "${alert(1)}",
+];
+
+describe("dashboard pages", () => {
+  it("answer with the page policy: nonce + strict-dynamic, no framing, reports", async () => {
+    const browser = new Browser();
+    const page = await browser.get("/login");
+    expect(page.status).toBe(200);
+    const csp = page.res.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    for (const directive of [
+      "default-src 'none'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "object-src 'none'",
+      "form-action 'self'",
+      "report-uri /csp-report",
+      "report-to csp",
+    ]) {
+      expect(csp).toContain(directive);
+    }
+    expect(page.res.headers.get("Reporting-Endpoints")).toContain("csp=");
+    expect(page.res.headers.get("X-Frame-Options")).toBe("DENY");
+    expect(page.res.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
+    expect(page.res.headers.get("Cross-Origin-Resource-Policy")).toBe("same-origin");
+    expect(page.res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(page.res.headers.get("Cache-Control")).toBe("no-store");
+    // No inline script: the only script is the hashed module, with the nonce and its integrity.
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    const scripts = [...page.html.matchAll(/<script\b[^>]*>/g)].map(([tag]) => tag);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toContain(`nonce="${nonce}"`);
+    expect(scripts[0]).toMatch(/src="\/assets\/app\.[0-9a-f]{16}\.js"/);
+    expect(scripts[0]).toMatch(/integrity="sha384-/);
+    expect(page.html).not.toMatch(/\son[a-z]+=/i);
+  });
+
+  it("serve hashed assets with immutable caching and the integrity they are referenced with", async () => {
+    const browser = new Browser();
+    const page = await browser.get("/login");
+    const src = /src="(\/assets\/app\.[0-9a-f]+\.js)" integrity="(sha384-[^"]+)"/.exec(page.html);
+    expect(src).not.toBeNull();
+    const res = await browser.raw("GET", src?.[1] ?? "");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Cache-Control")).toContain("immutable");
+    const digest = await crypto.subtle.digest("SHA-384", new Uint8Array(await res.arrayBuffer()));
+    const b64 = btoa(String.fromCharCode(...new Uint8Array(digest)));
+    expect(`sha384-${b64}`).toBe(src?.[2]);
+    expect((await browser.raw("GET", "/assets/app.0000000000000000.js")).status).toBe(404);
+  });
+
+  it("keeps default-src 'none' without a nonce on API answers, and HSTS only on HTTPS", async () => {
+    const browser = new Browser();
+    const api = await browser.raw("GET", "/health");
+    const csp = api.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("script-src");
+    // The test deployment is plain HTTP on loopback: no HSTS; see test/foundation/app.test.ts for HTTPS.
+    expect(api.headers.get("Strict-Transport-Security")).toBeNull();
+  });
+
+  it("send signed-out visitors to sign in and back", async () => {
+    const browser = new Browser();
+    const res = await browser.raw("GET", "/app/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login?next=%2Fapp%2Faccount");
+  });
+
+  it("refuse a form without this browser's token, from another origin, or from another site", async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const path = `/app/w/${workspaceId}/keys`;
+    const form = (csrf: string) =>
+      new URLSearchParams({ _csrf: csrf, name: "k", scopes: "data:read" }).toString();
+    const post = (body: string, headers: Record<string, string>) =>
+      browser.raw("POST", path, {
+        body,
+        headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+      });
+    expect((await post(form(""), { Origin: ORIGIN })).status).toBe(403);
+    expect((await post(form("forged"), { Origin: ORIGIN })).status).toBe(403);
+    expect((await post(form(browser.csrf), { Origin: "https://evil.example" })).status).toBe(403);
+    expect((await post(form(browser.csrf), { Origin: "null" })).status).toBe(403);
+    expect((await post(form(browser.csrf), { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+    const json = await browser.raw("POST", path, {
+      body: JSON.stringify({ _csrf: browser.csrf, name: "k" }),
+      headers: { "Content-Type": "application/json", Origin: ORIGIN },
+    });
+    expect(json.status).toBe(415);
+    const keys = await browser.get(path);
+    expect(keys.html).toContain("No keys yet.");
+    // The same browser, with its token and same-origin headers, gets through.
+    const ok = await browser.submit(path, { name: "ok", scopes: "data:read" });
+    expect(ok.status).toBe(201);
+  });
+
+  it("render user content as text: workspace names, row values, key names, function logs", async () => {
+    const { browser, workspaceId } = await signedUpBrowser(XSS[1]);
+    const ws = `/app/w/${workspaceId}`;
+    await browser.submit(`${ws}/settings/rename`, { name: XSS[0] ?? "" });
+    const created = await browser.submit(`${ws}/tables`, {
+      name: "notes",
+      "c0.name": "body",
+      "c0.type": "text",
+    });
+    expect(created.status).toBe(200);
+    for (const value of XSS) await browser.submit(`${ws}/tables/notes/rows`, { "col.body": value });
+    // A table named with markup is refused, and the refusal is text too.
+    const bad = await browser.submit(`${ws}/tables`, {
+      name: XSS[0] ?? "",
+      "c0.name": XSS[1] ?? "",
+      "c0.type": "text",
+    });
+    expect(bad.status).toBe(400);
+    await browser.submit(`${ws}/keys`, { name: XSS[1] ?? "", scopes: "data:read" });
+    const rows = await browser.get(`${ws}/tables/notes`);
+    for (const page of [
+      rows.html,
+      (await browser.get(`${ws}/keys`)).html,
+      (await browser.get("/app")).html,
+      bad.html,
+    ]) {
+      expect(page).not.toContain("<script>alert");
+      expect(page).not.toContain("<img src=x");
+    }
+    expect(rows.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(rows.html).not.toContain('href="javascript:');
+  });
+
+  it("work without script for the journey: table, rows, key (shown once), revoke, audit", async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const ws = `/app/w/${workspaceId}`;
+    const table = await browser.submit(`${ws}/tables`, {
+      name: "orders",
+      "c0.name": "price",
+      "c0.type": "real",
+      "c1.name": "qty",
+      "c1.type": "integer",
+      "c2.name": "total",
+      "c2.type": "formula",
+      "c2.formula": "row.price * row.qty",
+    });
+    expect(table.path).toBe(`${ws}/tables/orders?notice=table_created`);
+    const inserted = await browser.submit(`${ws}/tables/orders/rows`, { "col.price": "2.5", "col.qty": "4" });
+    expect(inserted.html).toContain("Row saved.");
+    expect(inserted.html).toContain("<code>10</code>");
+    // A formula that fails stores null and says so.
+    const failing = await browser.submit(`${ws}/tables/orders/rows`, { "col.price": "1" });
+    expect(failing.status).toBe(200);
+
+    const created = await browser.submit(`${ws}/keys`, {
+      name: "backend",
+      scopes: ["data:read", "data:write"],
+    });
+    const token = textOf(created.html, "new-key-token");
+    expect(token).toMatch(/^isk_/);
+    expect(created.html).toContain("It will not be shown again");
+    const list = await browser.get(`${ws}/keys`);
+    expect(list.html).not.toContain(token);
+    const api = await exportsFetch(`/v1/workspaces/${workspaceId}/tables/orders/rows`, token ?? "");
+    expect(api.status).toBe(200);
+
+    const keyId = /\/keys\/([0-9a-z]+)\/revoke/.exec(list.html)?.[1];
+    const revoked = await browser.submit(`${ws}/keys/${keyId}/revoke`, {});
+    expect(revoked.html).toContain("Key revoked.");
+    expect((await exportsFetch(`/v1/workspaces/${workspaceId}/tables/orders/rows`, token ?? "")).status).toBe(
+      401,
+    );
+    const audit = await browser.get(`${ws}/audit?action=key.revoke`);
+    expect(audit.html).toContain("key.revoke");
+
+    const rowId = /\/rows\/(\d+)"/.exec(inserted.html)?.[1];
+    const deleted = await browser.submit(`${ws}/tables/orders/rows/${rowId}/delete`, {});
+    expect(deleted.html).toContain("Row deleted.");
+    const verify = await browser.submit(`${ws}/audit/verify`, {});
+    expect(verify.html).toContain("The chain verifies");
+  });
+
+  it("signs out, and the old cookies no longer open pages", async () => {
+    const { browser } = await signedUpBrowser();
+    const kept = new Map(browser.cookies);
+    const out = await browser.submit("/logout", {});
+    expect(out.path).toBe("/login?notice=signed_out");
+    const stale = new Browser();
+    for (const [k, v] of kept) stale.cookies.set(k, v);
+    stale.cookies.delete("__Host-islet_access");
+    const res = await stale.raw("GET", "/app");
+    expect(res.status).toBe(303);
+  });
+});
+
+async function exportsFetch(path: string, token: string): Promise<Response> {
+  const { exports } = await import("cloudflare:workers");
+  return exports.default.fetch(
+    new Request(`${ORIGIN}${path}`, {
+      headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": "203.0.113.9" },
+    }),
+  );
+}
