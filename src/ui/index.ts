@@ -9,8 +9,10 @@ import { assetRoutes } from "./assets";
 import { pageError } from "./kit";
 import { auditPages } from "./pages/audit";
 import { authPages } from "./pages/auth";
+import { codePages } from "./pages/code";
 import { keyPages } from "./pages/keys";
 import { tablePages } from "./pages/tables";
+import { teamPages } from "./pages/team";
 import { workspacePages } from "./pages/workspaces";
 import { cspReportRoutes } from "./reports";
 import { formGuard, pageSession, signedIn } from "./session";
@@ -54,5 +56,7 @@ export function uiRoutes() {
   ui.route("/", tablePages);
   ui.route("/", keyPages);
   ui.route("/", auditPages);
+  ui.route("/", teamPages);
+  ui.route("/", codePages);
   return ui;
 }

@@ -7,7 +7,7 @@ import { createLogger } from "../lib/logger";
 import { asApiError } from "../services/errors";
 import { getWorkspace, type WorkspaceView } from "../services/workspaces";
 import type { AppEnv } from "../types";
-import { type PageOptions, render } from "./layout";
+import { render } from "./layout";
 import { formOf } from "./session";
 
 export type PageContext = Context<AppEnv>;

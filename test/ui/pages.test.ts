@@ -1,6 +1,7 @@
 // The dashboard inside workerd: pages answer with the page CSP and the strict headers, forms
 // work as forms (cookie session, CSRF field), cross-site posts are refused, user content is
 // escaped, and the core journey works end to end without any script.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Browser, ORIGIN, signedUpBrowser, textOf } from "./helpers";
 
@@ -208,3 +209,99 @@ async function exportsFetch(path: string, token: string): Promise<Response> {
     }),
   );
 }
+
+describe("every dashboard section", () => {
+  it("renders and acts: members, secrets, functions, issuers, webhooks, usage, settings, account, demo", {
+    timeout: 60_000,
+  }, async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const ws = `/app/w/${workspaceId}`;
+    const ok = async (path: string) => {
+      const page = await browser.get(path);
+      expect(page.status, path).toBe(200);
+      return page.html;
+    };
+
+    const invited = await browser.submit(`${ws}/members/invite`, {
+      email: "friend@example.com",
+      role: "member",
+    });
+    expect(invited.html).toMatch(/Invitation sent\.|Pass this invitation link/);
+    expect(await ok(`${ws}/members`)).toContain("friend@example.com");
+
+    const secret = "sk-live-ui-0123456789";
+    const saved = await browser.submit(`${ws}/secrets`, { name: "API_TOKEN", value: secret, kind: "env" });
+    expect(saved.html).toContain("Secret saved.");
+    expect(saved.html).toContain("…6789");
+    expect(saved.html).not.toContain(secret);
+
+    const code = `async function main(args, env) { console.log("<script>alert(1)</script>", env.API_TOKEN); return { got: args.x, token: env.API_TOKEN }; }`;
+    const fn = await browser.submit(`${ws}/functions`, {
+      name: "echo",
+      code,
+      timeoutMs: "500",
+      env: "API_TOKEN",
+      envShown: "1",
+    });
+    expect(fn.html).toContain("Function saved.");
+    const invoked = await browser.submit(`${ws}/functions/echo/invoke`, { args: '{"x": 42}' });
+    expect(invoked.html).toContain("&quot;got&quot;: 42");
+    expect(invoked.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(invoked.html).not.toContain(secret);
+    const badArgs = await browser.submit(`${ws}/functions/echo/invoke`, { args: "{not json" });
+    expect(badArgs.status).toBe(400);
+    const thrown = await browser.submit(`${ws}/functions`, {
+      name: "boom",
+      code: "function main() { throw new Error('no'); }",
+    });
+    expect(thrown.status).toBe(200);
+    const failed = await browser.submit(`${ws}/functions/boom/invoke`, { args: "{}" });
+    expect(failed.html).toContain("sandbox_error");
+
+    const issuer = await browser.submit(`${ws}/issuers`, {
+      name: "app",
+      kind: "hs256",
+      issuer: "https://app.example",
+      audience: "islet",
+      secret: "x".repeat(40),
+      defaultRole: "viewer",
+    });
+    expect(issuer.html).toContain("Issuer registered.");
+    expect(issuer.html).not.toContain("x".repeat(40));
+
+    const hook = await browser.submit(`${ws}/webhooks`, {
+      url: `${env.TEST_OUTBOUND_FIXTURE_URL}/hooks/ui`,
+      events: ["row.created", "webhook.test"],
+      description: "<b>mine</b>",
+    });
+    expect(hook.status).toBe(200);
+    const whsec = textOf(hook.html, "webhook-secret");
+    expect(whsec).toMatch(/^whsec_/);
+    expect(hook.html).toContain("&lt;b&gt;mine&lt;/b&gt;");
+    const hookId = new RegExp(`${ws}/webhooks/([a-z0-9_]+)"`).exec(hook.html)?.[1];
+    const hookPage = await browser.submit(`${ws}/webhooks/${hookId}/test`, {});
+    expect(hookPage.html).toContain("Test event queued.");
+    expect(hookPage.html).not.toContain(whsec);
+
+    for (const path of [
+      "/usage",
+      "/settings",
+      "/audit",
+      "/keys",
+      "/functions",
+      "/issuers",
+      "/webhooks",
+      "/secrets",
+    ]) {
+      await ok(`${ws}${path}`);
+    }
+    expect(await ok("/app/account")).toContain("this session");
+    const demo = await browser.submit("/app/demo", {});
+    expect(demo.html).toContain("Demo tables created.");
+    expect(demo.html).toContain("products");
+    const renamed = await browser.submit(`${ws}/settings/rename`, { name: "Renamed" });
+    expect(renamed.html).toContain("Workspace renamed.");
+    const wrongSlug = await browser.submit(`${ws}/settings/delete`, { confirm: "not-the-slug" });
+    expect(wrongSlug.status).toBe(400);
+  });
+});

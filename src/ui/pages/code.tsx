@@ -1,0 +1,471 @@
+// Functions (edit code, bind secrets — admins —, invoke with JSON args and read the result and
+// logs) and webhooks (endpoints, the secret shown once, the delivery log, test, redelivery).
+import { Hono } from "hono";
+import { ApiError } from "../../lib/errors";
+import {
+  createFunction,
+  deleteFunction,
+  type FunctionDefinition,
+  invokeFunction,
+  listFunctions,
+  updateFunction,
+} from "../../services/functions";
+import { listSecrets } from "../../services/secrets";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliver,
+  rotateWebhookSecret,
+  testWebhook,
+  updateWebhook,
+  WEBHOOK_EVENTS,
+} from "../../services/webhooks";
+import type { AppEnv } from "../../types";
+import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
+import { type FormFields, formOf } from "../session";
+
+const admins = (role: string | null) => role === "admin" || role === "owner";
+
+/** Names of the vault's env secrets, for the binding checkboxes (admins only see and bind them). */
+async function envSecretNames(c: PageContext, workspaceId: string, role: string | null): Promise<string[]> {
+  if (!admins(role)) return [];
+  const secrets = await listSecrets({ ctx: c.var.ctx, input: { workspaceId } });
+  return secrets.filter((s) => s.kind === "env").map((s) => s.name);
+}
+
+const EnvChoice = ({ names, bound }: { names: string[]; bound: string[] }) =>
+  names.length === 0 ? null : (
+    <fieldset>
+      <legend>Bind secrets as env (admins)</legend>
+      <input type="hidden" name="envShown" value="1" />
+      {names.map((name) => (
+        <label class="check">
+          <input type="checkbox" name="env" value={name} checked={bound.includes(name)} /> {name}
+        </label>
+      ))}
+    </fieldset>
+  );
+
+const STARTER = `async function main(args, env) {
+  console.log("called with", args);
+  return { hello: args.name ?? "world" };
+}`;
+
+async function functionsPage(c: PageContext, error?: unknown) {
+  const workspace = await currentWorkspace(c);
+  const [functions, names] = await Promise.all([
+    listFunctions({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
+    envSecretNames(c, workspace.id, workspace.role),
+  ]);
+  return render(
+    c,
+    { title: "Functions", workspace: navOf(workspace), section: "functions", status: error ? 400 : 200 },
+    <>
+      <h1>Functions</h1>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Timeout</th>
+            <th>Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {functions.map((f) => (
+            <tr>
+              <td>
+                <a href={wsPath(c, `/functions/${f.name}`)}>{f.name}</a>
+              </td>
+              <td>{f.timeoutMs} ms</td>
+              <td>{when(f.updatedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {functions.length === 0 ? <p class="muted">No functions yet.</p> : null}
+      <h2>New function</h2>
+      <ErrorBox error={error} />
+      <PostForm c={c} action={wsPath(c, "/functions")}>
+        <Field label="Name" name="name" value={typed(c, "name")} required placeholder="greet" />
+        <label>
+          Code
+          <textarea name="code" spellcheck={false}>
+            {typed(c, "code") ?? STARTER}
+          </textarea>
+        </label>
+        <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={typed(c, "timeoutMs") ?? "1000"} />
+        <EnvChoice names={names} bound={c.get("form")?.all("env") ?? []} />
+        <button type="submit">Create function</button>
+      </PostForm>
+    </>,
+  );
+}
+
+interface Invocation {
+  result?: unknown;
+  logs: string[];
+  durationMs?: number;
+  error?: unknown;
+}
+
+async function functionPage(c: PageContext, state: { error?: unknown; run?: Invocation } = {}) {
+  const workspace = await currentWorkspace(c);
+  const name = c.req.param("name") ?? "";
+  const [functions, names] = await Promise.all([
+    listFunctions({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
+    envSecretNames(c, workspace.id, workspace.role),
+  ]);
+  const fn = functions.find((f) => f.name === name);
+  if (!fn) throw new ApiError("not_found", `Function ${name} does not exist`);
+  const canWrite = workspace.role !== "viewer";
+  const run = state.run;
+  return render(
+    c,
+    { title: name, workspace: navOf(workspace), section: "functions", status: state.error ? 400 : 200 },
+    <>
+      <p>
+        <a href={wsPath(c, "/functions")}>← Functions</a>
+      </p>
+      <h1>{name}</h1>
+      <ErrorBox error={state.error} />
+      {canWrite ? (
+        <>
+          <h2>Invoke</h2>
+          <PostForm c={c} action={wsPath(c, `/functions/${name}/invoke`)}>
+            <label>
+              Arguments (JSON)
+              <textarea name="args" spellcheck={false}>
+                {typed(c, "args") ?? "{}"}
+              </textarea>
+            </label>
+            <button type="submit">Invoke</button>
+          </PostForm>
+        </>
+      ) : null}
+      {run ? (
+        <section aria-label="Invocation">
+          {run.error ? (
+            <ErrorBox error={run.error} />
+          ) : (
+            <>
+              <h3>Result ({Math.round(run.durationMs ?? 0)} ms)</h3>
+              <pre class="out" id="function-result">
+                {JSON.stringify(run.result, null, 2)}
+              </pre>
+            </>
+          )}
+          <h3>Logs</h3>
+          <pre class="out" id="function-logs">
+            {run.logs.join("\n")}
+          </pre>
+        </section>
+      ) : null}
+      <h2>Code</h2>
+      {canWrite ? (
+        <PostForm c={c} action={wsPath(c, `/functions/${name}`)}>
+          <label>
+            Code
+            <textarea name="code" spellcheck={false}>
+              {fn.code}
+            </textarea>
+          </label>
+          <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={String(fn.timeoutMs)} />
+          <EnvChoice names={names} bound={fn.env ?? []} />
+          <button type="submit">Save</button>
+        </PostForm>
+      ) : (
+        <pre class="out">{fn.code}</pre>
+      )}
+      {canWrite ? (
+        <ActionButton c={c} action={wsPath(c, `/functions/${name}/delete`)} label="Delete function" danger />
+      ) : null}
+    </>,
+  );
+}
+
+const timeoutOf = (form: FormFields) => {
+  const text = form.optional("timeoutMs");
+  return text === undefined ? undefined : /^\d{1,6}$/.test(text) ? Number(text) : (text as unknown as number);
+};
+
+function parseArgs(text: string): unknown {
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_request", "Arguments must be JSON", { details: { field: "args" } });
+  }
+}
+
+type Deliveries = Awaited<ReturnType<typeof listDeliveries>>;
+
+async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: string } = {}) {
+  const workspace = await currentWorkspace(c);
+  const hooks = await listWebhooks({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
+  const chosen = c.get("form")?.all("events");
+  return render(
+    c,
+    { title: "Webhooks", workspace: navOf(workspace), section: "webhooks", status: state.error ? 400 : 200 },
+    <>
+      <h1>Webhooks</h1>
+      {state.secret ? <WebhookSecret secret={state.secret} /> : null}
+      <table class="data">
+        <thead>
+          <tr>
+            <th>URL</th>
+            <th>Events</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {hooks.map((h) => (
+            <tr>
+              <td>
+                <a href={wsPath(c, `/webhooks/${h.id}`)}>{h.url}</a>
+                {h.description ? <div class="muted">{h.description}</div> : null}
+              </td>
+              <td>{h.events.join(", ")}</td>
+              <td>{h.enabled ? "enabled" : `disabled${h.disabledReason ? `: ${h.disabledReason}` : ""}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {hooks.length === 0 ? <p class="muted">No endpoints yet.</p> : null}
+      <h2>Add an endpoint</h2>
+      <ErrorBox error={state.error} />
+      <PostForm c={c} action={wsPath(c, "/webhooks")}>
+        <Field label="URL (https)" name="url" value={typed(c, "url")} required />
+        <Field label="Description" name="description" value={typed(c, "description")} />
+        <fieldset>
+          <legend>Events</legend>
+          {WEBHOOK_EVENTS.map((event) => (
+            <label class="check">
+              <input type="checkbox" name="events" value={event} checked={chosen?.includes(event)} /> {event}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit">Add endpoint</button>
+      </PostForm>
+    </>,
+  );
+}
+
+const WebhookSecret = ({ secret }: { secret: string }) => (
+  <div class="secret" role="status">
+    <p>
+      <strong>The signing secret, shown once:</strong> <code id="webhook-secret">{secret}</code>{" "}
+      <button type="button" class="secondary" data-copy="webhook-secret" hidden>
+        Copy
+      </button>
+    </p>
+    <p class="muted">Verify each delivery's webhook-signature with it (Standard Webhooks).</p>
+  </div>
+);
+
+async function webhookPage(c: PageContext, state: { error?: unknown; secret?: string } = {}) {
+  const workspace = await currentWorkspace(c);
+  const webhookId = c.req.param("webhookId") ?? "";
+  const [hook, deliveries]: [Awaited<ReturnType<typeof getWebhook>>, Deliveries] = await Promise.all([
+    getWebhook({ ctx: c.var.ctx, input: { workspaceId: workspace.id, webhookId } }),
+    listDeliveries({ ctx: c.var.ctx, input: { workspaceId: workspace.id, webhookId } }),
+  ]);
+  const base = wsPath(c, `/webhooks/${webhookId}`);
+  return render(
+    c,
+    { title: "Webhook", workspace: navOf(workspace), section: "webhooks", status: state.error ? 400 : 200 },
+    <>
+      <p>
+        <a href={wsPath(c, "/webhooks")}>← Webhooks</a>
+      </p>
+      <h1>{hook.url}</h1>
+      {state.secret ? <WebhookSecret secret={state.secret} /> : null}
+      <ErrorBox error={state.error} />
+      <p>
+        {hook.events.join(", ")} · {hook.enabled ? "enabled" : "disabled"}
+        {hook.failingSince ? ` · failing since ${when(hook.failingSince)}` : ""}
+      </p>
+      <p>
+        <ActionButton c={c} action={`${base}/test`} label="Send a test event" />{" "}
+        <ActionButton
+          c={c}
+          action={`${base}/enabled`}
+          label={hook.enabled ? "Disable" : "Enable"}
+          fields={{ enabled: hook.enabled ? "" : "1" }}
+        />{" "}
+        <ActionButton c={c} action={`${base}/rotate-secret`} label="Rotate secret" />{" "}
+        <ActionButton c={c} action={`${base}/delete`} label="Delete" danger />
+      </p>
+      <h2>Deliveries</h2>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Event</th>
+            <th>Status</th>
+            <th>Attempts</th>
+            <th>Last answer</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((d) => (
+            <tr>
+              <td>{when(d.createdAt)}</td>
+              <td>{d.eventType}</td>
+              <td>{d.status}</td>
+              <td>{d.attempts}</td>
+              <td>
+                {d.lastStatus ?? "—"} {d.lastLatencyMs !== null ? `(${d.lastLatencyMs} ms)` : ""}
+                {d.responseExcerpt ? <pre class="out">{d.responseExcerpt}</pre> : null}
+              </td>
+              <td>
+                <ActionButton c={c} action={`${base}/deliveries/${d.id}/redeliver`} label="Redeliver" />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {deliveries.length === 0 ? <p class="muted">Nothing delivered yet.</p> : null}
+    </>,
+  );
+}
+
+export const codePages = new Hono<AppEnv>()
+  .get("/app/w/:workspaceId/functions", (c) => functionsPage(c))
+  .post("/app/w/:workspaceId/functions", (c) =>
+    attempt(
+      async () => {
+        const form = formOf(c);
+        const timeoutMs = timeoutOf(form);
+        const created: FunctionDefinition = await createFunction({
+          ctx: c.var.ctx,
+          input: {
+            workspaceId: c.req.param("workspaceId"),
+            name: form.text("name"),
+            code: form.text("code"),
+            env: form.all("env"),
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          } as never,
+        });
+        return done(c, wsPath(c, `/functions/${created.name}`), "function_saved");
+      },
+      (error) => functionsPage(c, error),
+    ),
+  )
+  .get("/app/w/:workspaceId/functions/:name", (c) => functionPage(c))
+  .post("/app/w/:workspaceId/functions/:name", (c) =>
+    attempt(
+      async () => {
+        const form = formOf(c);
+        const timeoutMs = timeoutOf(form);
+        await updateFunction({
+          ctx: c.var.ctx,
+          input: {
+            workspaceId: c.req.param("workspaceId"),
+            name: c.req.param("name"),
+            code: form.text("code"),
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            // Only a form that offered the secrets (an admin's) rebinds them.
+            ...(form.checked("envShown") ? { env: form.all("env") } : {}),
+          },
+        });
+        return done(c, wsPath(c, `/functions/${c.req.param("name")}`), "function_saved");
+      },
+      (error) => functionPage(c, { error }),
+    ),
+  )
+  .post("/app/w/:workspaceId/functions/:name/invoke", (c) =>
+    attempt(
+      async () => {
+        const args = parseArgs(formOf(c).text("args"));
+        let run: Invocation;
+        try {
+          run = await invokeFunction({
+            ctx: c.var.ctx,
+            input: { workspaceId: c.req.param("workspaceId"), name: c.req.param("name"), args },
+          });
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.code !== "sandbox_error") throw error;
+          const logs = (error.details as { logs?: string[] } | undefined)?.logs ?? [];
+          run = { error, logs };
+        }
+        return functionPage(c, { run });
+      },
+      (error) => functionPage(c, { error }),
+    ),
+  )
+  .post("/app/w/:workspaceId/functions/:name/delete", async (c) => {
+    await deleteFunction({
+      ctx: c.var.ctx,
+      input: { workspaceId: c.req.param("workspaceId"), name: c.req.param("name") },
+    });
+    return done(c, wsPath(c, "/functions"), "function_deleted");
+  })
+  .get("/app/w/:workspaceId/webhooks", (c) => webhooksPage(c))
+  .post("/app/w/:workspaceId/webhooks", (c) =>
+    attempt(
+      async () => {
+        const form = formOf(c);
+        const created = await createWebhook({
+          ctx: c.var.ctx,
+          input: {
+            workspaceId: c.req.param("workspaceId"),
+            url: form.text("url"),
+            events: form.all("events"),
+            description: form.text("description"),
+          },
+        });
+        c.set("form", undefined);
+        return webhooksPage(c, { secret: created.secret });
+      },
+      (error) => webhooksPage(c, { error }),
+    ),
+  )
+  .get("/app/w/:workspaceId/webhooks/:webhookId", (c) => webhookPage(c))
+  .post("/app/w/:workspaceId/webhooks/:webhookId/test", async (c) => {
+    await testWebhook({
+      ctx: c.var.ctx,
+      input: { workspaceId: c.req.param("workspaceId"), webhookId: c.req.param("webhookId") },
+    });
+    return done(c, wsPath(c, `/webhooks/${c.req.param("webhookId")}`), "webhook_tested");
+  })
+  .post("/app/w/:workspaceId/webhooks/:webhookId/enabled", async (c) => {
+    await updateWebhook({
+      ctx: c.var.ctx,
+      input: {
+        workspaceId: c.req.param("workspaceId"),
+        webhookId: c.req.param("webhookId"),
+        changes: { enabled: formOf(c).checked("enabled") },
+      },
+    });
+    return done(c, wsPath(c, `/webhooks/${c.req.param("webhookId")}`), "webhook_saved");
+  })
+  .post("/app/w/:workspaceId/webhooks/:webhookId/rotate-secret", async (c) => {
+    const rotated = await rotateWebhookSecret({
+      ctx: c.var.ctx,
+      input: { workspaceId: c.req.param("workspaceId"), webhookId: c.req.param("webhookId") },
+    });
+    return webhookPage(c, { secret: rotated.secret });
+  })
+  .post("/app/w/:workspaceId/webhooks/:webhookId/delete", async (c) => {
+    await deleteWebhook({
+      ctx: c.var.ctx,
+      input: { workspaceId: c.req.param("workspaceId"), webhookId: c.req.param("webhookId") },
+    });
+    return done(c, wsPath(c, "/webhooks"), "webhook_deleted");
+  })
+  .post("/app/w/:workspaceId/webhooks/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
+    await redeliver({
+      ctx: c.var.ctx,
+      input: {
+        workspaceId: c.req.param("workspaceId"),
+        webhookId: c.req.param("webhookId"),
+        deliveryId: c.req.param("deliveryId"),
+      },
+    });
+    return done(c, wsPath(c, `/webhooks/${c.req.param("webhookId")}`), "redelivered");
+  });
