@@ -1,6 +1,7 @@
 // Starts what a benchmark measures against: devdb in-process (JWT auth on), control migrations,
 // and optionally the real Worker under wrangler's local runtime (workerd). Bounded and stoppable.
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -34,11 +35,14 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
   const { devdb, vars } = await startLocalPlatform({ dir, environment: "development" });
   let worker: Awaited<ReturnType<typeof unstable_dev>> | undefined;
   if (opts.worker) {
+    // The Worker's own origin is its PUBLIC_URL (tokens' issuer, the dashboard's form check).
+    const port = await freePort();
+    vars.PUBLIC_URL = `http://127.0.0.1:${port}`;
     worker = await unstable_dev("src/index.ts", {
       config: "wrangler.toml",
       vars,
       ip: "127.0.0.1",
-      port: 0,
+      port,
       logLevel: "none",
       experimental: { disableExperimentalWarning: true, disableDevRegistry: true },
     });
@@ -53,6 +57,18 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export type WorkerCall = (

@@ -1,21 +1,17 @@
 // /docs in a real headless Chromium against the real Worker (wrangler's local runtime): the API
 // reference renders every operation from /openapi.json and "try it out" works, with zero
 // Content-Security-Policy violations under the strict, nonce-based policy.
-import chromium from "@sparticuz/chromium";
-import { type Browser, chromium as playwright } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../bench/_stack";
+import { launchChromium } from "./chromium";
 
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
   stack = await startStack({ worker: true });
-  browser = await playwright.launch({
-    executablePath: await chromium.executablePath(),
-    args: chromium.args,
-    headless: true,
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -56,7 +56,7 @@ async function auditPage(c: PageContext, report?: Awaited<ReturnType<typeof veri
           </div>
         )
       ) : null}
-      <form method="get" action={base} class="columns">
+      <form method="get" action={base} class="toolbar">
         <Field label="Action" name="action" value={q("action")} placeholder="key.revoke" />
         <Field label="Actor id" name="actor" value={q("actor")} />
         <Field label="From (UTC)" name="from" type="datetime-local" value={q("from")} />

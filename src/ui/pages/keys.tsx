@@ -23,7 +23,7 @@ const SecretOnce = ({ created }: { created: CreatedKey }) => (
       </button>
     </p>
     <p class="muted">
-      {created.key.name} · {created.key.prefix}… · scopes {created.key.scopes.join(", ")}
+      {created.key.name} · {created.key.prefix} · scopes {created.key.scopes.join(", ")}
     </p>
   </div>
 );
@@ -62,7 +62,7 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
             <tr>
               <td>{k.name}</td>
               <td>
-                <code>{k.prefix}…</code>
+                <code>{k.prefix}</code>
               </td>
               <td>{k.scopes.join(", ")}</td>
               <td>{k.tables ? k.tables.join(", ") : "all"}</td>

@@ -248,6 +248,11 @@ async function rowsPage(
   });
   const columns = [...SYSTEM.slice(0, 1), ...table.columns.map((col) => col.name), ...SYSTEM.slice(1)];
   const writable = table.columns.filter((col) => col.type !== "formula");
+  const timestamps = new Set([
+    "created_at",
+    "updated_at",
+    ...table.columns.filter((col) => col.type === "timestamp").map((col) => col.name),
+  ]);
   const base = wsPath(c, `/tables/${name}`);
   const keep = new URLSearchParams();
   for (const key of ["fcol", "fop", "fval", "sort"]) if (q(key)) keep.set(key, q(key) ?? "");
@@ -267,7 +272,7 @@ async function rowsPage(
       </p>
       <FormulaNotes errors={state.formulaErrors ?? []} />
       <ErrorBox error={state.error} />
-      <form method="get" action={base} class="inline">
+      <form method="get" action={base} class="toolbar">
         <label>
           Filter
           <select name="fcol">
@@ -319,7 +324,7 @@ async function rowsPage(
             <tr>
               {columns.map((col) => (
                 <td>
-                  <code>{show(row[col])}</code>
+                  <code>{timestamps.has(col) ? when(Number(row[col])) : show(row[col])}</code>
                 </td>
               ))}
               <td>
