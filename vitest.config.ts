@@ -14,12 +14,14 @@ export default defineConfig({
     silent: "passed-only",
     projects: [
       {
-        // Node-side code imports migrations/*.sql as text, as wrangler's Text rule does for the Worker.
+        // Node-side code imports migrations/*.sql and the dashboard's static files as text, as
+        // wrangler's Text rules do for the Worker.
         plugins: [
           {
             name: "sql-as-text",
+            enforce: "pre" as const,
             transform(code: string, id: string) {
-              return id.endsWith(".sql")
+              return id.endsWith(".sql") || /\/ui\/static\/[^/]+$/.test(id)
                 ? { code: `export default ${JSON.stringify(code)};`, map: null }
                 : undefined;
             },

@@ -9,7 +9,7 @@ const src = join(root, "src");
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
 
@@ -35,6 +35,8 @@ const RULES: Record<string, { may: string[]; packages?: RegExp }> = {
   routes: { may: ["routes", "services", "middleware", "lib", "types"], packages: /^(?!drizzle-orm)/ },
   // MCP is a transport, as routes are: its tools call services.
   mcp: { may: ["mcp", "services", "lib", "types"], packages: /^(?!drizzle-orm)/ },
+  // The dashboard is a transport too: pages call services (and reuse the API's session cookies).
+  ui: { may: ["ui", "services", "middleware", "routes", "lib", "types"], packages: /^(?!drizzle-orm)/ },
 };
 
 describe("import direction", () => {
@@ -57,9 +59,9 @@ describe("import direction", () => {
     });
   }
 
-  it("middleware and routes open no database themselves", () => {
+  it("middleware, routes and pages open no database themselves", () => {
     const wrong = all
-      .filter((f) => ["middleware", "routes"].includes(layerOf(relative(root, f))))
+      .filter((f) => ["middleware", "routes", "ui"].includes(layerOf(relative(root, f))))
       .flatMap((f) =>
         importsOf(f)
           .filter((t) => /^src\/db\/(control\/client|tenant\/client|libsql|migrator)/.test(t))

@@ -100,6 +100,7 @@ async function main() {
     },
   );
   console.log(`islet API: http://127.0.0.1:${API_PORT}  (try GET /health)`);
+  void announceWhenReady(`http://127.0.0.1:${API_PORT}`);
 
   let stopping = false;
   const stop = async (code: number) => {
@@ -118,3 +119,19 @@ main().catch((error: unknown) => {
   console.error(`islet: failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+
+/** Prints the dashboard's URL once the Worker answers, so it is the last thing on the screen. */
+async function announceWhenReady(base: string): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    try {
+      const res = await fetch(`${base}/health`);
+      await res.arrayBuffer();
+      console.log(
+        `\nislet dashboard: ${base}/  — sign up there; on this local stack mail goes to ${base}/dev/outbox\n`,
+      );
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}

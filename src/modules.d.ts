@@ -14,11 +14,3 @@ declare module "swagger-ui-dist/swagger-ui.css" {
   const text: string;
   export default text;
 }
-declare module "*.client.js" {
-  const text: string;
-  export default text;
-}
-declare module "*/static/app.css" {
-  const text: string;
-  export default text;
-}

@@ -18,7 +18,7 @@ import { cspReportRoutes } from "./reports";
 import { formGuard, pageSession, signedIn } from "./session";
 
 /** The paths the dashboard answers; its session and form guard run on these only. */
-const PAGE_PATHS = [
+export const PAGE_PATHS = [
   "/",
   "/signup",
   "/login",

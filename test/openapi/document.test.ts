@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { ERROR_CODES } from "../../src/lib/errors";
+import { PAGE_PATHS } from "../../src/ui";
 import { call, json } from "../helpers";
 
 interface Document {
@@ -19,7 +20,8 @@ interface Document {
 
 /**
  * Routes a client can call: not middleware, not the document and its page, not the MCP endpoints
- * (JSON-RPC, described by MCP's own `tools/list`).
+ * (JSON-RPC, described by MCP's own `tools/list`), not the dashboard's pages, assets and its CSP
+ * report endpoint (for browsers, not API clients).
  */
 const UNDOCUMENTED = new Set([
   "/mcp",
@@ -29,12 +31,16 @@ const UNDOCUMENTED = new Set([
   "/docs/assets/swagger-ui-bundle.js",
   "/docs/assets/swagger-ui.css",
   "/docs/assets/init.js",
+  "/assets/:file",
+  "/csp-report",
+  ...PAGE_PATHS.filter((p) => !p.endsWith("*")),
 ]);
+const isPage = (path: string) => path.startsWith("/app/") || path === "/verify-email/resend";
 
 const mounted = () =>
   new Set(
     buildApp()
-      .routes.filter((r) => r.method !== "ALL" && !UNDOCUMENTED.has(r.path))
+      .routes.filter((r) => r.method !== "ALL" && !UNDOCUMENTED.has(r.path) && !isPage(r.path))
       .map((r) => `${r.method} ${r.path.replace(/\/$/, "") || "/"}`),
   );
 
