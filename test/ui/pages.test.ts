@@ -3,6 +3,8 @@
 // escaped, and the core journey works end to end without any script.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { PAGE_PATHS } from "../../src/ui";
 import { Browser, ORIGIN, signedUpBrowser, textOf } from "./helpers";
 
 const XSS = [
@@ -304,5 +306,53 @@ describe("every dashboard section", () => {
     expect(renamed.html).toContain("Workspace renamed.");
     const wrongSlug = await browser.submit(`${ws}/settings/delete`, { confirm: "not-the-slug" });
     expect(wrongSlug.status).toBe(400);
+  });
+});
+
+describe("every page action and every page", () => {
+  const uiRoutes = (method: string) =>
+    buildApp()
+      .routes.filter((r) => r.method === method)
+      .map((r) => r.path)
+      .filter((p) =>
+        PAGE_PATHS.some((page) => (page.endsWith("*") ? p.startsWith(page.slice(0, -1)) : p === page)),
+      );
+
+  it("refuses every state-changing page action from another site, or without the token", async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const actions = [...new Set(uiRoutes("POST"))];
+    expect(actions.length).toBeGreaterThan(30);
+    for (const pattern of actions) {
+      const path = pattern
+        .replace(":workspaceId", workspaceId)
+        .replace(/:id\{[^}]+\}/, "1")
+        .replace(/:[A-Za-z]+/g, "x");
+      const body = (csrf: string) => new URLSearchParams({ _csrf: csrf, name: "pwned" }).toString();
+      const form = { "Content-Type": "application/x-www-form-urlencoded" };
+      const crossSite = await browser.raw("POST", path, {
+        body: body(browser.csrf),
+        headers: { ...form, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" },
+      });
+      expect(crossSite.status, `${pattern} from another site`).toBe(403);
+      const noToken = await browser.raw("POST", path, {
+        body: body(""),
+        headers: { ...form, Origin: ORIGIN },
+      });
+      expect(noToken.status, `${pattern} without the token`).toBe(403);
+    }
+    // Nothing changed: the workspace keeps its name.
+    expect((await browser.get("/app")).html).not.toContain("pwned");
+  });
+
+  it("refuses to be framed, on every page", async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const pages = [...new Set(uiRoutes("GET"))].filter((p) => !p.includes(":table") && !p.includes(":name"));
+    expect(pages.length).toBeGreaterThan(15);
+    for (const pattern of pages) {
+      const path = pattern.replace(":workspaceId", workspaceId).replace(/:[A-Za-z]+(\{[^}]+\})?/g, "1");
+      const res = await browser.raw("GET", path);
+      expect(res.headers.get("X-Frame-Options"), path).toBe("DENY");
+      expect(res.headers.get("Content-Security-Policy"), path).toContain("frame-ancestors 'none'");
+    }
   });
 });
