@@ -43,7 +43,7 @@ export const FLUSH_AFTER_UNITS = 1_000;
  * FLUSH_AFTER_UNITS): a crash can lose at most that much counting, never a revocation.
  */
 export class Gatekeeper extends DurableObject<Cloudflare.Env> {
-  private readonly gate = new PrincipalGate();
+  private gate = new PrincipalGate();
   private readonly store: GateStore;
   private flushScheduled = false;
 
@@ -88,6 +88,18 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
 
   async resetFailures(): Promise<void> {
     this.store.saveFailures(this.gate.resetFailures());
+  }
+
+  /**
+   * Forgets the principal entirely (its workspace or account was deleted): counters, usage,
+   * revocations and failures, in storage and in memory. Durable before this returns.
+   */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.flushScheduled = false;
+    this.gate = new PrincipalGate();
+    this.store.migrate();
   }
 
   override async alarm(): Promise<void> {

@@ -200,6 +200,20 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     return this.closeSockets(this.ctx.getWebSockets(), CLOSE_REVOKED, reason);
   }
 
+  /**
+   * The workspace is deleted: every socket closes, the hub's storage (connections, marks,
+   * alarms) is erased, and only the "workspace gone" mark is written back, so an upgrade that
+   * was authorized before the deletion is still refused when it arrives.
+   */
+  async forgetWorkspace(reason: string): Promise<number> {
+    const closed = this.closeSockets(this.ctx.getWebSockets(), CLOSE_REVOKED, reason);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.store.migrate();
+    this.store.markStopped(WORKSPACE_GONE, Date.now());
+    return closed;
+  }
+
   /** Open sockets by kind (operators, tests, benchmarks). */
   async stats(): Promise<{ mcp: number; realtime: number }> {
     return {

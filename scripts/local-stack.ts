@@ -25,6 +25,7 @@ export interface DevSecrets {
   DEVDB_ADMIN_TOKEN: string;
   DEVDB_JWT_PRIVATE_KEY: string;
   DEVDB_JWT_PUBLIC_KEY: string;
+  PLATFORM_SIGNING_KEYS: string;
 }
 
 /** Fresh random development secrets. Marked as dev so production refuses them (src/env.ts). */
@@ -40,7 +41,15 @@ export function generateDevSecrets(): DevSecrets {
     DEVDB_ADMIN_TOKEN: `dev_${randomBytes(24).toString("base64url")}`,
     DEVDB_JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     DEVDB_JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    PLATFORM_SIGNING_KEYS: devSigningKeys(),
   };
+}
+
+/** A fresh Ed25519 platform signing key (deletion certificates), marked as dev. */
+export function devSigningKeys(): string {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const der = privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+  return JSON.stringify({ active: "dev-1", keys: { "dev-1": der }, env: "dev" });
 }
 
 /** A devdb token (sqld claim format) for one namespace. */
@@ -126,6 +135,7 @@ export async function startLocalPlatform(opts: { dir: string; environment: "deve
     DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
     ISLET_KEYRING: secrets.ISLET_KEYRING,
     SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
+    PLATFORM_SIGNING_KEYS: secrets.PLATFORM_SIGNING_KEYS,
   };
   return { devdb, vars };
 }

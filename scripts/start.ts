@@ -3,11 +3,12 @@
 // `wrangler dev` on 127.0.0.1:8787. Ctrl-C stops both.
 import { spawn } from "node:child_process";
 import { createPublicKey } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDevdb } from "../devdb/server";
 import {
   createNamespace,
+  devSigningKeys,
   generateDevSecrets,
   migrateControl,
   mintDevdbToken,
@@ -32,7 +33,17 @@ function quote(value: string): string {
 }
 
 async function ensureDevVars(): Promise<Record<string, string>> {
-  if (existsSync(devVarsPath)) return readDevVars(devVarsPath);
+  if (existsSync(devVarsPath)) {
+    const existing = readDevVars(devVarsPath);
+    // A .dev.vars from before the platform signing key: add one rather than fail to start.
+    if (!existing.PLATFORM_SIGNING_KEYS) {
+      const keys = devSigningKeys();
+      appendFileSync(devVarsPath, `PLATFORM_SIGNING_KEYS=${quote(keys)}\n`);
+      console.log("islet: added a development PLATFORM_SIGNING_KEYS to .dev.vars");
+      return { ...existing, PLATFORM_SIGNING_KEYS: keys };
+    }
+    return existing;
+  }
   const secrets = generateDevSecrets();
   const controlToken = await mintDevdbToken(secrets.DEVDB_JWT_PRIVATE_KEY, "control");
   const vars: Record<string, string> = {
@@ -48,6 +59,7 @@ async function ensureDevVars(): Promise<Record<string, string>> {
     DEVDB_JWT_PRIVATE_KEY: secrets.DEVDB_JWT_PRIVATE_KEY,
     ISLET_KEYRING: secrets.ISLET_KEYRING,
     SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
+    PLATFORM_SIGNING_KEYS: secrets.PLATFORM_SIGNING_KEYS,
   };
   const body = Object.entries(vars)
     .map(([k, v]) => `${k}=${quote(v)}`)

@@ -18,13 +18,14 @@ import {
   trustedOrigin,
 } from "./middleware/socket";
 import { loadWorkspace } from "./middleware/workspace";
+import { accountRoutes, certificateRoutes } from "./routes/account";
 import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { functionsRoutes } from "./routes/functions";
-import { healthRoutes } from "./routes/health";
+import { healthRoutes, wellKnownRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
@@ -53,6 +54,7 @@ export function buildApp() {
   app.onError(onError);
   app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
   app.route("/health", healthRoutes);
+  app.route("/.well-known", wellKnownRoutes);
   app.route("/", docsRoutes(app));
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate
@@ -74,6 +76,8 @@ export function buildApp() {
   app.use("/v1/*", gatekeeper);
 
   app.route("/v1/auth", authRoutes);
+  app.route("/v1/account", accountRoutes);
+  app.route("/v1/certificates", certificateRoutes);
   app.route("/v1/dev", devRoutes);
   app.route("/v1/workspaces", workspacesRoutes);
   app.route("/v1/workspaces/:workspaceId/members", membersRoutes);

@@ -46,6 +46,35 @@ const keyringFromJson = z.string().transform((raw, ctx): KeyringConfig => {
 });
 
 /**
+ * `PLATFORM_SIGNING_KEYS`: `{"active":"<kid>","keys":{"<kid>":"<base64 of a PKCS#8 Ed25519 key>"}}`
+ * — the platform's own signing keys (deletion certificates, src/services/lifecycle). Every key's
+ * public half is published at /.well-known/jwks.json, so a key is rotated by adding a new one,
+ * making it active, and dropping the old one once nothing it signed needs checking.
+ */
+export const signingKeysSchema = z.object({
+  active: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  keys: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), z.string().regex(/^[A-Za-z0-9+/=]{40,400}$/)),
+  /** Written by the dev-secrets generator; production refuses keys that carry it. */
+  env: z.string().optional(),
+});
+export type SigningKeysConfig = z.infer<typeof signingKeysSchema>;
+
+const signingKeysFromJson = z
+  .string()
+  .optional()
+  .transform((raw, ctx): SigningKeysConfig | undefined => {
+    if (raw === undefined || raw === "") return undefined;
+    try {
+      const parsed = signingKeysSchema.safeParse(JSON.parse(raw));
+      if (parsed.success && parsed.data.keys[parsed.data.active]) return parsed.data;
+    } catch {
+      // fall through: never echo the secret's text
+    }
+    ctx.addIssue({ code: "custom", message: "must be JSON {active, keys} with the active key present" });
+    return z.NEVER;
+  });
+
+/**
  * `OPERATOR_TOKENS`: `{"<operatorId>":"<sha256 hex of the operator's token>"}` — who may call
  * /v1/operator (break-glass, src/middleware/operator.ts). Only hashes are configured.
  */
@@ -107,6 +136,7 @@ export const configSchema = z.object({
   /** DNS-over-HTTPS (JSON API) for the outbound guard: every name islet fetches is resolved and checked. */
   DOH_RESOLVER_URL: z.url().default("https://cloudflare-dns.com/dns-query"),
   OPERATOR_TOKENS: operatorTokensFromJson,
+  PLATFORM_SIGNING_KEYS: signingKeysFromJson,
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -154,6 +184,9 @@ function productionProblems(config: Config): string[] {
   if (!config.TURSO_API_TOKEN) problems.push("TURSO_API_TOKEN is missing");
   if (!config.TURSO_ORG) problems.push("TURSO_ORG is missing");
   if (config.ISLET_KEYRING.env === "dev") problems.push("ISLET_KEYRING is a development keyring");
+  if (!config.PLATFORM_SIGNING_KEYS) problems.push("PLATFORM_SIGNING_KEYS is missing");
+  else if (config.PLATFORM_SIGNING_KEYS.env === "dev")
+    problems.push("PLATFORM_SIGNING_KEYS are development keys");
   for (const [version, key] of Object.entries(config.ISLET_KEYRING.keys)) {
     if (PLACEHOLDER.test(key) || /^(.)\1+={0,2}$/.test(key))
       problems.push(`ISLET_KEYRING key ${version} is a placeholder`);

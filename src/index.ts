@@ -1,5 +1,6 @@
 import { buildApp } from "./app";
 import type { Bindings } from "./env";
+import { runScheduledDeletions } from "./services/lifecycle";
 import { runScheduledRetention } from "./services/security-log";
 import { deliverWebhooks } from "./services/webhooks/delivery";
 
@@ -12,6 +13,8 @@ export default {
   fetch: app.fetch,
   // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
-  // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9).
-  scheduled: (event, env, ctx) => ctx.waitUntil(runScheduledRetention(env, event.scheduledTime)),
+  // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9), and account
+  // deletions that stopped midway, finished (DESIGN §10).
+  scheduled: (event, env, ctx) =>
+    ctx.waitUntil(Promise.all([runScheduledRetention(env, event.scheduledTime), runScheduledDeletions(env)])),
 } satisfies ExportedHandler<Bindings>;

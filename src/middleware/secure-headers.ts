@@ -7,7 +7,7 @@ export const CSP_REPORT_PATH = "/csp-report";
 const REPORT_GROUP = "csp";
 
 /** Responses that are data, never documents: nothing in them may load or run anything. */
-const API_PREFIXES = ["/v1/", "/mcp", "/health", "/openapi.json", CSP_REPORT_PATH];
+const API_PREFIXES = ["/v1/", "/mcp", "/health", "/.well-known/", "/openapi.json", CSP_REPORT_PATH];
 const isApiPath = (path: string) => API_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix));
 
 /** Directives every response carries: no framing, no base or plugin tricks, forms stay home. */

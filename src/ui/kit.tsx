@@ -33,12 +33,22 @@ export async function attempt(
   try {
     return await action();
   } catch (error) {
-    if (error instanceof ApiError && error.status < 500 && error.status !== 401 && error.status !== 429) {
+    // A 401 that names a field (a wrong password typed into the form) is the form's to show.
+    const fixable401 = error instanceof ApiError && error.status === 401 && hasField(error);
+    if (
+      error instanceof ApiError &&
+      error.status < 500 &&
+      (error.status !== 401 || fixable401) &&
+      error.status !== 429
+    ) {
       return again(error);
     }
     throw error;
   }
 }
+
+const hasField = (error: ApiError) =>
+  typeof (error.details as { field?: unknown } | undefined)?.field === "string";
 
 /** The dashboard's error handler: sign-in for a missing session, else an HTML error page. */
 export async function pageError(err: unknown, c: PageContext): Promise<Response> {

@@ -170,6 +170,7 @@ describe("OPERATOR_TOKENS configuration", () => {
         keys: { "1": btoa("Zq8#Lm2@Xv4!Tn6$Rb9%kPw3*Hj5^Ds1") },
       }),
       SESSION_JWT_SECRET: "Zk3q9XvT1mB8sLr2Wc7yHd4Ne6Pa0Gu5Jx1Ko3Qi",
+      PLATFORM_SIGNING_KEYS: JSON.stringify({ active: "k1", keys: { k1: btoa("x".repeat(48)) } }),
       OPERATOR_TOKENS: JSON.stringify(operatorTokens),
     });
     return result.ok ? [] : result.problems;

@@ -9,6 +9,16 @@ const prodKeyring = JSON.stringify({
   keys: { "2": btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) },
 });
 
+/** An Ed25519 PKCS#8 key (DER: the fixed prefix, then 32 random bytes), base64. */
+const ed25519Pkcs8 = () =>
+  btoa(
+    String.fromCharCode(
+      ...[0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20],
+      ...crypto.getRandomValues(new Uint8Array(32)),
+    ),
+  );
+const prodSigningKeys = JSON.stringify({ active: "2026-12", keys: { "2026-12": ed25519Pkcs8() } });
+
 /** A complete, safe production configuration; each test breaks one thing. */
 const production = (): Record<string, string> => ({
   ENVIRONMENT: "production",
@@ -21,6 +31,7 @@ const production = (): Record<string, string> => ({
   TURSO_API_TOKEN: "eyJhbGciOiJSUzI1NiJ9.prod-platform-token.sig",
   ISLET_KEYRING: prodKeyring,
   SESSION_JWT_SECRET: "Zk3q9XvT1mB8sLr2Wc7yHd4Ne6Pa0Gu5Jx1Ko3Qi",
+  PLATFORM_SIGNING_KEYS: prodSigningKeys,
 });
 
 const problemsOf = (vars: Record<string, string>) => {
@@ -66,6 +77,13 @@ describe("config fails closed in production", () => {
     ["placeholder token", { CONTROL_DB_TOKEN: "change-me" }, /CONTROL_DB_TOKEN/],
     ["short session secret", { SESSION_JWT_SECRET: "short" }, /SESSION_JWT_SECRET/],
     ["malformed keyring", { ISLET_KEYRING: "{not json" }, /ISLET_KEYRING/],
+    ["no platform signing key", { PLATFORM_SIGNING_KEYS: "" }, /PLATFORM_SIGNING_KEYS is missing/],
+    [
+      "dev platform signing keys",
+      { PLATFORM_SIGNING_KEYS: JSON.stringify({ ...JSON.parse(prodSigningKeys), env: "dev" }) },
+      /PLATFORM_SIGNING_KEYS are development keys/,
+    ],
+    ["malformed signing keys", { PLATFORM_SIGNING_KEYS: '{"active":"x"}' }, /PLATFORM_SIGNING_KEYS/],
   ])("refuses %s", (_name, change, reason) => {
     expect(problemsOf({ ...production(), ...change }).join("\n")).toMatch(reason);
   });

@@ -356,3 +356,30 @@ describe("every page action and every page", () => {
     }
   });
 });
+
+describe("the account page", () => {
+  it("exports the account and deletes it with the typed email and password", async () => {
+    const { browser, email } = await signedUpBrowser();
+    const page = await browser.get("/app/account");
+    expect(page.html).toContain('href="/v1/account/export"');
+    const exported = await browser.raw("GET", "/v1/account/export");
+    expect(exported.status).toBe(200);
+    expect(((await exported.json()) as { profile: { email: string } }).profile.email).toBe(email);
+
+    const wrong = await browser.submit("/app/account/delete", {
+      confirm: email,
+      password: "not my password at all",
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain("The password is incorrect");
+    const deleted = await browser.submit("/app/account/delete", {
+      confirm: email,
+      password: "correct horse battery staple 42",
+    });
+    expect(deleted.status).toBe(200);
+    expect(deleted.html).toContain("Your account is deleted");
+    expect(textOf(deleted.html, "certificate")?.trim()).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    const after = await browser.raw("GET", "/app");
+    expect(after.status).toBe(303);
+  });
+});

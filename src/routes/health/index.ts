@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { checkHealth } from "../../services/health";
+import { platformJwks } from "../../services/lifecycle";
 import { ErrorEnvelope, json, operation, router, SECURITY } from "../openapi";
 
 const HealthReport = z
@@ -21,5 +22,25 @@ export const healthRoutes = router().openapi(
   async (c) => {
     const report = await checkHealth({ ctx: c.var.ctx });
     return report.status === "ok" ? c.json(report, 200) : c.json(report, 503);
+  },
+);
+
+const Jwks = z
+  .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+  .openapi("Jwks", { description: "RFC 7517 JSON Web Key Set: the platform's public signing keys" });
+
+/** `/.well-known/jwks.json`: the public keys deletion certificates are signed with (by `kid`). */
+export const wellKnownRoutes = router().openapi(
+  operation({
+    method: "get",
+    path: "/jwks.json",
+    tags: ["Account"],
+    security: SECURITY.none,
+    summary: "The platform's public signing keys (deletion certificates)",
+    responses: { 200: json(Jwks, "The key set") },
+  }),
+  async (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json(await platformJwks(c.get("config")), 200);
   },
 );

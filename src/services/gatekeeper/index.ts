@@ -9,7 +9,7 @@ import {
 } from "../../../durable-objects/gatekeeper/principal";
 import { ApiError } from "../../lib/errors";
 import { assertCheck, type MonthlyUsage } from "../../lib/rate-limit";
-import { localGate } from "./local";
+import { forgetLocalGate, localGate } from "./local";
 
 export type {
   AuthFailures,
@@ -120,6 +120,21 @@ export async function resetAuthFailures(env: GatekeeperEnv, principal: string): 
     (local) => {
       local.resetFailures();
     },
+  );
+}
+
+/**
+ * Forgets a principal whose subject is gone (a deleted workspace `ws:<id>`, its keys, a deleted
+ * account `user:<id>`): its counters, usage and revocations. Only for principals whose
+ * credentials can no longer authenticate anyway (their rows are deleted first).
+ */
+export async function forgetPrincipal(env: GatekeeperEnv, principal: string): Promise<void> {
+  return call(
+    env,
+    principal,
+    "forget",
+    (stub) => stub.forget(),
+    () => forgetLocalGate(principal),
   );
 }
 

@@ -15,3 +15,7 @@ export function localGate(principal: string): PrincipalGate {
   }
   return gate;
 }
+
+export function forgetLocalGate(principal: string): void {
+  gates.delete(principal);
+}

@@ -96,6 +96,10 @@ export const closeUserSockets = (ctx: ServiceContext, workspaceId: string, userI
 export const closeWorkspaceSockets = (ctx: ServiceContext, workspaceId: string, reason: string) =>
   onHub(ctx, workspaceId, "closeAll", (hub) => hub.closeAll(reason));
 
+/** The workspace is deleted: its sockets close and its hub's state is erased. */
+export const forgetWorkspaceHub = (ctx: ServiceContext, workspaceId: string, reason: string) =>
+  onHub(ctx, workspaceId, "forgetWorkspace", (hub) => hub.forgetWorkspace(reason));
+
 /** A session's sockets may be open in any workspace of its user: each one's hub is told. */
 export async function closeSessionSockets(
   ctx: ServiceContext,

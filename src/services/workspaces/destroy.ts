@@ -13,7 +13,8 @@ import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
 import { membershipRole, requireUser } from "../access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { closeWorkspaceSockets } from "../hub";
+import { forgetPrincipal } from "../gatekeeper";
+import { forgetWorkspaceHub } from "../hub";
 import { onCredentialRevoked } from "../keys/revocation";
 import { securityEventRow } from "../security-log/record";
 import { deleteWorkspaceInput } from "./schemas";
@@ -95,7 +96,20 @@ export async function destroyWorkspace(
       }),
     ),
   ]);
-  await closeWorkspaceSockets(ctx, row.id, "workspace deleted");
+  await forgetWorkspaceHub(ctx, row.id, "workspace deleted");
   for (const key of keys) await onCredentialRevoked(ctx, { kind: "key", id: key.id, workspaceId: row.id });
+  // What the Gatekeeper holds for the workspace and its keys goes too (DESIGN §10): the keys'
+  // rows are gone, so nothing they could present verifies any more.
+  // Best effort: the deletion has happened; counters left behind only cost storage.
+  await Promise.all(
+    [`ws:${row.id}`, ...keys.map((key) => `key:${key.id}`)].map((principal) =>
+      forgetPrincipal(ctx.env, principal).catch((error: unknown) =>
+        ctx.logger.warn("gatekeeper state not cleared", {
+          principal,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    ),
+  );
   ctx.logger.info("workspace deleted", { workspaceId: row.id, reason: opts.reason });
 }

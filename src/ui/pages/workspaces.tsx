@@ -2,9 +2,10 @@
 // with the typed slug) and the account page (profile, sessions, sign out everywhere, password).
 import { Hono } from "hono";
 import { REGIONS } from "../../lib/tenancy";
-import { setSessionCookies } from "../../routes/auth/cookies";
+import { clearSessionCookies, setSessionCookies } from "../../routes/auth/cookies";
 import { changePassword, currentSession, listMySessions, revokeMySession } from "../../services/auth";
 import { createDemoWorkspace } from "../../services/demo";
+import { deleteAccount } from "../../services/lifecycle";
 import { leaveWorkspace, listMembers } from "../../services/members";
 import {
   createWorkspace,
@@ -217,7 +218,33 @@ async function accountPage(c: PageContext, error?: unknown) {
         </>
       ) : null}
       <h2>Your data</h2>
-      <p class="muted">Account export and account deletion arrive with the lifecycle work (issue 18).</p>
+      <p>
+        <a href="/v1/account/export" download="islet-account.json">
+          Download everything tied to your account (JSON)
+        </a>
+      </p>
+      <h2>Delete your account</h2>
+      <p>
+        Workspaces only you own are deleted with their databases; workspaces you share with another owner are
+        left to them. Your keys and sessions end now. You get a signed deletion certificate.
+      </p>
+      <PostForm c={c} action="/app/account/delete">
+        <Field
+          label={`Type your email (${me.user.email}) to confirm`}
+          name="confirm"
+          required
+          autocomplete="off"
+          extra={{ "data-must-equal": me.user.email }}
+        />
+        {me.user.hasPassword ? (
+          <Field label="Password" name="password" type="password" required autocomplete="current-password" />
+        ) : (
+          <p class="muted">Your account has no password: a sign-in in the last 10 minutes is needed.</p>
+        )}
+        <button type="submit" class="danger">
+          Delete my account
+        </button>
+      </PostForm>
     </>,
   );
 }
@@ -304,6 +331,42 @@ export const workspacePages = new Hono<AppEnv>()
     }
     return done(c, "/app/account", "sessions_revoked");
   })
+  .post("/app/account/delete", (c) =>
+    attempt(
+      async () => {
+        const form = formOf(c);
+        const deleted = await deleteAccount({
+          ctx: c.var.ctx,
+          input: {
+            confirm: form.text("confirm"),
+            ...(form.optional("password") ? { password: form.text("password") } : {}),
+          },
+        });
+        clearSessionCookies(c);
+        c.set("actor", { type: "anonymous" });
+        return render(
+          c,
+          { title: "Account deleted", narrow: true },
+          <>
+            <h1>Your account is deleted</h1>
+            <p>
+              {deleted.report.workspacesDeleted.length} workspace(s) deleted,{" "}
+              {deleted.report.workspacesLeft.length} left to their other owners. Your deletion certificate
+              (also emailed to you) — check it against <a href="/.well-known/jwks.json">our published keys</a>{" "}
+              or with <code>POST /v1/certificates/verify</code>:
+            </p>
+            <pre class="out" id="certificate">
+              {deleted.certificate}
+            </pre>
+            <button type="button" class="secondary" data-copy="certificate" hidden>
+              Copy
+            </button>
+          </>,
+        );
+      },
+      (error) => accountPage(c, error),
+    ),
+  )
   .post("/app/account/password", (c) =>
     attempt(
       async () => {

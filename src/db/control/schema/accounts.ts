@@ -67,3 +67,14 @@ export const oidcStates = sqliteTable("oidc_states", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });
+
+/** A requested account deletion and its progress (migrations/control/0007_account_deletions.sql). */
+export const accountDeletions = sqliteTable("account_deletions", {
+  userId: text("user_id").primaryKey(),
+  email: text("email").notNull(),
+  requestedAt: integer("requested_at").notNull(),
+  completedAt: integer("completed_at"),
+  attempts: integer("attempts").notNull().default(0),
+  lastError: text("last_error"),
+  report: text("report").notNull().default("{}"),
+});

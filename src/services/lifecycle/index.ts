@@ -1,0 +1,10 @@
+export { CERTIFICATE_TYPE, platformJwks, signCertificate, verifyCertificate } from "./certificate";
+export {
+  deleteAccount,
+  finishDeletion,
+  RECENT_SIGN_IN_MS,
+  resumeDeletions,
+  runScheduledDeletions,
+} from "./deletion";
+export { exportAccount } from "./export";
+export * from "./schemas";
