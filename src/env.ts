@@ -141,6 +141,21 @@ export const configSchema = z.object({
 
 export type Config = z.output<typeof configSchema>;
 
+/**
+ * The Worker secrets a production deployment sets with `wrangler secret put` (the rest are vars
+ * in wrangler.toml). The README's deploy steps list exactly these (scripts/readme.test.ts).
+ */
+export const PRODUCTION_SECRETS = [
+  "CONTROL_DB_TOKEN",
+  "TURSO_API_TOKEN",
+  "ISLET_KEYRING",
+  "SESSION_JWT_SECRET",
+  "PLATFORM_SIGNING_KEYS",
+  "MAIL_API_KEY",
+  "OIDC_CLIENT_SECRETS",
+  "OPERATOR_TOKENS",
+] as const;
+
 /** Values shipped in .dev.vars.example; a deployment that still carries one is misconfigured. */
 const PLACEHOLDER = /^(change-?me|replace-?me|example|placeholder|secret|password)/i;
 const SECRET_NAMES = [
