@@ -48,9 +48,10 @@ const build = (policy: typeof apiPolicy, https: boolean) =>
     crossOriginEmbedderPolicy: false,
     xFrameOptions: "DENY",
     xContentTypeOptions: "nosniff",
-    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on its own form
-    // posts, which the form guard must refuse; nothing ever goes to another origin either way.
-    referrerPolicy: "same-origin",
+    // No Referer at all, not even to islet itself: the links mail carries (?token=…) must not
+    // travel on to the page's own asset requests and into edge logs. Form posts then carry
+    // `Origin: null`, which the dashboard's form guard accepts only with Sec-Fetch-Site: same-origin.
+    referrerPolicy: "no-referrer",
     // Only where the deployment is HTTPS: HSTS over plain HTTP is ignored by browsers, and a
     // local stack on 127.0.0.1 must not pin itself.
     strictTransportSecurity: https ? "max-age=63072000; includeSubDomains; preload" : false,

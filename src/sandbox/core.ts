@@ -10,6 +10,7 @@ import {
   MAX_HOST_ARG_BYTES,
   MAX_HOST_CALLS,
   MAX_HOST_WAIT_MS,
+  MAX_LANE_WAIT_MS,
   resolveLimits,
   type SandboxLimits,
 } from "./limits";
@@ -21,7 +22,9 @@ export type SandboxErrorKind =
   | "output_too_large"
   | "syntax"
   | "runtime"
-  | "invalid_result";
+  | "invalid_result"
+  /** The host lane stayed taken too long (calls out of other invocations); retry. */
+  | "busy";
 
 export type SandboxResult =
   | { ok: true; value: unknown; logs: string[]; durationMs: number }
@@ -95,6 +98,8 @@ function hostFailure(error: unknown): HostFailure {
 class HostCalls {
   readonly #inflight = new Map<number, { deferred: QuickJSDeferredPromise; answer: Promise<string> }>();
   #calls = 0;
+  /** Every call made, finished or not: the invocation ends only when all have (`drain`). */
+  readonly #started: Promise<string>[] = [];
 
   constructor(
     private readonly functions: Record<string, HostFunction>,
@@ -129,6 +134,7 @@ class HostCalls {
         (error: unknown) => JSON.stringify({ ok: false, error: hostFailure(error) }),
       );
       this.#inflight.set(this.#calls, { deferred, answer });
+      this.#started.push(answer);
       return deferred.handle;
     });
     ctx.setProp(ctx.global, "__islet_host", bridge);
@@ -164,27 +170,38 @@ class HostCalls {
     text.dispose();
   }
 
-  /** Drops the VM's side of calls still in flight (the host work finishes unobserved). */
+  /** Drops the VM's side of calls still in flight (the VM is going away). */
   dispose() {
     for (const call of this.#inflight.values()) call.deferred.dispose();
     this.#inflight.clear();
   }
+
+  /** Waits until every call made has finished on the host side (answers are never rejections). */
+  async drain(): Promise<void> {
+    await Promise.all(this.#started);
+  }
+}
+
+interface Opened {
+  runtime: QuickJSRuntime;
+  ctx: QuickJSContext;
+  calls: HostCalls | undefined;
 }
 
 /**
- * One invocation: a fresh QuickJS runtime and context that live only for this call (never shared
- * between calls or tenants), with its own heap cap, stack cap and interrupt budget, disposed in
- * every outcome.
+ * One invocation's VM: a fresh QuickJS runtime and context that live only for this call (never
+ * shared between calls or tenants), with its own heap cap, stack cap and interrupt budget.
  */
-async function withContext<T>(
+function open(
   module: QuickJSWASMModule,
   limits: SandboxLimits,
   logs: LogBuffer,
   meter: Meter,
-  host: Record<string, HostFunction> | undefined,
-  body: (ctx: QuickJSContext, runtime: QuickJSRuntime, host: HostCalls | undefined) => T | Promise<T>,
-): Promise<T> {
+  host?: Record<string, HostFunction>,
+): Opened {
   const runtime = module.newRuntime();
+  let ctx: QuickJSContext | undefined;
+  const calls = host ? new HostCalls(host, meter) : undefined;
   try {
     runtime.setMemoryLimit(limits.memoryBytes);
     runtime.setMaxStackSize(limits.maxStackBytes);
@@ -194,23 +211,71 @@ async function withContext<T>(
     // code runs; the wall-clock deadline (moved on by time spent waiting on host calls) is the
     // backstop elsewhere.
     runtime.setInterruptHandler(() => ++meter.ticks > budget || Date.now() > meter.deadline);
-    const ctx = runtime.newContext();
-    const calls = host ? new HostCalls(host, meter) : undefined;
-    try {
-      const logFn = ctx.newFunction("__islet_log", (line) => {
-        logs.push(ctx.getString(line));
-      });
-      ctx.setProp(ctx.global, "__islet_log", logFn);
-      logFn.dispose();
-      calls?.install(ctx);
-      unwrap(ctx, ctx.evalCode(PRELUDE, "prelude.js"), "runtime").dispose();
-      return await body(ctx, runtime, calls);
-    } finally {
-      calls?.dispose();
-      ctx.dispose();
-    }
+    const vm = runtime.newContext();
+    ctx = vm;
+    const logFn = vm.newFunction("__islet_log", (line) => {
+      logs.push(vm.getString(line));
+    });
+    vm.setProp(vm.global, "__islet_log", logFn);
+    logFn.dispose();
+    calls?.install(vm);
+    unwrap(vm, vm.evalCode(PRELUDE, "prelude.js"), "runtime").dispose();
+    return { runtime, ctx: vm, calls };
+  } catch (error) {
+    close({ runtime, ctx, calls });
+    throw error;
+  }
+}
+
+function close(opened: {
+  runtime: QuickJSRuntime;
+  ctx: QuickJSContext | undefined;
+  calls: HostCalls | undefined;
+}) {
+  opened.calls?.dispose();
+  opened.ctx?.dispose();
+  opened.runtime.dispose();
+}
+
+/**
+ * A synchronous invocation: created, run and disposed without yielding, so no two of them are
+ * ever alive at once in a module (whose memory is sized for one live runtime).
+ */
+function withContext<T>(
+  module: QuickJSWASMModule,
+  limits: SandboxLimits,
+  logs: LogBuffer,
+  meter: Meter,
+  body: (ctx: QuickJSContext, runtime: QuickJSRuntime) => T,
+): T {
+  const opened = open(module, limits, logs, meter);
+  try {
+    return body(opened.ctx, opened.runtime);
   } finally {
-    runtime.dispose();
+    close(opened);
+  }
+}
+
+/**
+ * An invocation that waits on host calls. It stays alive across those waits, so it runs on the
+ * host lane's own module, one at a time (see createSandbox). Host calls still running when it
+ * ends are waited for (each is bounded by its own timeout), so none outlives the request that
+ * made it — an account call is never left to be cut off before it is audited.
+ */
+async function withHostContext<T>(
+  module: QuickJSWASMModule,
+  limits: SandboxLimits,
+  logs: LogBuffer,
+  meter: Meter,
+  host: Record<string, HostFunction>,
+  body: (ctx: QuickJSContext, runtime: QuickJSRuntime, calls: HostCalls) => Promise<T>,
+): Promise<T> {
+  const opened = open(module, limits, logs, meter, host);
+  try {
+    return await body(opened.ctx, opened.runtime, opened.calls as HostCalls);
+  } finally {
+    close(opened);
+    await opened.calls?.drain();
   }
 }
 
@@ -250,30 +315,51 @@ function unwrap(
   return result.value as QuickJSHandle;
 }
 
-/**
- * Settles a promise result by running the VM's job queue (still under the interrupt budget), and
- * between runs waiting on the host calls the code is waiting for.
- */
-async function settle(
+/** Settles a promise result by running the VM's job queue (still under the interrupt budget). */
+function settle(ctx: QuickJSContext, runtime: QuickJSRuntime, handle: QuickJSHandle): QuickJSHandle {
+  if (ctx.typeof(handle) !== "object") return handle;
+  let state = ctx.getPromiseState(handle);
+  if (state.type === "fulfilled" && state.notAPromise) return handle;
+  try {
+    for (let i = 0; state.type === "pending" && i < 10_000; i++) {
+      runJobs(ctx, runtime);
+      state = ctx.getPromiseState(handle);
+    }
+  } finally {
+    handle.dispose();
+  }
+  return settled(ctx, state);
+}
+
+/** As `settle`, and between runs of the job queue, waits on the host calls the code awaits. */
+async function settleWithHost(
   ctx: QuickJSContext,
   runtime: QuickJSRuntime,
   handle: QuickJSHandle,
-  host: HostCalls | undefined,
+  calls: HostCalls,
 ): Promise<QuickJSHandle> {
   if (ctx.typeof(handle) !== "object") return handle;
   let state = ctx.getPromiseState(handle);
   if (state.type === "fulfilled" && state.notAPromise) return handle;
   try {
     for (let i = 0; state.type === "pending" && i < 10_000; i++) {
-      const jobs = runtime.executePendingJobs();
-      if (jobs.error) unwrap(ctx, { error: jobs.error }, "runtime");
-      jobs.dispose();
+      runJobs(ctx, runtime);
       state = ctx.getPromiseState(handle);
-      if (state.type === "pending" && host?.busy) await host.next(ctx);
+      if (state.type === "pending" && calls.busy) await calls.next(ctx);
     }
   } finally {
     handle.dispose();
   }
+  return settled(ctx, state);
+}
+
+function runJobs(ctx: QuickJSContext, runtime: QuickJSRuntime): void {
+  const jobs = runtime.executePendingJobs();
+  if (jobs.error) unwrap(ctx, { error: jobs.error }, "runtime");
+  jobs.dispose();
+}
+
+function settled(ctx: QuickJSContext, state: ReturnType<QuickJSContext["getPromiseState"]>): QuickJSHandle {
   if (state.type === "pending") throw new SandboxFailure("runtime", "the returned promise never settled");
   if (state.type === "rejected") return unwrap(ctx, { error: state.error }, "runtime");
   return state.value;
@@ -340,45 +426,107 @@ export interface Sandbox {
  */
 export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
   let module: Promise<QuickJSWASMModule> | undefined;
+  // The host lane: invocations that wait on host calls keep their runtime alive across awaits, so
+  // they get a module of their own and take turns on it. Sharing the main module would let
+  // suspended heaps add up against its bounded memory and fail other tenants' formulas.
+  let hostModule: Promise<QuickJSWASMModule> | undefined;
+  let lane: Promise<void> = Promise.resolve();
+
+  /** A turn on the host lane, or a `busy` failure after waiting MAX_LANE_WAIT_MS. */
+  async function takeLane(): Promise<() => void> {
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const before = lane;
+    lane = before.then(() => mine);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const turn = await Promise.race([
+      before.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), MAX_LANE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!turn) {
+      // Gave up: pass the turn on as soon as it would have been ours.
+      void before.then(release);
+      throw new SandboxFailure("busy", "the sandbox is busy with other calls out; retry shortly");
+    }
+    return release;
+  }
 
   async function invoke<T>(
     limitsIn: Partial<SandboxLimits> | undefined,
-    body: (
-      ctx: QuickJSContext,
-      runtime: QuickJSRuntime,
-      limits: SandboxLimits,
-      host: HostCalls | undefined,
-    ) => T | Promise<T>,
+    run: (limits: SandboxLimits, logs: LogBuffer, meter: Meter) => Promise<T>,
     onFailure: (error: SandboxFailure) => T,
     onUsage?: (cpuMs: number) => void,
-    host?: Record<string, HostFunction>,
   ): Promise<{ value: T; logs: string[]; durationMs: number }> {
     const limits = resolveLimits(limitsIn);
     const logs = new LogBuffer(limits.maxLogBytes);
     const started = performance.now();
-    module ??= load();
-    const vm = await module;
     const meter: Meter = { ticks: 0, deadline: 0, waitedMs: 0 };
     let value: T;
     try {
-      value = await withContext(vm, limits, logs, meter, host, (ctx, runtime, calls) =>
-        body(ctx, runtime, limits, calls),
-      );
+      value = await run(limits, logs, meter);
     } catch (error) {
-      if (error instanceof SandboxFailure) {
-        // Memory exhaustion leaves the module's heap grown and fragmented: the next call (maybe
-        // another tenant's) gets a fresh instance rather than what a memory bomb left behind.
-        if (error.kind === "memory") module = undefined;
-        value = onFailure(error);
-      } else {
-        module = undefined; // a trap or abort inside WebAssembly: never reuse that instance
-        value = onFailure(new SandboxFailure("runtime", "the sandbox failed and was reset"));
-      }
+      value = onFailure(
+        error instanceof SandboxFailure
+          ? error
+          : new SandboxFailure("runtime", "the sandbox failed and was reset"),
+      );
     }
     const durationMs = performance.now() - started;
     onUsage?.(Math.max(durationMs - meter.waitedMs, meter.ticks / INTERRUPTS_PER_MS));
     return { value, logs: logs.lines, durationMs };
   }
+
+  /**
+   * Runs `body` on a module, dropping the module when the invocation left it suspect: memory
+   * exhaustion leaves its heap grown and fragmented, and a trap or abort inside WebAssembly leaves
+   * it in an unknown state, so the next call (maybe another tenant's) gets a fresh instance.
+   */
+  async function onModule<T>(
+    which: "main" | "host",
+    body: (vm: QuickJSWASMModule) => T | Promise<T>,
+  ): Promise<T> {
+    const current = which === "main" ? (module ??= load()) : (hostModule ??= load());
+    const drop = () => {
+      if (which === "main" && module === current) module = undefined;
+      if (which === "host" && hostModule === current) hostModule = undefined;
+    };
+    const vm = await current;
+    try {
+      return await body(vm);
+    } catch (error) {
+      if (!(error instanceof SandboxFailure) || error.kind === "memory") drop();
+      throw error;
+    }
+  }
+
+  /** A synchronous invocation on the main module. */
+  const sync = <T>(
+    limitsIn: Partial<SandboxLimits> | undefined,
+    body: (ctx: QuickJSContext, runtime: QuickJSRuntime, limits: SandboxLimits) => T,
+    onFailure: (error: SandboxFailure) => T,
+    onUsage?: (cpuMs: number) => void,
+  ) =>
+    invoke(
+      limitsIn,
+      (limits, logs, meter) =>
+        onModule("main", (vm) =>
+          withContext(vm, limits, logs, meter, (ctx, runtime) => body(ctx, runtime, limits)),
+        ),
+      onFailure,
+      onUsage,
+    );
+
+  const INVOKE_MAIN = `(function () {
+    if (typeof main !== "function") throw new TypeError("code must define function main(args, env)");
+    const args = __islet_parse(__islet_args), env = __islet_freeze(__islet_parse(__islet_env));
+    delete globalThis.__islet_args; delete globalThis.__islet_env;
+    return main(args, env);
+  })()`;
 
   const failed = (error: SandboxFailure) => ({
     ok: false as const,
@@ -388,30 +536,40 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
   return {
     async runFunction({ code, args, env = {}, host, limits, onUsage }) {
       type Outcome = { ok: true; value: unknown } | ReturnType<typeof failed>;
-      const run = await invoke<Outcome>(
-        limits,
-        async (ctx, runtime, l, calls) => {
-          setJson(ctx, "__islet_args", args);
-          setJson(ctx, "__islet_env", env);
-          unwrap(ctx, ctx.evalCode(code, "function.js"), "syntax").dispose();
-          const call = `(function () {
-            if (typeof main !== "function") throw new TypeError("code must define function main(args, env)");
-            const args = __islet_parse(__islet_args), env = __islet_freeze(__islet_parse(__islet_env));
-            delete globalThis.__islet_args; delete globalThis.__islet_env;
-            return main(args, env);
-          })()`;
-          const result = await settle(
-            ctx,
-            runtime,
-            unwrap(ctx, ctx.evalCode(call, "invoke.js"), "runtime"),
-            calls,
+      const prepare = (ctx: QuickJSContext) => {
+        setJson(ctx, "__islet_args", args);
+        setJson(ctx, "__islet_env", env);
+        unwrap(ctx, ctx.evalCode(code, "function.js"), "syntax").dispose();
+        return unwrap(ctx, ctx.evalCode(INVOKE_MAIN, "invoke.js"), "runtime");
+      };
+      const run = host
+        ? await invoke<Outcome>(
+            limits,
+            async (l, logs, meter) => {
+              const release = await takeLane();
+              try {
+                return await onModule("host", (vm) =>
+                  withHostContext(vm, l, logs, meter, host, async (ctx, runtime, calls) => {
+                    const result = await settleWithHost(ctx, runtime, prepare(ctx), calls);
+                    return { ok: true as const, value: readResult(ctx, result, l) };
+                  }),
+                );
+              } finally {
+                release();
+              }
+            },
+            failed,
+            onUsage,
+          )
+        : await sync<Outcome>(
+            limits,
+            (ctx, runtime, l) => ({
+              ok: true,
+              value: readResult(ctx, settle(ctx, runtime, prepare(ctx)), l),
+            }),
+            failed,
+            onUsage,
           );
-          return { ok: true, value: readResult(ctx, result, l) };
-        },
-        failed,
-        onUsage,
-        host,
-      );
       return { ...run.value, logs: run.logs, durationMs: run.durationMs } as SandboxResult;
     },
 
@@ -423,7 +581,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     async evaluateFormulaBatch({ expression, rows, limits, onUsage }) {
       // One context for the whole batch (one tenant, one call): the expression is compiled once
       // and each row evaluated in turn; a row that throws fails alone.
-      const run = await invoke(
+      const run = await sync(
         limits,
         (ctx, _runtime, l) => {
           const fn = unwrap(
@@ -470,7 +628,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     },
 
     async validateFunction(code) {
-      const run = await invoke<{ ok: true } | { ok: false; message: string }>(
+      const run = await sync<{ ok: true } | { ok: false; message: string }>(
         { timeoutMs: 100 },
         (ctx) => {
           unwrap(ctx, ctx.evalCode(code, "function.js", { compileOnly: true }), "syntax").dispose();
@@ -482,7 +640,7 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     },
 
     async validateFormula(expression) {
-      const run = await invoke<{ ok: true } | { ok: false; message: string }>(
+      const run = await sync<{ ok: true } | { ok: false; message: string }>(
         { timeoutMs: 100 },
         (ctx) => {
           // Must be one expression: text that closes the wrapper to smuggle in statements parses

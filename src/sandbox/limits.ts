@@ -36,6 +36,8 @@ export const MAX_HOST_ARG_BYTES = 1024 * 1024;
  * count against `timeoutMs` or the request's sandbox budget, but it is bounded here.
  */
 export const MAX_HOST_WAIT_MS = 30_000;
+/** How long an invocation that calls out waits for the host lane before failing as `busy`. */
+export const MAX_LANE_WAIT_MS = 10_000;
 
 /**
  * The QuickJS module's whole linear memory (every runtime's heap, its stack and static data) is

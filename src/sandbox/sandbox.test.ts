@@ -266,6 +266,42 @@ describe("host calls (islet.accounts.fetch)", () => {
     expect(r).toMatchObject({ ok: true, value: "done" });
   });
 
+  it("never lets a call out outlive its invocation", async () => {
+    const finished: number[] = [];
+    const r = await runFunction({
+      code: `function main() { for (let i = 0; i < 3; i++) islet.accounts.fetch("a", { i }); return "returned"; }`,
+      args: null,
+      host: {
+        "accounts.fetch": async (arg) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          finished.push((arg as { request: { i: number } }).request.i);
+          return {};
+        },
+      },
+    });
+    expect(r).toMatchObject({ ok: true, value: "returned" });
+    expect(finished.sort()).toEqual([0, 1, 2]);
+  });
+
+  it("keeps a suspended invocation's heap off the main module: other code keeps its memory", async () => {
+    let resume = () => {};
+    const waiting = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const held = runFunction({
+      code: `async function main() { const big = "x".repeat(12 * 1024 * 1024); await islet.accounts.fetch("a", {}); return big.length; }`,
+      args: null,
+      host: { "accounts.fetch": () => waiting.then(() => ({})) },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // While that heap is held, an ordinary function still gets its whole default heap.
+    const other = await runFunction({ code: fn(`return "y".repeat(10 * 1024 * 1024).length;`), args: null });
+    expect(other).toMatchObject({ ok: true, value: 10 * 1024 * 1024 });
+    await healthy();
+    resume();
+    expect(await held).toMatchObject({ ok: true, value: 12 * 1024 * 1024 });
+  });
+
   it("ends code that spins while a call is in flight, and the next call still works", async () => {
     const r = await runFunction({
       code: `async function main() { islet.accounts.fetch("a", {}); await null; while (true) {} }`,

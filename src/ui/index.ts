@@ -23,13 +23,13 @@ export const PAGE_PATHS = [
   "/signup",
   "/login",
   "/logout",
-  "/verify-email",
+  // `/x/*` matches `/x` too: each path once, or its middleware would run twice (and the second
+  // session pass would present an already-rotated refresh token: reuse, the session revoked).
   "/verify-email/*",
   "/forgot-password",
   "/reset-password",
   "/invitations/accept",
   "/dev/outbox",
-  "/app",
   "/app/*",
 ];
 
@@ -46,9 +46,7 @@ export function uiRoutes() {
   ui.route("/", assetRoutes);
   ui.route("/", cspReportRoutes);
   for (const path of PAGE_PATHS) ui.use(path, pageSession, formGuard);
-  ui.use("/app", requireUser);
   ui.use("/app/*", requireUser);
-  ui.use("/app/w/:workspaceId", loadWorkspace);
   ui.use("/app/w/:workspaceId/*", loadWorkspace);
   for (const path of PAGE_PATHS) ui.use(path, gatekeeper);
   ui.route("/", authPages);

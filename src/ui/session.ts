@@ -60,6 +60,8 @@ export class FormFields {
  * that even the sign-in form carries a token.
  */
 export const pageSession = createMiddleware<AppEnv>(async (c, next) => {
+  // Once per request, whatever matched: a second pass would rotate the refresh token again.
+  if (c.get("csrfToken") !== undefined) return next();
   const config = c.get("config");
   let csrf = getCookie(c, CSRF_COOKIE);
   const access = getCookie(c, ACCESS_COOKIE);
@@ -108,10 +110,13 @@ export const formGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "POST") return next();
   const own = new URL(c.get("config").PUBLIC_URL).origin;
   const origin = c.req.header("Origin");
-  if (origin !== undefined && origin !== own) throw refused("it came from another site");
   const site = c.req.header("Sec-Fetch-Site");
   if (site !== undefined && site !== "same-origin" && site !== "none")
     throw refused("it came from another site");
+  // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` on islet's own form posts;
+  // that is accepted only with the browser's own word (Sec-Fetch-Site) that it is same-origin.
+  const sameOrigin = origin === own || (origin === "null" && site === "same-origin");
+  if (origin !== undefined && !sameOrigin) throw refused("it came from another site");
   const type = c.req.header("Content-Type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "Forms are sent as application/x-www-form-urlencoded");

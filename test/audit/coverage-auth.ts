@@ -77,6 +77,24 @@ export const authCoverage: CoverageTable = {
       "mails a fresh verification link to the caller's own unverified address; no account state changes " +
       "and nothing is granted until verify-email, which is audited (auth.email_verified)",
   },
+  "DELETE /v1/account": {
+    // The tenant logs of the deleted workspaces go with them; the platform log keeps the record.
+    platform: ["account.delete_requested", "workspace.delete", "account.deleted"],
+    exercise: async (t) => {
+      const user = await signupUser();
+      return {
+        res: await t.send("DELETE", "/v1/account", {
+          token: user.session.accessToken,
+          body: { confirm: user.email, password: user.password },
+        }),
+      };
+    },
+  },
+  "POST /v1/certificates/verify": {
+    exempt:
+      "checks a certificate's signature and reads it back; anyone may call it, and nothing is stored, " +
+      "changed or granted",
+  },
   "POST /v1/realtime/ticket": {
     exempt:
       "trades the caller's own credential for a 30-second, single-use socket ticket bound to it; nothing " +

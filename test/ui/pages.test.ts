@@ -96,6 +96,9 @@ describe("dashboard pages", () => {
     expect((await post(form("forged"), { Origin: ORIGIN })).status).toBe(403);
     expect((await post(form(browser.csrf), { Origin: "https://evil.example" })).status).toBe(403);
     expect((await post(form(browser.csrf), { Origin: "null" })).status).toBe(403);
+    expect((await post(form(browser.csrf), { Origin: "null", "Sec-Fetch-Site": "same-site" })).status).toBe(
+      403,
+    );
     expect((await post(form(browser.csrf), { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
     const json = await browser.raw("POST", path, {
       body: JSON.stringify({ _csrf: browser.csrf, name: "k" }),
@@ -189,6 +192,21 @@ describe("dashboard pages", () => {
     expect(deleted.html).toContain("Row deleted.");
     const verify = await browser.submit(`${ws}/audit/verify`, {});
     expect(verify.html).toContain("The chain verifies");
+  });
+
+  it("refreshes a lapsed access cookie once per page: the session survives /app and /verify-email", async () => {
+    const { browser } = await signedUpBrowser();
+    for (const path of ["/app", "/app/account", "/app"]) {
+      browser.cookies.delete("__Host-islet_access");
+      const res = await browser.raw("GET", path);
+      expect(res.status, path).toBe(200);
+      expect(browser.cookies.has("__Host-islet_access"), path).toBe(true);
+    }
+    // A form from a page under no-referrer: Origin null, and the browser's same-origin word.
+    browser.cookies.delete("__Host-islet_access");
+    const keys = await browser.submit("/app/demo", {}, { Origin: "null", "Sec-Fetch-Site": "same-origin" });
+    const text = keys.html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+    expect(text, text.slice(0, 600)).toContain("Demo tables created.");
   });
 
   it("signs out, and the old cookies no longer open pages", async () => {

@@ -276,7 +276,9 @@ export async function invokeFunction({
         code: fn.code,
         args: input.args,
         env,
-        host: hostFor(ctx, access.workspace.id),
+        // Only code that names `islet` gets the host: calling out runs on the sandbox's one host
+        // lane, and the others keep the fast, synchronous path.
+        ...(/\bislet\b/.test(fn.code) ? { host: hostFor(ctx, access.workspace.id) } : {}),
         limits,
         onUsage,
       }),
@@ -294,6 +296,9 @@ export async function invokeFunction({
       ...(outcome.ok ? {} : { kind: outcome.error.kind }),
     },
   });
+  if (!outcome.ok && outcome.error.kind === "busy") {
+    throw new ApiError("unavailable", outcome.error.message, { headers: { "Retry-After": "1" } });
+  }
   if (!outcome.ok) {
     emitWebhookEvent(ctx, access.workspace.id, "function.failed", {
       name: fn.name,
