@@ -43,6 +43,9 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
       vars,
       ip: "127.0.0.1",
       port,
+      // Durable Object state (rate-limit windows, revocations) lives and dies with this stack:
+      // one run's counts never reach the next.
+      persistTo: join(dir, "wrangler-state"),
       logLevel: "none",
       experimental: { disableExperimentalWarning: true, disableDevRegistry: true },
     });
