@@ -2,17 +2,21 @@ import { randomBytes } from "node:crypto";
 import { eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../bench/_stack";
+import { createNamespace } from "../scripts/local-stack";
 import { controlDb } from "../src/db/control/client";
-import { securityLog, sessions, users } from "../src/db/control/schema";
+import { securityLog, sessions, users, workspaces } from "../src/db/control/schema";
 import { tenantDb } from "../src/db/tenant/client";
 import { type Config, parseConfig } from "../src/env";
 import { decryptSecret, envelopeVersion, importKeyring, secretBinding } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { createLogger, setLogSink } from "../src/lib/logger";
+import { provisionerFor } from "../src/provision";
 import { SandboxBudget } from "../src/sandbox/budget";
 import { putAccount } from "../src/services/accounts";
 import type { ServiceContext } from "../src/services/context";
 import {
+  ABANDONED_PROVISIONING_MS,
+  collectGarbage,
   fanOutMigrations,
   keyringStatus,
   listTenants,
@@ -195,5 +199,50 @@ describe("operator CLI", () => {
       .from(securityLog)
       .where(eq(securityLog.action, "incident.sessions_revoked"));
     expect(event?.actorType).toBe("operator");
+  });
+});
+
+describe("tenants gc", () => {
+  it("destroys what failed compensation left: a stuck provisioning row and a database nobody names", async () => {
+    const c = ctx(config);
+    const provisioner = provisionerFor(config);
+    const devdbAdmin = config.DEVDB_ADMIN_URL ?? "";
+    // A provisioning whose request died and whose compensation failed: row stuck, database made.
+    const stuckId = newId("ws");
+    const stuckDb = stuckId.replace(/_/g, "-");
+    const old = Date.now() - ABANDONED_PROVISIONING_MS - 60_000;
+    await controlDb(config)
+      .insert(workspaces)
+      .values({
+        id: stuckId,
+        slug: `gc-${newId("s").slice(-10)}`,
+        name: "stuck",
+        region: "us-west",
+        plan: "free",
+        status: "provisioning",
+        dbName: stuckDb,
+        createdAt: old,
+        updatedAt: old,
+      });
+    await createNamespace(devdbAdmin, config.DEVDB_ADMIN_TOKEN, stuckDb);
+    // A database whose workspace row is gone.
+    const orphan = newId("ws").replace(/_/g, "-");
+    await createNamespace(devdbAdmin, config.DEVDB_ADMIN_TOKEN, orphan);
+    const live = (await listTenants({ ctx: c })).filter((w) => w.status === "active");
+
+    const dry = await collectGarbage({ ctx: c, input: { dryRun: true } });
+    expect(dry.abandoned).toEqual([{ workspaceId: stuckId, dbName: stuckDb, outcome: "would destroy" }]);
+    expect(dry.orphans).toEqual([{ dbName: orphan, outcome: "would destroy" }]);
+    expect(await provisioner.exists(orphan)).toBe(true);
+
+    const report = await collectGarbage({ ctx: c, input: {} });
+    expect(report.abandoned.map((r) => r.outcome)).toEqual(["destroyed"]);
+    expect(report.orphans).toEqual([{ dbName: orphan, outcome: "destroyed" }]);
+    expect(await provisioner.exists(orphan)).toBe(false);
+    expect(await provisioner.exists(stuckDb)).toBe(false);
+    expect(await controlDb(config).select().from(workspaces).where(eq(workspaces.id, stuckId))).toEqual([]);
+    // Live tenants and their databases are untouched, and a second run has nothing to do.
+    for (const w of live) expect(await provisioner.exists(w.dbName)).toBe(true);
+    expect(await collectGarbage({ ctx: c, input: {} })).toEqual({ abandoned: [], orphans: [] });
   });
 });

@@ -1,5 +1,6 @@
 // islet operator CLI: `npm run islet -- <command>`.
 //   tenants list                 every workspace with region, plan and status
+//   tenants gc [--dry-run]       destroy workspaces abandoned mid-provisioning and databases no workspace names
 //   migrate [--concurrency N]    control migrations, then tenant migrations fanned out to every workspace
 //   keyring rotate               re-encrypt every stored secret (control and tenants) under the active version
 //   keyring status               how many records each keyring version still encrypts
@@ -15,6 +16,7 @@ import { loadMigrations, migrateControl } from "../scripts/local-stack";
 import type { Config } from "../src/env";
 import { parseConfig } from "../src/env";
 import {
+  collectGarbage,
   fanOutMigrations,
   keyringStatus,
   listTenants,
@@ -31,6 +33,7 @@ const { values, positionals } = parseArgs({
     "env-file": { type: "string" },
     concurrency: { type: "string", default: "4" },
     yes: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
   },
 });
 const [command, sub] = positionals;
@@ -53,6 +56,31 @@ async function main(): Promise<number> {
       rows.map((w) => ({ id: w.id, slug: w.slug, region: w.region, plan: w.plan, status: w.status })),
     );
     return 0;
+  }
+  if (command === "tenants" && sub === "gc") {
+    const report = await collectGarbage({
+      ctx: operatorContext(config),
+      input: { dryRun: values["dry-run"] },
+    });
+    const rows = [
+      ...report.abandoned.map((r) => ({
+        kind: "abandoned provisioning",
+        workspace: r.workspaceId,
+        database: r.dbName,
+        outcome: r.outcome,
+        error: r.error ?? "",
+      })),
+      ...report.orphans.map((r) => ({
+        kind: "orphan database",
+        workspace: "",
+        database: r.dbName,
+        outcome: r.outcome,
+        error: r.error ?? "",
+      })),
+    ];
+    if (rows.length === 0) console.log("nothing to collect");
+    else console.table(rows);
+    return rows.some((r) => r.outcome === "failed") ? 1 : 0;
   }
   if (command === "migrate") {
     const control = await migrateControl({ url: config.CONTROL_DB_URL, token: config.CONTROL_DB_TOKEN });
@@ -115,7 +143,7 @@ async function main(): Promise<number> {
   }
   if (command === "incident" && sub === "rotate") return incidentRotate(config, values.yes === true);
   console.log(
-    "usage: npm run islet -- tenants list | migrate [--concurrency N] | keyring rotate|status|drop <v> | incident rotate [--yes] | doctor [--env-file F]",
+    "usage: npm run islet -- tenants list | tenants gc [--dry-run] | migrate [--concurrency N] | keyring rotate|status|drop <v> | incident rotate [--yes] | doctor [--env-file F]",
   );
   return command ? 2 : 0;
 }

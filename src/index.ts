@@ -1,6 +1,7 @@
 import { buildApp } from "./app";
 import type { Bindings } from "./env";
 import { runScheduledDeletions } from "./services/lifecycle";
+import { runScheduledGc } from "./services/operator";
 import { runScheduledRetention } from "./services/security-log";
 import { deliverWebhooks } from "./services/webhooks/delivery";
 
@@ -14,7 +15,14 @@ export default {
   // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
   // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9), and account
-  // deletions that stopped midway, finished (DESIGN §10).
+  // deletions that stopped midway, finished, and tenants abandoned mid-provisioning collected
+  // (DESIGN §10).
   scheduled: (event, env, ctx) =>
-    ctx.waitUntil(Promise.all([runScheduledRetention(env, event.scheduledTime), runScheduledDeletions(env)])),
+    ctx.waitUntil(
+      Promise.all([
+        runScheduledRetention(env, event.scheduledTime),
+        runScheduledDeletions(env),
+        runScheduledGc(env),
+      ]),
+    ),
 } satisfies ExportedHandler<Bindings>;

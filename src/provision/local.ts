@@ -55,6 +55,10 @@ export class LocalProvisioner implements Provisioner {
   }
 
   async exists(name: string): Promise<boolean> {
+    return (await this.list()).includes(name);
+  }
+
+  async list(): Promise<string[]> {
     const res = await upstream(
       `${this.options.adminUrl}/v1/namespaces`,
       { headers: this.headers() },
@@ -62,7 +66,7 @@ export class LocalProvisioner implements Provisioner {
     );
     if (!res.ok) throw new ProvisionError("devdb refused to list namespaces", res.status);
     const body = (await res.json()) as { namespaces?: string[] };
-    return (body.namespaces ?? []).includes(name);
+    return body.namespaces ?? [];
   }
 
   /** sqld's claim format: `p.rw.ns` lists the namespaces this token may read and write. */

@@ -16,6 +16,8 @@ export interface Provisioner {
   create(name: string, region: Region): Promise<ProvisionedDatabase>;
   destroy(name: string): Promise<void>;
   exists(name: string): Promise<boolean>;
+  /** Every database the provisioner holds (islet's and any other), for garbage collection. */
+  list(): Promise<string[]>;
 }
 
 /** An upstream refused or failed; the message is safe to show, the upstream body is not kept. */

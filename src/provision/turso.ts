@@ -84,6 +84,18 @@ export class TursoProvisioner implements Provisioner {
       throw new ProvisionError(`Turso refused to delete ${name}`, res.status);
   }
 
+  /** GET /v1/organizations/{org}/databases: `{ databases: [{ Name, … }] }`. */
+  async list(): Promise<string[]> {
+    const res = await this.request("/databases");
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ProvisionError("Turso could not list databases", res.status);
+    }
+    const body = (await res.json().catch(() => null)) as { databases?: { Name?: unknown }[] } | null;
+    if (!Array.isArray(body?.databases)) throw new ProvisionError("Turso answered an unexpected list shape");
+    return body.databases.map((d) => d.Name).filter((n): n is string => typeof n === "string");
+  }
+
   async exists(name: string): Promise<boolean> {
     const res = await this.request(`/databases/${name}`);
     await res.body?.cancel();

@@ -490,7 +490,9 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
     which: "main" | "host",
     body: (vm: QuickJSWASMModule) => T | Promise<T>,
   ): Promise<T> {
-    const current = which === "main" ? (module ??= load()) : (hostModule ??= load());
+    if (which === "main") module ??= load();
+    else hostModule ??= load();
+    const current = (which === "main" ? module : hostModule) as Promise<QuickJSWASMModule>;
     const drop = () => {
       if (which === "main" && module === current) module = undefined;
       if (which === "host" && hostModule === current) hostModule = undefined;

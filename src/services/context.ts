@@ -4,7 +4,7 @@ import type { WorkspaceRow } from "../db/control/schema";
 import { type Bindings, type Config, parseConfig } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import type { Logger } from "../lib/logger";
+import { createLogger, type Logger } from "../lib/logger";
 import { parseOrThrow } from "../lib/validate";
 import { SandboxBudget } from "../sandbox/budget";
 import type { Actor, AppEnv } from "../types";
@@ -110,6 +110,32 @@ export function connectionServiceContext(opts: {
     userAgent: opts.userAgent,
     logger: opts.logger.child({ requestId }),
     waitUntil: opts.waitUntil,
+    sandboxBudget: new SandboxBudget(),
+  };
+}
+
+/**
+ * The service context of one scheduled job (cron): a system actor, a fresh request id, the
+ * Worker's config checked as for requests. Undefined (and logged) when the config is unsafe:
+ * a job never runs on a configuration the Worker itself would refuse to serve with.
+ */
+export function jobContext(env: object, job: string): ServiceContext | undefined {
+  const requestId = newId("req");
+  const logger = createLogger({ requestId, job });
+  const parsed = parseConfig(env);
+  if (!parsed.ok) {
+    logger.error("job skipped: configuration is unsafe or incomplete", { problems: parsed.problems });
+    return undefined;
+  }
+  return {
+    env: env as Bindings,
+    config: parsed.config,
+    actor: { type: "system", reason: job },
+    requestId,
+    ip: null,
+    userAgent: null,
+    logger,
+    waitUntil: (promise) => void promise,
     sandboxBudget: new SandboxBudget(),
   };
 }

@@ -6,18 +6,14 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { accountDeletions, apiKeys, sessions, users, workspaces } from "../../db/control/schema";
-import { parseConfig } from "../../env";
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import { newRequestId } from "../../lib/ids";
-import { createLogger } from "../../lib/logger";
-import { SandboxBudget } from "../../sandbox/budget";
 import { requireUser } from "../access";
 import { verifyPassword } from "../auth/argon2";
 import { limitAccount, limitIp, noteAuthFailure } from "../auth/limits";
 import { normalizePassword } from "../auth/policy";
 import { revokeSessions } from "../auth/sessions";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { mailerFor } from "../mail";
 import { leaveWorkspace } from "../members";
 import { recordSecurityEvent } from "../security-log/record";
@@ -260,52 +256,27 @@ export async function finishDeletion(
 }
 
 /** The scheduled job: finishes every deletion that stopped midway (oldest first, bounded). */
-export async function resumeDeletions(
-  env: object,
-  config: ServiceContext["config"],
-  limit = 20,
-): Promise<number> {
-  const db = controlDb(config);
-  const pending = await db
+export async function resumeDeletions(ctx: ServiceContext, limit = 20): Promise<number> {
+  const pending = await controlDb(ctx.config)
     .select({ userId: accountDeletions.userId })
     .from(accountDeletions)
     .where(isNull(accountDeletions.completedAt))
     .orderBy(accountDeletions.requestedAt)
     .limit(limit);
   let finished = 0;
-  for (const { userId } of pending) {
-    const requestId = newRequestId();
-    const ctx: ServiceContext = {
-      env: env as ServiceContext["env"],
-      config,
-      actor: { type: "system", reason: "account deletion" },
-      requestId,
-      ip: null,
-      userAgent: null,
-      logger: createLogger({ requestId, job: "account.deletion" }),
-      waitUntil: (promise) => void promise,
-      sandboxBudget: new SandboxBudget(),
-    };
-    if (await finishDeletion(ctx, userId)) finished++;
-  }
+  for (const { userId } of pending) if (await finishDeletion(ctx, userId)) finished++;
   return finished;
 }
 
-/** The scheduled handler's share: resume stopped deletions (config checked as for requests). */
+/** The scheduled handler's share: resume stopped deletions. */
 export async function runScheduledDeletions(env: object): Promise<void> {
-  const parsed = parseConfig(env);
-  const logger = createLogger({ job: "account.deletion" });
-  if (!parsed.ok) {
-    logger.error("deletions not resumed: configuration is unsafe or incomplete", {
-      problems: parsed.problems,
-    });
-    return;
-  }
+  const ctx = jobContext(env, "account.deletion");
+  if (!ctx) return;
   try {
-    const finished = await resumeDeletions(env, parsed.config);
-    if (finished > 0) logger.info("stopped account deletions finished", { finished });
+    const finished = await resumeDeletions(ctx);
+    if (finished > 0) ctx.logger.info("stopped account deletions finished", { finished });
   } catch (error) {
-    logger.error("resuming deletions failed", {
+    ctx.logger.error("resuming deletions failed", {
       error: error instanceof Error ? error.message : String(error),
     });
   }

@@ -1,5 +1,6 @@
 export { readTenantRows } from "./break-glass";
 export { requireOperator, verifyOperatorToken } from "./credential";
+export { ABANDONED_PROVISIONING_MS, collectGarbage, type GcReport, runScheduledGc } from "./gc";
 export { type IncidentPlan, planIncidentRotation, revokeEverySession } from "./incident";
 export {
   type KeyringStatus,

@@ -1,9 +1,5 @@
 import { controlDb } from "../../db/control/client";
-import { parseConfig } from "../../env";
-import { newRequestId } from "../../lib/ids";
-import { createLogger } from "../../lib/logger";
-import { SandboxBudget } from "../../sandbox/budget";
-import type { ServiceArgs, ServiceContext } from "../context";
+import { jobContext, type ServiceArgs } from "../context";
 import { recordSecurityEvent } from "./record";
 
 /** Platform security events are kept 90 days after the account they concern is deleted (DESIGN §9). */
@@ -77,24 +73,9 @@ export async function purgeExpiredAuthState({
 
 /** The scheduled handler's work (wrangler `[triggers] crons`): runs the retention purge once. */
 export async function runScheduledRetention(env: object, scheduledTime: number): Promise<void> {
-  const requestId = newRequestId();
-  const logger = createLogger({ requestId, job: "security_log.retention" });
-  const parsed = parseConfig(env);
-  if (!parsed.ok) {
-    logger.error("retention skipped: configuration is unsafe or incomplete", { problems: parsed.problems });
-    return;
-  }
-  const ctx: ServiceContext = {
-    env: env as ServiceContext["env"],
-    config: parsed.config,
-    actor: { type: "system", reason: "retention" },
-    requestId,
-    ip: null,
-    userAgent: null,
-    logger,
-    waitUntil: (promise) => void promise,
-    sandboxBudget: new SandboxBudget(),
-  };
+  const ctx = jobContext(env, "security_log.retention");
+  if (!ctx) return;
+  const logger = ctx.logger;
   try {
     const { purged } = await purgeSecurityLog({ ctx, input: { now: scheduledTime } });
     const expired = await purgeExpiredAuthState({ ctx, input: { now: scheduledTime } });
