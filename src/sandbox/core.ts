@@ -631,7 +631,8 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
 
     async validateFunction(code) {
       const run = await sync<{ ok: true } | { ok: false; message: string }>(
-        { timeoutMs: 100 },
+        // Compiling runs no user code; the budget is generous so a loaded machine never fails it.
+        { timeoutMs: 1000 },
         (ctx) => {
           unwrap(ctx, ctx.evalCode(code, "function.js", { compileOnly: true }), "syntax").dispose();
           return { ok: true };
@@ -643,7 +644,8 @@ export function createSandbox(load: () => Promise<QuickJSWASMModule>): Sandbox {
 
     async validateFormula(expression) {
       const run = await sync<{ ok: true } | { ok: false; message: string }>(
-        { timeoutMs: 100 },
+        // Compiling runs no user code; the budget is generous so a loaded machine never fails it.
+        { timeoutMs: 1000 },
         (ctx) => {
           // Must be one expression: text that closes the wrapper to smuggle in statements parses
           // in at most one of these two shapes.
