@@ -35,7 +35,9 @@ const UNDOCUMENTED = new Set([
   "/csp-report",
   ...PAGE_PATHS.filter((p) => !p.endsWith("*")),
 ]);
-const isPage = (path: string) => path.startsWith("/app/") || path === "/verify-email/resend";
+// `/x/*` covers `/x` itself too, as Hono matches it.
+const isPage = (path: string) =>
+  PAGE_PATHS.some((p) => p.endsWith("/*") && (path === p.slice(0, -2) || path.startsWith(p.slice(0, -1))));
 
 const mounted = () =>
   new Set(
