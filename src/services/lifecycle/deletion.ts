@@ -13,6 +13,7 @@ import { verifyPassword } from "../auth/argon2";
 import { limitAccount, limitIp, noteAuthFailure } from "../auth/limits";
 import { normalizePassword } from "../auth/policy";
 import { revokeSessions } from "../auth/sessions";
+import { userById } from "../auth/users";
 import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { mailerFor } from "../mail";
 import { leaveWorkspace } from "../members";
@@ -51,10 +52,7 @@ export async function deleteAccount({
   const { userId, sessionId } = requireUser(ctx);
   await limitIp(ctx, "password_change");
   const db = controlDb(ctx.config);
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, userId), isNull(users.deletedAt)));
+  const user = await userById(ctx, userId);
   if (!user) throw new ApiError("unauthorized", "Authentication required");
   await limitAccount(ctx, user.email, "password_change");
   if (input.confirm.trim().toLowerCase() !== user.email.toLowerCase()) {

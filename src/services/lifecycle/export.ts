@@ -2,7 +2,7 @@
 // profile, sign-in identities, memberships, sessions and keys as metadata, the platform security
 // log's events about the account, and the account's own events in each workspace's audit log.
 // Never a secret, hash or token: keys appear by prefix, sessions without their refresh hashes.
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import {
   apiKeys,
@@ -10,13 +10,13 @@ import {
   securityLog,
   sessions,
   userIdentities,
-  users,
   workspaces,
 } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { redact } from "../../lib/logger";
 import { authorizeWorkspace, requireUser } from "../access";
 import { readAuditPage, toEntry } from "../audit/read";
+import { userById } from "../auth/users";
 import type { ServiceArgs } from "../context";
 
 /** Per workspace, the account's newest audit events included (the rest: the workspace's export). */
@@ -25,10 +25,7 @@ export const EXPORT_AUDIT_PER_WORKSPACE = 1000;
 export async function exportAccount({ ctx }: ServiceArgs) {
   const { userId } = requireUser(ctx);
   const db = controlDb(ctx.config);
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, userId), isNull(users.deletedAt)));
+  const user = await userById(ctx, userId);
   if (!user) throw new ApiError("unauthorized", "Authentication required");
   const [identities, joined, sessionRows, keyRows, events] = await Promise.all([
     db
