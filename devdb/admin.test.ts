@@ -55,6 +55,53 @@ describe("admin API without a token (loopback only)", () => {
     db.close();
   });
 
+  it("snapshots a namespace consistently and restores the snapshot into a new one", async () => {
+    await createNamespace(devdb, "snap");
+    const db = clientFor(devdb.url, { namespace: "snap" });
+    await db.execute("CREATE TABLE t (x)");
+    await db.execute("INSERT INTO t VALUES (1), (2)");
+    // An open write transaction's rows are not in the copy: it is the database as of one commit.
+    const tx = await db.transaction("write");
+    await tx.execute("INSERT INTO t VALUES (99)");
+    const taken = await admin(devdb, "POST", "/v1/namespaces/snap/snapshots");
+    await tx.rollback();
+    expect(taken.status).toBe(200);
+    const { snapshot } = taken.body as { snapshot: { id: string; namespace: string; size: number } };
+    expect(snapshot).toMatchObject({ namespace: "snap", size: expect.any(Number) });
+    await db.execute("INSERT INTO t VALUES (3)");
+
+    expect((await admin(devdb, "GET", "/v1/namespaces/snap/snapshots")).body).toMatchObject({
+      snapshots: [{ id: snapshot.id }],
+    });
+    const restore = `/v1/namespaces/snap/snapshots/${snapshot.id}/restore`;
+    expect(await admin(devdb, "POST", restore, undefined, { to: "snap-copy" })).toEqual({
+      status: 200,
+      body: {},
+    });
+    expect((await admin(devdb, "POST", restore, undefined, { to: "snap-copy" })).status).toBe(409);
+    const copy = clientFor(devdb.url, { namespace: "snap-copy" });
+    expect((await copy.execute("SELECT x FROM t ORDER BY x")).rows.map((r) => r.x)).toEqual([1, 2]);
+    await copy.execute("INSERT INTO t VALUES (4)"); // a live namespace, writable
+    copy.close();
+
+    // Snapshots outlive their namespace (a backup must), until deleted.
+    await admin(devdb, "DELETE", "/v1/namespaces/snap");
+    expect((await admin(devdb, "GET", "/v1/namespaces/snap/snapshots")).body).toMatchObject({
+      snapshots: [{ id: snapshot.id }],
+    });
+    expect((await admin(devdb, "DELETE", `/v1/namespaces/snap/snapshots/${snapshot.id}`)).status).toBe(200);
+    expect((await admin(devdb, "DELETE", `/v1/namespaces/snap/snapshots/${snapshot.id}`)).status).toBe(404);
+    expect((await admin(devdb, "POST", "/v1/namespaces/missing/snapshots")).status).toBe(404);
+    expect(
+      (
+        await admin(devdb, "POST", "/v1/namespaces/snap/snapshots/..%2F..%2Fx/restore", undefined, {
+          to: "y",
+        })
+      ).status,
+    ).toBe(404);
+    db.close();
+  });
+
   it("answers conflicts, unknown and invalid names with JSON errors", async () => {
     await createNamespace(devdb, "dup");
     const again = await admin(devdb, "POST", "/v1/namespaces/dup/create");

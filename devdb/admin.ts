@@ -2,6 +2,11 @@
 //   POST   /v1/namespaces/:ns/create   body {} or none -> 200 {}; 409 when it exists
 //   DELETE /v1/namespaces/:ns          -> 200 {}; 404 when missing; open streams are closed
 //   GET    /v1/namespaces              -> 200 { "namespaces": [...] }   (devdb extension)
+// Snapshots, for backups (devdb extensions; sqld has no equivalent — Turso keeps history instead):
+//   POST   /v1/namespaces/:ns/snapshots              -> 200 { "snapshot": { id, namespace, created_at, size } }
+//   GET    /v1/namespaces/:ns/snapshots              -> 200 { "snapshots": [...] }
+//   DELETE /v1/namespaces/:ns/snapshots/:id          -> 200 {}; 404 when missing
+//   POST   /v1/namespaces/:ns/snapshots/:id/restore  body { "to": "<new ns>" } -> 200 {}; 409 when it exists
 //   GET    /health
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerMatches, isLoopback } from "./auth.ts";
@@ -58,6 +63,12 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       sendJson(res, 200, { namespaces: deps.namespaces.list() });
       return;
     }
+    const snapshots = /^\/v1\/namespaces\/([^/]+)\/snapshots(?:\/([^/]+)(\/restore)?)?$/.exec(path);
+    if (snapshots) {
+      authorize(req);
+      await routeSnapshot(req, res, method, snapshots);
+      return;
+    }
     const create = /^\/v1\/namespaces\/([^/]+)\/create$/.exec(path);
     const remove = /^\/v1\/namespaces\/([^/]+)$/.exec(path);
     const name = decodeName(create?.[1] ?? remove?.[1]);
@@ -73,6 +84,39 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     } else {
       throw new HttpError(405, "METHOD_NOT_ALLOWED", `${path} expects ${create ? "POST" : "DELETE"}`);
     }
+    sendJson(res, 200, {});
+  }
+
+  async function routeSnapshot(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    match: RegExpExecArray,
+  ): Promise<void> {
+    const name = decodeName(match[1]);
+    const id = match[2] === undefined ? undefined : decodeName(match[2]);
+    if (name === undefined || (match[2] !== undefined && id === undefined))
+      throw new HttpError(404, "NOT_FOUND", "No such snapshot");
+    if (id === undefined) {
+      if (method === "POST") {
+        const snapshot = deps.namespaces.snapshot(name);
+        deps.log(`namespace ${name} snapshot ${snapshot.id}`);
+        return sendJson(res, 200, { snapshot });
+      }
+      if (method === "GET") return sendJson(res, 200, { snapshots: deps.namespaces.listSnapshots(name) });
+      throw new HttpError(405, "METHOD_NOT_ALLOWED", "snapshots expect GET or POST");
+    }
+    if (match[3] !== undefined) {
+      if (method !== "POST") throw new HttpError(405, "METHOD_NOT_ALLOWED", "restore expects POST");
+      const body = parseJson(await readBody(req, 64 * 1024)) as { to?: unknown } | null;
+      if (typeof body?.to !== "string")
+        throw new HttpError(400, "INVALID_REQUEST", 'Request body must be { "to": "<namespace>" }');
+      deps.namespaces.restoreSnapshot(name, id, body.to);
+      deps.log(`namespace ${body.to} restored from ${name} snapshot ${id}`);
+      return sendJson(res, 200, {});
+    }
+    if (method !== "DELETE") throw new HttpError(405, "METHOD_NOT_ALLOWED", "a snapshot expects DELETE");
+    deps.namespaces.deleteSnapshot(name, id);
     sendJson(res, 200, {});
   }
 

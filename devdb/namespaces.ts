@@ -1,6 +1,9 @@
 // Namespaces: one SQLite file per namespace, `<dir>/<name>.db`, in WAL mode, each with a pool of
-// idle connections and a write lock. `default` always exists.
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+// idle connections and a write lock. `default` always exists. Snapshots (a devdb extension of the
+// admin API, for backups) are consistent copies in `<dir>/snapshots/<name>/<id>.db`; they outlive
+// their namespace, as a backup must, until deleted.
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Conn } from "./conn.ts";
 import { HttpError } from "./errors.ts";
@@ -91,10 +94,89 @@ export class Namespace {
   }
 }
 
+export interface SnapshotInfo {
+  id: string;
+  namespace: string;
+  created_at: number;
+  size: number;
+}
+
+const SNAPSHOT_ID = /^[0-9]{13}-[0-9a-f]{8}$/;
+
 export class NamespaceStore {
   private readonly namespaces = new Map<string, Namespace>();
 
   constructor(private readonly dir: string) {}
+
+  private snapshotDir(name: string): string {
+    return join(this.dir, "snapshots", checkNamespaceName(name));
+  }
+
+  private snapshotPath(name: string, id: string): string {
+    if (!SNAPSHOT_ID.test(id)) throw new HttpError(404, "SNAPSHOT_NOT_FOUND", "No such snapshot");
+    const path = join(this.snapshotDir(name), `${id}.db`);
+    if (!existsSync(path)) throw new HttpError(404, "SNAPSHOT_NOT_FOUND", "No such snapshot");
+    return path;
+  }
+
+  /**
+   * A consistent copy of the namespace: `VACUUM INTO` reads inside one read transaction, so the
+   * copy is the database as of one commit, whatever writers do meanwhile; it waits for no lock.
+   */
+  snapshot(name: string): SnapshotInfo {
+    const namespace = this.namespaces.get(checkNamespaceName(name));
+    if (namespace === undefined)
+      throw new HttpError(404, "NAMESPACE_NOT_FOUND", `Namespace \`${name}\` does not exist`);
+    const dir = this.snapshotDir(name);
+    mkdirSync(dir, { recursive: true });
+    const createdAt = Date.now();
+    const id = `${createdAt}-${randomBytes(4).toString("hex")}`;
+    const path = join(dir, `${id}.db`);
+    const conn = namespace.acquireConn();
+    try {
+      conn.exec(`VACUUM INTO '${path.replaceAll("'", "''")}'`);
+    } finally {
+      namespace.releaseConn(conn);
+    }
+    return { id, namespace: name, created_at: createdAt, size: statSync(path).size };
+  }
+
+  listSnapshots(name: string): SnapshotInfo[] {
+    const dir = this.snapshotDir(name);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((file) => file.slice(0, -3))
+      .filter((id) => SNAPSHOT_ID.test(id))
+      .sort()
+      .map((id) => ({
+        id,
+        namespace: name,
+        created_at: Number(id.slice(0, 13)),
+        size: statSync(join(dir, `${id}.db`)).size,
+      }));
+  }
+
+  deleteSnapshot(name: string, id: string): void {
+    rmSync(this.snapshotPath(name, id));
+  }
+
+  /** A new namespace `to` holding the snapshot's content; 409 when `to` exists. */
+  restoreSnapshot(name: string, id: string, to: string): void {
+    const source = this.snapshotPath(name, id);
+    checkNamespaceName(to);
+    const path = join(this.dir, `${to}.db`);
+    if (this.namespaces.has(to) || existsSync(path)) {
+      throw new HttpError(409, "NAMESPACE_EXISTS", `Namespace \`${to}\` already exists`);
+    }
+    copyFileSync(source, path);
+    const conn = new Conn(path);
+    try {
+      conn.exec("PRAGMA journal_mode=WAL");
+    } finally {
+      conn.close();
+    }
+    this.namespaces.set(to, new Namespace(to, path));
+  }
 
   /** Opens the data directory: every valid `<name>.db` in it is a namespace. */
   init(): void {

@@ -64,10 +64,12 @@ export async function admin(
   method: string,
   path: string,
   token?: string,
+  body?: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${devdb.adminUrl}${path}`, {
     method,
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
