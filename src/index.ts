@@ -1,5 +1,6 @@
 import { buildApp } from "./app";
 import type { Bindings } from "./env";
+import { runScheduledBackups } from "./services/backups";
 import { runScheduledDeletions } from "./services/lifecycle";
 import { runScheduledGc } from "./services/operator";
 import { runScheduledRetention } from "./services/security-log";
@@ -16,13 +17,14 @@ export default {
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
   // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9), and account
   // deletions that stopped midway, finished, and tenants abandoned mid-provisioning collected
-  // (DESIGN §10).
+  // (DESIGN §10), and every active workspace's daily backup, deleted ones' backups swept.
   scheduled: (event, env, ctx) =>
     ctx.waitUntil(
       Promise.all([
         runScheduledRetention(env, event.scheduledTime),
         runScheduledDeletions(env),
         runScheduledGc(env),
+        runScheduledBackups(env),
       ]),
     ),
 } satisfies ExportedHandler<Bindings>;

@@ -74,6 +74,17 @@ export class MigrationError extends Error {
   }
 }
 
+/** The migrations a database's ledger does not have yet (all of them for a database without one). */
+export async function pendingMigrations(client: Client, migrations: readonly Migration[]): Promise<string[]> {
+  const ledger = await client.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_islet_migrations'",
+  );
+  if (ledger.rows.length === 0) return migrations.map((m) => m.name);
+  const rows = await client.execute("SELECT name FROM _islet_migrations");
+  const applied = new Set(rows.rows.map((r) => String(r.name)));
+  return migrations.map((m) => m.name).filter((name) => !applied.has(name));
+}
+
 /**
  * Applies pending migrations in name order, each in one write batch (one transaction) together
  * with its ledger row, so a migration is either fully applied and recorded or not at all.

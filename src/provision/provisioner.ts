@@ -7,6 +7,18 @@ export interface ProvisionedDatabase {
 }
 
 /**
+ * A point a database can be restored to (DESIGN §10, backups): on devdb a snapshot (a consistent
+ * copy of the namespace file, `ref` its id); on Turso a point-in-time-restore timestamp (`ref`, ISO
+ * 8601: Turso keeps the history, so recording the moment is the backup).
+ */
+export interface BackupPoint {
+  kind: "snapshot" | "pitr";
+  /** The database the point was taken of. */
+  dbName: string;
+  ref: string;
+}
+
+/**
  * Creates and destroys per-workspace databases (DESIGN §11). Implementations are idempotent:
  * `create` of an existing name returns that database (with a fresh token), `destroy` of a
  * missing one succeeds.
@@ -18,6 +30,12 @@ export interface Provisioner {
   exists(name: string): Promise<boolean>;
   /** Every database the provisioner holds (islet's and any other), for garbage collection. */
   list(): Promise<string[]>;
+  /** Records a backup point of `name` now. */
+  backup(name: string): Promise<BackupPoint>;
+  /** A new database `into` (in `region`) holding the database as of `point`. */
+  restore(point: BackupPoint, into: string, region: Region): Promise<ProvisionedDatabase>;
+  /** Frees what the point holds (a snapshot file); a missing one succeeds. */
+  dropBackup(point: BackupPoint): Promise<void>;
 }
 
 /** An upstream refused or failed; the message is safe to show, the upstream body is not kept. */

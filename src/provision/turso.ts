@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { Region } from "../lib/tenancy";
-import { DB_NAME, ProvisionError, type ProvisionedDatabase, type Provisioner, upstream } from "./provisioner";
+import {
+  type BackupPoint,
+  DB_NAME,
+  ProvisionError,
+  type ProvisionedDatabase,
+  type Provisioner,
+  upstream,
+} from "./provisioner";
 
 export interface TursoProvisionerOptions {
   apiUrl: string;
@@ -47,11 +54,16 @@ export class TursoProvisioner implements Provisioner {
     return parsed.data.database.Hostname;
   }
 
-  async create(name: string, region: Region): Promise<ProvisionedDatabase> {
+  async create(name: string, region: Region, seed?: BackupPoint): Promise<ProvisionedDatabase> {
     if (!DB_NAME.test(name)) throw new ProvisionError(`invalid database name ${name}`);
     const created = await this.request("/databases", {
       method: "POST",
-      body: JSON.stringify({ name, group: `${this.options.groupPrefix}-${region}` }),
+      body: JSON.stringify({
+        name,
+        group: `${this.options.groupPrefix}-${region}`,
+        // Point-in-time restore: a new database seeded from another as of a timestamp.
+        ...(seed ? { seed: { type: "database", name: seed.dbName, timestamp: seed.ref } } : {}),
+      }),
     });
     let hostname: string;
     if (created.ok) {
@@ -95,6 +107,21 @@ export class TursoProvisioner implements Provisioner {
     if (!Array.isArray(body?.databases)) throw new ProvisionError("Turso answered an unexpected list shape");
     return body.databases.map((d) => d.Name).filter((n): n is string => typeof n === "string");
   }
+
+  /** Turso keeps every database's history: the backup is the moment, checked against a live database. */
+  async backup(name: string): Promise<BackupPoint> {
+    if (!(await this.exists(name))) throw new ProvisionError(`Turso has no database ${name}`, 404);
+    return { kind: "pitr", dbName: name, ref: new Date().toISOString() };
+  }
+
+  async restore(point: BackupPoint, into: string, region: Region): Promise<ProvisionedDatabase> {
+    if (point.kind !== "pitr") throw new ProvisionError("Turso restores point-in-time backups only");
+    if (await this.exists(into)) throw new ProvisionError(`Turso already has a database ${into}`, 409);
+    return this.create(into, region, point);
+  }
+
+  /** Nothing to free: the history goes with the database. */
+  async dropBackup(_point: BackupPoint): Promise<void> {}
 
   async exists(name: string): Promise<boolean> {
     const res = await this.request(`/databases/${name}`);

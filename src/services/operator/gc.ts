@@ -3,14 +3,18 @@ import { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { workspaces } from "../../db/control/schema";
 import { provisionerFor } from "../../provision";
+import { databasesBackupsNeed } from "../backups";
 import { jobContext, parseInput, type ServiceArgs } from "../context";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { requireOperator } from "./credential";
 
 /** A provisioning older than this was abandoned (its request failed and compensation too). */
 export const ABANDONED_PROVISIONING_MS = 15 * 60_000;
-/** The names islet gives tenant databases (`ws_…` ids, dashed): nothing else is ever collected. */
-const TENANT_DB = /^ws-[0-9a-z]{26}$/;
+/**
+ * The names islet gives tenant databases (`ws_…` ids, dashed; `-r<time>` after a restore):
+ * nothing else is ever collected.
+ */
+const TENANT_DB = /^ws-[0-9a-z]{26}(-r[0-9a-z]{1,12})?$/;
 
 const gcInput = z.object({ dryRun: z.boolean().optional(), now: z.number().int().positive().optional() });
 
@@ -27,7 +31,7 @@ export interface GcReport {
 /**
  * `islet tenants gc` and the daily job (DESIGN §10): finishes what failed compensation left.
  * Workspaces stuck `provisioning` for over 15 minutes are destroyed (database, if any, and rows);
- * tenant databases that no workspace row names are destroyed. Each is reported; one failure does
+ * tenant databases that no workspace row (and no backup) names are destroyed. Each is reported; one failure does
  * not stop the rest. A database is an orphan only if it is listed *and* no row names it, read
  * after the listing, so a provisioning under way (its row is written before its database) is
  * never taken.
@@ -70,9 +74,11 @@ export async function collectGarbage({
   }
 
   const listed = (await provisioner.list()).filter((name) => TENANT_DB.test(name));
-  const named = new Set(
-    (await db.select({ dbName: workspaces.dbName }).from(workspaces)).map((r) => r.dbName),
-  );
+  // Named by a workspace, or still needed by a point-in-time backup (a restore's old database).
+  const named = new Set([
+    ...(await db.select({ dbName: workspaces.dbName }).from(workspaces)).map((r) => r.dbName),
+    ...(await databasesBackupsNeed(ctx)),
+  ]);
   for (const dbName of listed.filter((name) => !named.has(name))) {
     if (input.dryRun) {
       report.orphans.push({ dbName, outcome: "would destroy" });

@@ -11,5 +11,6 @@ export {
 } from "./keyring";
 export { type DataAccessNotice, notifyOwners, type OwnerAlerter } from "./notify";
 export { setWorkspacePlan } from "./plan";
+export { type ScanCheck, scanTenants, type TenantScan } from "./scan";
 export * from "./schemas";
 export { fanOutMigrations, listTenants, type TenantMigrationStatus } from "./tenants";

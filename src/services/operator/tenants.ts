@@ -2,8 +2,10 @@ import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
-import { applyMigrations, type Migration } from "../../db/migrator";
+import { applyMigrations, type Migration, pendingMigrations } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
+import { mapPool } from "../../lib/pool";
+import { recordBackup } from "../backups";
 import { parseInput, type ServiceArgs } from "../context";
 import { requireOperator } from "./credential";
 
@@ -21,12 +23,16 @@ export interface TenantMigrationStatus {
   slug: string;
   status: "migrated" | "up_to_date" | "failed";
   applied: string[];
+  /** The backup point taken before this tenant's pending migrations ran. */
+  backupId?: string;
+  ms: number;
   error?: string;
 }
 
 /**
  * Applies tenant migrations to every active workspace, `concurrency` at a time, reporting each
- * tenant as it finishes. Safe to re-run: each database's ledger skips what it already has, so an
+ * tenant as it finishes. A tenant with anything pending gets a backup point first (none is
+ * migrated without one). Safe to re-run: each database's ledger skips what it already has, so an
  * interrupted fan-out resumes where it stopped. One tenant failing does not stop the others.
  */
 export async function fanOutMigrations({
@@ -42,33 +48,32 @@ export async function fanOutMigrations({
   const { concurrency } = parseInput(fanOutOptions, { concurrency: input.concurrency });
   const config = ctx.config;
   const tenants = await controlDb(config).select().from(workspaces).where(eq(workspaces.status, "active"));
-  const results: TenantMigrationStatus[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < tenants.length) {
-      const ws = tenants[next++] as WorkspaceRow;
-      let status: TenantMigrationStatus;
-      try {
-        const applied = await applyMigrations(await tenantDb(config, ws), migrations);
-        status = {
-          workspaceId: ws.id,
-          slug: ws.slug,
-          status: applied.length ? "migrated" : "up_to_date",
-          applied,
-        };
-      } catch (error) {
-        status = {
-          workspaceId: ws.id,
-          slug: ws.slug,
-          status: "failed",
-          applied: [],
-          error: error instanceof Error ? error.message : String(error),
-        };
-      }
-      results.push(status);
-      onProgress?.(status, results.length, tenants.length);
+  const migrate = async (ws: WorkspaceRow): Promise<TenantMigrationStatus> => {
+    const started = Date.now();
+    const base = { workspaceId: ws.id, slug: ws.slug };
+    let backupId: string | undefined;
+    try {
+      const client = await tenantDb(config, ws);
+      if ((await pendingMigrations(client, migrations)).length > 0)
+        backupId = (await recordBackup(ctx, ws, "pre_migration")).id;
+      const applied = await applyMigrations(client, migrations);
+      return {
+        ...base,
+        status: applied.length ? "migrated" : "up_to_date",
+        applied,
+        ...(backupId ? { backupId } : {}),
+        ms: Date.now() - started,
+      };
+    } catch (error) {
+      return {
+        ...base,
+        status: "failed",
+        applied: [],
+        ...(backupId ? { backupId } : {}),
+        ms: Date.now() - started,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
   };
-  await Promise.all(Array.from({ length: concurrency ?? 4 }, worker));
-  return results;
+  return mapPool(tenants, concurrency ?? 4, migrate, onProgress);
 }

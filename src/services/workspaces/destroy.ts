@@ -12,6 +12,7 @@ import {
 import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
 import { membershipRole, requireUser } from "../access";
+import { destroyBackups } from "../backups";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { forgetPrincipal } from "../gatekeeper";
 import { forgetWorkspaceHub } from "../hub";
@@ -97,6 +98,13 @@ export async function destroyWorkspace(
     ),
   ]);
   await forgetWorkspaceHub(ctx, row.id, "workspace deleted");
+  // Its backups go now; any that cannot be dropped are swept by the daily job (within 30 days).
+  await destroyBackups(ctx, row.id).catch((error: unknown) =>
+    ctx.logger.warn("backups not dropped; the daily sweep will", {
+      workspaceId: row.id,
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
   for (const key of keys) await onCredentialRevoked(ctx, { kind: "key", id: key.id, workspaceId: row.id });
   // What the Gatekeeper holds for the workspace and its keys goes too (DESIGN §10): the keys'
   // rows are gone, so nothing they could present verifies any more.

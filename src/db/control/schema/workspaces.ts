@@ -78,3 +78,22 @@ export const issuers = sqliteTable(
   (t) => [unique().on(t.workspaceId, t.issuer)],
 );
 export type IssuerRow = typeof issuers.$inferSelect;
+
+export const BACKUP_REASONS = ["daily", "pre_migration", "pre_restore", "manual"] as const;
+export type BackupReason = (typeof BACKUP_REASONS)[number];
+
+/** A recorded backup point of a workspace's database (migrations/control/0008_backups.sql). */
+export const workspaceBackups = sqliteTable(
+  "workspace_backups",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull(),
+    dbName: text("db_name").notNull(),
+    kind: text("kind", { enum: ["snapshot", "pitr"] }).notNull(),
+    ref: text("ref").notNull(),
+    reason: text("reason", { enum: BACKUP_REASONS }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("workspace_backups_by_workspace").on(t.workspaceId, t.createdAt)],
+);
+export type WorkspaceBackupRow = typeof workspaceBackups.$inferSelect;

@@ -1,0 +1,137 @@
+// `islet tenants scan` (seed 001's automated scans, turned on our own tenants): every tenant
+// database is checked for what islet's security rests on. The audit log's append-only triggers
+// are present and unaltered, its hash chain verifies, the schema ledger matches the latest
+// migrations exactly, and nothing in the reserved `_islet_` namespace was made by anyone else.
+import { asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { tenantMigrations } from "../../../migrations/tenant";
+import { controlDb } from "../../db/control/client";
+import { type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { splitStatements } from "../../db/migrator";
+import { tenantDb } from "../../db/tenant/client";
+import { sha256Hex } from "../../lib/crypto";
+import { mapPool } from "../../lib/pool";
+import { verifyChain } from "../audit/verify";
+import { parseInput, type ServiceArgs } from "../context";
+import { requireOperator } from "./credential";
+
+export type ScanCheck = "audit_triggers" | "audit_chain" | "schema" | "reserved_objects";
+
+export interface TenantScan {
+  workspaceId: string;
+  slug: string;
+  ok: boolean;
+  /** Each check's problems; an empty list is a pass. */
+  checks: Record<ScanCheck, string[]>;
+  auditEvents: number;
+  ms: number;
+}
+
+const scanInput = z.object({
+  concurrency: z.number().int().min(1).max(64).default(4),
+  workspaceId: z.string().optional(),
+});
+
+/** What the migrations create in the `_islet_` namespace, and each trigger's exact text. */
+interface Expected {
+  objects: Map<string, string>;
+  triggers: Map<string, string>;
+  ledger: Map<string, string>;
+}
+
+let expected: Promise<Expected> | undefined;
+
+async function expectedObjects(): Promise<Expected> {
+  const objects = new Map<string, string>([["_islet_migrations", "table"]]);
+  const triggers = new Map<string, string>();
+  const ledger = new Map<string, string>();
+  for (const migration of tenantMigrations) {
+    ledger.set(migration.name, await sha256Hex(migration.sql));
+    for (const statement of splitStatements(migration.sql)) {
+      const created =
+        /^CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|TRIGGER|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?("?)(_islet_[A-Za-z0-9_]+)\2/i.exec(
+          statement,
+        );
+      if (!created) continue;
+      const [, type = "", , name = ""] = created;
+      objects.set(name, type.toLowerCase());
+      if (type.toUpperCase() === "TRIGGER") triggers.set(name, statement);
+    }
+  }
+  return { objects, triggers, ledger };
+}
+
+/** Scans one tenant; an unreachable database is a failed scan, not an exception. */
+async function scanTenant(config: Parameters<typeof tenantDb>[0], ws: WorkspaceRow): Promise<TenantScan> {
+  const started = Date.now();
+  const checks: TenantScan["checks"] = {
+    audit_triggers: [],
+    audit_chain: [],
+    schema: [],
+    reserved_objects: [],
+  };
+  let auditEvents = 0;
+  try {
+    const want = await (expected ??= expectedObjects());
+    const client = await tenantDb(config, ws);
+    const master = await client.execute(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE '\\_islet\\_%' ESCAPE '\\'",
+    );
+    const present = new Map(master.rows.map((r) => [String(r.name), r]));
+    for (const [name, sql] of want.triggers) {
+      const row = present.get(name);
+      if (!row) checks.audit_triggers.push(`${name} is missing`);
+      else if (String(row.sql).trim() !== sql.trim()) checks.audit_triggers.push(`${name} was altered`);
+    }
+    const userTables = new Set(
+      (await client.execute("SELECT name FROM _islet_tables")).rows.map((r) => String(r.name)),
+    );
+    for (const [name, row] of present) {
+      const type = String(row.type);
+      if (want.objects.get(name) === type) continue;
+      // Unique indexes islet makes for a user table's `unique` columns: `_islet_unique:<table>.<col>`.
+      const unique = /^_islet_unique:([a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*$/.exec(name);
+      if (type === "index" && unique && unique[1] === String(row.tbl_name) && userTables.has(unique[1]))
+        continue;
+      checks.reserved_objects.push(`${type} ${name} was not created by islet`);
+    }
+    const ledger = await client.execute("SELECT name, checksum FROM _islet_migrations");
+    const applied = new Map(ledger.rows.map((r) => [String(r.name), String(r.checksum)]));
+    for (const [name, checksum] of want.ledger) {
+      const found = applied.get(name);
+      if (found === undefined) checks.schema.push(`migration ${name} is not applied`);
+      else if (found !== checksum) checks.schema.push(`migration ${name} differs from the repository's`);
+    }
+    for (const name of applied.keys())
+      if (!want.ledger.has(name)) checks.schema.push(`migration ${name} is unknown to this release`);
+    const chain = await verifyChain(client);
+    auditEvents = chain.checked;
+    if (!chain.ok && chain.firstBroken)
+      checks.audit_chain.push(`broken at seq ${chain.firstBroken.seq} (${chain.firstBroken.reason})`);
+  } catch (error) {
+    checks.schema.push(`unreachable: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const ok = Object.values(checks).every((problems) => problems.length === 0);
+  return { workspaceId: ws.id, slug: ws.slug, ok, checks, auditEvents, ms: Date.now() - started };
+}
+
+/** Scans every active tenant (or one), `concurrency` at a time, reporting each as it finishes. */
+export async function scanTenants({
+  ctx,
+  input: raw,
+}: ServiceArgs<{
+  concurrency?: number;
+  workspaceId?: string;
+  onProgress?: (scan: TenantScan, done: number, total: number) => void;
+}>): Promise<TenantScan[]> {
+  requireOperator(ctx);
+  const input = parseInput(scanInput, { concurrency: raw.concurrency, workspaceId: raw.workspaceId });
+  const tenants = (
+    await controlDb(ctx.config)
+      .select()
+      .from(workspaces)
+      .where(eq(workspaces.status, "active"))
+      .orderBy(asc(workspaces.createdAt))
+  ).filter((ws) => input.workspaceId === undefined || ws.id === input.workspaceId);
+  return mapPool(tenants, input.concurrency, (ws) => scanTenant(ctx.config, ws), raw.onProgress);
+}
