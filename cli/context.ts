@@ -1,7 +1,8 @@
 // The operator CLI runs under Node with the same code as the Worker. Its configuration is the
 // Worker's: .dev.vars locally (or --env-file), overlaid by the process environment.
 
-import { readDevVars } from "../scripts/local-stack";
+import { existsSync } from "node:fs";
+import { migrationsIn, readDevVars } from "../scripts/local-stack";
 import { type Config, parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
@@ -9,6 +10,7 @@ import { SandboxBudget } from "../src/sandbox/budget";
 import type { ServiceContext } from "../src/services/context";
 
 export function loadVars(envFile?: string): Record<string, string> {
+  if (envFile !== undefined && !existsSync(envFile)) throw new Error(`env file ${envFile} does not exist`);
   const fromFile = readDevVars(envFile);
   const fromProcess = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -36,4 +38,10 @@ export function operatorContext(config: Config, operatorId = process.env.USER ??
     waitUntil: () => {},
     sandboxBudget: new SandboxBudget(),
   };
+}
+
+/** `--dir`: a tenant migrations folder (to try a migration across tenants before it lands). */
+export function migrationsFrom(dir: string) {
+  if (!existsSync(dir)) throw new Error(`migrations folder ${dir} does not exist`);
+  return migrationsIn(dir);
 }

@@ -12,7 +12,11 @@ import { applyMigrations, type Migration } from "../src/db/migrator";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export function loadMigrations(kind: "control" | "tenant"): Migration[] {
-  const dir = join(root, "migrations", kind);
+  return migrationsIn(join(root, "migrations", kind));
+}
+
+/** The numbered `.sql` migrations of a folder, in order. */
+export function migrationsIn(dir: string): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()

@@ -17,6 +17,15 @@ export interface TursoProvisionerOptions {
   groupPrefix: string;
 }
 
+/** Each islet region's Turso location (docs.turso.tech: locations), for `islet setup turso`. */
+export const TURSO_LOCATIONS: Readonly<Record<Region, string>> = {
+  "us-east": "aws-us-east-1",
+  "us-west": "aws-us-west-2",
+  "eu-west": "aws-eu-west-1",
+  "ap-south": "aws-ap-south-1",
+};
+
+const groupsSchema = z.object({ groups: z.array(z.object({ name: z.string() })) });
 const databaseSchema = z.object({ database: z.object({ Name: z.string(), Hostname: z.string() }) });
 const tokenSchema = z.object({ jwt: z.string().min(1) });
 
@@ -60,7 +69,7 @@ export class TursoProvisioner implements Provisioner {
       method: "POST",
       body: JSON.stringify({
         name,
-        group: `${this.options.groupPrefix}-${region}`,
+        group: this.groupOf(region),
         // Point-in-time restore: a new database seeded from another as of a timestamp.
         ...(seed ? { seed: { type: "database", name: seed.dbName, timestamp: seed.ref } } : {}),
       }),
@@ -122,6 +131,36 @@ export class TursoProvisioner implements Provisioner {
 
   /** Nothing to free: the history goes with the database. */
   async dropBackup(_point: BackupPoint): Promise<void> {}
+
+  /** The organization's groups (GET …/groups): also how `doctor` proves the token reaches the org. */
+  async groups(): Promise<string[]> {
+    const res = await this.request("/groups");
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ProvisionError("Turso could not list groups", res.status);
+    }
+    const parsed = groupsSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new ProvisionError("Turso answered an unexpected groups shape");
+    return parsed.data.groups.map((g) => g.name);
+  }
+
+  /** The group a region's databases go to. */
+  groupOf(region: Region): string {
+    return `${this.options.groupPrefix}-${region}`;
+  }
+
+  /** Creates the region's group at its location; an existing one is left as it is. */
+  async ensureGroup(region: Region): Promise<"created" | "exists"> {
+    const res = await this.request("/groups", {
+      method: "POST",
+      body: JSON.stringify({ name: this.groupOf(region), location: TURSO_LOCATIONS[region] }),
+    });
+    await res.body?.cancel();
+    if (res.status === 409) return "exists";
+    if (!res.ok)
+      throw new ProvisionError(`Turso refused to create group ${this.groupOf(region)}`, res.status);
+    return "created";
+  }
 
   async exists(name: string): Promise<boolean> {
     const res = await this.request(`/databases/${name}`);

@@ -2,7 +2,7 @@
 export { currentSession, listMySessions, logout, refreshSession, revokeMySession } from "./account";
 export { login } from "./login";
 export { finishOidc, startOidc } from "./oidc/flow";
-export { oidcProviderIds } from "./oidc/providers";
+export { oidcProblem, oidcProviderIds } from "./oidc/providers";
 export { changePassword, confirmPasswordReset, requestPasswordReset } from "./password";
 export { PASSWORD_MAX, PASSWORD_MIN } from "./policy";
 export * from "./schemas";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Config } from "../../env";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { outboxMailer } from "./outbox";
@@ -33,27 +34,32 @@ export type MailConfig = z.output<typeof mailConfigSchema> & { MAIL_PROVIDER: "o
 
 const cache = new WeakMap<object, MailConfig | string>();
 
-/** Fail closed: production mails for real, over HTTPS, with a key. */
+/**
+ * Fail closed: production mails for real, over HTTPS, with a key. The settings, or the problem
+ * with them (never a value); `islet doctor` reports the same.
+ */
+export function resolveMailConfig(env: object, config: Config): MailConfig | string {
+  const parsed = mailConfigSchema.safeParse(env);
+  const production = config.ENVIRONMENT === "production";
+  if (!parsed.success)
+    return `mail settings invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`;
+  const provider = parsed.data.MAIL_PROVIDER ?? (production ? "resend" : "outbox");
+  const mail = { ...parsed.data, MAIL_PROVIDER: provider };
+  if (production && provider === "outbox") return "MAIL_PROVIDER=outbox is refused in production";
+  if (provider === "resend" && !mail.MAIL_API_KEY) return "MAIL_API_KEY is missing";
+  if (
+    provider === "resend" &&
+    !mail.MAIL_API_URL.startsWith("https://") &&
+    !(config.ISLET_INSECURE_LOCAL && !production)
+  )
+    return "MAIL_API_URL must be https://";
+  return mail;
+}
+
 export function mailConfig(ctx: ServiceContext): MailConfig {
   let result = cache.get(ctx.env);
   if (result === undefined) {
-    const parsed = mailConfigSchema.safeParse(ctx.env);
-    const production = ctx.config.ENVIRONMENT === "production";
-    if (!parsed.success)
-      result = `mail settings invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`;
-    else {
-      const provider = parsed.data.MAIL_PROVIDER ?? (production ? "resend" : "outbox");
-      const config = { ...parsed.data, MAIL_PROVIDER: provider };
-      if (production && provider === "outbox") result = "MAIL_PROVIDER=outbox is refused in production";
-      else if (provider === "resend" && !config.MAIL_API_KEY) result = "MAIL_API_KEY is missing";
-      else if (
-        provider === "resend" &&
-        !config.MAIL_API_URL.startsWith("https://") &&
-        !(ctx.config.ISLET_INSECURE_LOCAL && !production)
-      )
-        result = "MAIL_API_URL must be https://";
-      else result = config;
-    }
+    result = resolveMailConfig(ctx.env, ctx.config);
     cache.set(ctx.env, result);
     if (typeof result === "string") ctx.logger.error("mail is misconfigured", { problem: result });
   }

@@ -13,4 +13,10 @@ export { type DataAccessNotice, notifyOwners, type OwnerAlerter } from "./notify
 export { setWorkspacePlan } from "./plan";
 export { type ScanCheck, scanTenants, type TenantScan } from "./scan";
 export * from "./schemas";
-export { fanOutMigrations, listTenants, type TenantMigrationStatus } from "./tenants";
+export {
+  fanOutMigrations,
+  listTenants,
+  showTenant,
+  type TenantDetail,
+  type TenantMigrationStatus,
+} from "./tenants";

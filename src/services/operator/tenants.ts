@@ -1,11 +1,13 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, or } from "drizzle-orm";
 import { z } from "zod";
 import { controlDb } from "../../db/control/client";
-import { type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { apiKeys, memberships, users, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { applyMigrations, type Migration, pendingMigrations } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
+import { ApiError } from "../../lib/errors";
+import { ID_FORMATS } from "../../lib/ids";
 import { mapPool } from "../../lib/pool";
-import { recordBackup } from "../backups";
+import { type BackupView, listBackups, recordBackup } from "../backups";
 import { parseInput, type ServiceArgs } from "../context";
 import { requireOperator } from "./credential";
 
@@ -14,6 +16,52 @@ import { requireOperator } from "./credential";
 export async function listTenants({ ctx }: ServiceArgs): Promise<WorkspaceRow[]> {
   requireOperator(ctx);
   return controlDb(ctx.config).select().from(workspaces).orderBy(asc(workspaces.createdAt));
+}
+
+export interface TenantDetail {
+  workspace: Omit<WorkspaceRow, "dbTokenEnc" | "requestKey"> & { createdAt: number; updatedAt: number };
+  members: { userId: string; email: string; role: string }[];
+  liveKeys: number;
+  backups: BackupView[];
+}
+
+/** `workspace show <id>`: one workspace for an operator, its database token excepted. */
+export async function showTenant({
+  ctx,
+  input,
+}: ServiceArgs<{ workspaceId: string }>): Promise<TenantDetail> {
+  requireOperator(ctx);
+  const { workspaceId } = parseInput(
+    z.object({ workspaceId: z.string().regex(ID_FORMATS.workspace) }),
+    input,
+  );
+  const db = controlDb(ctx.config);
+  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
+  if (!row) throw new ApiError("not_found", "Workspace not found");
+  const { dbTokenEnc: _token, requestKey: _key, ...workspace } = row;
+  const members = await db
+    .select({ userId: memberships.userId, email: users.email, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, workspaceId))
+    .orderBy(asc(memberships.createdAt));
+  const now = Date.now();
+  const [keys] = await db
+    .select({ n: count() })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.workspaceId, workspaceId),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+      ),
+    );
+  return {
+    workspace,
+    members,
+    liveKeys: keys?.n ?? 0,
+    backups: await listBackups({ ctx, input: { workspaceId } }),
+  };
 }
 
 const fanOutOptions = z.object({ concurrency: z.number().int().min(1).max(64).optional() });

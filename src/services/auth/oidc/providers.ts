@@ -35,6 +35,12 @@ const secretsSchema = z.record(z.string(), z.string().min(1));
 
 const cache = new WeakMap<object, Map<string, OidcProvider> | string>();
 
+/** What is wrong with the OIDC settings, if anything (never a value); `islet doctor` reports it. */
+export function oidcProblem(env: Record<string, unknown>): string | undefined {
+  const parsed = parse(env);
+  return typeof parsed === "string" ? parsed : undefined;
+}
+
 function parse(env: Record<string, unknown>): Map<string, OidcProvider> | string {
   const rawProviders = typeof env.OIDC_PROVIDERS === "string" ? env.OIDC_PROVIDERS : "[]";
   const rawSecrets = typeof env.OIDC_CLIENT_SECRETS === "string" ? env.OIDC_CLIENT_SECRETS : "{}";
