@@ -72,7 +72,8 @@ async function scanTenant(config: Parameters<typeof tenantDb>[0], ws: WorkspaceR
   };
   let auditEvents = 0;
   try {
-    const want = await (expected ??= expectedObjects());
+    expected ??= expectedObjects();
+    const want = await expected;
     const client = await tenantDb(config, ws);
     const master = await client.execute(
       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE '\\_islet\\_%' ESCAPE '\\'",
