@@ -22,5 +22,13 @@ export const operatorAuthenticate = createMiddleware<AppEnv>(async (c, next) => 
     throw new ApiError("unauthorized", "Operator routes need `Authorization: Operator <token>`");
   }
   c.set("actor", { type: "operator", operatorId });
-  return next();
+  try {
+    await next();
+  } finally {
+    // The operator API's own trail: every call, who made it and how it ended (never a body).
+    await noteSecurityEvent(c.var.ctx, {
+      action: "operator.request",
+      details: { operatorId, method: c.req.method, path: c.req.path, status: c.res.status },
+    });
+  }
 });

@@ -1,13 +1,27 @@
 import { z } from "@hono/zod-openapi";
 import { gatekeeper } from "../../middleware/gatekeeper";
 import { operatorAuthenticate } from "../../middleware/operator";
+import { listBackups, restoreBackup, takeBackup } from "../../services/backups";
+import { deletionStatus } from "../../services/lifecycle";
 import {
+  Backup,
   BreakGlassRead,
+  collectGarbage,
+  DeletionStatus,
+  deletionParam,
+  GcReportView,
+  gcBody,
+  listTenants,
   operatorWorkspaceParam,
+  RestoreView,
   readRowsBody,
   readTenantRows,
+  restoreBody,
   setPlanBody,
   setWorkspacePlan,
+  showTenant,
+  TenantDetailView,
+  TenantSummary,
 } from "../../services/operator";
 import { Workspace } from "../../services/workspaces";
 import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
@@ -54,4 +68,108 @@ operatorRoutes
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };
       return c.json({ workspace: await setWorkspacePlan({ ctx: c.var.ctx, input }) }, 200);
     },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/tenants",
+      tags,
+      security,
+      summary: "Every workspace with region, plan, status and database name",
+      responses: {
+        200: json(z.object({ tenants: z.array(named(TenantSummary, "TenantSummary")) }), "The tenants"),
+      },
+    }),
+    async (c) => {
+      const rows = await listTenants({ ctx: c.var.ctx });
+      const tenants = rows.map(({ id, slug, name, region, plan, status, dbName, createdAt }) => ({
+        id,
+        slug,
+        name,
+        region,
+        plan,
+        status,
+        dbName,
+        createdAt,
+      }));
+      return c.json({ tenants }, 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/tenants/{workspaceId}",
+      tags,
+      security,
+      summary: "One workspace: settings, members, live keys, backups (never its database token)",
+      request: { params: operatorWorkspaceParam },
+      responses: { 200: json(named(TenantDetailView, "TenantDetail"), "The workspace") },
+    }),
+    async (c) => c.json(await showTenant({ ctx: c.var.ctx, input: c.req.valid("param") }), 200),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/tenants/gc",
+      tags,
+      security,
+      summary: "Collect abandoned provisionings and orphan databases (or report them: dryRun)",
+      request: { body: jsonBody(gcBody) },
+      responses: { 200: json(named(GcReportView, "GcReport"), "What was collected") },
+    }),
+    async (c) => c.json(await collectGarbage({ ctx: c.var.ctx, input: c.req.valid("json") }), 200),
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/tenants/{workspaceId}/backups",
+      tags,
+      security,
+      summary: "A workspace's backups, newest first (10 are kept)",
+      request: { params: operatorWorkspaceParam },
+      responses: { 200: json(z.object({ backups: z.array(named(Backup, "Backup")) }), "The backups") },
+    }),
+    async (c) => c.json({ backups: await listBackups({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 200),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/tenants/{workspaceId}/backups",
+      tags,
+      security,
+      summary: "Record a backup point of a workspace now",
+      request: { params: operatorWorkspaceParam },
+      responses: { 201: json(z.object({ backup: Backup }), "The backup") },
+      errors: [502],
+    }),
+    async (c) => c.json({ backup: await takeBackup({ ctx: c.var.ctx, input: c.req.valid("param") }) }, 201),
+  )
+  .openapi(
+    operation({
+      method: "post",
+      path: "/tenants/{workspaceId}/restore",
+      tags,
+      security,
+      summary:
+        "Restore a workspace from a backup into a new database, swapped in (audited; deleted workspaces refused)",
+      request: { params: operatorWorkspaceParam, body: jsonBody(restoreBody) },
+      responses: { 200: json(named(RestoreView, "Restore"), "The restore") },
+      errors: [502],
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+      return c.json(await restoreBackup({ ctx: c.var.ctx, input }), 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/deletions/{userId}",
+      tags,
+      security,
+      summary: "An account deletion's progress (resumed by the scheduled job until complete)",
+      request: { params: deletionParam },
+      responses: { 200: json(named(DeletionStatus, "DeletionStatus"), "The deletion") },
+    }),
+    async (c) => c.json(await deletionStatus({ ctx: c.var.ctx, input: c.req.valid("param") }), 200),
   );

@@ -20,7 +20,7 @@ import { dbTokenBinding } from "../../db/tenant/client";
 import { encryptSecret, importKeyring } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { ID_FORMATS, newId } from "../../lib/ids";
-import { provisionerFor } from "../../provision";
+import { ProvisionError, provisionerFor } from "../../provision";
 import type { BackupPoint } from "../../provision/provisioner";
 import { recordAudit } from "../audit";
 import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
@@ -54,6 +54,14 @@ const pointOf = (row: WorkspaceBackupRow): BackupPoint => ({
   ref: row.ref,
 });
 
+/** A provisioner's refusal as the API's 502 (its message is safe; the upstream body was not kept). */
+const upstream =
+  (what: string) =>
+  (error: unknown): never => {
+    if (error instanceof ProvisionError) throw new ApiError("upstream_error", `${what}: ${error.message}`);
+    throw error;
+  };
+
 /** The name a restore gives the new database: the workspace's stem, `-r` and the time. */
 export function restoredDbName(dbName: string, now = Date.now()): string {
   return `${dbName.replace(/-r[0-9a-z]{1,12}$/, "")}-r${now.toString(36)}`;
@@ -69,7 +77,7 @@ export async function recordBackup(
   reason: BackupReason,
 ): Promise<BackupView> {
   const provisioner = provisionerFor(ctx.config);
-  const point = await provisioner.backup(workspace.dbName);
+  const point = await provisioner.backup(workspace.dbName).catch(upstream("The backup could not be taken"));
   const row: WorkspaceBackupRow = {
     id: newId("bak"),
     workspaceId: workspace.id,
@@ -218,7 +226,9 @@ export async function restoreBackup({
   const safetyBackup = await recordBackup(ctx, workspace, "pre_restore");
   const provisioner = provisionerFor(ctx.config);
   const dbName = restoredDbName(workspace.dbName);
-  const database = await provisioner.restore(pointOf(backup), dbName, workspace.region);
+  const database = await provisioner
+    .restore(pointOf(backup), dbName, workspace.region)
+    .catch(upstream("The backup could not be restored; the workspace is unchanged"));
   const details = {
     operatorId,
     reason: input.reason,

@@ -17,6 +17,7 @@ import { userById } from "../auth/users";
 import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { mailerFor } from "../mail";
 import { leaveWorkspace } from "../members";
+import { requireOperator } from "../operator/credential";
 import { recordSecurityEvent } from "../security-log/record";
 import { SECURITY_LOG_RETENTION_MS } from "../security-log/retention";
 import { destroyWorkspace } from "../workspaces/destroy";
@@ -278,4 +279,23 @@ export async function runScheduledDeletions(env: object): Promise<void> {
       error: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** An operator's view of one account deletion: its progress, never the address it goes to. */
+export async function deletionStatus({ ctx, input }: ServiceArgs<{ userId: string }>): Promise<{
+  userId: string;
+  requestedAt: number;
+  completedAt: number | null;
+  attempts: number;
+  lastError: string | null;
+  report: Record<string, unknown>;
+}> {
+  requireOperator(ctx);
+  const [row] = await controlDb(ctx.config)
+    .select()
+    .from(accountDeletions)
+    .where(eq(accountDeletions.userId, input.userId));
+  if (!row) throw new ApiError("not_found", "No deletion was requested for this account");
+  const { email: _email, report, ...rest } = row;
+  return { ...rest, report: JSON.parse(report) as Record<string, unknown> };
 }

@@ -1,6 +1,7 @@
 export { CERTIFICATE_TYPE, platformJwks, signCertificate, verifyCertificate } from "./certificate";
 export {
   deleteAccount,
+  deletionStatus,
   finishDeletion,
   RECENT_SIGN_IN_MS,
   resumeDeletions,

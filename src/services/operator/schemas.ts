@@ -25,3 +25,63 @@ export const BreakGlassRead = z.object({
   /** Owners emailed about this read before it happened. */
   ownersNotified: z.number().int(),
 });
+
+export const gcBody = z.strictObject({ dryRun: z.boolean().optional() });
+export const restoreBody = z.strictObject({ backupId: z.string().regex(/^bak_[0-9a-z]{26}$/), reason });
+export const deletionParam = z.object({ userId: idOf("user", "a user id") });
+
+export const TenantSummary = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  region: z.string(),
+  plan: z.string(),
+  status: z.string(),
+  dbName: z.string(),
+  createdAt: z.number().int(),
+});
+export const Backup = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  dbName: z.string(),
+  kind: z.enum(["snapshot", "pitr"]),
+  reason: z.string(),
+  createdAt: z.string(),
+});
+export const TenantDetailView = z.object({
+  workspace: TenantSummary.extend({
+    dbUrl: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    updatedAt: z.number().int(),
+  }),
+  members: z.array(z.object({ userId: z.string(), email: z.string(), role: z.string() })),
+  liveKeys: z.number().int(),
+  backups: z.array(Backup),
+});
+const gcOutcome = z.enum(["destroyed", "failed", "would destroy"]);
+export const GcReportView = z.object({
+  abandoned: z.array(
+    z.object({
+      workspaceId: z.string(),
+      dbName: z.string(),
+      outcome: gcOutcome,
+      error: z.string().optional(),
+    }),
+  ),
+  orphans: z.array(z.object({ dbName: z.string(), outcome: gcOutcome, error: z.string().optional() })),
+});
+export const RestoreView = z.object({
+  workspaceId: z.string(),
+  backup: Backup,
+  safetyBackup: Backup,
+  previousDbName: z.string(),
+  dbName: z.string(),
+});
+export const DeletionStatus = z.object({
+  userId: z.string(),
+  requestedAt: z.number().int(),
+  completedAt: z.number().int().nullable(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  report: z.record(z.string(), z.unknown()),
+});
