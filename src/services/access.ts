@@ -159,3 +159,10 @@ export function requireUser(ctx: ServiceContext): { userId: string; sessionId: s
   if (ctx.actor.type === "anonymous") throw new ApiError("unauthorized", "Authentication required");
   throw new ApiError("forbidden", "This operation needs a signed-in user");
 }
+
+/** Services reachable only through operator authentication (src/middleware/operator.ts). */
+export function requireOperator(ctx: ServiceContext): string {
+  if (ctx.actor.type === "operator") return ctx.actor.operatorId;
+  if (ctx.actor.type === "anonymous") throw new ApiError("unauthorized", "Operator authentication required");
+  throw new ApiError("forbidden", "Only islet operators may do this");
+}

@@ -173,7 +173,7 @@ export const workspaceCoverage: CoverageTable = {
   },
   "PUT /v1/operator/workspaces/:workspaceId/plan": {
     tenant: ["workspace.plan_change"],
-    platform: ["workspace.plan_change"],
+    platform: ["workspace.plan_change", "operator.request"],
     exercise: async (t) => {
       const { workspace } = await ownedWorkspace();
       const operator = await makeOperator();
@@ -187,7 +187,7 @@ export const workspaceCoverage: CoverageTable = {
   },
   "POST /v1/operator/workspaces/:workspaceId/rows/read": {
     tenant: ["operator.data_access"],
-    platform: ["operator.data_access"],
+    platform: ["operator.data_access", "operator.request"],
     exercise: async (t) => {
       const { workspace } = await ownedWorkspace();
       await (await tenantDb(testConfig(), workspace)).execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)");
@@ -198,6 +198,51 @@ export const workspaceCoverage: CoverageTable = {
         ip: t.ip,
       });
       return { res, workspace };
+    },
+  },
+  "POST /v1/operator/tenants/gc": {
+    platform: ["operator.request"],
+    exercise: async (t) => {
+      const { workspace } = await ownedWorkspace();
+      const operator = await makeOperator();
+      const res = await callWith(operator.vars, "POST", "/v1/operator/tenants/gc", {
+        authorization: `Operator ${operator.token}`,
+        body: { dryRun: true },
+        ip: t.ip,
+      });
+      return { res, workspace };
+    },
+  },
+  "POST /v1/operator/tenants/:workspaceId/backups": {
+    platform: ["operator.request"],
+    exercise: async (t) => {
+      const { workspace } = await ownedWorkspace();
+      const operator = await makeOperator();
+      const res = await callWith(operator.vars, "POST", `/v1/operator/tenants/${workspace.id}/backups`, {
+        authorization: `Operator ${operator.token}`,
+        ip: t.ip,
+      });
+      return { res, workspace };
+    },
+  },
+  "POST /v1/operator/tenants/:workspaceId/restore": {
+    tenant: ["workspace.restore"],
+    platform: ["workspace.restore", "operator.request"],
+    exercise: async (t) => {
+      const { workspace } = await ownedWorkspace();
+      const operator = await makeOperator();
+      const auth = `Operator ${operator.token}`;
+      const taken = await callWith(operator.vars, "POST", `/v1/operator/tenants/${workspace.id}/backups`, {
+        authorization: auth,
+      });
+      const { backup } = (await taken.json()) as { backup: { id: string } };
+      const res = await callWith(operator.vars, "POST", `/v1/operator/tenants/${workspace.id}/restore`, {
+        authorization: auth,
+        body: { backupId: backup.id, reason: "Coverage: restores are audited" },
+        ip: t.ip,
+      });
+      // A string: the row is read after the restore, which swapped its database.
+      return { res, workspace: workspace.id };
     },
   },
 };

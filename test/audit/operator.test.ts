@@ -70,6 +70,7 @@ describe("POST /v1/operator/workspaces/:id/rows/read", () => {
     expect(JSON.parse(event?.details ?? "{}")).toMatchObject({ reason: REASON, limit: 2, ownersNotified: 2 });
     expect(await platformLog({ requestId: requestId ?? "" })).toMatchObject([
       { action: "operator.data_access", actorType: "operator", actorId: operator.id, ip: "192.0.2.50" },
+      { action: "operator.request", actorType: "operator", actorId: operator.id, ip: "192.0.2.50" },
     ]);
 
     for (const who of [owner, coOwner]) {

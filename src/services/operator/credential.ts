@@ -17,9 +17,4 @@ export async function verifyOperatorToken(config: Config, token: string): Promis
   return found;
 }
 
-/** Services reachable only through operator authentication (src/middleware/operator.ts). */
-export function requireOperator(ctx: ServiceContext): string {
-  if (ctx.actor.type === "operator") return ctx.actor.operatorId;
-  if (ctx.actor.type === "anonymous") throw new ApiError("unauthorized", "Operator authentication required");
-  throw new ApiError("forbidden", "Only islet operators may do this");
-}
+export { requireOperator } from "../access";
