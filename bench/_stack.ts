@@ -21,6 +21,8 @@ import { provisionWorkspace } from "../src/services/workspaces/provision";
 
 export interface Stack {
   vars: Record<string, string>;
+  /** The stack's temporary folder (devdb's files under it). */
+  dir: string;
   devdbUrl: string;
   workerUrl?: string;
   stop(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startStack(opts: { worker?: boolean } = {}): Promise<Stack
   }
   return {
     vars,
+    dir,
     devdbUrl: devdb.url,
     workerUrl: worker ? `http://${worker.address}:${worker.port}` : undefined,
     stop: async () => {
