@@ -39,6 +39,7 @@ import { tablesRoutes } from "./routes/tables";
 import { usageRoutes } from "./routes/usage";
 import { webhooksRoutes } from "./routes/webhooks";
 import { workspacesRoutes } from "./routes/workspaces";
+import { workspaceExportRoutes } from "./routes/workspaces/export";
 import { uiRoutes } from "./ui";
 
 /**
@@ -89,6 +90,7 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/functions", functionsRoutes);
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
+  app.route("/v1/workspaces/:workspaceId/export", workspaceExportRoutes);
   app.route("/v1/workspaces/:workspaceId/accounts", accountsRoutes);
   app.route("/v1/workspaces/:workspaceId/secrets", secretsRoutes);
   app.route("/v1/workspaces/:workspaceId/webhooks", webhooksRoutes);

@@ -9,3 +9,4 @@ export {
 } from "./deletion";
 export { exportAccount } from "./export";
 export * from "./schemas";
+export { exportWorkspace, WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION } from "./workspace-export";

@@ -1,0 +1,40 @@
+import { z } from "@hono/zod-openapi";
+import { exportWorkspace } from "../../services/lifecycle";
+import { operation, router, SECURITY } from "../openapi";
+import { workspaceParam } from "./param";
+
+const route = operation({
+  method: "get",
+  path: "/",
+  tags: ["Workspaces"],
+  security: SECURITY.user,
+  summary:
+    "Export the workspace as an NDJSON archive, streamed: tables with their rows, functions, webhooks, issuers, secret names (never values); admins, audited",
+  request: { params: workspaceParam },
+  responses: {
+    200: {
+      description:
+        "Line 1 `{type: islet-workspace-export, version: 1, workspace, exportedAt}`; then `table`, `row`, `function`, `webhook`, `issuer`, `secret` lines; last `{type: end, …counts}`",
+      content: { "application/x-ndjson": { schema: z.string() } },
+    },
+  },
+});
+
+/**
+ * `GET /v1/workspaces/:workspaceId/export` (src/services/lifecycle/workspace-export.ts). Described
+ * in /openapi.json like every route, but registered as a plain handler: the router's typing wants
+ * a string body for a text media type, and this body is a stream. The verb parses its own input.
+ */
+export const workspaceExportRoutes = router();
+workspaceExportRoutes.openAPIRegistry.registerPath(route);
+workspaceExportRoutes.get("/", async (c) => {
+  const exported = await exportWorkspace({
+    ctx: c.var.ctx,
+    input: { workspaceId: c.req.param("workspaceId") ?? "" },
+  });
+  return c.body(exported.body, 200, {
+    "Content-Type": "application/x-ndjson",
+    "Content-Disposition": `attachment; filename="${exported.filename}"`,
+    "Cache-Control": "no-store",
+  });
+});

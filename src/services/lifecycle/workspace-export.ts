@@ -1,0 +1,135 @@
+// Workspace export (DESIGN §10, seed 002): everything a workspace holds, as one NDJSON archive
+// streamed a page at a time. Line 1 is the header; then each table's definition followed by its
+// rows (as the rows API presents them); then functions, webhooks, issuers and secret names; the
+// last line is `end` with the counts, so a truncated archive is recognisable. Secret values,
+// webhook signing secrets and issuer keys are never in it: each section is the list verb's own
+// metadata view. Admins only, people not keys (the verbs below re-check their own needs), audited.
+import { authorizeWorkspace } from "../access";
+import { recordAudit } from "../audit";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { listFunctions } from "../functions";
+import { listIssuers } from "../issuers/manage";
+import { listRows } from "../rows";
+import { MAX_PAGE_ROWS } from "../rows/schemas";
+import { workspaceScoped } from "../schemas";
+import { listSecrets } from "../secrets";
+import { listTables } from "../tables";
+import { listWebhooks } from "../webhooks";
+
+export const WORKSPACE_EXPORT_FORMAT = "islet-workspace-export";
+export const WORKSPACE_EXPORT_VERSION = 1;
+
+export interface WorkspaceExport {
+  body: ReadableStream<Uint8Array>;
+  filename: string;
+}
+
+/** The archive's lines, produced lazily: one rows page is read per pull of the stream. */
+async function* archiveLines(
+  ctx: ServiceContext,
+  workspaceId: string,
+  header: object,
+): AsyncGenerator<object> {
+  yield header;
+  const counts = { tables: 0, rows: 0, functions: 0, webhooks: 0, issuers: 0, secrets: 0 };
+  for (const table of await listTables({ ctx, input: { workspaceId } })) {
+    counts.tables++;
+    yield { type: "table", name: table.name, columns: table.columns, indexes: table.indexes };
+    let cursor: string | undefined;
+    do {
+      const page = await listRows({
+        ctx,
+        input: {
+          workspaceId,
+          table: table.name,
+          query: { filters: [], limit: MAX_PAGE_ROWS, ...(cursor ? { cursor } : {}) },
+        },
+      });
+      for (const row of page.rows) {
+        counts.rows++;
+        yield { type: "row", table: table.name, row };
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  for (const fn of await listFunctions({ ctx, input: { workspaceId } })) {
+    counts.functions++;
+    yield { type: "function", function: fn };
+  }
+  for (const webhook of await listWebhooks({ ctx, input: { workspaceId } })) {
+    counts.webhooks++;
+    yield { type: "webhook", webhook };
+  }
+  for (const issuer of await listIssuers({ ctx, input: { workspaceId } })) {
+    counts.issuers++;
+    yield { type: "issuer", issuer };
+  }
+  for (const secret of await listSecrets({ ctx, input: { workspaceId } })) {
+    counts.secrets++;
+    yield { type: "secret", secret };
+  }
+  yield { type: "end", ...counts };
+}
+
+/** `GET /v1/workspaces/:id/export`: the archive as a stream (admins; audited before the first byte). */
+export async function exportWorkspace({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string }>): Promise<WorkspaceExport> {
+  const input = parseInput(workspaceScoped, raw);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, {
+    role: "admin",
+    scope: "audit:read",
+    usersOnly: true,
+  });
+  const exportedAt = new Date().toISOString();
+  await recordAudit(ctx, await access.db(), {
+    action: "workspace.export",
+    targetType: "workspace",
+    targetId: access.workspace.id,
+  });
+  const lines = archiveLines(ctx, input.workspaceId, {
+    type: WORKSPACE_EXPORT_FORMAT,
+    version: WORKSPACE_EXPORT_VERSION,
+    workspace: {
+      id: access.workspace.id,
+      name: access.workspace.name,
+      slug: access.workspace.slug,
+      region: access.workspace.region,
+    },
+    exportedAt,
+  });
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          let chunk = "";
+          // Up to a page's worth of lines per pull: a whole rows page is already in memory.
+          for (let i = 0; i < MAX_PAGE_ROWS; i++) {
+            const next = await lines.next();
+            if (next.done) {
+              if (chunk) controller.enqueue(encoder.encode(chunk));
+              controller.close();
+              return;
+            }
+            chunk += `${JSON.stringify(next.value)}\n`;
+          }
+          controller.enqueue(encoder.encode(chunk));
+        } catch (error) {
+          // Headers are gone: the client sees a broken stream (no `end` line), never a short file.
+          ctx.logger.error("workspace export failed mid-stream", {
+            workspaceId: input.workspaceId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          controller.error(new Error("workspace export failed"));
+        }
+      },
+      async cancel() {
+        await lines.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, filename: `workspace-${access.workspace.slug}-${exportedAt.slice(0, 10)}.ndjson` };
+}
