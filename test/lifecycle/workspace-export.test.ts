@@ -68,7 +68,7 @@ describe("GET /v1/workspaces/:id/export", () => {
     const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["audit:read", "data:read"] });
     expect((await call("GET", path, { token: key.token })).status).toBe(403);
     expect((await call("GET", "/v1/workspaces/ws_nope/export", { token: team.owner.token })).status).toBe(
-      400,
+      404,
     );
   });
 });
