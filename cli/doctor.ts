@@ -14,7 +14,8 @@ import { REGIONS } from "../src/lib/tenancy";
 import { ProvisionError, provisionerFor } from "../src/provision";
 import { TursoProvisioner } from "../src/provision/turso";
 import { oidcProblem } from "../src/services/auth";
-import { platformJwks } from "../src/services/lifecycle";
+// The certificate module itself: the lifecycle index pulls in the sandbox (QuickJS WebAssembly).
+import { platformJwks } from "../src/services/lifecycle/certificate";
 import { resolveMailConfig } from "../src/services/mail";
 
 export interface DoctorRow {
