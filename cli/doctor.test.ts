@@ -146,19 +146,19 @@ describe("setup turso", () => {
     const printed: string[] = [];
     const log = vi.spyOn(console, "log").mockImplementation((...args) => void printed.push(args.join(" ")));
     try {
-      expect(await main(["--env-file", envFile, "setup", "turso", "--out", out])).toBe(0);
-      expect(
-        await main([
-          "--env-file",
-          envFile,
-          "setup",
-          "turso",
-          "--out",
-          out,
-          "--control-db",
-          "islet-control-2",
-        ]),
-      ).toBe(0);
+      const errors = vi
+        .spyOn(console, "error")
+        .mockImplementation((...args) => void printed.push(args.join(" ")));
+      const first = await main(["--env-file", envFile, "setup", "turso", "--out", out]);
+      errors.mockRestore();
+      expect(first, printed.join("\n")).toBe(0);
+      // An existing --out is refused before anything is made (only a new file gets mode 600).
+      const again = ["--env-file", envFile, "setup", "turso", "--control-db", "islet-control-2"];
+      const refuse = vi.spyOn(console, "error").mockImplementation(() => {});
+      expect(await main([...again, "--out", out])).toBe(2);
+      refuse.mockRestore();
+      expect(turso.databases.has("islet-control-2")).toBe(false);
+      expect(await main([...again, "--out", join(dir, "control-2.vars")])).toBe(0);
     } finally {
       log.mockRestore();
     }

@@ -3,7 +3,7 @@
 // overridden by the process environment). Exit codes: 0 done, 1 the work failed (a tenant, a
 // check), 2 the command line was wrong — never a stack trace.
 
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -30,6 +30,9 @@ import {
 import { loadConfig, loadVars, migrationsFrom, operatorContext } from "./context";
 import { readWrangler, runDoctor, wranglerVars } from "./doctor";
 import { emit, type Output, progress, table } from "./output";
+
+/** A wrong command line found by a command itself (commander reports its own): exit 2, one line. */
+class UsageError extends Error {}
 
 interface GlobalOptions {
   envFile?: string;
@@ -400,7 +403,7 @@ export function buildProgram(done: (code: number) => void): Command {
       run(async (opts: { controlDb: string; region: string; out?: string }, cmd: Command) => {
         const c = config(cmd);
         const region = REGIONS.find((r) => r === opts.region);
-        if (!region) throw new InvalidArgumentError(`--region must be one of ${REGIONS.join(", ")}`);
+        if (!region) throw new UsageError(`--region must be one of ${REGIONS.join(", ")}`);
         if (!c.TURSO_ORG || !c.TURSO_API_TOKEN)
           throw new ApiError("misconfigured", "TURSO_ORG and TURSO_API_TOKEN are needed");
         const turso = new TursoProvisioner({
@@ -412,10 +415,12 @@ export function buildProgram(done: (code: number) => void): Command {
         const groups: { group: string; outcome: string }[] = [];
         for (const r of REGIONS)
           groups.push({ group: turso.groupOf(r), outcome: await turso.ensureGroup(r) });
-        const control = await turso.create(opts.controlDb, region);
         const file = opts.out ?? `control-db-${new Date().toISOString().replace(/[:.]/g, "-")}.vars`;
+        if (existsSync(file)) throw new UsageError(`--out ${file} exists; name a new file`);
+        const control = await turso.create(opts.controlDb, region);
         writeFileSync(file, `CONTROL_DB_URL="${control.url}"\nCONTROL_DB_TOKEN="${control.token}"\n`, {
           mode: 0o600,
+          flag: "wx", // a new file only: an existing one would keep its own mode
         });
         emit(
           out(cmd),
@@ -448,9 +453,7 @@ export function buildProgram(done: (code: number) => void): Command {
     writeFileSync(
       file,
       `ISLET_KEYRING='${JSON.stringify(plan.keyring)}'\nSESSION_JWT_SECRET="${plan.sessionSecret}"\n`,
-      {
-        mode: 0o600,
-      },
+      { mode: 0o600, flag: "wx" }, // a new file only: an existing one would keep its own mode
     );
     console.log(`Incident rotation. New values are in ${file} (mode 600); they are not printed.
   1. keyring: version ${plan.keyring.active} becomes active; versions ${Object.keys(c.ISLET_KEYRING.keys).join(", ")} stay readable
@@ -519,7 +522,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version are not failures; every other parse error is a usage error.
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
     }
-    if (error instanceof InvalidArgumentError) {
+    if (error instanceof UsageError) {
       console.error(`error: ${error.message}`);
       return 2;
     }

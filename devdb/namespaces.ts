@@ -135,6 +135,10 @@ export class NamespaceStore {
     const conn = namespace.acquireConn();
     try {
       conn.exec(`VACUUM INTO '${path.replaceAll("'", "''")}'`);
+    } catch (error) {
+      // A copy that failed midway (disk full) must not be listed as a restorable snapshot.
+      rmSync(path, { force: true });
+      throw error;
     } finally {
       namespace.releaseConn(conn);
     }

@@ -25,7 +25,7 @@ import type { BackupPoint } from "../../provision/provisioner";
 import { requireOperator } from "../access";
 import { recordAudit } from "../audit";
 import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { recordSecurityEvent } from "../security-log/record";
+import { noteSecurityEvent } from "../security-log/record";
 
 /** Backups kept per workspace (seed 002). */
 export const MAX_BACKUPS = 10;
@@ -75,6 +75,7 @@ export async function recordBackup(
   ctx: ServiceContext,
   workspace: Pick<WorkspaceRow, "id" | "dbName">,
   reason: BackupReason,
+  opts: { keep?: string } = {},
 ): Promise<BackupView> {
   const provisioner = provisionerFor(ctx.config);
   const point = await provisioner.backup(workspace.dbName).catch(upstream("The backup could not be taken"));
@@ -96,7 +97,10 @@ export async function recordBackup(
     .orderBy(desc(workspaceBackups.createdAt), desc(workspaceBackups.id))
     .offset(MAX_BACKUPS)
     .limit(1000);
-  await dropBackups(ctx, older);
+  await dropBackups(
+    ctx,
+    older.filter((r) => r.id !== opts.keep),
+  );
   return view(row);
 }
 
@@ -191,7 +195,7 @@ export const restoreInput = z
   .object({
     workspaceId: z.string().regex(ID_FORMATS.workspace),
     backupId: z.string().regex(/^bak_[0-9a-z]{26}$/),
-    reason: z.string().trim().min(8).max(500),
+    reason: z.string().trim().min(8).max(1000),
   })
   .strict();
 
@@ -223,7 +227,6 @@ export async function restoreBackup({
     .from(workspaceBackups)
     .where(and(eq(workspaceBackups.id, input.backupId), eq(workspaceBackups.workspaceId, workspace.id)));
   if (!backup) throw new ApiError("not_found", "Backup not found");
-  const safetyBackup = await recordBackup(ctx, workspace, "pre_restore");
   const provisioner = provisionerFor(ctx.config);
   const dbName = restoredDbName(workspace.dbName);
   const database = await provisioner
@@ -237,6 +240,7 @@ export async function restoreBackup({
     previousDb: workspace.dbName,
     db: dbName,
   };
+  let safetyBackup: BackupView;
   try {
     const tenant = libsqlClient(database.url, database.token);
     await applyMigrations(tenant, tenantMigrations);
@@ -248,6 +252,10 @@ export async function restoreBackup({
     });
     const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
     const dbTokenEnc = await encryptSecret(keyring, database.token, dbTokenBinding(workspace.id));
+    // The point of the database as it is, taken as late as possible: writes between it and the
+    // swap are the only ones a restore loses from every backup. It never prunes the point being
+    // restored.
+    safetyBackup = await recordBackup(ctx, workspace, "pre_restore", { keep: backup.id });
     const [swapped] = await db
       .update(workspaces)
       .set({ dbName, dbUrl: database.url, dbTokenEnc, updatedAt: Date.now() })
@@ -272,7 +280,8 @@ export async function restoreBackup({
       ? error
       : new ApiError("unavailable", "The restore failed; the workspace is unchanged");
   }
-  await recordSecurityEvent(ctx, {
+  // The swap is done: a platform log that cannot be written must not turn it into an error.
+  await noteSecurityEvent(ctx, {
     action: "workspace.restore",
     details: { workspaceId: workspace.id, ...details },
   });

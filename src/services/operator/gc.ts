@@ -79,7 +79,13 @@ export async function collectGarbage({
     ...(await db.select({ dbName: workspaces.dbName }).from(workspaces)).map((r) => r.dbName),
     ...(await databasesBackupsNeed(ctx)),
   ]);
-  for (const dbName of listed.filter((name) => !named.has(name))) {
+  // A restore's new database exists before the swap names it: one made in the last 15 minutes
+  // (its name carries the time) may be a restore under way, and is left for a later run.
+  const restoring = (name: string) => {
+    const made = /-r([0-9a-z]{1,12})$/.exec(name)?.[1];
+    return made !== undefined && now - Number.parseInt(made, 36) < ABANDONED_PROVISIONING_MS;
+  };
+  for (const dbName of listed.filter((name) => !named.has(name) && !restoring(name))) {
     if (input.dryRun) {
       report.orphans.push({ dbName, outcome: "would destroy" });
       continue;
