@@ -6,14 +6,14 @@
 // Sizes: BENCH_MIGRATE_TENANTS (default 1,000), BENCH_FLEET_TENANTS (default 10,000).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { operatorContext } from "../cli/context";
-import { parseConfig } from "../src/env";
+import { loadConfig, operatorContext } from "../cli/context";
 import { newId } from "../src/lib/ids";
 import { setLogSink } from "../src/lib/logger";
 import { mapPool } from "../src/lib/pool";
+import type { ServiceContext } from "../src/services/context";
 import { fanOutMigrations, scanTenants } from "../src/services/operator";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import { type Stack, startStack } from "./_stack";
+import { startStack } from "./_stack";
 import { fmt, printTable } from "./table";
 
 const TENANTS = Number(process.env.BENCH_MIGRATE_TENANTS ?? 1_000);
@@ -26,10 +26,7 @@ function files(dir: string): number {
   );
 }
 
-async function provision(stack: Stack, count: number): Promise<number> {
-  const parsed = parseConfig(stack.vars);
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  const ctx = operatorContext(parsed.config, "bench");
+async function provision(ctx: ServiceContext, count: number): Promise<number> {
   const started = performance.now();
   await mapPool(
     Array.from({ length: count }, (_, i) => i),
@@ -47,10 +44,8 @@ export default async function bench(): Promise<void> {
   setLogSink(() => {});
   const stack = await startStack();
   try {
-    const parsed = parseConfig(stack.vars);
-    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-    const ctx = operatorContext(parsed.config, "bench");
-    const provisionMs = await provision(stack, TENANTS);
+    const ctx = operatorContext(loadConfig(stack.vars), "bench");
+    const provisionMs = await provision(ctx, TENANTS);
 
     const rows: (string | number)[][] = [];
     let baseline = 0;
@@ -102,7 +97,7 @@ export default async function bench(): Promise<void> {
     printTable(["operation", "tenants", "seconds", "tenants/s", "vs concurrency 1"], rows);
 
     const more = Math.max(0, FLEET - TENANTS);
-    const fleetMs = provisionMs + (await provision(stack, more));
+    const fleetMs = provisionMs + (await provision(ctx, more));
     const rss = process.memoryUsage().rss / 2 ** 20;
     console.log();
     printTable(
