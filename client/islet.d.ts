@@ -8912,6 +8912,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspaceId}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import an export archive into this empty workspace: tables with their rows (ids and timestamps kept, formulas recomputed), functions, webhooks and issuers (new secrets), secrets and API accounts when the archive supplies their values; admins, audited, undone whole on failure */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workspaceId: string;
+                };
+                cookie?: never;
+            };
+            /** @description The NDJSON archive `GET /export` wrote (at most MAX_IMPORT_BYTES, 32 MiB by default). Secret values may be added: `value` on a `secret` line, `authHeaderValue` on an `account` line, `secret` on an hs256 `issuer` line. Content-Type application/x-ndjson or application/jsonl. */
+            requestBody: {
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            responses: {
+                /** @description What was imported; webhook and new issuer secrets shown this once */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkspaceImported"];
+                    };
+                };
+                /** @description Invalid request (`invalid_request`, `invalid_json`, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to this credential */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (see Retry-After and RateLimit-* headers) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error (reveals nothing) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A backing service is unavailable, or the deployment is misconfigured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspaceId}/accounts": {
         parameters: {
             query?: never;
@@ -11516,6 +11658,62 @@ export interface components {
                 seq: number;
                 id: string;
                 reason: string;
+            };
+        };
+        WorkspaceImported: {
+            tables: {
+                name: string;
+                rows: number;
+                pendingRecompute?: {
+                    columns: string[];
+                    after: number;
+                };
+            }[];
+            rows: number;
+            formulaErrorCount: number;
+            functions: string[];
+            webhooks: {
+                webhook: {
+                    id: string;
+                    url: string;
+                    events: string[];
+                    description: string;
+                    enabled: boolean;
+                    disabledReason: string | null;
+                    failingSince: number | null;
+                    createdAt: number;
+                    updatedAt: number;
+                };
+                secret: string;
+            }[];
+            issuers: {
+                issuer: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    kind: "hs256" | "jwks";
+                    issuer: string;
+                    audience: string;
+                    jwksUrl: string | null;
+                    roleClaim: string;
+                    /** @enum {string} */
+                    defaultRole: "member" | "viewer";
+                    hasSecret: boolean;
+                    tables: string[] | null;
+                    createdBy: string;
+                    createdAt: number;
+                    disabledAt: number | null;
+                    disabledReason: string | null;
+                };
+                secret?: string;
+            }[];
+            secrets: {
+                set: string[];
+                missing: string[];
+            };
+            accounts: {
+                set: string[];
+                missing: string[];
             };
         };
         ApiAccount: {

@@ -40,6 +40,7 @@ import { usageRoutes } from "./routes/usage";
 import { webhooksRoutes } from "./routes/webhooks";
 import { workspacesRoutes } from "./routes/workspaces";
 import { workspaceExportRoutes } from "./routes/workspaces/export";
+import { workspaceImportRoutes } from "./routes/workspaces/import";
 import { uiRoutes } from "./ui";
 
 /**
@@ -91,6 +92,7 @@ export function buildApp() {
   app.route("/v1/workspaces/:workspaceId/sql", sqlRoutes);
   app.route("/v1/workspaces/:workspaceId/audit", auditRoutes);
   app.route("/v1/workspaces/:workspaceId/export", workspaceExportRoutes);
+  app.route("/v1/workspaces/:workspaceId/import", workspaceImportRoutes);
   app.route("/v1/workspaces/:workspaceId/accounts", accountsRoutes);
   app.route("/v1/workspaces/:workspaceId/secrets", secretsRoutes);
   app.route("/v1/workspaces/:workspaceId/webhooks", webhooksRoutes);

@@ -127,6 +127,13 @@ export const configSchema = z.object({
     .positive()
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Workspace imports (`POST /v1/workspaces/:id/import`) take an archive up to this size instead. */
+  MAX_IMPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(100 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   ISLET_KEYRING: keyringFromJson,
   SESSION_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** After a planned rotation, the secret before it: verifies tokens issued before (src/lib/jwt.ts). */

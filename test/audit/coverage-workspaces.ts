@@ -33,6 +33,27 @@ export const workspaceCoverage: CoverageTable = {
       return { res, workspace: body.workspace.id };
     },
   },
+  "POST /v1/workspaces/:workspaceId/import": {
+    tenant: ["table.import", "secret.set", "workspace.import"],
+    exercise: async (t) => {
+      const { owner, workspace, base } = await ownedWorkspace();
+      const archive = [
+        { type: "islet-workspace-export", version: 1 },
+        { type: "table", name: "notes", columns: [{ name: "body", type: "text" }], indexes: [] },
+        { type: "row", table: "notes", row: { id: 3, created_at: 1, updated_at: 2, body: "kept" } },
+        { type: "secret", secret: { name: "API_TOKEN", kind: "env" }, value: "coverage-secret-value" },
+        { type: "end", tables: 1, rows: 1, functions: 0, webhooks: 0, issuers: 0, secrets: 1, accounts: 0 },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n");
+      const res = await t.send("POST", `${base}/import`, {
+        token: owner.token,
+        body: archive,
+        headers: { "Content-Type": "application/x-ndjson" },
+      });
+      return { res, workspace };
+    },
+  },
   "PATCH /v1/workspaces/:workspaceId": {
     tenant: ["workspace.rename"],
     exercise: async (t) => {

@@ -127,7 +127,8 @@ export async function callWithEnv(
   if (opts.token) headers.set("Authorization", `Bearer ${opts.token}`);
   if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", testIp());
   let body: string | undefined;
-  if (opts.body !== undefined) {
+  if (typeof opts.body === "string") body = opts.body;
+  else if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
     headers.set("Content-Type", "application/json");
   }

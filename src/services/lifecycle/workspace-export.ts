@@ -1,10 +1,13 @@
 // Workspace export (DESIGN §10, seed 002): everything a workspace holds, as one NDJSON archive
 // streamed a page at a time. Line 1 is the header; then each table's definition followed by its
-// rows (as the rows API presents them); then functions, webhooks, issuers and secret names; the
-// last line is `end` with the counts, so a truncated archive is recognisable. Secret values,
-// webhook signing secrets and issuer keys are never in it: each section is the list verb's own
-// metadata view. Admins only, people not keys (the verbs below re-check their own needs), audited.
+// rows (as the rows API presents them); then functions, webhooks, issuers, secret names and API
+// accounts; the last line is `end` with the counts, so a truncated archive is recognisable (the
+// format: ./workspace-archive.ts). Secret values, webhook signing secrets, issuer keys and account
+// credentials are never in it: each section is the list verb's own metadata view. Admins only,
+// people not keys (the verbs below re-check their own needs), audited.
+
 import { authorizeWorkspace } from "../access";
+import { listAccounts } from "../accounts";
 import { recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { listFunctions } from "../functions";
@@ -15,9 +18,7 @@ import { workspaceScoped } from "../schemas";
 import { listSecrets } from "../secrets";
 import { listTables } from "../tables";
 import { listWebhooks } from "../webhooks";
-
-export const WORKSPACE_EXPORT_FORMAT = "islet-workspace-export";
-export const WORKSPACE_EXPORT_VERSION = 1;
+import { type ArchiveCounts, WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION } from "./workspace-archive";
 
 export interface WorkspaceExport {
   body: ReadableStream<Uint8Array>;
@@ -31,7 +32,15 @@ async function* archiveLines(
   header: object,
 ): AsyncGenerator<object> {
   yield header;
-  const counts = { tables: 0, rows: 0, functions: 0, webhooks: 0, issuers: 0, secrets: 0 };
+  const counts: ArchiveCounts = {
+    tables: 0,
+    rows: 0,
+    functions: 0,
+    webhooks: 0,
+    issuers: 0,
+    secrets: 0,
+    accounts: 0,
+  };
   for (const table of await listTables({ ctx, input: { workspaceId } })) {
     counts.tables++;
     yield { type: "table", name: table.name, columns: table.columns, indexes: table.indexes };
@@ -67,6 +76,10 @@ async function* archiveLines(
   for (const secret of await listSecrets({ ctx, input: { workspaceId } })) {
     counts.secrets++;
     yield { type: "secret", secret };
+  }
+  for (const account of await listAccounts({ ctx, input: { workspaceId } })) {
+    counts.accounts++;
+    yield { type: "account", account };
   }
   yield { type: "end", ...counts };
 }

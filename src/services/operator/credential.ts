@@ -1,7 +1,5 @@
 import type { Config } from "../../env";
 import { sha256Hex, timingSafeEqual } from "../../lib/crypto";
-import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
 
 /**
  * The operator a token belongs to, or null. `OPERATOR_TOKENS` holds only SHA-256 hashes; every

@@ -141,6 +141,17 @@ export function planChanges(table: TableDefinition, changes: TableChanges): Plan
   return { ...plan, next: { ...table, columns, indexes, updatedAt: Date.now() } };
 }
 
+/** A schema change recomputes every row: refused (413) on a table too large for that. */
+async function assertRecomputable(tx: Transaction, table: TableDefinition): Promise<void> {
+  const count = Number((await tx.execute(`SELECT count(*) AS n FROM ${quote(table.name)}`)).rows[0]?.n ?? 0);
+  if (count > MAX_RECOMPUTE_ROWS) {
+    throw new ApiError(
+      "payload_too_large",
+      `A formula column can be added or changed on tables of up to ${MAX_RECOMPUTE_ROWS} rows (this one has ${count})`,
+    );
+  }
+}
+
 interface RecomputedChunk {
   rows: number;
   errors: FormulaError[];
@@ -163,17 +174,6 @@ async function recomputeChunk(
   formulas: ColumnDefinition[],
   after: number,
 ): Promise<RecomputedChunk> {
-  if (after === 0) {
-    const count = Number(
-      (await tx.execute(`SELECT count(*) AS n FROM ${quote(table.name)}`)).rows[0]?.n ?? 0,
-    );
-    if (count > MAX_RECOMPUTE_ROWS) {
-      throw new ApiError(
-        "payload_too_large",
-        `A formula column can be added or changed on tables of up to ${MAX_RECOMPUTE_ROWS} rows (this one has ${count})`,
-      );
-    }
-  }
   const inputs = table.columns.filter((c) => c.type !== "formula");
   const target = { ...table, columns: formulas };
   const update = `UPDATE ${quote(table.name)} SET ${formulas.map((c) => `${quote(c.name)} = ?`).join(", ")} WHERE "id" = ?`;
@@ -209,7 +209,7 @@ async function recomputeChunk(
 const pendingJson = (columns: ColumnDefinition[], chunk: RecomputedChunk) =>
   chunk.more ? JSON.stringify({ columns: columns.map((c) => c.name), after: chunk.lastId }) : null;
 
-interface RecomputeMeta {
+export interface RecomputeMeta {
   recomputedRows: number;
   formulaErrors: FormulaError[];
   formulaErrorCount: number;
@@ -232,7 +232,7 @@ function addChunk(meta: RecomputeMeta, chunk: RecomputedChunk): void {
  * with the cursor kept (`pendingRecompute`), to be resumed; a change that replaced the recompute
  * (cursor gone or for other columns) ends it.
  */
-async function continueRecompute(
+export async function continueRecompute(
   ctx: ServiceContext,
   db: Client,
   name: string,
@@ -325,6 +325,7 @@ export async function alterTable({
         await tx.batch(plan.ddl);
         if (plan.formulas.length > 0) {
           // The first chunk commits with the change; the rest follow, one lock at a time.
+          await assertRecomputable(tx, plan.next);
           const first = await recomputeChunk(ctx, tx, plan.next, plan.formulas, 0);
           addChunk(meta, first);
           recompute = pendingJson(plan.formulas, first);
