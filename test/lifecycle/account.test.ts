@@ -16,6 +16,7 @@ import { revokeSessions } from "../../src/services/auth";
 import { monthlyUsage } from "../../src/services/gatekeeper";
 import { CERTIFICATE_TYPE } from "../../src/services/lifecycle";
 import { destroyWorkspace } from "../../src/services/workspaces/destroy";
+import { openTestSocket, type TestSocket } from "../agents/helpers";
 import { loginUser, outbox, signupUser } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig, testContext } from "../helpers";
 import { addMember, mintKey } from "../workspaces/fixtures";
@@ -95,12 +96,33 @@ describe("account deletion", () => {
     // Something for the Gatekeeper to remember about the solo workspace.
     await call("GET", `/v1/workspaces/${solo}/tables`, { token });
     expect((await monthlyUsage(env, `ws:${solo}`)).used).toBeGreaterThan(0);
+    // Live sockets: the user's in both workspaces, and the other owner's in the shared one.
+    const socket = async (workspaceId: string, as: string): Promise<TestSocket> => {
+      const { socket: open, res } = await openTestSocket(`/v1/realtime?workspaceId=${workspaceId}`, {
+        token: as,
+      });
+      if (!open) throw new Error(`realtime refused: ${res.status} ${await res.text()}`);
+      return open;
+    };
+    const soloSocket = await socket(solo, token);
+    const sharedSocket = await socket(shared.id, token);
+    const bystander = await socket(shared.id, other.token);
 
     const res = await deleteMe(token, { confirm: user.email.toUpperCase(), password: user.password });
     expect(res.status).toBe(200);
     const deleted = await json<Deleted>(res);
     expect(deleted.report.workspacesDeleted.map((w) => w.id)).toEqual([solo]);
     expect(deleted.report.workspacesLeft).toEqual([shared.id]);
+    // Every socket of the user is closed (the workspace's hub forgot it; the sessions are gone);
+    // the other owner's stays open.
+    expect((await soloSocket.closed).code).toBeGreaterThanOrEqual(1000);
+    expect((await sharedSocket.closed).code).toBeGreaterThanOrEqual(1000);
+    const stillOpen = await Promise.race([
+      bystander.closed.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 100)),
+    ]);
+    expect(stillOpen).toBe(true);
+    bystander.ws.close(1000, "done");
 
     // The solo workspace: database, rows and Gatekeeper state gone.
     expect(await provisionerFor(config).exists(soloRow?.dbName ?? "")).toBe(false);
