@@ -31,7 +31,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["devdb/**/*.test.ts", "cli/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["devdb/**/*.test.ts", "cli/**/*.test.ts", "scripts/**/*.test.ts", "e2e/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

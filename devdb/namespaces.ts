@@ -12,6 +12,15 @@ import { WriteLock } from "./write-lock.ts";
 export const DEFAULT_NAMESPACE = "default";
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_IDLE_CONNECTIONS = 8;
+/**
+ * Idle connections kept across all namespaces of the process. Each holds file descriptors (the
+ * database, its WAL and shared memory) and a page cache, so a devdb with thousands of namespaces
+ * (a fleet benchmark, a busy dev machine) would run out of descriptors keeping them all: beyond
+ * this, the connection idle the longest is closed, and reopened when its namespace is next used.
+ */
+const MAX_IDLE_TOTAL = 512;
+/** Every idle connection, oldest first (a Map keeps insertion order), with its namespace. */
+const idleEverywhere = new Map<Conn, Namespace>();
 
 export function isValidNamespace(name: string): boolean {
   return NAME.test(name);
@@ -51,7 +60,12 @@ export class Namespace {
   acquireConn(): Conn {
     if (this.closed)
       throw new HttpError(404, "NAMESPACE_NOT_FOUND", `Namespace \`${this.name}\` does not exist`);
-    return this.idle.pop() ?? new Conn(this.path);
+    const idle = this.idle.pop();
+    if (idle) {
+      idleEverywhere.delete(idle);
+      return idle;
+    }
+    return new Conn(this.path);
   }
 
   /** Returns a connection: its transaction is rolled back and its write lock released. */
@@ -65,8 +79,18 @@ export class Namespace {
       reusable = false;
     }
     this.releaseLock(conn);
-    if (reusable) this.idle.push(conn);
-    else conn.close();
+    if (!reusable) {
+      conn.close();
+      return;
+    }
+    this.idle.push(conn);
+    idleEverywhere.set(conn, this);
+    for (const [oldest, owner] of idleEverywhere) {
+      if (idleEverywhere.size <= MAX_IDLE_TOTAL) break;
+      idleEverywhere.delete(oldest);
+      owner.idle.splice(owner.idle.indexOf(oldest), 1);
+      oldest.close();
+    }
   }
 
   releaseLock(conn: Conn): void {
@@ -81,6 +105,7 @@ export class Namespace {
     this.closed = true;
     this.lock.shut();
     const conns = this.idle.splice(0);
+    for (const conn of conns) idleEverywhere.delete(conn);
     if (checkpoint) {
       try {
         const conn = conns[0] ?? new Conn(this.path);

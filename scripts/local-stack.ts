@@ -1,11 +1,12 @@
 // Node-side helpers shared by `npm start`, the test globalSetup, benchmarks and the operator CLI:
 // dev secrets, devdb tokens, and control-plane migrations read from migrations/control.
+import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
-import { startDevdb } from "../devdb/server";
+import { type Devdb, startDevdb } from "../devdb/server";
 import { libsqlClient } from "../src/db/libsql";
 import { applyMigrations, type Migration } from "../src/db/migrator";
 
@@ -115,6 +116,64 @@ export function readDevVars(path = join(root, ".dev.vars")): Record<string, stri
  * A throwaway local platform for tests and benchmarks: devdb in `dir` with fresh secrets and JWT
  * auth, the control namespace migrated, and the Worker bindings that point at it.
  */
+/** devdb in a process of its own, which can be paused (SIGSTOP) and resumed like a stalled server. */
+export interface DevdbProcess extends Devdb {
+  pause(): void;
+  resume(): void;
+}
+
+/** Starts `devdb/cli.ts` as a child process; resolves once it prints both addresses. */
+export async function spawnDevdb(opts: {
+  dir: string;
+  jwtPublicKey: string;
+  adminToken: string;
+}): Promise<DevdbProcess> {
+  mkdirSync(opts.dir, { recursive: true });
+  const keyFile = join(opts.dir, "devdb-jwt.pub");
+  writeFileSync(keyFile, opts.jwtPublicKey, { mode: 0o600 });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "devdb/cli.ts"), "--dir", opts.dir, "--jwt-public-key", keyFile],
+    {
+      cwd: root,
+      env: { ...process.env, DEVDB_ADMIN_TOKEN: opts.adminToken },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const addresses = await new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`devdb did not start in 30 s: ${stderr}`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`devdb exited (${code}): ${stderr}`)));
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /devdb listening on (\S+)/.exec(out)?.[1];
+      const adminUrl = /devdb admin on (\S+)/.exec(out)?.[1];
+      if (url && adminUrl) {
+        clearTimeout(timer);
+        resolve({ url, adminUrl });
+      }
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    ...addresses,
+    port: Number(new URL(addresses.url).port),
+    adminPort: Number(new URL(addresses.adminUrl).port),
+    pause: () => child.kill("SIGSTOP"),
+    resume: () => child.kill("SIGCONT"),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 export async function startLocalPlatform(opts: { dir: string; environment: "development" | "test" }) {
   const secrets = generateDevSecrets();
   const devdb = await startDevdb({
@@ -141,5 +200,5 @@ export async function startLocalPlatform(opts: { dir: string; environment: "deve
     SESSION_JWT_SECRET: secrets.SESSION_JWT_SECRET,
     PLATFORM_SIGNING_KEYS: secrets.PLATFORM_SIGNING_KEYS,
   };
-  return { devdb, vars };
+  return { devdb, vars, secrets };
 }

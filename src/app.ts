@@ -4,6 +4,7 @@ import { bodyLimit } from "./middleware/body-limit";
 import { requireConfig } from "./middleware/config";
 import { cors } from "./middleware/cors";
 import { csrf } from "./middleware/csrf";
+import { deadline } from "./middleware/deadline";
 import { notFoundHandler, onError } from "./middleware/errors";
 import { gatekeeper } from "./middleware/gatekeeper";
 import { requestLogger } from "./middleware/logger";
@@ -54,7 +55,17 @@ import { uiRoutes } from "./ui";
 export function buildApp() {
   const app = router();
   app.onError(onError);
-  app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders, cors, bodyLimit);
+  app.use(
+    "*",
+    requestId,
+    serviceContext,
+    requestLogger,
+    requireConfig,
+    deadline,
+    secureHeaders,
+    cors,
+    bodyLimit,
+  );
   app.route("/health", healthRoutes);
   app.route("/.well-known", wellKnownRoutes);
   app.route("/", docsRoutes(app));

@@ -127,6 +127,12 @@ export const configSchema = z.object({
     .positive()
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  /** A request's whole budget (issue 19): past it, 503 `unavailable` with Retry-After. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
+  /** Each database round trip (a statement, a batch) at most this long, within the request's budget. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** The Gatekeeper's answer; unset: 1 s in production, 15 s locally (module loading on first use). */
+  GATEKEEPER_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).optional(),
   /** Workspace imports (`POST /v1/workspaces/:id/import`) take an archive up to this size instead. */
   MAX_IMPORT_BYTES: z.coerce
     .number()

@@ -1,4 +1,21 @@
 import { type Client, createClient } from "@libsql/client/web";
+import { currentBudget, DEFAULT_STATEMENT_MS, withDeadline } from "../lib/deadline";
+
+type Fetch = (request: Request) => Promise<Response>;
+
+/**
+ * Every round trip to a database within the statement deadline and what the request has left
+ * (src/lib/deadline.ts): the response is read whole inside it, so a server that stops midway
+ * cannot hold the caller either. The aborted request's transaction, if any, is rolled back by the
+ * server when its stream expires (Hrana over HTTP: the baton died with the request).
+ */
+function bounded(inner: Fetch): Fetch {
+  return (request) =>
+    withDeadline("database", currentBudget()?.statementMs ?? DEFAULT_STATEMENT_MS, async (signal) => {
+      const res = await inner(new Request(request, { signal }));
+      return new Response(await res.arrayBuffer(), res);
+    });
+}
 
 /**
  * Builds a libSQL HTTP client. Local devdb namespaces are addressed like sqld's, by the first
@@ -16,12 +33,12 @@ export function libsqlClient(url: string, authToken: string | undefined): Client
       url: target,
       authToken,
       intMode: "number",
-      fetch: (request: Request) => {
+      fetch: bounded((request) => {
         const headers = new Headers(request.headers);
         headers.set("x-namespace", namespace);
         return fetch(new Request(request, { headers }));
-      },
+      }),
     });
   }
-  return createClient({ url, authToken, intMode: "number" });
+  return createClient({ url, authToken, intMode: "number", fetch: bounded((request) => fetch(request)) });
 }

@@ -1,4 +1,5 @@
 import { TenantNotReadyError } from "../db/tenant/client";
+import { deadlineIn } from "../lib/deadline";
 import { ApiError } from "../lib/errors";
 import type { Logger } from "../lib/logger";
 
@@ -20,6 +21,14 @@ function isUnreachableBackend(err: Error): boolean {
  */
 export function asApiError(err: unknown, logger: Logger): ApiError {
   if (err instanceof ApiError) return err;
+  const deadline = deadlineIn(err);
+  if (deadline) {
+    logger.warn("deadline passed", { what: deadline.what, ms: deadline.ms });
+    return new ApiError("unavailable", `${deadline.message}; retry shortly`, {
+      headers: { "Retry-After": "1" },
+      details: { deadline: deadline.what },
+    });
+  }
   if (err instanceof TenantNotReadyError) {
     return new ApiError("unavailable", err.message, { headers: { "Retry-After": "1" } });
   }

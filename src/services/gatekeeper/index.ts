@@ -7,6 +7,7 @@ import {
   type CheckResult,
   type RevokeOptions,
 } from "../../../durable-objects/gatekeeper/principal";
+import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { assertCheck, type MonthlyUsage } from "../../lib/rate-limit";
 import { forgetLocalGate, localGate } from "./local";
@@ -33,15 +34,24 @@ export { rateLimitedError, rateLimitHeaders } from "./headers";
 export interface GatekeeperEnv {
   GATEKEEPER?: DurableObjectNamespace<Gatekeeper>;
   ENVIRONMENT?: string;
+  /** Overrides the wait below (the env schema bounds it: 50 ms to 30 s). */
+  GATEKEEPER_TIMEOUT_MS?: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 2_000;
+export const DEFAULT_TIMEOUT_MS = 1_000;
 /**
  * Local runs (wrangler dev, the test suite on a loaded 2-core machine) load the Durable Object's
- * module graph on first use, which can outlast 2 s; outside production the wait is longer. The
- * answer is still fail-closed: no answer in time is 503, never admission.
+ * module graph on first use, which can outlast a second; outside production the wait is longer.
+ * The answer is still fail-closed: no answer in time is 503, never admission.
  */
 export const LOCAL_TIMEOUT_MS = 15_000;
+
+/** The Gatekeeper's wait: configured, or by environment; never past what the request has left. */
+function gatekeeperTimeout(env: GatekeeperEnv): number {
+  const configured = Number(env.GATEKEEPER_TIMEOUT_MS);
+  if (env.GATEKEEPER_TIMEOUT_MS && Number.isInteger(configured) && configured > 0) return configured;
+  return env.ENVIRONMENT === "production" ? DEFAULT_TIMEOUT_MS : LOCAL_TIMEOUT_MS;
+}
 
 type GatekeeperStub = DurableObjectStub<Gatekeeper>;
 type LocalGate = ReturnType<typeof localGate>;
@@ -155,7 +165,7 @@ async function call<T>(
   operation: string,
   remote: (stub: GatekeeperStub) => Promise<T>,
   local: (gate: LocalGate) => T,
-  timeoutMs = env.ENVIRONMENT === "production" ? DEFAULT_TIMEOUT_MS : LOCAL_TIMEOUT_MS,
+  timeoutMs = gatekeeperTimeout(env),
 ): Promise<T> {
   if (typeof principal !== "string" || principal.length === 0) throw new TypeError("principal must be named");
   const namespace = env.GATEKEEPER;
@@ -163,17 +173,11 @@ async function call<T>(
     if (env.ENVIRONMENT === "production") throw unavailable(operation, principal, "no GATEKEEPER binding");
     return local(localGate(principal));
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
     const stub = namespace.get(namespace.idFromName(principal));
-    return await Promise.race([remote(stub), timeout]);
+    return await withDeadline("rate limiter", timeoutMs, () => remote(stub));
   } catch (error) {
     throw unavailable(operation, principal, error instanceof Error ? error.message : String(error));
-  } finally {
-    clearTimeout(timer);
   }
 }
 

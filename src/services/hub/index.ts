@@ -3,6 +3,7 @@ import type { Connection, RowEvent, TenantHub } from "../../../durable-objects/t
 import { CONNECTION_HEADER } from "../../../durable-objects/tenant-hub/protocol";
 import { controlDb } from "../../db/control/client";
 import { memberships } from "../../db/control/schema";
+import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 
@@ -56,6 +57,9 @@ export async function connectToHub(ctx: ServiceContext, connection: Connection):
   return res;
 }
 
+/** A hub call at most this long (it only ever touches its own memory and storage). */
+const HUB_CALL_MS = 2_000;
+
 /**
  * Closing is best effort after the fact: the revocation itself is already durable and the
  * Gatekeeper refuses the socket's next message regardless, so a hub that cannot be reached is
@@ -69,7 +73,7 @@ async function onHub(
 ): Promise<void> {
   try {
     const hub = hubOf(ctx.env, workspaceId);
-    if (hub) await call(hub);
+    if (hub) await withDeadline("hub", HUB_CALL_MS, () => call(hub));
   } catch (error) {
     ctx.logger.error("tenant hub call failed", {
       what,

@@ -4,10 +4,14 @@ import { controlDb } from "../../db/control/client";
 import { workspaces } from "../../db/control/schema";
 import { systemDb, tenantDb } from "../../db/tenant/client";
 import { webhooks } from "../../db/tenant/schema";
+import { withDeadline } from "../../lib/deadline";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../context";
 import type { WebhookEvent } from "./schemas";
+
+/** Handing a message to the queue at most this long. */
+export const QUEUE_SEND_MS = 2_000;
 
 /** What the queue carries: where the delivery is, never its payload or secret. */
 export interface DeliveryMessage {
@@ -65,10 +69,12 @@ export async function enqueueDeliveries(
       })),
       "write",
     );
-    await queue.sendBatch(
-      ids
-        .slice(start, start + QUEUE_BATCH)
-        .map((deliveryId) => ({ body: { workspaceId, deliveryId } satisfies DeliveryMessage })),
+    await withDeadline("queue", QUEUE_SEND_MS, () =>
+      queue.sendBatch(
+        ids
+          .slice(start, start + QUEUE_BATCH)
+          .map((deliveryId) => ({ body: { workspaceId, deliveryId } satisfies DeliveryMessage })),
+      ),
     );
   }
   return ids;

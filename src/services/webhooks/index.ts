@@ -3,6 +3,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { systemDb } from "../../db/tenant/client";
 import { webhookDeliveries, webhooks } from "../../db/tenant/schema";
 import { encryptSecret, importKeyring, secretBinding } from "../../lib/crypto";
+import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { authorizeWorkspace } from "../access";
@@ -10,7 +11,7 @@ import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { actorId } from "../events";
 import { checkedTargetUrl } from "../outbound";
-import { enqueueDeliveries } from "./events";
+import { enqueueDeliveries, QUEUE_SEND_MS } from "./events";
 import {
   createWebhookInput,
   type Delivery,
@@ -306,6 +307,8 @@ export async function redeliver({
   );
   const queue = ctx.env.WEBHOOKS;
   if (!queue) throw new ApiError("unavailable", "Webhook delivery is not configured");
-  await queue.send({ workspaceId: access.workspace.id, deliveryId: row.id });
+  await withDeadline("queue", QUEUE_SEND_MS, () =>
+    queue.send({ workspaceId: access.workspace.id, deliveryId: row.id }),
+  );
   return { deliveryId: row.id };
 }

@@ -1,0 +1,32 @@
+import { createMiddleware } from "hono/factory";
+import { type Budget, DeadlineExceeded, withBudget } from "../lib/deadline";
+import type { AppEnv } from "../types";
+
+/** An import reads and writes a whole archive: its answer may take longer than a request's. */
+const LONG_REQUESTS = /^\/v1\/workspaces\/[^/]+\/import\/?$/;
+const LONG_REQUEST_MS = 120_000;
+
+/**
+ * One budget per request (issue 19): every database, Durable Object and queue call below takes
+ * its deadline from it (src/lib/deadline.ts), and if the whole request has not answered by
+ * REQUEST_TIMEOUT_MS it answers 503 `unavailable` with Retry-After anyway, never a hang. Work
+ * still under way then is abandoned: its next call finds the budget spent and stops. A body
+ * streamed after the answer (an export) is bounded per statement only.
+ */
+export const deadline = createMiddleware<AppEnv>(async (c, next) => {
+  const config = c.get("config");
+  const ms = LONG_REQUESTS.test(c.req.path)
+    ? Math.max(config.REQUEST_TIMEOUT_MS, LONG_REQUEST_MS)
+    : config.REQUEST_TIMEOUT_MS;
+  const budget: Budget = { deadlineAt: Date.now() + ms, statementMs: config.DB_STATEMENT_TIMEOUT_MS };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded("request", ms)), ms);
+  });
+  try {
+    await withBudget(budget, () => Promise.race([next(), expired]));
+  } finally {
+    clearTimeout(timer);
+    budget.answered = true;
+  }
+});
