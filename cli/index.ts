@@ -91,7 +91,7 @@ export function buildProgram(done: (code: number) => void): Command {
 
   const migrateTenants = async (
     cmd: Command,
-    opts: { concurrency: number; dir?: string },
+    opts: { concurrency: number; dir?: string; tenantTimeout: number },
   ): Promise<number> => {
     const o = out(cmd);
     const bar = progress(o, "tenants");
@@ -101,6 +101,7 @@ export function buildProgram(done: (code: number) => void): Command {
       input: {
         migrations,
         concurrency: opts.concurrency,
+        tenantTimeoutMs: opts.tenantTimeout * 1000,
         onProgress: (status, n, total) => bar.tick(n, total, `${status.slug} ${status.status}`),
       },
     });
@@ -132,18 +133,30 @@ export function buildProgram(done: (code: number) => void): Command {
       "tenant migrations on every active workspace: a backup point first, resumable, failures reported",
     )
     .addOption(new Option("--concurrency <n>", "tenants at a time").argParser(positiveInt(64)).default(8))
+    .addOption(
+      new Option("--tenant-timeout <s>", "seconds per tenant before it is reported failed")
+        .argParser(positiveInt(3600))
+        .default(120),
+    )
     .option("--dir <path>", "tenant migrations folder (default migrations/tenant)")
     .action(
-      run(async (opts: { concurrency: number; dir?: string }, cmd: Command) => migrateTenants(cmd, opts)),
+      run(async (opts: { concurrency: number; dir?: string; tenantTimeout: number }, cmd: Command) =>
+        migrateTenants(cmd, opts),
+      ),
     );
 
   program
     .command("migrate")
     .description("the control database's migrations, then `tenants migrate`")
     .addOption(new Option("--concurrency <n>", "tenants at a time").argParser(positiveInt(64)).default(8))
+    .addOption(
+      new Option("--tenant-timeout <s>", "seconds per tenant before it is reported failed")
+        .argParser(positiveInt(3600))
+        .default(120),
+    )
     .option("--dir <path>", "tenant migrations folder (default migrations/tenant)")
     .action(
-      run(async (opts: { concurrency: number; dir?: string }, cmd: Command) => {
+      run(async (opts: { concurrency: number; dir?: string; tenantTimeout: number }, cmd: Command) => {
         const c = config(cmd);
         const applied = await migrateControl({ url: c.CONTROL_DB_URL, token: c.CONTROL_DB_TOKEN });
         if (!out(cmd).json) console.log(`control: ${applied.length ? applied.join(", ") : "up to date"}`);

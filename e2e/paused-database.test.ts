@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedOwner, startWorker, type WorkerCall } from "../bench/_stack";
-import { type DevdbProcess, spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
+import { operatorContext } from "../cli/context";
+import { type DevdbProcess, loadMigrations, spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
+import { fanOutMigrations } from "../src/services/operator";
 
 let dir: string;
 let platform: Awaited<ReturnType<typeof startLocalPlatform>>;
@@ -102,6 +104,21 @@ describe("a paused database", () => {
     expect(new Set(values).size).toBe(values.length);
     expect(values.filter((n) => n !== 100).every((n) => n >= 1 && n <= 6)).toBe(true);
   }, 120_000);
+
+  it("fails a tenant migration at its deadline instead of hanging the fan-out", async () => {
+    devdb.pause();
+    let results: Awaited<ReturnType<typeof fanOutMigrations>>;
+    try {
+      results = await fanOutMigrations({
+        ctx: operatorContext(owner.config, "e2e"),
+        input: { migrations: loadMigrations("tenant"), tenantTimeoutMs: 1000 },
+      });
+    } finally {
+      devdb.resume();
+    }
+    expect(results.map((r) => [r.workspaceId, r.status])).toEqual([[owner.workspace.id, "failed"]]);
+    expect(results[0]?.error).toMatch(/did not answer within/);
+  }, 60_000);
 
   it("answers reads again at once after the resume", async () => {
     expect((await call(`/v1/workspaces/${owner.workspace.id}/tables`, { token: owner.token })).status).toBe(

@@ -4,6 +4,7 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, users, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { applyMigrations, type Migration, pendingMigrations } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
+import { withBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
 import { mapPool } from "../../lib/pool";
@@ -64,7 +65,10 @@ export async function showTenant({
   };
 }
 
-const fanOutOptions = z.object({ concurrency: z.number().int().min(1).max(64).optional() });
+const fanOutOptions = z.object({
+  concurrency: z.number().int().min(1).max(64).optional(),
+  tenantTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+});
 
 export interface TenantMigrationStatus {
   workspaceId: string;
@@ -89,14 +93,25 @@ export async function fanOutMigrations({
 }: ServiceArgs<{
   migrations: readonly Migration[];
   concurrency?: number;
+  /** Each tenant's deadline (backup and migrations together); past it, that tenant failed. */
+  tenantTimeoutMs?: number;
   onProgress?: (status: TenantMigrationStatus, done: number, total: number) => void;
 }>): Promise<TenantMigrationStatus[]> {
   requireOperator(ctx);
   const { migrations, onProgress } = input;
-  const { concurrency } = parseInput(fanOutOptions, { concurrency: input.concurrency });
+  const { concurrency, tenantTimeoutMs } = parseInput(fanOutOptions, {
+    concurrency: input.concurrency,
+    tenantTimeoutMs: input.tenantTimeoutMs,
+  });
   const config = ctx.config;
   const tenants = await controlDb(config).select().from(workspaces).where(eq(workspaces.status, "active"));
-  const migrate = async (ws: WorkspaceRow): Promise<TenantMigrationStatus> => {
+  // A migration statement may rightly run long (a table rebuilt): bounded by the tenant's
+  // deadline rather than the request-sized statement cap.
+  const migrate = (ws: WorkspaceRow): Promise<TenantMigrationStatus> =>
+    withBudget({ deadlineAt: Date.now() + tenantTimeoutMs, statementMs: tenantTimeoutMs }, () =>
+      migrateOne(ws),
+    );
+  const migrateOne = async (ws: WorkspaceRow): Promise<TenantMigrationStatus> => {
     const started = Date.now();
     const base = { workspaceId: ws.id, slug: ws.slug };
     let backupId: string | undefined;
