@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { deadlineIn, withBudget, withDeadline } from "../src/lib/deadline";
 import { ApiError } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
@@ -11,6 +12,7 @@ import { admit } from "../src/services/gatekeeper/admission";
 import { authorizeSocket } from "../src/services/realtime";
 import {
   CLOSE_REVOKED,
+  CLOSE_SERVER_ERROR,
   CLOSE_TRY_AGAIN,
   CONNECTION_HEADER,
   type Connection,
@@ -126,11 +128,28 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
       return;
     }
     const admitMessage = () => this.admit(ws, ctx, connection);
-    if (connection.kind === "realtime") {
-      await handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage });
-      return;
+    const handle = () =>
+      connection.kind === "realtime"
+        ? handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage })
+        : handleMcpFrame({ ctx, message, send, admit: admitMessage });
+    // Each message has a request's budget (issue 19): its database calls take their deadlines
+    // from it, and one that cannot finish at all closes the socket with 1011 rather than leave
+    // the client waiting, half-open, for an answer that will not come.
+    const ms = ctx.config.REQUEST_TIMEOUT_MS;
+    try {
+      await withBudget({ deadlineAt: Date.now() + ms, statementMs: ctx.config.DB_STATEMENT_TIMEOUT_MS }, () =>
+        withDeadline("socket message", ms, () => handle()),
+      );
+    } catch (thrown) {
+      const deadline = deadlineIn(thrown);
+      if (!deadline) throw thrown;
+      logger.error("socket message could not finish", { what: deadline.what, ms: deadline.ms });
+      this.closeSockets(
+        [ws],
+        CLOSE_SERVER_ERROR,
+        "the server could not finish this message in time; reconnect",
+      );
     }
-    await handleMcpFrame({ ctx, message, send, admit: admitMessage });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -11,6 +11,8 @@ import type { Actor } from "../../src/types";
 export const CLOSE_REVOKED = 4401;
 /** RFC 6455 §7.4.1: 1013 "try again later", for a consumer that cannot keep up. */
 export const CLOSE_TRY_AGAIN = 1013;
+/** A message the server could not finish within its deadline (RFC 6455 §7.4.1: internal error). */
+export const CLOSE_SERVER_ERROR = 1011;
 
 export const SOCKET_KINDS = ["mcp", "realtime"] as const;
 export type SocketKind = (typeof SOCKET_KINDS)[number];
