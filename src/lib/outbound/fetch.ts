@@ -1,4 +1,5 @@
 import { parseAddress } from "../address";
+import { readAtMost } from "../streams";
 import { allowedAddress, bare, checkOutboundUrl, type OutboundPolicy } from "./policy";
 import { resolveAddresses } from "./resolve";
 
@@ -55,26 +56,7 @@ async function capped(res: Response, max: number): Promise<Uint8Array> {
     throw new OutboundRefused(`answered with more than ${max} bytes`);
   }
   if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new OutboundRefused(`answered with more than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return readAtMost(res.body, max, () => new OutboundRefused(`answered with more than ${max} bytes`));
 }
 
 /**

@@ -27,6 +27,8 @@ export const ARCHIVE_COUNTS = [
   "accounts",
 ] as const;
 export type ArchiveCounts = Record<(typeof ARCHIVE_COUNTS)[number], number>;
+export const zeroCounts = (): ArchiveCounts =>
+  Object.fromEntries(ARCHIVE_COUNTS.map((name) => [name, 0])) as ArchiveCounts;
 
 const header = z.object({
   type: z.literal(WORKSPACE_EXPORT_FORMAT),

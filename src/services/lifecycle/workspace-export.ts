@@ -18,7 +18,7 @@ import { workspaceScoped } from "../schemas";
 import { listSecrets } from "../secrets";
 import { listTables } from "../tables";
 import { listWebhooks } from "../webhooks";
-import { type ArchiveCounts, WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION } from "./workspace-archive";
+import { WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION, zeroCounts } from "./workspace-archive";
 
 export interface WorkspaceExport {
   body: ReadableStream<Uint8Array>;
@@ -32,15 +32,7 @@ async function* archiveLines(
   header: object,
 ): AsyncGenerator<object> {
   yield header;
-  const counts: ArchiveCounts = {
-    tables: 0,
-    rows: 0,
-    functions: 0,
-    webhooks: 0,
-    issuers: 0,
-    secrets: 0,
-    accounts: 0,
-  };
+  const counts = zeroCounts();
   for (const table of await listTables({ ctx, input: { workspaceId } })) {
     counts.tables++;
     yield { type: "table", name: table.name, columns: table.columns, indexes: table.indexes };
