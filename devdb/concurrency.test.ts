@@ -1,5 +1,6 @@
 // Concurrent streams: serialised writers, busy timeouts that end in SQLITE_BUSY (never a hang),
 // and idle streams that expire and roll back.
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caught, clientFor, createNamespace, hranaPost, startTestDevdb, type TestDevdb } from "./testing.ts";
 
@@ -120,6 +121,47 @@ describe("idle streams", () => {
     await db.execute("INSERT INTO t VALUES ('fresh')");
     expect((await db.execute("SELECT x FROM t")).rows.map((r) => r.x)).toEqual(["fresh"]);
     db.close();
+  });
+
+  it("of a client process that was killed mid-transaction release its write lock on expiry", async () => {
+    // Its own server: writers refused at once, streams expiring after 1.5 s.
+    const expiry = 1_500;
+    const local = await startTestDevdb({ streamIdleTimeoutMs: expiry, busyTimeoutMs: 100 });
+    await createNamespace(local, "killed");
+    const db = clientFor(local.url, { namespace: "killed" });
+    await db.execute("CREATE TABLE t (x)");
+    // A real @libsql/client in another process opens a write transaction, writes, says so, and
+    // then waits; it is killed with SIGKILL, so it never commits, rolls back or closes.
+    const script = `
+      import { createClient } from "@libsql/client";
+      const db = createClient({ url: ${JSON.stringify(local.url)}, fetch: (r) => { const h = new Headers(r.headers); h.set("x-namespace", "killed"); return fetch(new Request(r, { headers: h })); } });
+      const tx = await db.transaction("write");
+      await tx.execute("INSERT INTO t VALUES ('from the killed client')");
+      console.log("holding");
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`the client exited early (${code})`)));
+      child.stdout.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("holding")) resolve();
+      });
+    });
+    // While it lives, its transaction holds the write lock: another writer is refused.
+    const writer = clientFor(local.url, { namespace: "killed" });
+    expect((await caught(() => writer.execute("INSERT INTO t VALUES ('too early')"))).code).toMatch(/BUSY/);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    // Within the stream expiry the lock is free and the killed client's write is gone.
+    await new Promise((resolve) => setTimeout(resolve, expiry * 2));
+    await writer.execute("INSERT INTO t VALUES ('after')");
+    expect((await writer.execute("SELECT x FROM t")).rows.map((r) => r.x)).toEqual(["after"]);
+    writer.close();
+    db.close();
+    await local.cleanup();
   });
 
   it("stay alive while they are used", async () => {

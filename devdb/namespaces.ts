@@ -88,7 +88,8 @@ export class Namespace {
     for (const [oldest, owner] of idleEverywhere) {
       if (idleEverywhere.size <= MAX_IDLE_TOTAL) break;
       idleEverywhere.delete(oldest);
-      owner.idle.splice(owner.idle.indexOf(oldest), 1);
+      const at = owner.idle.indexOf(oldest);
+      if (at !== -1) owner.idle.splice(at, 1);
       oldest.close();
     }
   }

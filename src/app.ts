@@ -61,9 +61,9 @@ export function buildApp() {
     serviceContext,
     requestLogger,
     requireConfig,
-    deadline,
     secureHeaders,
     cors,
+    deadline,
     bodyLimit,
   );
   app.route("/health", healthRoutes);

@@ -72,6 +72,16 @@ export async function withDeadline<T>(
   }
 }
 
+/** Grace for cleanup after a deadline (a rollback, an undo): its own short budget. */
+export const CLEANUP_MS = 2_000;
+
+/**
+ * Runs cleanup under a fresh budget: a rollback after the request's deadline must still be
+ * sent, not refused because the budget it cleans up after is spent.
+ */
+export const withCleanupBudget = <T>(run: () => Promise<T>, ms = CLEANUP_MS): Promise<T> =>
+  withBudget({ deadlineAt: Date.now() + ms, statementMs: ms }, run);
+
 /** The deadline error anywhere in an error's cause chain (clients wrap what their fetch threw). */
 export function deadlineIn(error: unknown): DeadlineExceeded | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {

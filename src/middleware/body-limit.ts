@@ -7,16 +7,25 @@ import type { AppEnv } from "../types";
 const IMPORT_PATH = /^\/v1\/workspaces\/[^/]+\/import\/?$/;
 
 /**
- * Bodies over `MAX_BODY_BYTES` (a workspace import: `MAX_IMPORT_BYTES`) are refused with 413
- * before anything reads them.
+ * Bodies over `MAX_BODY_BYTES` are refused with 413 before anything reads them. A workspace
+ * import is the exception: this runs before authentication, so its body is not read here at all
+ * (hono's limit buffers a body sent without Content-Length): an over-size declared length is
+ * refused, and the import verb reads the stream itself, after authorization, up to
+ * `MAX_IMPORT_BYTES`.
  */
 export const bodyLimit = createMiddleware<AppEnv>(async (c, next) => {
   const config = c.get("config");
-  const maxSize = IMPORT_PATH.test(c.req.path) ? config.MAX_IMPORT_BYTES : config.MAX_BODY_BYTES;
+  if (IMPORT_PATH.test(c.req.path)) {
+    const declared = Number(c.req.header("Content-Length") ?? Number.NaN);
+    if (declared > config.MAX_IMPORT_BYTES) {
+      throw new ApiError("payload_too_large", `Request body exceeds ${config.MAX_IMPORT_BYTES} bytes`);
+    }
+    return next();
+  }
   return honoBodyLimit({
-    maxSize,
+    maxSize: config.MAX_BODY_BYTES,
     onError: () => {
-      throw new ApiError("payload_too_large", `Request body exceeds ${maxSize} bytes`);
+      throw new ApiError("payload_too_large", `Request body exceeds ${config.MAX_BODY_BYTES} bytes`);
     },
   })(c, next);
 });

@@ -25,8 +25,10 @@ export const deadline = createMiddleware<AppEnv>(async (c, next) => {
   });
   try {
     await withBudget(budget, () => Promise.race([next(), expired]));
+    // Answered in time: a body streamed from here on is bounded per statement only. A request
+    // that timed out keeps its spent budget, so work still under way stops at its next call.
+    budget.answered = true;
   } finally {
     clearTimeout(timer);
-    budget.answered = true;
   }
 });

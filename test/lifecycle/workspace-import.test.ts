@@ -386,6 +386,35 @@ describe("POST /v1/workspaces/:id/import", () => {
     expect((await importInto(target.id, owner.token, mended)).status).toBe(200);
   });
 
+  it("does not turn a disabled issuer back on", async () => {
+    const owner = await makeUser();
+    const target = await emptyWorkspace(owner);
+    const archive = ndjson([
+      { type: "islet-workspace-export", version: 1 },
+      {
+        type: "issuer",
+        issuer: {
+          name: "old",
+          kind: "jwks",
+          issuer: "https://old.example.test",
+          audience: "app",
+          jwksUrl: `${env.TEST_JWKS_FIXTURE_URL}/jwks.json`,
+          roleClaim: "role",
+          defaultRole: "viewer",
+          tables: null,
+          disabledAt: 1_700_000_000_000,
+        },
+      },
+      { type: "end", tables: 0, rows: 0, functions: 0, webhooks: 0, issuers: 1, secrets: 0, accounts: 0 },
+    ]);
+    const res = await importInto(target.id, owner.token, archive);
+    const body = await json<{ issuers: unknown[]; skippedIssuers: string[] }>(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ issuers: [], skippedIssuers: ["https://old.example.test"] });
+    const listed = await call("GET", `/v1/workspaces/${target.id}/issuers`, { token: owner.token });
+    expect(await json(listed)).toMatchObject({ issuers: [] });
+  });
+
   it("goes only into an empty workspace, for admins in person, as NDJSON, within its size limit", async () => {
     const team = await makeTeam();
     const archive = ndjson([
@@ -410,5 +439,17 @@ describe("POST /v1/workspaces/:id/import", () => {
       headers: { "Content-Type": "application/x-ndjson" },
     });
     expect([big.status, await errorCode(big)]).toEqual([413, "payload_too_large"]);
+    // Refused before authentication by its declared length, never read.
+    const oversized = `${archive}${" ".repeat(200)}`;
+    const anonymous = await callWithEnv(
+      { MAX_IMPORT_BYTES: "100" },
+      "POST",
+      `/v1/workspaces/${target.id}/import`,
+      {
+        body: oversized,
+        headers: { "Content-Type": "application/x-ndjson", "Content-Length": String(oversized.length) },
+      },
+    );
+    expect(anonymous.status).toBe(413);
   });
 });

@@ -1,5 +1,6 @@
 import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client/web";
 import { sha256Hex } from "../../lib/crypto";
+import { withCleanupBudget } from "../../lib/deadline";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../context";
@@ -134,7 +135,7 @@ export async function commitWithAudit(
     // Roll back explicitly and wait for it: `close()` alone sends its request in the background,
     // which a Worker may drop once the response is out, leaving the write lock held until the
     // database expires the stream (every other writer meanwhile gets SQLITE_BUSY).
-    await tx.rollback().catch(() => undefined);
+    await withCleanupBudget(() => tx.rollback()).catch(() => undefined);
     throw error;
   } finally {
     tx.close();

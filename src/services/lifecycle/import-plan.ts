@@ -16,6 +16,7 @@ import {
   archiveEnd,
   archiveHeader,
   archiveLine,
+  SECTION_LIMITS,
   SECTION_ORDER,
   zeroCounts,
 } from "./workspace-archive";
@@ -164,7 +165,12 @@ export async function planImport(bytes: Uint8Array): Promise<Plan> {
       );
     }
     section = SECTION_ORDER[entry.type];
-    if (entry.type !== "row") counted[`${entry.type}s` as keyof ArchiveCounts]++;
+    if (entry.type !== "row") {
+      const section = `${entry.type}s` as keyof ArchiveCounts;
+      if (++counted[section] > SECTION_LIMITS[entry.type]) {
+        throw lineError(line.number, `an archive holds at most ${SECTION_LIMITS[entry.type]} ${section}`);
+      }
+    }
     switch (entry.type) {
       case "table": {
         duplicate(seen("table"), entry.name, "Table", line.number);

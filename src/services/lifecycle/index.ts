@@ -9,6 +9,6 @@ export {
 } from "./deletion";
 export { exportAccount } from "./export";
 export * from "./schemas";
-export { WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION } from "./workspace-archive";
+export { WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION, WorkspaceImported } from "./workspace-archive";
 export { exportWorkspace } from "./workspace-export";
 export { importWorkspace } from "./workspace-import";

@@ -1,8 +1,5 @@
 import { z } from "zod";
-import { Issuer } from "../issuers/schemas";
 import { epochMs } from "../schemas";
-import { PendingRecompute } from "../tables/schemas";
-import { Webhook } from "../webhooks/schemas";
 
 export const deleteAccountBody = z.strictObject({
   /** The account's email address, typed to confirm. */
@@ -35,28 +32,3 @@ export const CertificateCheck = z.union([
   z.object({ valid: z.literal(true), kid: z.string(), claims: z.record(z.string(), z.unknown()) }),
   z.object({ valid: z.literal(false), reason: z.string() }),
 ]);
-
-const madeAndMissing = z.object({ set: z.array(z.string()), missing: z.array(z.string()) });
-
-/** What `POST /v1/workspaces/:id/import` made. */
-export const WorkspaceImported = z.object({
-  tables: z.array(
-    z.object({
-      name: z.string(),
-      rows: z.number().int(),
-      /** The formula recompute ran out of this request's sandbox time: resume it (PATCH the table). */
-      pendingRecompute: PendingRecompute.optional(),
-    }),
-  ),
-  rows: z.number().int(),
-  formulaErrorCount: z.number().int(),
-  functions: z.array(z.string()),
-  /** Each endpoint with its new signing secret, shown this once. */
-  webhooks: z.array(z.object({ webhook: Webhook, secret: z.string() })),
-  /** Each issuer; `secret` when the import made a new hs256 secret, shown this once. */
-  issuers: z.array(z.object({ issuer: Issuer, secret: z.string().optional() })),
-  /** Secrets and API accounts need their values: those the archive did not supply are `missing`. */
-  secrets: madeAndMissing,
-  accounts: madeAndMissing,
-});
-export type WorkspaceImported = z.infer<typeof WorkspaceImported>;

@@ -6,12 +6,13 @@
 import { z } from "zod";
 import { accountName, putAccountBody } from "../accounts/schemas";
 import { createFunctionBody } from "../functions/schemas";
-import { createIssuerBody } from "../issuers/schemas";
+import { createIssuerBody, Issuer } from "../issuers/schemas";
 import { epochMs } from "../schemas";
 import { secretName, setSecretBody, VAULT_KINDS } from "../secrets/schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "../tables/check";
 import { columnSchema, indexSchema, userName } from "../tables/definition";
-import { createWebhookBody } from "../webhooks/schemas";
+import { PendingRecompute } from "../tables/schemas";
+import { createWebhookBody, Webhook } from "../webhooks/schemas";
 
 export const WORKSPACE_EXPORT_FORMAT = "islet-workspace-export";
 export const WORKSPACE_EXPORT_VERSION = 1;
@@ -65,6 +66,8 @@ const issuer = z.object({
     jwksUrl: createIssuerBody.shape.jwksUrl.nullable(),
     roleClaim: createIssuerBody.shape.roleClaim,
     tables: z.array(userName).max(100).nullable(),
+    /** Set on an issuer that was disabled: the import does not re-register it. */
+    disabledAt: epochMs.nullable().optional(),
   }),
   /** hs256 only: the shared secret; without it, the import makes a new one and returns it once. */
   secret: createIssuerBody.shape.secret,
@@ -106,6 +109,16 @@ export type ArchiveLine = z.infer<typeof archiveLine>;
 export type ArchiveTable = z.infer<typeof table>;
 export type ArchiveRow = z.infer<typeof row>["row"];
 
+/** At most this many lines per section: each one is a full verb (authorized, audited, checked). */
+export const SECTION_LIMITS: Record<Exclude<ArchiveLine["type"], "row">, number> = {
+  table: 1_000,
+  function: 500,
+  webhook: 100,
+  issuer: 200,
+  secret: 500,
+  account: 200,
+};
+
 /** The order sections must come in (rows belong to the table line before them). */
 export const SECTION_ORDER: Record<ArchiveLine["type"], number> = {
   table: 0,
@@ -116,3 +129,30 @@ export const SECTION_ORDER: Record<ArchiveLine["type"], number> = {
   secret: 4,
   account: 5,
 };
+
+const madeAndMissing = z.object({ set: z.array(z.string()), missing: z.array(z.string()) });
+
+/** What `POST /v1/workspaces/:id/import` made. */
+export const WorkspaceImported = z.object({
+  tables: z.array(
+    z.object({
+      name: z.string(),
+      rows: z.number().int(),
+      /** The formula recompute ran out of this request's sandbox time: resume it (PATCH the table). */
+      pendingRecompute: PendingRecompute.optional(),
+    }),
+  ),
+  rows: z.number().int(),
+  formulaErrorCount: z.number().int(),
+  functions: z.array(z.string()),
+  /** Each endpoint with its new signing secret, shown this once. */
+  webhooks: z.array(z.object({ webhook: Webhook, secret: z.string() })),
+  /** Each issuer; `secret` when the import made a new hs256 secret, shown this once. */
+  issuers: z.array(z.object({ issuer: Issuer, secret: z.string().optional() })),
+  /** Issuers the archive had disabled (by their `issuer`): not re-registered. */
+  skippedIssuers: z.array(z.string()),
+  /** Secrets and API accounts need their values: those the archive did not supply are `missing`. */
+  secrets: madeAndMissing,
+  accounts: madeAndMissing,
+});
+export type WorkspaceImported = z.infer<typeof WorkspaceImported>;

@@ -19,6 +19,7 @@ import { controlDb } from "../../db/control/client";
 import { issuers as issuersTable } from "../../db/control/schema";
 import { sqliteConstraint } from "../../db/errors";
 import { randomBytes } from "../../lib/crypto";
+import { withCleanupBudget } from "../../lib/deadline";
 import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
@@ -37,8 +38,10 @@ import { createTableStatements, quote } from "../tables/definition";
 import { requireVerifiedEmail } from "../verified";
 import { createWebhook, updateWebhook } from "../webhooks";
 import { linesOf, type Plan, type PlannedTable, planImport, readArchive, rowValues } from "./import-plan";
-import type { WorkspaceImported } from "./schemas";
-import type { ArchiveRow } from "./workspace-archive";
+import type { ArchiveRow, WorkspaceImported } from "./workspace-archive";
+
+/** How long undoing a failed import may take, whatever the request had left. */
+const UNDO_MS = 10_000;
 
 /** Rows sent to the database per round trip, inside a table's one transaction. */
 const INSERT_CHUNK = 500;
@@ -84,7 +87,7 @@ async function precheck(ctx: ServiceContext, access: WorkspaceAccess, plan: Plan
   }
   await requireVerifiedEmail(ctx, requireUser(ctx).userId);
   const max = PLANS[access.workspace.plan].maxIssuers;
-  if (plan.issuers.length > max) {
+  if (plan.issuers.filter((e) => !e.issuer.disabledAt).length > max) {
     throw new ApiError("plan_required", `The ${access.workspace.plan} plan allows ${max} issuers`, {
       details: { limit: max, plan: access.workspace.plan },
     });
@@ -229,8 +232,10 @@ async function applyPlan(
 ): Promise<WorkspaceImported> {
   const workspaceId = access.workspace.id;
   for (const table of plan.tables) {
-    await importTable(ctx, db, bytes, table);
+    // Recorded before the call: a commit whose answer was lost may still have landed, and
+    // undoing what never happened is harmless (the workspace was empty, the deletes by name).
     made.tables.push(table.definition.name);
+    await importTable(ctx, db, bytes, table);
   }
   const secrets = { set: [] as string[], missing: [] as string[] };
   for (const entry of plan.secrets) {
@@ -238,11 +243,11 @@ async function applyPlan(
       secrets.missing.push(entry.secret.name);
       continue;
     }
+    made.secrets.push(entry.secret.name);
     await setSecret({
       ctx,
       input: { workspaceId, name: entry.secret.name, kind: entry.secret.kind, value: entry.value },
     });
-    made.secrets.push(entry.secret.name);
     secrets.set.push(entry.secret.name);
   }
   const accounts = { set: [] as string[], missing: [] as string[] };
@@ -251,16 +256,16 @@ async function applyPlan(
       accounts.missing.push(entry.account.name);
       continue;
     }
+    made.accounts.push(entry.account.name);
     await putAccount({
       ctx,
       input: { workspaceId, ...entry.account, authHeaderValue: entry.authHeaderValue },
     });
-    made.accounts.push(entry.account.name);
     accounts.set.push(entry.account.name);
   }
   for (const fn of plan.functions) {
-    await createFunction({ ctx, input: { workspaceId, ...fn } });
     made.functions.push(fn.name);
+    await createFunction({ ctx, input: { workspaceId, ...fn } });
   }
   const webhooks: WorkspaceImported["webhooks"] = [];
   for (const { enabled, ...webhook } of plan.webhooks) {
@@ -275,8 +280,15 @@ async function applyPlan(
     webhooks.push(created);
   }
   const issuers: WorkspaceImported["issuers"] = [];
+  const skippedIssuers: string[] = [];
   for (const entry of plan.issuers) {
-    const { jwksUrl, ...rest } = entry.issuer;
+    // One that was disabled (its creator lost the authority, or it was shut off) stays off: it is
+    // reported, not re-registered, so an import never turns trust back on.
+    if (entry.issuer.disabledAt) {
+      skippedIssuers.push(entry.issuer.issuer);
+      continue;
+    }
+    const { jwksUrl, disabledAt: _disabled, ...rest } = entry.issuer;
     // A new hs256 secret when none came with the archive: 256 random bits (RFC 7518 §3.2).
     const fresh = rest.kind === "hs256" && !entry.secret ? bytesToBase64Url(randomBytes(32)) : undefined;
     const issuer = await createIssuer({
@@ -312,6 +324,7 @@ async function applyPlan(
     functions: plan.functions.map((f) => f.name),
     webhooks,
     issuers,
+    skippedIssuers,
     secrets,
     accounts,
   };
@@ -355,7 +368,8 @@ export async function importWorkspace({
       },
     });
   } catch (error) {
-    await undoImport(ctx, access, db, made, error);
+    // Under a budget of its own: the request's may be what ran out.
+    await withCleanupBudget(() => undoImport(ctx, access, db, made, error), UNDO_MS);
     throw error;
   }
   return imported;

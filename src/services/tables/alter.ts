@@ -1,5 +1,6 @@
 import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
 import { sqliteConstraint } from "../../db/errors";
+import { withCleanupBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
@@ -262,7 +263,7 @@ export async function continueRecompute(
       addChunk(meta, chunk);
       if (!chunk.more) return;
     } catch (error) {
-      await tx.rollback().catch(() => undefined);
+      await withCleanupBudget(() => tx.rollback()).catch(() => undefined);
       if (!isBudgetSpent(error)) throw error;
       meta.pendingRecompute = pending;
       return;
