@@ -11707,6 +11707,7 @@ export interface components {
                 };
                 secret?: string;
             }[];
+            skippedIssuers: string[];
             secrets: {
                 set: string[];
                 missing: string[];
