@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { type Budget, DeadlineExceeded, withBudget } from "../lib/deadline";
+import { type Budget, withBudget, withDeadline } from "../lib/deadline";
 import type { AppEnv } from "../types";
 
 /** An import reads and writes a whole archive: its answer may take longer than a request's. */
@@ -19,16 +19,8 @@ export const deadline = createMiddleware<AppEnv>(async (c, next) => {
     ? Math.max(config.REQUEST_TIMEOUT_MS, LONG_REQUEST_MS)
     : config.REQUEST_TIMEOUT_MS;
   const budget: Budget = { deadlineAt: Date.now() + ms, statementMs: config.DB_STATEMENT_TIMEOUT_MS };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded("request", ms)), ms);
-  });
-  try {
-    await withBudget(budget, () => Promise.race([next(), expired]));
-    // Answered in time: a body streamed from here on is bounded per statement only. A request
-    // that timed out keeps its spent budget, so work still under way stops at its next call.
-    budget.answered = true;
-  } finally {
-    clearTimeout(timer);
-  }
+  await withBudget(budget, () => withDeadline("request", ms, () => next()));
+  // Answered in time: a body streamed from here on is bounded per statement only. A request
+  // that timed out keeps its spent budget, so work still under way stops at its next call.
+  budget.answered = true;
 });

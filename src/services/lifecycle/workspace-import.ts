@@ -34,7 +34,7 @@ import { workspaceScoped } from "../schemas";
 import { setSecret } from "../secrets";
 import { continueRecompute, type RecomputeMeta } from "../tables/alter";
 import { nameConflict } from "../tables/catalog";
-import { createTableStatements, quote } from "../tables/definition";
+import { newTableStatements, quote } from "../tables/definition";
 import { requireVerifiedEmail } from "../verified";
 import { createWebhook, updateWebhook } from "../webhooks";
 import { linesOf, type Plan, type PlannedTable, planImport, readArchive, rowValues } from "./import-plan";
@@ -94,6 +94,8 @@ async function precheck(ctx: ServiceContext, access: WorkspaceAccess, plan: Plan
   }
 }
 
+const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+
 /** One table: its definition, catalog entry and every row, in one transaction with its audit event. */
 async function importTable(
   ctx: ServiceContext,
@@ -110,20 +112,7 @@ async function importTable(
       ctx,
       db,
       async (tx) => {
-        await tx.batch([
-          ...createTableStatements(definition.name, definition.columns, definition.indexes),
-          {
-            sql: "INSERT INTO _islet_tables (name, columns, indexes, created_at, updated_at, recompute) VALUES (?, ?, ?, ?, ?, ?)",
-            args: [
-              definition.name,
-              JSON.stringify(definition.columns),
-              JSON.stringify(definition.indexes),
-              definition.createdAt,
-              definition.updatedAt,
-              recompute,
-            ],
-          },
-        ]);
+        await tx.batch(newTableStatements(definition, recompute));
         let chunk: InStatement[] = [];
         for (const line of linesOf(bytes, table.start, table.end)) {
           if (line.text.trim() === "") continue;
@@ -132,7 +121,7 @@ async function importTable(
           const names = Object.keys(values);
           chunk.push({
             sql: `INSERT INTO ${quote(definition.name)} (${["id", "created_at", "updated_at", ...names].map(quote).join(", ")})
-                  VALUES (${[...system, ...names].map(() => "?").join(", ")})`,
+                  VALUES (${placeholders(system.length + names.length)})`,
             args: [...system, ...names.map((n) => values[n] as InValue)],
           });
           if (chunk.length === INSERT_CHUNK) {
@@ -169,8 +158,6 @@ async function importTable(
     throw error;
   }
 }
-
-const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 /** Undoes what a failed import made (best effort, logged): the workspace is empty again. */
 async function undoImport(

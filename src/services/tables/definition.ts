@@ -1,3 +1,4 @@
+import type { InStatement } from "@libsql/client/web";
 import { z } from "zod";
 
 export const COLUMN_TYPES = ["text", "integer", "real", "boolean", "json", "timestamp", "formula"] as const;
@@ -146,4 +147,26 @@ export const createTableStatements = (
   createTableDdl(name, columns),
   ...columns.filter((c) => c.unique).map((c) => uniqueIndexDdl(name, c.name)),
   ...indexes.map((index) => indexDdl(name, index)),
+];
+
+/**
+ * A new table: its DDL and its catalog entry (`recompute`: a formula recompute to run over rows
+ * written with it, as an import does), to run in one transaction.
+ */
+export const newTableStatements = (
+  table: TableDefinition,
+  recompute: string | null = null,
+): InStatement[] => [
+  ...createTableStatements(table.name, table.columns, table.indexes),
+  {
+    sql: "INSERT INTO _islet_tables (name, columns, indexes, created_at, updated_at, recompute) VALUES (?, ?, ?, ?, ?, ?)",
+    args: [
+      table.name,
+      JSON.stringify(table.columns),
+      JSON.stringify(table.indexes),
+      table.createdAt,
+      table.updatedAt,
+      recompute,
+    ],
+  },
 ];

@@ -8,8 +8,8 @@ import { nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {
   type ColumnDefinition,
-  createTableStatements,
   type IndexDefinition,
+  newTableStatements,
   quote,
   type TableDefinition,
 } from "./definition";
@@ -35,30 +35,26 @@ export async function createTable({
   await checkDefinition({ name: input.name, columns: input.columns, indexes }, input.columns);
   const db = await access.db();
   const now = Date.now();
+  const table: TableDefinition = {
+    name: input.name,
+    columns: input.columns,
+    indexes,
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
-    await commitWithAudit(
-      ctx,
-      db,
-      [
-        ...createTableStatements(input.name, input.columns, indexes),
-        {
-          sql: "INSERT INTO _islet_tables (name, columns, indexes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-          args: [input.name, JSON.stringify(input.columns), JSON.stringify(indexes), now, now],
-        },
-      ],
-      [
-        {
-          action: "table.create",
-          targetType: "table",
-          targetId: input.name,
-          details: { columns: input.columns.length, indexes: indexes.length },
-        },
-      ],
-    );
+    await commitWithAudit(ctx, db, newTableStatements(table), [
+      {
+        action: "table.create",
+        targetType: "table",
+        targetId: input.name,
+        details: { columns: input.columns.length, indexes: indexes.length },
+      },
+    ]);
   } catch (error) {
     throw nameConflict(error) ?? error;
   }
-  return { name: input.name, columns: input.columns, indexes, createdAt: now, updatedAt: now };
+  return table;
 }
 
 export async function listTables({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
