@@ -225,11 +225,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Break-glass read of a tenant's rows: reason required, owners alerted, audited */
+        /**
+         * Break-glass read of a tenant's rows: reason required, owners alerted, audited
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -248,6 +254,8 @@ export interface paths {
                 /** @description The rows read */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -290,6 +298,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -301,6 +318,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -360,11 +386,17 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change a workspace's plan (operators only; audited in the workspace) */
+        /**
+         * Change a workspace's plan (operators only; audited in the workspace)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -383,6 +415,8 @@ export interface paths {
                 /** @description The workspace */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -439,6 +473,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -450,6 +493,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -722,11 +774,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Collect abandoned provisionings and orphan databases (or report them: dryRun) */
+        /**
+         * Collect abandoned provisionings and orphan databases (or report them: dryRun)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -741,6 +799,8 @@ export interface paths {
                 /** @description What was collected */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -783,6 +843,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -794,6 +863,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -941,11 +1019,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Record a backup point of a workspace now */
+        /**
+         * Record a backup point of a workspace now
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -956,6 +1040,8 @@ export interface paths {
                 /** @description The backup */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -1008,8 +1094,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1070,11 +1174,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a workspace from a backup into a new database, swapped in (audited; deleted workspaces refused) */
+        /**
+         * Restore a workspace from a backup into a new database, swapped in (audited; deleted workspaces refused)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -1092,6 +1202,8 @@ export interface paths {
                 /** @description The restore */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -1134,6 +1246,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -1145,6 +1266,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2055,11 +2185,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Sign out one of your sessions */
+        /**
+         * Sign out one of your sessions
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     sessionId: string;
                 };
@@ -2070,6 +2206,8 @@ export interface paths {
                 /** @description Revoked */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2110,8 +2248,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2287,11 +2443,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a fresh verification email */
+        /**
+         * Send a fresh verification email
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2300,6 +2462,8 @@ export interface paths {
                 /** @description Sent */
                 202: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -2355,6 +2519,15 @@ export interface paths {
                 };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3866,13 +4039,19 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a workspace and its database (confirm names its slug) */
+        /**
+         * Delete a workspace and its database (confirm names its slug)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: {
                     confirm?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -3889,6 +4068,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -3956,6 +4137,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -3987,11 +4177,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a workspace */
+        /**
+         * Rename a workspace
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -4008,129 +4204,8 @@ export interface paths {
                 /** @description The workspace */
                 200: {
                     headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            workspace: components["schemas"]["Workspace"];
-                        };
-                    };
-                };
-                /** @description Invalid request (`invalid_request`, `invalid_json`, …) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing, invalid, expired or revoked credential */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found, or not visible to this credential */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Request body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Request body must be application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Rate limited (see Retry-After and RateLimit-* headers) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Internal error (reveals nothing) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A backing service is unavailable, or the deployment is misconfigured */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        trace?: never;
-    };
-    "/v1/workspaces/{workspaceId}/transfer": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Transfer ownership to another member (owner only) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    workspaceId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        userId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The workspace */
-                200: {
-                    headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -4195,6 +4270,164 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited (see Retry-After and RateLimit-* headers) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error (reveals nothing) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A backing service is unavailable, or the deployment is misconfigured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/workspaces/{workspaceId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer ownership to another member (owner only)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
+                path: {
+                    workspaceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        userId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The workspace */
+                200: {
+                    headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workspace: components["schemas"]["Workspace"];
+                        };
+                    };
+                };
+                /** @description Invalid request (`invalid_request`, `invalid_json`, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to this credential */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4342,11 +4575,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Register an end-user token issuer (HS256 secret or JWKS URL) */
+        /**
+         * Register an end-user token issuer (HS256 secret or JWKS URL)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -4376,6 +4615,8 @@ export interface paths {
                 /** @description The issuer (its secret is never returned) */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -4456,6 +4697,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -4501,11 +4751,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an issuer: its tokens stop at once */
+        /**
+         * Remove an issuer: its tokens stop at once
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     issuerId: string;
@@ -4517,6 +4773,8 @@ export interface paths {
                 /** @description Removed */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -4557,8 +4815,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4817,11 +5093,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Invite someone by email */
+        /**
+         * Invite someone by email
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -4841,6 +5123,8 @@ export interface paths {
                 /** @description Sent */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -4910,6 +5194,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -4955,11 +5248,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a pending invitation */
+        /**
+         * Revoke a pending invitation
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     invitationId: string;
@@ -4971,6 +5270,8 @@ export interface paths {
                 /** @description The revoked invitation */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -5033,6 +5334,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -5076,11 +5386,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave the workspace */
+        /**
+         * Leave the workspace
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -5091,6 +5407,8 @@ export interface paths {
                 /** @description Left */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -5142,6 +5460,15 @@ export interface paths {
                 };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5194,11 +5521,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member (their keys and issuers stop with them) */
+        /**
+         * Remove a member (their keys and issuers stop with them)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     userId: string;
@@ -5210,6 +5543,8 @@ export interface paths {
                 /** @description Removed */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -5268,6 +5603,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -5299,11 +5643,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a member's role */
+        /**
+         * Change a member's role
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     userId: string;
@@ -5322,6 +5672,8 @@ export interface paths {
                 /** @description The member */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -5393,6 +5745,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -5433,11 +5794,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept an invitation (signed in as the invited address) */
+        /**
+         * Accept an invitation (signed in as the invited address)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -5452,6 +5819,8 @@ export interface paths {
                 /** @description The workspace joined and the role */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -5523,6 +5892,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5670,11 +6048,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an API key (its token is shown once) */
+        /**
+         * Create an API key (its token is shown once)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -5696,6 +6080,8 @@ export interface paths {
                 /** @description The key and its one-time token */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -5747,6 +6133,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -5758,6 +6153,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5907,11 +6311,17 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Revoke an API key (and every key it minted) */
+        /**
+         * Revoke an API key (and every key it minted)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     keyId: string;
@@ -5923,6 +6333,8 @@ export interface paths {
                 /** @description The revoked key */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -5967,8 +6379,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6019,11 +6449,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate an API key: a new token now, the old one stops after graceSeconds */
+        /**
+         * Rotate an API key: a new token now, the old one stops after graceSeconds
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     keyId: string;
@@ -6041,6 +6477,8 @@ export interface paths {
                 /** @description The replacement key and its one-time token */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -6083,6 +6521,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -6094,6 +6541,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6354,11 +6810,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a table */
+        /**
+         * Create a table
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -6389,6 +6851,8 @@ export interface paths {
                 /** @description The new table */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -6453,6 +6917,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6602,13 +7075,19 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Drop a table (confirm names it, in the body or ?confirm=) */
+        /**
+         * Drop a table (confirm names it, in the body or ?confirm=)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: {
                     confirm?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     table: string;
@@ -6626,6 +7105,8 @@ export interface paths {
                 /** @description Dropped */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -6693,6 +7174,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description User code failed in the sandbox */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limited (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
@@ -6724,11 +7214,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Alter a table: drop/rename/add columns, set formulas, indexes, atomically */
+        /**
+         * Alter a table: drop/rename/add columns, set formulas, indexes, atomically
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     table: string;
@@ -6771,6 +7267,8 @@ export interface paths {
                 /** @description The new definition */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -7003,11 +7501,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Insert one row, or up to 1,000 as { rows: [...] }, atomically */
+        /**
+         * Insert one row, or up to 1,000 as { rows: [...] }, atomically
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     table: string;
@@ -7029,6 +7533,8 @@ export interface paths {
                 /** @description The stored rows */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -7253,11 +7759,17 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a row */
+        /**
+         * Delete a row
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     table: string;
@@ -7270,6 +7782,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -7310,8 +7824,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7350,11 +7882,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Update named columns of a row */
+        /**
+         * Update named columns of a row
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     table: string;
@@ -7373,6 +7911,8 @@ export interface paths {
                 /** @description The updated row */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -7812,11 +8352,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a function */
+        /**
+         * Create a function
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -7838,6 +8384,8 @@ export interface paths {
                 /** @description The function */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -7963,11 +8511,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a function */
+        /**
+         * Delete a function
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -7979,6 +8533,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -8019,8 +8575,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8059,11 +8633,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a function's code, timeout or bound secrets */
+        /**
+         * Change a function's code, timeout or bound secrets
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -8083,6 +8663,8 @@ export interface paths {
                 /** @description The function */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -8120,6 +8702,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to this credential */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or missing confirmation */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8194,11 +8785,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a function in the sandbox */
+        /**
+         * Run a function in the sandbox
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -8216,6 +8813,8 @@ export interface paths {
                 /** @description Its result and logs */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -8251,6 +8850,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to this credential */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict or missing confirmation */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8329,11 +8937,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run one admin SQL statement (read-only unless write: true; audited) */
+        /**
+         * Run one admin SQL statement (read-only unless write: true; audited)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -8354,6 +8968,8 @@ export interface paths {
                 /** @description The statement's result */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -8396,6 +9012,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -8407,6 +9032,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9174,11 +9808,17 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace an API account (its header value is write-only) */
+        /**
+         * Create or replace an API account (its header value is write-only)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -9198,6 +9838,8 @@ export interface paths {
                 /** @description The account */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -9242,6 +9884,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -9253,6 +9904,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9290,11 +9950,17 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete an API account */
+        /**
+         * Delete an API account
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -9306,6 +9972,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -9346,8 +10014,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9401,11 +10087,16 @@ export interface paths {
         /**
          * Call the account's upstream with its credential injected server-side
          * @description The path is joined below the account's base URL; callers cannot set the credential's header or hop-by-hop headers. 1 MiB and 10 s at most; audited.
+         *
+         *     Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -9432,6 +10123,8 @@ export interface paths {
                 /** @description The upstream's answer */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -9474,6 +10167,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -9485,6 +10187,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9753,11 +10464,17 @@ export interface paths {
                 };
             };
         };
-        /** Set a secret (stored encrypted; `env` secrets are what functions bind) */
+        /**
+         * Set a secret (stored encrypted; `env` secrets are what functions bind)
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         put: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -9780,6 +10497,8 @@ export interface paths {
                 /** @description The secret's metadata */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -9824,6 +10543,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -9835,6 +10563,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9872,11 +10609,17 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a secret */
+        /**
+         * Delete a secret
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     name: string;
@@ -9888,6 +10631,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -9928,8 +10673,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10076,11 +10839,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** Register an endpoint; its whsec_ secret is shown this once */
+        /**
+         * Register an endpoint; its whsec_ secret is shown this once
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                 };
@@ -10100,6 +10869,8 @@ export interface paths {
                 /** @description The endpoint and its secret */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -10142,6 +10913,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -10153,6 +10933,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10302,11 +11091,17 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an endpoint and its delivery log */
+        /**
+         * Delete an endpoint and its delivery log
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     webhookId: string;
@@ -10318,6 +11113,8 @@ export interface paths {
                 /** @description Deleted */
                 204: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -10358,8 +11155,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10398,11 +11213,17 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change an endpoint's URL, events, description, or enable it again */
+        /**
+         * Change an endpoint's URL, events, description, or enable it again
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     webhookId: string;
@@ -10423,6 +11244,8 @@ export interface paths {
                 /** @description The endpoint */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -10467,6 +11290,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -10478,6 +11310,15 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10525,11 +11366,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new secret, shown once; the old one keeps signing beside it for 24 h */
+        /**
+         * A new secret, shown once; the old one keeps signing beside it for 24 h
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     webhookId: string;
@@ -10541,6 +11388,8 @@ export interface paths {
                 /** @description The endpoint and its new secret */
                 200: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -10583,8 +11432,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10636,11 +11503,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.test event to this endpoint */
+        /**
+         * Send a webhook.test event to this endpoint
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     webhookId: string;
@@ -10652,6 +11525,8 @@ export interface paths {
                 /** @description Queued for delivery */
                 202: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -10696,8 +11571,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10862,11 +11755,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a past delivery again */
+        /**
+         * Send a past delivery again
+         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
+                };
                 path: {
                     workspaceId: string;
                     webhookId: string;
@@ -10879,6 +11778,8 @@ export interface paths {
                 /** @description Queued for delivery */
                 202: {
                     headers: {
+                        /** @description `true` when this is the stored answer of an earlier request with the same key */
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -10923,8 +11824,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict or missing confirmation */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description User code failed in the sandbox */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11227,7 +12146,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
                 message: string;
                 requestId: string;
                 details?: unknown;
@@ -11247,6 +12166,8 @@ export interface components {
             }[];
             ownersNotified: number;
         };
+        /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
+        IdempotencyKey: string;
         TenantSummary: {
             id: string;
             slug: string;
@@ -11496,7 +12417,8 @@ export interface components {
         };
         CreatedKey: {
             key: components["schemas"]["Key"];
-            token: string;
+            /** @description The key's token, shown this once: absent when the answer is the replay of an earlier request with the same Idempotency-Key */
+            token?: string;
         };
         Key: {
             id: string;
@@ -11757,7 +12679,8 @@ export interface components {
                 createdAt: number;
                 updatedAt: number;
             };
-            secret: string;
+            /** @description The endpoint's whsec_ signing secret, shown this once: absent when the answer is the replay of an earlier request with the same Idempotency-Key */
+            secret?: string;
         };
         Webhook: {
             id: string;

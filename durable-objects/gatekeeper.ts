@@ -75,6 +75,16 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
     this.store.saveRevokedBefore(this.gate.revokeIssuedBefore(at));
   }
 
+  /** Holds an idempotency key for `ms` (a request in flight); false if it is held already. */
+  async claim(id: string, ms: number): Promise<boolean> {
+    const now = Date.now();
+    return this.gate.claim(id, now + ms, now);
+  }
+
+  async release(id: string): Promise<void> {
+    this.gate.release(id);
+  }
+
   async usage(): Promise<MonthlyUsage> {
     return this.gate.usage(Date.now());
   }

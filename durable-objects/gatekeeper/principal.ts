@@ -88,6 +88,12 @@ export class PrincipalGate {
   failureState: FailureState = { ...NO_FAILURES };
   /** Until when a refusal is no longer the first of its window (in memory only: at worst one extra audit). */
   private noticeUntil = 0;
+  /**
+   * Idempotency keys in flight: key id → epoch ms the claim lapses. In memory only: an evicted
+   * object forgets them, and then the key's record in the database (written with the change) is
+   * what stops a duplicate; the claim only lets a concurrent repeat be told 409 at once.
+   */
+  private readonly claims = new Map<string, number>();
 
   check(input: CheckInput, now: number): CheckResult {
     const cost = input.cost ?? 1;
@@ -161,6 +167,26 @@ export class PrincipalGate {
     return this.limiter.usage(now);
   }
 
+  /**
+   * Claims an idempotency key until `until`: true if nobody holds it now. Held claims are bounded
+   * by the request deadline, so a request that died never holds its key for longer than that.
+   */
+  claim(id: string, until: number, now: number): boolean {
+    assertClaim(id, until);
+    const held = this.claims.get(id);
+    if (held !== undefined && held > now) return false;
+    if (this.claims.size >= MAX_CLAIMS) {
+      for (const [other, lapses] of this.claims) if (lapses <= now) this.claims.delete(other);
+      if (this.claims.size >= MAX_CLAIMS) return false;
+    }
+    this.claims.set(id, until);
+    return true;
+  }
+
+  release(id: string): void {
+    this.claims.delete(id);
+  }
+
   /** Drops revocations past their retention; returns the dropped ids. */
   pruneRevocations(now: number): string[] {
     const dropped: string[] = [];
@@ -189,6 +215,16 @@ export class PrincipalGate {
     this.noticeUntil = until;
     return true;
   }
+}
+
+/** One principal's keys in flight at once, at most (a flood of fresh keys is refused, not stored). */
+export const MAX_CLAIMS = 1_000;
+
+export function assertClaim(id: unknown, until: unknown): void {
+  if (typeof id !== "string" || id.length === 0 || id.length > 128)
+    throw new TypeError("claim id must be named");
+  if (typeof until !== "number" || !Number.isFinite(until))
+    throw new TypeError("until must be epoch milliseconds");
 }
 
 function refusal(verdict: Verdict, now: number, firstRefusalInWindow: boolean): CheckResult {

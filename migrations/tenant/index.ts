@@ -9,6 +9,7 @@ import m0006 from "./0006_recompute_cursor.sql";
 import m0007 from "./0007_api_accounts.sql";
 import m0008 from "./0008_secret_kinds.sql";
 import m0009 from "./0009_webhooks.sql";
+import m0010 from "./0010_idempotency.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -20,4 +21,5 @@ export const tenantMigrations = [
   { name: "0007_api_accounts", sql: m0007 },
   { name: "0008_secret_kinds", sql: m0008 },
   { name: "0009_webhooks", sql: m0009 },
+  { name: "0010_idempotency", sql: m0010 },
 ];

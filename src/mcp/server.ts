@@ -14,6 +14,7 @@ import type { WorkspaceAccess } from "../services/access";
 import { recordAudit } from "../services/audit";
 import { parseInput, type ServiceContext } from "../services/context";
 import { asApiError } from "../services/errors";
+import { idempotencyPrincipal, runIdempotent } from "../services/idempotency";
 import { getTable, listTables } from "../services/tables";
 import type { ToolSpec } from "./tool";
 import { TOOLS } from "./tools";
@@ -69,18 +70,71 @@ function listing(spec: ToolSpec): Tool {
   return tool;
 }
 
+const envelopeOf = (ctx: ServiceContext, error: ApiError) => ({
+  error: {
+    code: error.code,
+    message: error.message,
+    requestId: ctx.requestId,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  },
+});
+
 /** An error as a tool result (MCP: tool errors are results with `isError`), in the REST envelope. */
 export function toolError(ctx: ServiceContext, error: ApiError): CallToolResult {
-  const envelope = {
-    error: {
-      code: error.code,
-      message: error.message,
-      requestId: ctx.requestId,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    },
-  };
-  return { isError: true, content: [{ type: "text", text: JSON.stringify(envelope) }] };
+  return { isError: true, content: [{ type: "text", text: JSON.stringify(envelopeOf(ctx, error)) }] };
 }
+
+/** Marks a result that is the stored one of an earlier call with the same idempotencyKey. */
+export const REPLAYED_META = "islet/idempotent-replayed";
+
+/**
+ * Runs a writing tool once per idempotencyKey (services/idempotency): the answer, an error
+ * included, is what a repeat gets back, marked in `_meta`.
+ */
+async function keyedCall(
+  ctx: ServiceContext,
+  scope: McpScope,
+  spec: ToolSpec,
+  key: string,
+  input: Record<string, unknown>,
+  invoke: () => Promise<Record<string, unknown>>,
+): Promise<{ result: CallToolResult; code?: string }> {
+  const principal = idempotencyPrincipal(ctx.actor);
+  if (!principal) return { result: outputResult(await invoke()) };
+  const { answer, replayed } = await runIdempotent(
+    ctx,
+    {
+      principal,
+      key,
+      operation: `mcp ${spec.name}`,
+      input,
+      workspace: { row: scope.access.workspace, db: scope.access.db },
+      ...(spec.shownOnce ? { shownOnce: spec.shownOnce } : {}),
+    },
+    async () => {
+      try {
+        return { status: 200, body: JSON.stringify(await invoke()) };
+      } catch (thrown) {
+        const error = asApiError(thrown, ctx.logger);
+        return { status: error.status, body: JSON.stringify(envelopeOf(ctx, error)) };
+      }
+    },
+  );
+  const meta = replayed ? { _meta: { [REPLAYED_META]: true } } : {};
+  if (answer.status >= 400) {
+    const envelope = JSON.parse(answer.body) as { error?: { code?: string } };
+    return {
+      result: { isError: true, content: [{ type: "text", text: answer.body }], ...meta },
+      code: envelope.error?.code ?? "internal_error",
+    };
+  }
+  return { result: { ...outputResult(JSON.parse(answer.body) as Record<string, unknown>), ...meta } };
+}
+
+const outputResult = (output: Record<string, unknown>): CallToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(output) }],
+  structuredContent: output,
+});
 
 /**
  * Runs one tool and writes `mcp.tool_call` to the workspace's audit log: the tool, the outcome
@@ -100,11 +154,14 @@ async function callTool(
   try {
     const spec = tools.get(name) ?? TOOLS.find((t) => t.name === name);
     if (!spec) throw new ApiError("not_found", `There is no tool named ${name.slice(0, 64)}`);
-    const input = parseInput(spec.input, args ?? {});
-    const output = spec.output.parse(
-      await spec.run(ctx, { ...input, workspaceId: scope.access.workspace.id }),
-    );
-    result = { content: [{ type: "text", text: JSON.stringify(output) }], structuredContent: output };
+    const { idempotencyKey: key, ...input } = parseInput(spec.input, args ?? {}) as Record<string, unknown>;
+    const invoke = async () =>
+      spec.output.parse(await spec.run(ctx, { ...input, workspaceId: scope.access.workspace.id }));
+    if (typeof key === "string") {
+      ({ result, code } = await keyedCall(ctx, scope, spec, key, input, invoke));
+    } else {
+      result = outputResult(await invoke());
+    }
   } catch (thrown) {
     const error = asApiError(thrown, ctx.logger);
     code = error.code;
@@ -119,6 +176,7 @@ async function callTool(
       details: {
         outcome: code === undefined ? "ok" : "error",
         ...(code === undefined ? {} : { code }),
+        ...(result._meta?.[REPLAYED_META] ? { replayed: true } : {}),
         durationMs: Math.round(performance.now() - started),
         transport: scope.transport,
       },

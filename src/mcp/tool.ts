@@ -2,6 +2,7 @@ import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { WorkspaceNeed } from "../services/access";
 import type { ServiceContext } from "../services/context";
+import { idempotencyKey } from "../services/schemas";
 
 /**
  * One MCP tool: a service verb with its own input schema (minus the workspace, which the
@@ -19,12 +20,27 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   output: O;
   annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint">> &
     Pick<ToolAnnotations, "openWorldHint">;
+  /** Top-level answer fields shown once (a key's token): a replay leaves them out. */
+  shownOnce?: readonly string[];
   run: (ctx: ServiceContext, input: z.output<I> & { workspaceId: string }) => Promise<z.input<O>>;
 }
 
-/** Keeps each tool's input and output types tied to its schemas. */
-export const tool = <I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolSpec =>
-  spec as unknown as ToolSpec;
+/**
+ * Keeps each tool's input and output types tied to its schemas. A tool that writes also takes
+ * `idempotencyKey`, with the meaning of REST's Idempotency-Key (services/idempotency); the call
+ * takes it off before the verb sees its input.
+ */
+export const tool = <I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolSpec => {
+  if (spec.annotations.readOnlyHint) return spec as unknown as ToolSpec;
+  const input = spec.input.extend({ idempotencyKey: IdempotencyKeyArgument });
+  return { ...spec, input } as unknown as ToolSpec;
+};
+
+const IdempotencyKeyArgument = idempotencyKey
+  .optional()
+  .describe(
+    'Makes a retry safe: the first call with a key runs; a repeat with the same arguments gets its stored result (24 h), marked `_meta["islet/idempotent-replayed"]`; other arguments are refused (`idempotency_mismatch`).',
+  );
 
 export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 export const additive = { readOnlyHint: false, destructiveHint: false, idempotentHint: false } as const;

@@ -1,6 +1,8 @@
 import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
 import { issuesOf, targetName, validate } from "../lib/validate";
+import { type IdempotencyOptions, idempotent, REPLAYED_HEADER } from "../middleware/idempotency";
+import { idempotencyKey } from "../services/schemas";
 import type { AppEnv } from "../types";
 
 /**
@@ -161,15 +163,69 @@ export const jsonBody = <S extends z.ZodType>(schema: S, required = true) => ({
  * An operation of `/openapi.json`: its own responses plus the error responses it can give, each
  * the one `Error` envelope. `errors` adds statuses beyond the pipeline's.
  */
-export function operation<R extends RouteConfig>(config: R & { errors?: ErrorStatus[] }) {
-  const { errors = [], ...route } = config;
-  const statuses = new Set([...PIPELINE_ERRORS, ...errors, ...(route.request?.body ? [415] : [])]);
+export function operation<R extends RouteConfig>(
+  config: R & { errors?: ErrorStatus[]; idempotency?: false | IdempotencyOptions },
+) {
+  const { errors = [], idempotency, ...route } = config;
+  // An operation open to anyone has no principal to keep a key for (sign-up, sign-in, …).
+  const keyed = WRITES.has(route.method) && idempotency !== false && route.security?.length !== 0;
+  const statuses = new Set([
+    ...PIPELINE_ERRORS,
+    ...errors,
+    ...(route.request?.body ? [415] : []),
+    ...(keyed ? [409, 422] : []),
+  ]);
   const responses: RouteConfig["responses"] = { ...route.responses };
   for (const status of [...statuses].sort()) {
     responses[status] ??= json(ErrorEnvelope, ERROR_DESCRIPTIONS[status] ?? "Error");
   }
-  return createRoute({ ...(route as unknown as R), responses: responses as R["responses"] });
+  if (!keyed) return createRoute({ ...(route as unknown as R), responses: responses as R["responses"] });
+  return createRoute({
+    ...(route as unknown as R),
+    description: [route.description, IDEMPOTENCY_NOTE].filter(Boolean).join("\n\n"),
+    request: {
+      ...route.request,
+      headers: ((route.request?.headers as z.ZodObject | undefined) ?? z.object({})).extend({
+        "idempotency-key": IdempotencyKeyHeader,
+      }),
+    },
+    responses: replayable(responses) as R["responses"],
+    middleware: [idempotent(idempotency || {}), ...asArray(route.middleware)],
+  });
 }
+
+/** The methods that change state: each takes an Idempotency-Key unless it says otherwise. */
+const WRITES = new Set(["post", "put", "patch", "delete"]);
+
+const IdempotencyKeyHeader = named(idempotencyKey.optional(), "IdempotencyKey").describe(
+  "Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h).",
+);
+
+const IDEMPOTENCY_NOTE =
+  "Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.";
+
+/** Success responses also describe the replay header. */
+function replayable(responses: RouteConfig["responses"]): RouteConfig["responses"] {
+  const out: RouteConfig["responses"] = {};
+  for (const [status, response] of Object.entries(responses)) {
+    out[status] = /^2/.test(status)
+      ? {
+          ...response,
+          headers: {
+            ...(response as { headers?: object }).headers,
+            [REPLAYED_HEADER]: {
+              description: "`true` when this is the stored answer of an earlier request with the same key",
+              schema: { type: "string", enum: ["true"] },
+            },
+          },
+        }
+      : response;
+  }
+  return out;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** 204 responses carry no body. */
 export const noContent = (description: string) => ({ description });

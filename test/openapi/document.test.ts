@@ -4,11 +4,17 @@ import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { ERROR_CODES } from "../../src/lib/errors";
 import { PAGE_PATHS } from "../../src/ui";
-import { call, json } from "../helpers";
+import { call, errorCode, json, makeUser, makeWorkspace } from "../helpers";
+
+interface Operation {
+  security?: unknown[];
+  parameters?: { name: string; in: string }[];
+  responses: Record<string, unknown>;
+}
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, Operation>>;
   components: {
     schemas: Record<
       string,
@@ -96,6 +102,46 @@ describe("/openapi.json", () => {
           );
         }
       }
+    }
+  });
+});
+
+/** State-changing operations with a principal that do not take Idempotency-Key, and why (routes' comments). */
+const UNKEYED = new Set([
+  "post /v1/auth/password", // answers with a new session
+  "delete /v1/account", // a retry cannot authenticate
+  "post /v1/realtime/ticket", // a ticket is a credential
+  "put /v1/workspaces/{workspaceId}/functions/secrets/{name}", // a redirect
+  "post /v1/workspaces/{workspaceId}/import", // a streamed body; a repeat is refused anyway
+]);
+
+describe("Idempotency-Key in /openapi.json", () => {
+  it("is declared on every state-changing operation a principal calls, and each one reads it", async () => {
+    const doc = await documentOf();
+    const owner = await makeUser();
+    const workspace = await makeWorkspace(owner);
+    const keyed: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!["post", "put", "patch", "delete"].includes(method)) continue;
+        const declared = (op.parameters ?? []).some((p) => p.in === "header" && p.name === "idempotency-key");
+        const open = op.security?.length === 0;
+        const expected = !open && !UNKEYED.has(`${method} ${path}`);
+        expect(declared, `${method} ${path}`).toBe(expected);
+        if (declared && !path.startsWith("/v1/operator")) keyed.push(`${method} ${path}`);
+      }
+    }
+    expect(keyed.length).toBeGreaterThan(30);
+    // Wired, not only declared: a malformed key is refused before the route's own checks.
+    for (const operation of keyed) {
+      const [method = "", path = ""] = operation.split(" ");
+      const url = path.replace("{workspaceId}", workspace.id).replace(/\{[^}]+\}/g, "x");
+      const res = await call(method.toUpperCase(), url, {
+        token: owner.token,
+        body: {},
+        headers: { "Idempotency-Key": "bad\u0001key" },
+      });
+      expect([operation, res.status, await errorCode(res)]).toEqual([operation, 400, "invalid_request"]);
     }
   });
 });

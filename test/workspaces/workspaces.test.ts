@@ -58,8 +58,8 @@ describe("creating and listing workspaces", () => {
     expect(b.workspace.id).toBe(a.workspace.id);
 
     const mismatch = await create(user.token, { name: "Other", region: "eu-west" }, headers);
-    expect(mismatch.status).toBe(409);
-    expect(await errorCode(mismatch)).toBe("conflict");
+    expect(mismatch.status).toBe(422);
+    expect(await errorCode(mismatch)).toBe("idempotency_mismatch");
 
     // Another user's identical key is a different request, never a replay of someone else's workspace.
     const stranger = await makeUser();

@@ -33,6 +33,13 @@ export class TenantNotReadyError extends Error {
   }
 }
 
+// Which workspace each client reaches: a write that carries an idempotency record must go to the
+// database the record belongs in (services/idempotency).
+const workspaceOfClient = new WeakMap<Client, string>();
+
+/** The workspace whose database `client` reaches, if `tenantDb` made it. */
+export const tenantOf = (client: Client): string | undefined => workspaceOfClient.get(client);
+
 /**
  * The only way to a tenant database (DESIGN §1): a client built from that workspace's own URL
  * and its decrypted token. There is no shared connection and no other code path.
@@ -49,7 +56,9 @@ export async function tenantDb(config: Config, workspace: TenantLocator): Promis
     if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value as string);
     tokens.set(cacheKey, token);
   }
-  return libsqlClient(workspace.dbUrl, token);
+  const client = libsqlClient(workspace.dbUrl, token);
+  workspaceOfClient.set(client, workspace.id);
+  return client;
 }
 
 /** Typed queries of a tenant database's system tables (src/db/tenant/schema.ts) over its client. */

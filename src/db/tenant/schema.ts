@@ -107,4 +107,17 @@ export const webhookDeliveries = sqliteTable("_islet_webhook_deliveries", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+/** Idempotency keys (migrations/tenant/0010_idempotency.sql): the record of a keyed write, 24 h. */
+export const idempotency = sqliteTable(
+  "_islet_idempotency",
+  {
+    id: text("id").primaryKey(),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: integer("created_at").notNull(),
+    status: integer("status"),
+    answer: text("answer"),
+  },
+  (t) => [index("_islet_idempotency_created").on(t.createdAt)],
+);
+
 export { migrationsLedger } from "../ledger";

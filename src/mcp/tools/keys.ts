@@ -12,10 +12,14 @@ import {
   rotateKeyInput,
   workspaceScoped,
 } from "../../services/keys";
+import { shownOnce } from "../../services/schemas";
 import { additive, destructive, readOnly, tool, withoutWorkspace } from "../tool";
 
 /** Keys for keys that may manage keys (`keys:manage`), confined as REST confines them. */
 const manage = { role: "admin", scope: "keys:manage" } as const;
+
+/** A replay (the same idempotencyKey again) answers without the token, shown once. */
+const Created = CreatedKey.extend({ token: shownOnce("The key's token") });
 
 export const keyTools = [
   tool({
@@ -45,7 +49,8 @@ export const keyTools = [
       "Mints a key with the given scopes (never more than this credential holds), optional table allowlist, caps and expiry. The token is returned this once.",
     need: manage,
     input: withoutWorkspace(createKeyInput),
-    output: CreatedKey,
+    output: Created,
+    shownOnce: ["token"],
     annotations: additive,
     run: (ctx, input) => createKey({ ctx, input }),
   }),
@@ -56,7 +61,8 @@ export const keyTools = [
       "Issues a replacement with the same grants; the old key stops after `graceSeconds` (0: now) and its open connections close then.",
     need: manage,
     input: withoutWorkspace(rotateKeyInput),
-    output: CreatedKey,
+    output: Created,
+    shownOnce: ["token"],
     annotations: { ...destructive, idempotentHint: false },
     run: (ctx, input) => rotateKey({ ctx, input }),
   }),

@@ -34,6 +34,8 @@ export const accountRoutes = router()
     operation({
       method: "delete",
       path: "/",
+      // The account and its sessions are gone after the first: a retry cannot authenticate.
+      idempotency: false,
       tags,
       security: SECURITY.user,
       summary:

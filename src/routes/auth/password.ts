@@ -77,6 +77,8 @@ export const passwordRoutes = router()
     operation({
       method: "post",
       path: "/password",
+      // Its answer is a new session: a credential, which no record may keep.
+      idempotency: false,
       tags,
       security: SECURITY.user,
       summary: "Change the password (other sessions are signed out)",

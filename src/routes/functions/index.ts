@@ -46,6 +46,8 @@ export const functionsRoutes = router()
     operation({
       method: "put",
       path: "/secrets/{name}",
+      // A redirect changes nothing; the route it points to takes the key.
+      idempotency: false,
       tags: ["Secrets"],
       security: SECURITY.member,
       summary: "Moved: PUT /v1/workspaces/{workspaceId}/secrets/{name}",

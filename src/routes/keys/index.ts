@@ -11,11 +11,15 @@ import {
   rotateKey,
   rotateKeyBody,
 } from "../../services/keys";
+import { shownOnce } from "../../services/schemas";
 import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 import { workspaceParam } from "../workspaces/param";
 
 const Key = named(KeyView, "Key");
-const CreatedKey = named(CreatedKeySchema.extend({ key: Key }), "CreatedKey");
+const CreatedKey = named(
+  CreatedKeySchema.extend({ key: Key, token: shownOnce("The key's token") }),
+  "CreatedKey",
+);
 const keyParam = workspaceParam.extend({ keyId });
 const tags = ["Keys"];
 const security = SECURITY.member;
@@ -26,6 +30,7 @@ export const keysRoutes = router()
     operation({
       method: "post",
       path: "/",
+      idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Create an API key (its token is shown once)",
@@ -82,6 +87,7 @@ export const keysRoutes = router()
     operation({
       method: "post",
       path: "/{keyId}/rotate",
+      idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Rotate an API key: a new token now, the old one stops after graceSeconds",

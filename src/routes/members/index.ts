@@ -42,6 +42,7 @@ export const membersRoutes = router()
     operation({
       method: "post",
       path: "/invitations",
+      idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Invite someone by email",
@@ -89,6 +90,8 @@ export const membersRoutes = router()
     operation({
       method: "post",
       path: "/leave",
+      // After leaving, the caller can no longer read the workspace's database.
+      idempotency: { store: "control" },
       tags,
       security,
       summary: "Leave the workspace",

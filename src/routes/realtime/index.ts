@@ -50,6 +50,8 @@ export const realtimeRoutes = router()
     operation({
       method: "post",
       path: "/ticket",
+      // A ticket is a 30-second credential a replay could not show: ask for another.
+      idempotency: false,
       tags: ["Realtime"],
       security: SECURITY.member,
       summary: "A single-use, 30-second ticket to open a socket from a browser",

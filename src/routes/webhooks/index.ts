@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { shownOnce } from "../../services/schemas";
 import {
   createWebhook,
   createWebhookBody,
@@ -21,7 +22,10 @@ import { json, jsonBody, named, noContent, operation, router, SECURITY } from ".
 import { workspaceParam } from "../workspaces/param";
 
 const Hook = named(Webhook, "Webhook");
-const WithSecret = named(WebhookWithSecret, "WebhookWithSecret");
+const WithSecret = named(
+  WebhookWithSecret.extend({ secret: shownOnce("The endpoint's whsec_ signing secret") }),
+  "WebhookWithSecret",
+);
 const idParam = workspaceParam.extend({ webhookId });
 const queued = json(z.object({ deliveryId: z.string() }), "Queued for delivery");
 const tags = ["Webhooks"];
@@ -33,6 +37,7 @@ export const webhooksRoutes = router()
     operation({
       method: "post",
       path: "/",
+      idempotency: { shownOnce: ["secret"] },
       tags,
       security,
       summary: "Register an endpoint; its whsec_ secret is shown this once",
@@ -103,6 +108,7 @@ export const webhooksRoutes = router()
     operation({
       method: "post",
       path: "/{webhookId}/rotate-secret",
+      idempotency: { shownOnce: ["secret"] },
       tags,
       security,
       summary: "A new secret, shown once; the old one keeps signing beside it for 24 h",

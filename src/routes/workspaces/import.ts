@@ -10,6 +10,9 @@ const ARCHIVE_TYPES = ["application/x-ndjson", "application/jsonl"];
 const route = operation({
   method: "post",
   path: "/",
+  // Its body is a stream the verb reads itself; a second import into the now non-empty workspace
+  // is refused (409) anyway.
+  idempotency: false,
   tags: ["Workspaces"],
   security: SECURITY.user,
   summary:

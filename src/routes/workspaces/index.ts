@@ -27,6 +27,8 @@ export const workspacesRoutes = router()
     operation({
       method: "post",
       path: "/",
+      // Creation keys itself: the key reaches provisioning, which makes at most one database for it.
+      idempotency: false,
       tags,
       security: SECURITY.user,
       summary: "Create a workspace (its database is provisioned before this answers)",
@@ -111,6 +113,8 @@ export const workspacesRoutes = router()
     operation({
       method: "delete",
       path: "/{workspaceId}",
+      // The workspace's database goes with it: the record lives in the control database.
+      idempotency: { store: "control" },
       tags,
       security: SECURITY.user,
       summary: "Delete a workspace and its database (confirm names its slug)",

@@ -1,6 +1,8 @@
 import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client/web";
+import { isRecordCollision, keyedWriteFor, recordStatements, TENANT_TABLE } from "../../db/idempotency";
 import { sha256Hex } from "../../lib/crypto";
 import { withCleanupBudget } from "../../lib/deadline";
+import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../context";
@@ -120,7 +122,13 @@ export async function commitWithAudit(
   statements: InStatement[] | ((tx: Transaction) => Promise<InStatement[]>),
   events: AuditEvent[],
 ): Promise<ResultSet[]> {
-  const tx = await tenant.transaction("write");
+  // A request with an Idempotency-Key: its record commits with the first change it makes.
+  const keyed = keyedWriteFor(tenant);
+  if (keyed) keyed.writing = true;
+  const tx = await tenant.transaction("write").catch((error: unknown) => {
+    if (keyed) keyed.writing = false;
+    throw error;
+  });
   try {
     // A builder runs under the write lock: it may read and write through `tx` (a change that
     // depends on the rows, e.g. recomputing a formula column) and fill in its events' details.
@@ -129,15 +137,26 @@ export async function commitWithAudit(
       tx,
       events.map((e) => auditRow(ctx, e)),
     );
-    const results = await tx.batch([...change, ...audit, "COMMIT"]);
-    return results.slice(0, change.length);
+    const record = keyed ? recordStatements(TENANT_TABLE, keyed) : [];
+    const results = await tx.batch([...record, ...change, ...audit, "COMMIT"]);
+    if (keyed) keyed.written = true;
+    return results.slice(record.length, record.length + change.length);
   } catch (error) {
     // Roll back explicitly and wait for it: `close()` alone sends its request in the background,
     // which a Worker may drop once the response is out, leaving the write lock held until the
     // database expires the stream (every other writer meanwhile gets SQLITE_BUSY).
     await withCleanupBudget(() => tx.rollback()).catch(() => undefined);
+    if (keyed && isRecordCollision(error, TENANT_TABLE)) {
+      // Another request with this key committed first: nothing of this one was kept.
+      keyed.collided = true;
+      throw new ApiError(
+        "idempotency_in_progress",
+        "Another request with this Idempotency-Key made its change first",
+      );
+    }
     throw error;
   } finally {
+    if (keyed) keyed.writing = false;
     tx.close();
   }
 }

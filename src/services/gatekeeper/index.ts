@@ -1,6 +1,7 @@
 import type { Gatekeeper } from "../../../durable-objects/gatekeeper";
 import {
   type AuthFailures,
+  assertClaim,
   assertCredential,
   assertRevocation,
   type CheckInput,
@@ -145,6 +146,40 @@ export async function forgetPrincipal(env: GatekeeperEnv, principal: string): Pr
     "forget",
     (stub) => stub.forget(),
     () => forgetLocalGate(principal),
+  );
+}
+
+/**
+ * Claims an idempotency key for a request in flight, for at most `ms` (services/idempotency):
+ * false if another request holds it. Fails closed like every Gatekeeper call.
+ */
+export async function claimIdempotencyKey(
+  env: GatekeeperEnv,
+  principal: string,
+  id: string,
+  ms: number,
+): Promise<boolean> {
+  assertClaim(id, ms);
+  return call(
+    env,
+    principal,
+    "claim",
+    (stub) => stub.claim(id, ms),
+    (local) => local.claim(id, Date.now() + ms, Date.now()),
+  );
+}
+
+export async function releaseIdempotencyKey(
+  env: GatekeeperEnv,
+  principal: string,
+  id: string,
+): Promise<void> {
+  return call(
+    env,
+    principal,
+    "release",
+    (stub) => stub.release(id),
+    (local) => local.release(id),
   );
 }
 

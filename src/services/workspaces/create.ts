@@ -69,7 +69,10 @@ export async function createWorkspace({
   if (!created) {
     // A replay: the same key must mean the same request (as Stripe's Idempotency-Key does).
     if (row.name !== input.name || row.region !== input.region || (input.slug && row.slug !== input.slug)) {
-      throw new ApiError("conflict", "This Idempotency-Key was already used with different parameters");
+      throw new ApiError(
+        "idempotency_mismatch",
+        "This Idempotency-Key was already used for a different request; use a new key for a new request",
+      );
     }
     return { workspace: workspaceView(row, "owner"), created };
   }

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { PLAN_IDS, type PlanId } from "../../lib/plans";
 import { REGIONS, ROLES } from "../../lib/tenancy";
-import { confirmation, epochMs, idOf, workspaceScoped } from "../schemas";
+import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "../schemas";
 
 export { workspaceScoped } from "../schemas";
+export { idempotencyKey };
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/;
 const name = z.string().trim().min(1).max(100);
@@ -13,10 +14,6 @@ export const createWorkspaceBody = z.strictObject({
   region: z.enum(REGIONS),
   slug: z.string().regex(SLUG).optional(),
 });
-/** Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header): an opaque client string. */
-export const idempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, "must be 1–255 printable ASCII characters");
 export const createWorkspaceInput = createWorkspaceBody.extend({ idempotencyKey: idempotencyKey.optional() });
 export type CreateWorkspaceInput = z.input<typeof createWorkspaceInput>;
 export const renameWorkspaceBody = z.strictObject({ name });

@@ -1,0 +1,263 @@
+// Idempotency keys (issue 19; DESIGN §2 "Retries"), for every transport: a REST route's
+// `Idempotency-Key` header (src/middleware/idempotency.ts) and an MCP tool's `idempotencyKey`
+// argument (src/mcp/server.ts) both run their verb through `runIdempotent`.
+//
+// - A key is scoped to its principal (a user, an API key, an end user, an operator) and, for
+//   workspace routes, to the workspace: its record lives in that workspace's database, written in
+//   the same transaction as the change (src/db/idempotency.ts). Routes about no workspace keep theirs in
+//   the control database, written once the answer is known.
+// - The first request with a key runs; its status and body are stored for 24 h. A repeat with
+//   the same input gets that answer again, marked as a replay; with another input, 422
+//   `idempotency_mismatch`; while the first still runs, 409 `idempotency_in_progress`. A record
+//   whose answer never came (the request hit its deadline after the commit) answers 409
+//   `idempotency_committed`: the change was made once, and is not made again.
+// - Stored answers never hold a secret shown once: those fields are left out of the record.
+// - Only a request that changed something keeps a record: one refused before its first commit
+//   (bad input, a conflict) can be retried with the same key once its cause is fixed.
+import type { Client } from "@libsql/client/web";
+import { controlDb } from "../../db/control/client";
+import type { WorkspaceRow } from "../../db/control/schema";
+import {
+  CONTROL_TABLE,
+  expireStatement,
+  IDEMPOTENCY_TTL_MS,
+  type KeyedWrite,
+  TENANT_TABLE,
+  withKeyedWrite,
+} from "../../db/idempotency";
+import { tenantDb } from "../../db/tenant/client";
+import { sha256Hex } from "../../lib/crypto";
+import { currentBudget } from "../../lib/deadline";
+import { ApiError } from "../../lib/errors";
+import type { Actor } from "../../types";
+import type { ServiceContext } from "../context";
+import { claimIdempotencyKey, releaseIdempotencyKey } from "../gatekeeper";
+
+export { IDEMPOTENCY_TTL_MS } from "../../db/idempotency";
+
+/** An answer as stored and replayed: the status and the body's text. */
+export interface Answer {
+  status: number;
+  body: string;
+  contentType?: string;
+}
+
+export interface KeyedCall {
+  /** `idempotencyPrincipal(actor)`. */
+  principal: string;
+  key: string;
+  /** What was asked, e.g. `POST /v1/workspaces/ws_1/tables/t/rows` or `mcp insert_rows`. */
+  operation: string;
+  /** What the fingerprint covers besides the operation: the query and body, the tool's arguments. */
+  input: unknown;
+  /** The workspace the record belongs to (and its authorized database, if opened); omitted: control. */
+  workspace?: { row: WorkspaceRow; db?: () => Promise<Client> };
+  /** Top-level fields of a JSON answer shown once (a key's token, a webhook's secret): never stored. */
+  shownOnce?: readonly string[];
+}
+
+export interface Outcome {
+  answer: Answer;
+  /** The answer is the stored one of an earlier request. */
+  replayed: boolean;
+}
+
+/** Whose keys these are; none for anonymous callers (they have no scope to keep a key in). */
+export function idempotencyPrincipal(actor: Actor): string | undefined {
+  switch (actor.type) {
+    case "user":
+      return `user:${actor.userId}`;
+    case "apiKey":
+      return `key:${actor.keyId}`;
+    case "endUser":
+      return `end:${actor.workspaceId}:${actor.issuerId}:${actor.subject}`;
+    case "operator":
+      return `operator:${actor.operatorId}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The record's id: the key, scoped to its principal, hashed (the key itself is never stored). */
+export const recordId = (principal: string, key: string) => sha256Hex(`${principal}\n${key}`);
+
+interface StoredRecord {
+  fingerprint: string;
+  createdAt: number;
+  status: number | null;
+  answer: string | null;
+}
+
+/**
+ * Runs `run` at most once per principal and key (see the top of this file). `run` returns the
+ * answer, an error answer included; an exception from it propagates as it is.
+ */
+export async function runIdempotent(
+  ctx: ServiceContext,
+  call: KeyedCall,
+  run: () => Promise<Answer>,
+): Promise<Outcome> {
+  const [id, fingerprint] = await Promise.all([
+    recordId(call.principal, call.key),
+    sha256Hex(`${call.operation}\n${canonicalJson(call.input)}`),
+  ]);
+  const store = storeOf(ctx, call);
+  const [claimed, existing] = await Promise.all([
+    claimIdempotencyKey(ctx.env, call.principal, id, claimMs(ctx)),
+    store.find(id),
+  ]);
+  try {
+    if (existing) return { answer: settle(ctx, existing, fingerprint), replayed: true };
+    if (!claimed) throw inProgress();
+    const write: KeyedWrite = {
+      id,
+      fingerprint,
+      workspaceId: call.workspace?.row.id,
+      written: false,
+      writing: false,
+      collided: false,
+      closed: false,
+    };
+    let answer: Answer;
+    try {
+      answer = await withKeyedWrite(write, run);
+    } finally {
+      write.closed = true;
+    }
+    if (write.collided) {
+      // Another request with this key committed first (the claim had lapsed or was lost).
+      const winner = await store.find(id);
+      return winner ? { answer: settle(ctx, winner, fingerprint), replayed: true } : inProgressThrown();
+    }
+    if (write.written || answer.status < 400) {
+      await keep(ctx, store, write, storedAnswer(answer, call.shownOnce));
+    }
+    return { answer, replayed: false };
+  } finally {
+    if (claimed) {
+      ctx.waitUntil(
+        releaseIdempotencyKey(ctx.env, call.principal, id).catch(() => undefined /* it lapses on its own */),
+      );
+    }
+  }
+}
+
+/** What an existing record means for a repeat. */
+function settle(ctx: ServiceContext, record: StoredRecord, fingerprint: string): Answer {
+  if (record.fingerprint !== fingerprint) {
+    throw new ApiError(
+      "idempotency_mismatch",
+      "This Idempotency-Key was already used for a different request; use a new key for a new request",
+    );
+  }
+  if (record.status !== null) return JSON.parse(record.answer ?? "{}") as Answer;
+  // Committed, no answer yet: still running, or it ended at its deadline after the commit.
+  if (Date.now() - record.createdAt < ctx.config.REQUEST_TIMEOUT_MS) throw inProgress();
+  throw new ApiError(
+    "idempotency_committed",
+    "The first request with this Idempotency-Key made its change, but its answer was lost (it passed its deadline); the change was not repeated. Read the resource to see it.",
+    { details: { committedAt: record.createdAt } },
+  );
+}
+
+const inProgress = () =>
+  new ApiError(
+    "idempotency_in_progress",
+    "A request with this Idempotency-Key is still being processed; retry once it has answered",
+    { headers: { "Retry-After": "1" } },
+  );
+const inProgressThrown = (): never => {
+  throw inProgress();
+};
+
+/** The claim lasts as long as the request may: a request that died never holds its key longer. */
+function claimMs(ctx: ServiceContext): number {
+  const budget = currentBudget();
+  const left = budget ? budget.deadlineAt - Date.now() : ctx.config.REQUEST_TIMEOUT_MS;
+  return Math.max(1_000, Math.min(left, ctx.config.REQUEST_TIMEOUT_MS) + 1_000);
+}
+
+/** The answer as the record keeps it: JSON bodies without the fields shown once. */
+function storedAnswer(answer: Answer, shownOnce: readonly string[] = []): Answer {
+  if (shownOnce.length === 0 || answer.status >= 400 || !answer.body) return answer;
+  const body = JSON.parse(answer.body) as Record<string, unknown>;
+  for (const field of shownOnce) delete body[field];
+  return { ...answer, body: JSON.stringify(body) };
+}
+
+/**
+ * Stores the answer: into the record the change committed, or (a change outside the record's
+ * database, a control-only route) as a new record now. A store that fails leaves the change and
+ * its answer standing: the caller still gets the answer, and a repeat learns the change was made.
+ */
+async function keep(ctx: ServiceContext, store: Store, write: KeyedWrite, answer: Answer): Promise<void> {
+  try {
+    await store.keep(write, answer);
+  } catch (error) {
+    ctx.logger.error("idempotency answer not stored", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+interface Store {
+  find(id: string): Promise<StoredRecord | undefined>;
+  keep(write: KeyedWrite, answer: Answer): Promise<void>;
+}
+
+function storeOf(ctx: ServiceContext, call: KeyedCall): Store {
+  const workspace = call.workspace;
+  let opened: Promise<Client> | undefined;
+  const client = (): Promise<Client> =>
+    (opened ??= workspace
+      ? (workspace.db?.() ?? tenantDb(ctx.config, workspace.row))
+      : Promise.resolve(controlDb(ctx.config).$client));
+  const table = workspace ? TENANT_TABLE : CONTROL_TABLE;
+  return {
+    async find(id) {
+      const result = await (await client()).execute({
+        sql: `SELECT fingerprint, created_at, status, answer FROM ${table} WHERE id = ? AND created_at >= ?`,
+        args: [id, Date.now() - IDEMPOTENCY_TTL_MS],
+      });
+      const row = result.rows[0];
+      if (!row) return undefined;
+      return {
+        fingerprint: String(row.fingerprint),
+        createdAt: Number(row.created_at),
+        status: row.status === null ? null : Number(row.status),
+        answer: row.answer === null ? null : String(row.answer),
+      };
+    },
+    async keep(write, answer) {
+      const db = await client();
+      const stored = JSON.stringify(answer);
+      if (write.written) {
+        await db.execute({
+          sql: `UPDATE ${table} SET status = ?, answer = ? WHERE id = ?`,
+          args: [answer.status, stored, write.id],
+        });
+        return;
+      }
+      const now = Date.now();
+      await db.batch(
+        [
+          expireStatement(table, now),
+          {
+            sql: `INSERT INTO ${table} (id, fingerprint, created_at, status, answer) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+            args: [write.id, write.fingerprint, now, answer.status, stored],
+          },
+        ],
+        "write",
+      );
+    },
+  };
+}
+
+/** JSON with object keys sorted, so the same input always has the same fingerprint. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
