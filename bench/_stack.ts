@@ -79,7 +79,7 @@ export function freePort(): Promise<number> {
 
 export type WorkerCall = (
   path: string,
-  init?: { method?: string; token?: string; ip?: string; body?: unknown },
+  init?: { method?: string; token?: string; ip?: string; body?: unknown; headers?: Record<string, string> },
 ) => Promise<Response>;
 
 /**
@@ -117,7 +117,7 @@ export async function startWorker(
   const mf = worker.raw.runtimes.map((r) => r.mf).find((m) => m !== undefined);
   if (!mf) throw new Error("bench: the local runtime did not start");
   const call: WorkerCall = (path, init = {}) => {
-    const headers: Record<string, string> = { "CF-Connecting-IP": init.ip ?? "203.0.113.9" };
+    const headers: Record<string, string> = { "CF-Connecting-IP": init.ip ?? "203.0.113.9", ...init.headers };
     if (init.token) headers.Authorization = `Bearer ${init.token}`;
     if (init.body !== undefined) headers["Content-Type"] = "application/json";
     return mf.dispatchFetch(`http://islet.bench${path}`, {

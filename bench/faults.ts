@@ -2,8 +2,10 @@
 // tenant database stops answering. devdb for tenants runs in a process of its own and is paused
 // with SIGSTOP (the control database stays up), as in e2e/paused-database.test.ts. Measured: a
 // row insert's answer time with the database up (the baseline, same run) and paused (503 at the
-// deadline), at the default 5 s statement deadline and at 1 s.
-// Sizes: BENCH_FAULT_REQUESTS (default 20 per case).
+// deadline), at the default 5 s statement deadline and at 1 s. Then, with the database up, the
+// cost of an Idempotency-Key on a row insert: plain and keyed inserts interleaved (so drift hits
+// both alike), and replays of one key, each as a ratio to the plain insert of the same run.
+// Sizes: BENCH_FAULT_REQUESTS (default 20 per case), BENCH_IDEMPOTENCY_REQUESTS (default 300).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +14,41 @@ import { seedOwner, startWorker } from "./_stack";
 import { fmt, median, percentile, printTable } from "./table";
 
 const REQUESTS = Number(process.env.BENCH_FAULT_REQUESTS ?? 20);
+const KEYED = Number(process.env.BENCH_IDEMPOTENCY_REQUESTS ?? 300);
+
+type Insert = (headers?: Record<string, string>) => Promise<{ ms: number; status: number }>;
+
+/** Sequential inserts: plain, keyed (a fresh key each) and replayed (one key), interleaved. */
+async function keyOverhead(insert: Insert): Promise<(string | number)[][]> {
+  const samples = { plain: [] as number[], keyed: [] as number[], replayed: [] as number[] };
+  const statuses = { plain: new Set<number>(), keyed: new Set<number>(), replayed: new Set<number>() };
+  const replayKey = { "Idempotency-Key": `bench-replay-${Date.now()}` };
+  await insert(replayKey);
+  for (let i = 0; i < KEYED; i++) {
+    for (const kind of ["plain", "keyed", "replayed"] as const) {
+      const headers =
+        kind === "plain"
+          ? undefined
+          : kind === "replayed"
+            ? replayKey
+            : { "Idempotency-Key": `bench-${i}-${Date.now()}` };
+      const { ms, status } = await insert(headers);
+      samples[kind].push(ms);
+      statuses[kind].add(status);
+    }
+  }
+  const base = median(samples.plain);
+  return (["plain", "keyed", "replayed"] as const).map((kind) => [
+    { plain: "row insert", keyed: "row insert, new Idempotency-Key", replayed: "repeat of one key (replay)" }[
+      kind
+    ],
+    KEYED,
+    [...statuses[kind]].sort().join(", "),
+    fmt(median(samples[kind]), 1),
+    fmt(percentile(samples[kind], 95), 1),
+    `${fmt(median(samples[kind]) / base, 2)}×`,
+  ]);
+}
 
 export default async function bench(): Promise<void> {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
@@ -23,6 +60,7 @@ export default async function bench(): Promise<void> {
     adminToken: platform.secrets.DEVDB_ADMIN_TOKEN,
   });
   const rows: (string | number)[][] = [];
+  let keyed: (string | number)[][] = [];
   try {
     let baseline = Number.NaN;
     for (const statementMs of [5_000, 1_000]) {
@@ -42,12 +80,14 @@ export default async function bench(): Promise<void> {
           body: { name: "events", columns: [{ name: "n", type: "integer" }] },
         });
         let n = 0;
-        const insert = async (): Promise<{ ms: number; status: number }> => {
+        const insert: Insert = async (headers) => {
           const started = performance.now();
           const res = await worker.call(`${base}/events/rows`, {
             method: "POST",
             token: owner.token,
-            body: { n: n++ },
+            // A replay repeats its body too; fresh inserts each write a new value.
+            body: { n: headers?.["Idempotency-Key"]?.startsWith("bench-replay") ? -1 : n++ },
+            ...(headers ? { headers } : {}),
           });
           await res.arrayBuffer();
           return { ms: performance.now() - started, status: res.status };
@@ -58,7 +98,7 @@ export default async function bench(): Promise<void> {
           if (paused) devdb.pause();
           try {
             // Concurrently, as clients arrive: each must get its own answer at its own deadline.
-            const answers = await Promise.all(Array.from({ length: REQUESTS }, insert));
+            const answers = await Promise.all(Array.from({ length: REQUESTS }, () => insert()));
             for (const a of answers) {
               samples.push(a.ms);
               statuses.add(a.status);
@@ -79,7 +119,10 @@ export default async function bench(): Promise<void> {
           ]);
         };
         await insert(); // warm: the first request loads the module graph
-        if (statementMs === 5_000) await measure("row insert, database up", false);
+        if (statementMs === 5_000) {
+          await measure("row insert, database up", false);
+          keyed = await keyOverhead(insert);
+        }
         await measure("row insert, database paused (SIGSTOP)", true);
         // Let the abandoned streams expire before the next case (sqld's 10 s idle timeout).
         await new Promise((resolve) => setTimeout(resolve, 11_000));
@@ -97,7 +140,9 @@ export default async function bench(): Promise<void> {
     ["case", "statement deadline", "requests", "statuses", "median ms", "max ms", "vs database up"],
     rows,
   );
-  console.log(
-    "\nIdempotency-key overhead (issue 19) is not measured yet: keys beyond workspace creation are not built.",
+  console.log("");
+  printTable(
+    ["idempotency (database up)", "requests", "statuses", "median ms", "p95 ms", "vs row insert"],
+    keyed,
   );
 }

@@ -225,17 +225,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Break-glass read of a tenant's rows: reason required, owners alerted, audited
-         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
-         */
+        /** Break-glass read of a tenant's rows: reason required, owners alerted, audited */
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with a key runs; a repeat with the same body gets its stored answer (24 h). */
-                    "idempotency-key"?: components["schemas"]["IdempotencyKey"];
-                };
+                header?: never;
                 path: {
                     workspaceId: string;
                 };
@@ -254,8 +248,6 @@ export interface paths {
                 /** @description The rows read */
                 200: {
                     headers: {
-                        /** @description `true` when this is the stored answer of an earlier request with the same key */
-                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -298,15 +290,6 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict or missing confirmation */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
                 /** @description Request body too large */
                 413: {
                     headers: {
@@ -318,15 +301,6 @@ export interface paths {
                 };
                 /** @description Request body must be application/json */
                 415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description User code failed in the sandbox */
-                422: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -42,12 +42,18 @@ beforeAll(async () => {
   worker = await startWorker(vars);
   call = worker.call;
   owner = await seedOwner(vars);
-  const made = await call(`/v1/workspaces/${owner.workspace.id}/tables`, {
-    method: "POST",
-    token: owner.token,
-    body: { name: "events", columns: [{ name: "n", type: "integer", notNull: true, unique: true }] },
-  });
-  expect(made.status).toBe(201);
+  for (const unique of [true, false]) {
+    const made = await call(`/v1/workspaces/${owner.workspace.id}/tables`, {
+      method: "POST",
+      token: owner.token,
+      // `tallies` has no unique column: only the Idempotency-Key can keep a retry from doubling.
+      body: {
+        name: unique ? "events" : "tallies",
+        columns: [{ name: "n", type: "integer", notNull: true, unique }],
+      },
+    });
+    expect(made.status).toBe(201);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -103,6 +109,45 @@ describe("a paused database", () => {
     expect(values.at(-1)).toBe(100);
     expect(new Set(values).size).toBe(values.length);
     expect(values.filter((n) => n !== 100).every((n) => n >= 1 && n <= 6)).toBe(true);
+  }, 120_000);
+
+  it("a retry with the same Idempotency-Key never doubles a write the pause left in doubt", async () => {
+    const tallies = `/v1/workspaces/${owner.workspace.id}/tables/tallies/rows`;
+    const headers = { "Idempotency-Key": `paused-${Date.now()}` };
+    const send = () => call(tallies, { method: "POST", token: owner.token, body: { n: 7 }, headers });
+    devdb.pause();
+    let first: Response;
+    let repeat: Response;
+    try {
+      const pending = send();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The first still holds its key: a repeat is told so at once, not held up by the pause.
+      repeat = await send();
+      first = await pending;
+    } finally {
+      devdb.resume();
+    }
+    const repeatBody = (await repeat.json()) as { error: { code: string } };
+    expect([repeat.status, repeatBody.error.code]).toEqual([409, "idempotency_in_progress"]);
+    expect(first.status).toBe(503);
+    // Retried with the same key until it answers: a fresh run (the write was absent) or the news
+    // that it was committed once already. Either way there is exactly one row.
+    let outcome = "";
+    for (let attempt = 0; attempt < 60 && !outcome; attempt++) {
+      const res = await send();
+      const code =
+        res.status === 201 ? "created" : ((await res.json()) as { error: { code: string } }).error.code;
+      if (["created", "idempotency_committed"].includes(code)) outcome = code;
+      else {
+        expect(["unavailable", "idempotency_in_progress"]).toContain(code);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    expect(["created", "idempotency_committed"]).toContain(outcome);
+    const again = await send();
+    if (outcome === "created") expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    const rows = await call(`${tallies}?limit=1000`, { token: owner.token });
+    expect(((await rows.json()) as { rows: unknown[] }).rows).toHaveLength(1);
   }, 120_000);
 
   it("fails a tenant migration at its deadline instead of hanging the fan-out", async () => {

@@ -16,6 +16,7 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
       "RateLimit-Remaining",
       "RateLimit-Reset",
       "Retry-After",
+      "Idempotent-Replayed",
     ],
     maxAge: 600,
   })(c, next);

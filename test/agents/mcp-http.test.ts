@@ -33,6 +33,49 @@ describe("MCP over Streamable HTTP", () => {
   });
 });
 
+describe("idempotencyKey on writing tools", () => {
+  it("runs a call once per key: a repeat is the stored result, marked; other arguments are refused", async () => {
+    const team = await makeTeam();
+    const client = await mcpOverHttp(team.owner.token, `?workspaceId=${team.workspace.id}`);
+    const { tools } = await client.listTools();
+    for (const tool of tools) {
+      const takesKey = Object.hasOwn(tool.inputSchema.properties ?? {}, "idempotencyKey");
+      expect(takesKey, tool.name).toBe(tool.annotations?.readOnlyHint !== true);
+    }
+    await client.callTool({
+      name: "create_table",
+      arguments: { name: "todos", columns: [{ name: "title", type: "text" }] },
+    });
+    const args = { table: "todos", rows: [{ title: "a" }], idempotencyKey: "agent-retry-1" };
+    const first = await client.callTool({ name: "insert_rows", arguments: args });
+    const again = await client.callTool({ name: "insert_rows", arguments: args });
+    expect(first.isError).toBeFalsy();
+    expect(first._meta?.["islet/idempotent-replayed"]).toBeUndefined();
+    expect(again._meta?.["islet/idempotent-replayed"]).toBe(true);
+    expect(again.structuredContent).toEqual(first.structuredContent);
+    const other = await client.callTool({
+      name: "insert_rows",
+      arguments: { ...args, rows: [{ title: "b" }] },
+    });
+    expect(toolErrorCode(other)).toBe("idempotency_mismatch");
+    const listed = await json<{ rows: unknown[] }>(
+      await call("GET", `/v1/workspaces/${team.workspace.id}/tables/todos/rows`, { token: team.owner.token }),
+    );
+    expect(listed.rows).toHaveLength(1);
+
+    // A key's token is shown once: the replay (valid against the output schema) has none.
+    const mint = { name: "agent", scopes: ["data:read"], idempotencyKey: "agent-key-1" };
+    const minted = await client.callTool({ name: "create_key", arguments: mint });
+    const replayed = await client.callTool({ name: "create_key", arguments: mint });
+    const token = (minted.structuredContent as { token: string }).token;
+    expect(token).toMatch(/^isk_/);
+    expect(replayed.isError).toBeFalsy();
+    expect(replayed.structuredContent).not.toHaveProperty("token");
+    expect(JSON.stringify(replayed)).not.toContain(token.slice(-12));
+    await client.close();
+  });
+});
+
 describe("which tools a credential sees", () => {
   it("shows a read-only key no write tools, with annotations and output schemas", async () => {
     const team = await makeTeam();

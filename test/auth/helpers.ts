@@ -118,7 +118,7 @@ export const cookieHeader = (cookies: Record<string, string>) =>
 
 /** The real app, with some of the Worker's settings changed (e.g. a provisioner that fails). */
 export async function callWithEnv(
-  overrides: Record<string, string>,
+  overrides: Record<string, unknown>,
   method: string,
   path: string,
   opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { workspaces } from "../../src/db/control/schema";
+import { callWithEnv } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
 
 async function mintKey(token: string, workspaceId: string, body: Record<string, unknown>) {
@@ -117,5 +118,43 @@ describe("the gatekeeper on every /v1 request", () => {
     const stranger = await makeUser();
     const res = await call("GET", `/v1/workspaces/${ws.id}/usage`, { token: stranger.token });
     expect(res.status).toBe(404);
+  });
+});
+
+describe("a Gatekeeper that stops answering", () => {
+  // A paused object: every call on its stub is accepted and never answered. (The real object
+  // shares workerd with the Worker here, so it cannot be stopped on its own.)
+  const paused = {
+    idFromName: (n: string) => ({ name: n }),
+    get: () => new Proxy({}, { get: () => () => new Promise(() => {}) }),
+  };
+
+  it("fails closed within its 1 s deadline: 503 with Retry-After, nothing admitted or written", {
+    timeout: 10_000,
+  }, async () => {
+    const owner = await makeUser();
+    const ws = await makeWorkspace(owner);
+    const made = await call("POST", `/v1/workspaces/${ws.id}/tables`, {
+      token: owner.token,
+      body: { name: "t", columns: [{ name: "a", type: "text" }] },
+    });
+    expect(made.status).toBe(201);
+    const overrides = { GATEKEEPER: paused as never, GATEKEEPER_TIMEOUT_MS: "1000" };
+    for (const [method, path, body] of [
+      ["GET", `/v1/workspaces/${ws.id}`, undefined],
+      ["POST", `/v1/workspaces/${ws.id}/tables/t/rows`, { a: "never" }],
+    ] as const) {
+      const res = await callWithEnv(overrides, method, path, {
+        token: owner.token,
+        ...(body ? { body } : {}),
+        headers: { "Idempotency-Key": `gk-${crypto.randomUUID()}` },
+      });
+      expect([res.status, await errorCode(res)]).toEqual([503, "unavailable"]);
+      expect(res.headers.get("Retry-After")).toBe("1");
+    }
+    const rows = await json<{ rows: unknown[] }>(
+      await call("GET", `/v1/workspaces/${ws.id}/tables/t/rows`, { token: owner.token }),
+    );
+    expect(rows.rows).toEqual([]);
   });
 });

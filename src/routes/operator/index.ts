@@ -41,6 +41,8 @@ operatorRoutes
     operation({
       method: "post",
       path: "/workspaces/{workspaceId}/rows/read",
+      // A read (POST for its reason): its answer is a tenant's rows, which no record may copy.
+      idempotency: false,
       tags,
       security,
       summary: "Break-glass read of a tenant's rows: reason required, owners alerted, audited",

@@ -27,7 +27,7 @@ import {
 } from "../../db/idempotency";
 import { tenantDb } from "../../db/tenant/client";
 import { sha256Hex } from "../../lib/crypto";
-import { currentBudget } from "../../lib/deadline";
+import { currentBudget, withCleanupBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import type { Actor } from "../../types";
 import type { ServiceContext } from "../context";
@@ -102,13 +102,22 @@ export async function runIdempotent(
     sha256Hex(`${call.operation}\n${canonicalJson(call.input)}`),
   ]);
   const store = storeOf(ctx, call);
-  const [claimed, existing] = await Promise.all([
-    claimIdempotencyKey(ctx.env, call.principal, id, claimMs(ctx)),
-    store.find(id),
-  ]);
+  // The lookup runs beside the claim; a key in flight is answered at once, without waiting for
+  // a database that may be what holds the first request up.
+  const lookup = store.find(id);
+  const claimed = await claimIdempotencyKey(ctx.env, call.principal, id, claimMs(ctx)).catch(
+    (error: unknown) => {
+      lookup.catch(() => undefined);
+      throw error;
+    },
+  );
+  if (!claimed) {
+    lookup.catch(() => undefined);
+    throw inProgress();
+  }
   try {
+    const existing = await lookup;
     if (existing) return { answer: settle(ctx, existing, fingerprint), replayed: true };
-    if (!claimed) throw inProgress();
     const write: KeyedWrite = {
       id,
       fingerprint,
@@ -134,11 +143,10 @@ export async function runIdempotent(
     }
     return { answer, replayed: false };
   } finally {
-    if (claimed) {
-      ctx.waitUntil(
-        releaseIdempotencyKey(ctx.env, call.principal, id).catch(() => undefined /* it lapses on its own */),
-      );
-    }
+    // Released before the answer goes out, so a repeat right after it finds the key free and
+    // gets the stored answer; its own budget, as a rollback's, since the request's may be spent
+    // (a failed release lapses with the claim).
+    await withCleanupBudget(() => releaseIdempotencyKey(ctx.env, call.principal, id)).catch(() => undefined);
   }
 }
 
