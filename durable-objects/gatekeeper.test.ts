@@ -135,3 +135,20 @@ describe("Gatekeeper: durable state", () => {
     expect(await stub.recordFailure()).toEqual({ failures: 1, lockedUntil: 0 });
   });
 });
+
+describe("Gatekeeper: idempotency keys in flight", () => {
+  it("holds a key for one request, across eviction, until its holder releases it or it lapses", async () => {
+    const stub = principal();
+    expect(await stub.claim("idem_1", "req_a", 60_000)).toBe(true);
+    expect(await stub.claim("idem_1", "req_b", 60_000)).toBe(false);
+    await evictDurableObject(stub);
+    expect(await stub.claim("idem_1", "req_b", 60_000)).toBe(false);
+    // Only the holder frees it: a late request whose claim lapsed cannot free its successor's.
+    await stub.release("idem_1", "req_b");
+    expect(await stub.claim("idem_1", "req_c", 60_000)).toBe(false);
+    await stub.release("idem_1", "req_a");
+    expect(await stub.claim("idem_1", "req_c", 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await stub.claim("idem_1", "req_d", 60_000)).toBe(true);
+  });
+});

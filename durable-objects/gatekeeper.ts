@@ -75,14 +75,20 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
     this.store.saveRevokedBefore(this.gate.revokeIssuedBefore(at));
   }
 
-  /** Holds an idempotency key for `ms` (a request in flight); false if it is held already. */
-  async claim(id: string, ms: number): Promise<boolean> {
+  /**
+   * Holds an idempotency key for `holder` (a request id) for `ms`; false if someone else holds
+   * it. Durable before this returns, as a revocation is.
+   */
+  async claim(id: string, holder: string, ms: number): Promise<boolean> {
     const now = Date.now();
-    return this.gate.claim(id, now + ms, now);
+    const until = now + ms;
+    if (!this.gate.claim(id, holder, until, now)) return false;
+    this.store.saveClaim(id, holder, until);
+    return true;
   }
 
-  async release(id: string): Promise<void> {
-    this.gate.release(id);
+  async release(id: string, holder: string): Promise<void> {
+    if (this.gate.release(id, holder)) this.store.deleteClaim(id);
   }
 
   async usage(): Promise<MonthlyUsage> {

@@ -89,11 +89,10 @@ export class PrincipalGate {
   /** Until when a refusal is no longer the first of its window (in memory only: at worst one extra audit). */
   private noticeUntil = 0;
   /**
-   * Idempotency keys in flight: key id → epoch ms the claim lapses. In memory only: an evicted
-   * object forgets them, and then the key's record in the database (written with the change) is
-   * what stops a duplicate; the claim only lets a concurrent repeat be told 409 at once.
+   * Idempotency keys in flight: key id → who holds it and when the claim lapses. The Durable
+   * Object also keeps them in its storage, so an eviction does not free a key still in use.
    */
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new Map<string, { holder: string; until: number }>();
 
   check(input: CheckInput, now: number): CheckResult {
     const cost = input.cost ?? 1;
@@ -168,23 +167,27 @@ export class PrincipalGate {
   }
 
   /**
-   * Claims an idempotency key until `until`: true if nobody holds it now. Held claims are bounded
-   * by the request deadline, so a request that died never holds its key for longer than that.
+   * Claims an idempotency key for `holder` until `until`: true if nobody else holds it now. Held
+   * claims are bounded by the request deadline, so a request that died never holds its key for
+   * longer than that.
    */
-  claim(id: string, until: number, now: number): boolean {
-    assertClaim(id, until);
+  claim(id: string, holder: string, until: number, now: number): boolean {
+    assertClaim(id, holder, until);
     const held = this.claims.get(id);
-    if (held !== undefined && held > now) return false;
+    if (held !== undefined && held.until > now) return false;
     if (this.claims.size >= MAX_CLAIMS) {
-      for (const [other, lapses] of this.claims) if (lapses <= now) this.claims.delete(other);
+      for (const [other, claim] of this.claims) if (claim.until <= now) this.claims.delete(other);
       if (this.claims.size >= MAX_CLAIMS) return false;
     }
-    this.claims.set(id, until);
+    this.claims.set(id, { holder, until });
     return true;
   }
 
-  release(id: string): void {
+  /** Frees the key if `holder` still holds it (not a later request after this one's lapsed). */
+  release(id: string, holder: string): boolean {
+    if (this.claims.get(id)?.holder !== holder) return false;
     this.claims.delete(id);
+    return true;
   }
 
   /** Drops revocations past their retention; returns the dropped ids. */
@@ -220,9 +223,11 @@ export class PrincipalGate {
 /** One principal's keys in flight at once, at most (a flood of fresh keys is refused, not stored). */
 export const MAX_CLAIMS = 1_000;
 
-export function assertClaim(id: unknown, until: unknown): void {
+export function assertClaim(id: unknown, holder: unknown, until: unknown): void {
   if (typeof id !== "string" || id.length === 0 || id.length > 128)
     throw new TypeError("claim id must be named");
+  if (typeof holder !== "string" || holder.length === 0 || holder.length > 128)
+    throw new TypeError("claim holder must be named");
   if (typeof until !== "number" || !Number.isFinite(until))
     throw new TypeError("until must be epoch milliseconds");
 }

@@ -43,6 +43,10 @@ export class GateStore {
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS gate_windows (rule_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)",
     );
+    // Idempotency keys in flight: held across an eviction or restart, until they lapse.
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS gate_claims (id TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL)",
+    );
   }
 
   /**
@@ -71,10 +75,28 @@ export class GateStore {
     const usage = usageSchema.safeParse(parseJson(state.get("usage")));
     if (usage.success) gate.limiter.restoreUsage(usage.data);
 
+    this.sql.exec("DELETE FROM gate_claims WHERE until <= ?", now);
+    for (const row of this.sql.exec<Row>("SELECT id, holder, until FROM gate_claims")) {
+      gate.claim(String(row.id), String(row.holder), Number(row.until), now);
+    }
+
     for (const row of this.sql.exec<Row>("SELECT rule_id, snapshot FROM gate_windows")) {
       const snapshot = windowSchema.safeParse(parseJson(String(row.snapshot)));
       if (snapshot.success) gate.limiter.restoreWindow(String(row.rule_id), snapshot.data);
     }
+  }
+
+  saveClaim(id: string, holder: string, until: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO gate_claims (id, holder, until) VALUES (?, ?, ?)",
+      id,
+      holder,
+      until,
+    );
+  }
+
+  deleteClaim(id: string): void {
+    this.sql.exec("DELETE FROM gate_claims WHERE id = ?", id);
   }
 
   saveRevocation(credentialId: string, r: Revocation): void {

@@ -8,8 +8,9 @@ import { sessions } from "../../src/db/control/schema";
 import { tenantDb } from "../../src/db/tenant/client";
 import { randomToken, sha256Hex } from "../../src/lib/crypto";
 import { newId } from "../../src/lib/ids";
-import { recordId } from "../../src/services/idempotency";
-import { call, errorCode, json, makeUser, testConfig } from "../helpers";
+import { IDEMPOTENCY_TTL_MS, recordId } from "../../src/services/idempotency";
+import { purgeExpiredAuthState } from "../../src/services/security-log/retention";
+import { call, errorCode, json, makeUser, testConfig, testContext } from "../helpers";
 import { makeTeam, type Team } from "../workspaces/fixtures";
 
 const key = () => `retry-${crypto.randomUUID()}`;
@@ -32,7 +33,7 @@ async function count(team: Team, sql: string): Promise<number> {
 /** Holds the key as a request in flight would: the real Gatekeeper object of the principal. */
 async function holdKey(principal: string, idempotencyKey: string): Promise<void> {
   const stub = env.GATEKEEPER.get(env.GATEKEEPER.idFromName(principal));
-  expect(await stub.claim(await recordId(principal, idempotencyKey), 10_000)).toBe(true);
+  expect(await stub.claim(await recordId(principal, idempotencyKey), "test", 10_000)).toBe(true);
 }
 
 /** Replay, mismatch and in-progress for one write, asserting that the repeat changed nothing. */
@@ -222,6 +223,14 @@ describe("Idempotency-Key", () => {
       });
       expect([res.status, await errorCode(res)]).toEqual([400, "invalid_request"]);
     }
+    // A body nested past what can be walked is a clear refusal, never a 500.
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const nested = await call("POST", rows, {
+      token: team.member.token,
+      body: deep,
+      headers: { ...headers, "Content-Type": "application/json" },
+    });
+    expect(nested.status).toBe(400);
     expect(await count(team, "SELECT count(*) AS n FROM items")).toBe(1);
   });
 
@@ -278,5 +287,16 @@ describe("Idempotency-Key", () => {
       args: [id],
     });
     expect(stored.rows.map((r) => Number(r.status))).toEqual([204]);
+    // The daily job sweeps control records past their 24 h.
+    const swept = await purgeExpiredAuthState({
+      ctx: testContext(),
+      input: { now: Date.now() + IDEMPOTENCY_TTL_MS + 60_000 },
+    });
+    expect(swept.idempotencyRecords).toBeGreaterThanOrEqual(1);
+    const gone = await controlDb(config).$client.execute({
+      sql: "SELECT 1 FROM idempotency_records WHERE id = ?",
+      args: [id],
+    });
+    expect(gone.rows).toEqual([]);
   });
 });

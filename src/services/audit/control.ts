@@ -21,7 +21,8 @@ export async function auditedControlChange<T>(
 ): Promise<T> {
   const applied = await change.apply();
   try {
-    await recordAudit(ctx, await access.db(), change.event(applied));
+    // The event is the change's point of no return: an Idempotency-Key's record commits with it.
+    await recordAudit(ctx, await access.db(), change.event(applied), { change: true });
   } catch (error) {
     ctx.logger.error("audit write failed; undoing the change", {
       workspaceId: access.workspace.id,
@@ -57,7 +58,7 @@ export async function auditedRevocation<T>(
   const applied = await apply();
   const audit = event(applied);
   try {
-    await recordAudit(ctx, await access.db(), audit);
+    await recordAudit(ctx, await access.db(), audit, { change: true });
   } catch (error) {
     ctx.logger.error("tenant audit write failed for a revocation; using the security log", {
       workspaceId: access.workspace.id,

@@ -121,9 +121,13 @@ export async function commitWithAudit(
   tenant: Client,
   statements: InStatement[] | ((tx: Transaction) => Promise<InStatement[]>),
   events: AuditEvent[],
+  opts: { change?: boolean } = {},
 ): Promise<ResultSet[]> {
-  // A request with an Idempotency-Key: its record commits with the first change it makes.
-  const keyed = keyedWriteFor(tenant);
+  // A request with an Idempotency-Key: its record commits with the first change it makes. An
+  // event with no change of its own (an upstream call, a failed sign-in) carries none, unless it
+  // is the point of no return of a change made elsewhere (auditedControlChange).
+  const changes = typeof statements === "function" || statements.length > 0 || opts.change === true;
+  const keyed = changes ? keyedWriteFor(tenant) : undefined;
   if (keyed) keyed.writing = true;
   const tx = await tenant.transaction("write").catch((error: unknown) => {
     if (keyed) keyed.writing = false;
@@ -162,8 +166,13 @@ export async function commitWithAudit(
 }
 
 /** An audit event with no accompanying change (e.g. `auth.failed`, `audit.export`). */
-export async function recordAudit(ctx: ServiceContext, tenant: Client, event: AuditEvent): Promise<void> {
-  await commitWithAudit(ctx, tenant, [], [event]);
+export async function recordAudit(
+  ctx: ServiceContext,
+  tenant: Client,
+  event: AuditEvent,
+  opts: { change?: boolean } = {},
+): Promise<void> {
+  await commitWithAudit(ctx, tenant, [], [event], opts);
 }
 
 export { actorId, assertAction } from "../events";

@@ -150,36 +150,39 @@ export async function forgetPrincipal(env: GatekeeperEnv, principal: string): Pr
 }
 
 /**
- * Claims an idempotency key for a request in flight, for at most `ms` (services/idempotency):
- * false if another request holds it. Fails closed like every Gatekeeper call.
+ * Claims an idempotency key for a request in flight (`holder`, its request id), for at most `ms`
+ * (services/idempotency): false if another request holds it. Fails closed like every call here.
  */
 export async function claimIdempotencyKey(
   env: GatekeeperEnv,
   principal: string,
-  id: string,
-  ms: number,
+  claim: { id: string; holder: string; ms: number },
 ): Promise<boolean> {
-  assertClaim(id, ms);
+  const { id, holder, ms } = claim;
+  assertClaim(id, holder, ms);
   return call(
     env,
     principal,
     "claim",
-    (stub) => stub.claim(id, ms),
-    (local) => local.claim(id, Date.now() + ms, Date.now()),
+    (stub) => stub.claim(id, holder, ms),
+    (local) => local.claim(id, holder, Date.now() + ms, Date.now()),
   );
 }
 
+/** Frees the key, if `holder` still holds it. */
 export async function releaseIdempotencyKey(
   env: GatekeeperEnv,
   principal: string,
-  id: string,
+  claim: { id: string; holder: string },
 ): Promise<void> {
   return call(
     env,
     principal,
     "release",
-    (stub) => stub.release(id),
-    (local) => local.release(id),
+    (stub) => stub.release(claim.id, claim.holder),
+    (local) => {
+      local.release(claim.id, claim.holder);
+    },
   );
 }
 

@@ -99,24 +99,16 @@ export async function runIdempotent(
 ): Promise<Outcome> {
   const [id, fingerprint] = await Promise.all([
     recordId(call.principal, call.key),
-    sha256Hex(`${call.operation}\n${canonicalJson(call.input)}`),
+    sha256Hex(`${call.operation}\n${fingerprintText(call.input)}`),
   ]);
   const store = storeOf(ctx, call);
-  // The lookup runs beside the claim; a key in flight is answered at once, without waiting for
-  // a database that may be what holds the first request up.
-  const lookup = store.find(id);
-  const claimed = await claimIdempotencyKey(ctx.env, call.principal, id, claimMs(ctx)).catch(
-    (error: unknown) => {
-      lookup.catch(() => undefined);
-      throw error;
-    },
-  );
-  if (!claimed) {
-    lookup.catch(() => undefined);
-    throw inProgress();
-  }
+  // Claim first, then look: a lookup that began before the claim could miss the record of a
+  // request that finished in between. A key in flight is answered at once, without waiting for a
+  // database that may be what holds the first request up.
+  const claim = { id, holder: ctx.requestId, ms: claimMs(ctx) };
+  if (!(await claimIdempotencyKey(ctx.env, call.principal, claim))) throw inProgress();
   try {
-    const existing = await lookup;
+    const existing = await store.find(id);
     if (existing) return { answer: settle(ctx, existing, fingerprint), replayed: true };
     const write: KeyedWrite = {
       id,
@@ -138,15 +130,15 @@ export async function runIdempotent(
       const winner = await store.find(id);
       return winner ? { answer: settle(ctx, winner, fingerprint), replayed: true } : inProgressThrown();
     }
-    if (write.written || answer.status < 400) {
-      await keep(ctx, store, write, storedAnswer(answer, call.shownOnce));
-    }
+    if (write.written || answer.status < 400) await keep(ctx, store, write, answer, call.shownOnce);
     return { answer, replayed: false };
   } finally {
     // Released before the answer goes out, so a repeat right after it finds the key free and
     // gets the stored answer; its own budget, as a rollback's, since the request's may be spent
     // (a failed release lapses with the claim).
-    await withCleanupBudget(() => releaseIdempotencyKey(ctx.env, call.principal, id)).catch(() => undefined);
+    await withCleanupBudget(() => releaseIdempotencyKey(ctx.env, call.principal, claim)).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -185,12 +177,28 @@ function claimMs(ctx: ServiceContext): number {
   return Math.max(1_000, Math.min(left, ctx.config.REQUEST_TIMEOUT_MS) + 1_000);
 }
 
-/** The answer as the record keeps it: JSON bodies without the fields shown once. */
+/** A stored answer at most this long; past it, a replay says so instead (rows stay the tenant's). */
+export const MAX_STORED_ANSWER = 1_048_576;
+
+/** The answer as the record keeps it: JSON bodies without the fields shown once, bounded. */
 function storedAnswer(answer: Answer, shownOnce: readonly string[] = []): Answer {
-  if (shownOnce.length === 0 || answer.status >= 400 || !answer.body) return answer;
-  const body = JSON.parse(answer.body) as Record<string, unknown>;
-  for (const field of shownOnce) delete body[field];
-  return { ...answer, body: JSON.stringify(body) };
+  let kept = answer;
+  if (shownOnce.length > 0 && answer.status < 400 && answer.body) {
+    const body = JSON.parse(answer.body) as Record<string, unknown>;
+    for (const field of shownOnce) delete body[field];
+    kept = { ...answer, body: JSON.stringify(body) };
+  }
+  if (kept.body.length <= MAX_STORED_ANSWER) return kept;
+  return {
+    status: kept.status,
+    contentType: "application/json",
+    body: JSON.stringify({
+      idempotency: {
+        replayed: true,
+        message: "The first answer was too large to keep; read the resource to see the result",
+      },
+    }),
+  };
 }
 
 /**
@@ -198,13 +206,28 @@ function storedAnswer(answer: Answer, shownOnce: readonly string[] = []): Answer
  * database, a control-only route) as a new record now. A store that fails leaves the change and
  * its answer standing: the caller still gets the answer, and a repeat learns the change was made.
  */
-async function keep(ctx: ServiceContext, store: Store, write: KeyedWrite, answer: Answer): Promise<void> {
+async function keep(
+  ctx: ServiceContext,
+  store: Store,
+  write: KeyedWrite,
+  answer: Answer,
+  shownOnce?: readonly string[],
+): Promise<void> {
   try {
-    await store.keep(write, answer);
+    await store.keep(write, storedAnswer(answer, shownOnce));
   } catch (error) {
     ctx.logger.error("idempotency answer not stored", {
       error: error instanceof Error ? error.message : String(error),
     });
+  }
+}
+
+/** What the fingerprint hashes: the input as canonical JSON (400 if too deeply nested to walk). */
+function fingerprintText(input: unknown): string {
+  try {
+    return canonicalJson(input);
+  } catch {
+    throw new ApiError("invalid_request", "The request is nested too deeply to be keyed");
   }
 }
 
@@ -223,10 +246,21 @@ function storeOf(ctx: ServiceContext, call: KeyedCall): Store {
   const table = workspace ? TENANT_TABLE : CONTROL_TABLE;
   return {
     async find(id) {
-      const result = await (await client()).execute({
-        sql: `SELECT fingerprint, created_at, status, answer FROM ${table} WHERE id = ? AND created_at >= ?`,
-        args: [id, Date.now() - IDEMPOTENCY_TTL_MS],
-      });
+      const result = await (await client())
+        .execute({
+          sql: `SELECT fingerprint, created_at, status, answer FROM ${table} WHERE id = ? AND created_at >= ?`,
+          args: [id, Date.now() - IDEMPOTENCY_TTL_MS],
+        })
+        .catch((error: unknown) => {
+          // A database the deploy has not migrated yet (`tenants migrate` adds the table): no
+          // key can be kept there, so the write is refused rather than run unkeyed.
+          if (error instanceof Error && /no such table/i.test(error.message)) {
+            throw new ApiError("unavailable", "This database is being upgraded; retry shortly", {
+              headers: { "Retry-After": "5" },
+            });
+          }
+          throw error;
+        });
       const row = result.rows[0];
       if (!row) return undefined;
       return {

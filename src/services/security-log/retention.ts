@@ -1,4 +1,5 @@
 import { controlDb } from "../../db/control/client";
+import { CONTROL_TABLE, expireStatement } from "../../db/idempotency";
 import { jobContext, type ServiceArgs } from "../context";
 import { recordSecurityEvent } from "./record";
 
@@ -54,12 +55,18 @@ export async function purgeSecurityLog({
 export async function purgeExpiredAuthState({
   ctx,
   input,
-}: ServiceArgs<{ now: number }>): Promise<{ oidcStates: number; invitations: number }> {
+}: ServiceArgs<{ now: number }>): Promise<{
+  oidcStates: number;
+  invitations: number;
+  idempotencyRecords: number;
+}> {
   const db = controlDb(ctx.config).$client;
   const states = await db.execute({
     sql: "DELETE FROM oidc_states WHERE expires_at <= ?",
     args: [input.now],
   });
+  // Idempotency records of control-only routes past their 24 h (tenant ones go with each keyed write).
+  const records = await db.execute(expireStatement(CONTROL_TABLE, input.now));
   const orphaned = await db.execute({
     sql: `UPDATE invitations SET revoked_at = ?
           WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
@@ -68,7 +75,11 @@ export async function purgeExpiredAuthState({
                               AND m.role IN ('owner', 'admin'))`,
     args: [input.now, input.now],
   });
-  return { oidcStates: states.rowsAffected, invitations: orphaned.rowsAffected };
+  return {
+    oidcStates: states.rowsAffected,
+    invitations: orphaned.rowsAffected,
+    idempotencyRecords: records.rowsAffected,
+  };
 }
 
 /** The scheduled handler's work (wrangler `[triggers] crons`): runs the retention purge once. */
