@@ -37,6 +37,16 @@ const current = new AsyncLocalStorage<KeyedWrite>();
 export const withKeyedWrite = <T>(write: KeyedWrite, run: () => Promise<T>): Promise<T> =>
   current.run(write, run);
 
+/** The keyed write of this request, if it has an Idempotency-Key. */
+export const currentKeyedWrite = (): KeyedWrite | undefined => current.getStore();
+
+/** The fingerprint a key's record holds in `table`, if it has one. */
+export async function recordFingerprint(db: Client, table: string, id: string): Promise<string | undefined> {
+  const result = await db.execute({ sql: `SELECT fingerprint FROM ${table} WHERE id = ?`, args: [id] });
+  const row = result.rows[0];
+  return row ? String(row.fingerprint) : undefined;
+}
+
 /** The open keyed write whose record belongs in the database `tenant` reaches, if any. */
 export function keyedWriteFor(tenant: Client): KeyedWrite | undefined {
   const write = current.getStore();

@@ -1,3 +1,4 @@
+import { currentKeyedWrite, recordFingerprint, TENANT_TABLE } from "../../db/idempotency";
 import { ApiError } from "../../lib/errors";
 import type { WorkspaceAccess } from "../access";
 import type { ServiceContext } from "../context";
@@ -24,6 +25,11 @@ export async function auditedControlChange<T>(
     // The event is the change's point of no return: an Idempotency-Key's record commits with it.
     await recordAudit(ctx, await access.db(), change.event(applied), { change: true });
   } catch (error) {
+    if (await repeatedChange(access)) {
+      // Another request with the same key and input committed this very change first: undoing
+      // this one would revert that one. Nothing else is left to undo (the change was the same).
+      throw error;
+    }
     ctx.logger.error("audit write failed; undoing the change", {
       workspaceId: access.workspace.id,
       error: error instanceof Error ? error.message : String(error),
@@ -42,6 +48,16 @@ export async function auditedControlChange<T>(
     );
   }
   return applied;
+}
+
+/** The keyed write collided with an earlier request's record of the same input. */
+async function repeatedChange(access: WorkspaceAccess): Promise<boolean> {
+  const keyed = currentKeyedWrite();
+  if (!keyed?.collided) return false;
+  const fingerprint = await recordFingerprint(await access.db(), TENANT_TABLE, keyed.id).catch(
+    () => undefined,
+  );
+  return fingerprint === keyed.fingerprint;
 }
 
 /**

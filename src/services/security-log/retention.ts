@@ -52,10 +52,7 @@ export async function purgeSecurityLog({
  * Short-lived sign-in state that outlived its use: OIDC states past their expiry, and pending
  * invitations whose inviter is no longer a member of the workspace (their authority ended).
  */
-export async function purgeExpiredAuthState({
-  ctx,
-  input,
-}: ServiceArgs<{ now: number }>): Promise<{
+export async function purgeExpiredAuthState({ ctx, input }: ServiceArgs<{ now: number }>): Promise<{
   oidcStates: number;
   invitations: number;
   idempotencyRecords: number;
