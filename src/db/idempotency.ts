@@ -6,6 +6,7 @@
 // a route or tool is covered without passing it along.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Client, InStatement } from "@libsql/client/web";
+import { sqliteConstraint } from "./errors";
 import { tenantOf } from "./tenant/client";
 
 /** How long a key's record is kept (Stripe and the IETF draft: at least 24 hours). */
@@ -40,11 +41,28 @@ export const withKeyedWrite = <T>(write: KeyedWrite, run: () => Promise<T>): Pro
 /** The keyed write of this request, if it has an Idempotency-Key. */
 export const currentKeyedWrite = (): KeyedWrite | undefined => current.getStore();
 
-/** The fingerprint a key's record holds in `table`, if it has one. */
-export async function recordFingerprint(db: Client, table: string, id: string): Promise<string | undefined> {
-  const result = await db.execute({ sql: `SELECT fingerprint FROM ${table} WHERE id = ?`, args: [id] });
+/** A key's record as its table holds it. */
+export interface StoredRecord {
+  fingerprint: string;
+  createdAt: number;
+  status: number | null;
+  answer: string | null;
+}
+
+/** A key's record in `table`, unless it is past its 24 h. */
+export async function findRecord(db: Client, table: string, id: string): Promise<StoredRecord | undefined> {
+  const result = await db.execute({
+    sql: `SELECT fingerprint, created_at, status, answer FROM ${table} WHERE id = ? AND created_at >= ?`,
+    args: [id, Date.now() - IDEMPOTENCY_TTL_MS],
+  });
   const row = result.rows[0];
-  return row ? String(row.fingerprint) : undefined;
+  if (!row) return undefined;
+  return {
+    fingerprint: String(row.fingerprint),
+    createdAt: Number(row.created_at),
+    status: row.status === null ? null : Number(row.status),
+    answer: row.answer === null ? null : String(row.answer),
+  };
 }
 
 /** The open keyed write whose record belongs in the database `tenant` reaches, if any. */
@@ -78,10 +96,6 @@ export const expireStatement = (table: string, now = Date.now()): InStatement =>
 
 /** The error of a record's INSERT that met a record already there. */
 export function isRecordCollision(error: unknown, table: string): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (/UNIQUE constraint failed|PRIMARYKEY/i.test(e.message) && e.message.includes(`${table}.id`)) {
-      return true;
-    }
-  }
-  return false;
+  const violation = sqliteConstraint(error);
+  return violation?.kind === "unique" && violation.table === table && violation.column === "id";
 }

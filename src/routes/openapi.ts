@@ -50,7 +50,7 @@ export function router() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
   const openapi: typeof app.openapi = ({ middleware, hide, ...route }, handler) => {
     if (!hide) app.openAPIRegistry.registerPath(route);
-    const before = middleware ? (Array.isArray(middleware) ? middleware : [middleware]) : [];
+    const before = asArray(middleware);
     const path = route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
     app.on([route.method.toUpperCase()], [path], ...before, ...validatorsOf(route), handler as never);
     return app as never;

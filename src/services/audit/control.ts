@@ -1,4 +1,4 @@
-import { currentKeyedWrite, recordFingerprint, TENANT_TABLE } from "../../db/idempotency";
+import { currentKeyedWrite, findRecord, TENANT_TABLE } from "../../db/idempotency";
 import { ApiError } from "../../lib/errors";
 import type { WorkspaceAccess } from "../access";
 import type { ServiceContext } from "../context";
@@ -54,10 +54,8 @@ export async function auditedControlChange<T>(
 async function repeatedChange(access: WorkspaceAccess): Promise<boolean> {
   const keyed = currentKeyedWrite();
   if (!keyed?.collided) return false;
-  const fingerprint = await recordFingerprint(await access.db(), TENANT_TABLE, keyed.id).catch(
-    () => undefined,
-  );
-  return fingerprint === keyed.fingerprint;
+  const record = await findRecord(await access.db(), TENANT_TABLE, keyed.id).catch(() => undefined);
+  return record?.fingerprint === keyed.fingerprint;
 }
 
 /**

@@ -38,11 +38,26 @@ export interface AdmissionSubject {
   ip: string | null;
 }
 
+/**
+ * The Gatekeeper object of a credential's holder: its limits, its revocations, and the
+ * idempotency keys it has in flight (services/idempotency), all in the one object.
+ */
+export function credentialPrincipal(actor: Extract<Actor, { type: "user" | "apiKey" | "endUser" }>): string {
+  switch (actor.type) {
+    case "user":
+      return `user:${actor.userId}`;
+    case "apiKey":
+      return `key:${actor.keyId}`;
+    case "endUser":
+      return `end:${actor.workspaceId}:${actor.issuerId}:${actor.subject}`;
+  }
+}
+
 export function admissionFor({ actor, key, workspace, member, ip }: AdmissionSubject): Admission {
   let admission: Omit<Admission, "shared">;
   if (actor.type === "apiKey" && key) {
     admission = {
-      principal: `key:${actor.keyId}`,
+      principal: credentialPrincipal(actor),
       plan: key.plan,
       rules: [...planRules(key.plan), ...keyCapRules(key.perMinute, key.monthlyCap)],
       credential: { id: actor.keyId },
@@ -50,7 +65,7 @@ export function admissionFor({ actor, key, workspace, member, ip }: AdmissionSub
   } else if (actor.type === "user") {
     const plan = workspace && member && isPlanId(workspace.plan) ? workspace.plan : "free";
     admission = {
-      principal: `user:${actor.userId}`,
+      principal: credentialPrincipal(actor),
       plan,
       rules: planRules(plan),
       credential: { id: actor.sessionId, issuedAt: actor.issuedAt },
@@ -59,7 +74,7 @@ export function admissionFor({ actor, key, workspace, member, ip }: AdmissionSub
     // End users of a workspace's own auth count per subject against that workspace's plan.
     const plan = workspace && isPlanId(workspace.plan) ? workspace.plan : "free";
     admission = {
-      principal: `end:${actor.workspaceId}:${actor.issuerId}:${actor.subject}`,
+      principal: credentialPrincipal(actor),
       plan,
       rules: planRules(plan),
     };

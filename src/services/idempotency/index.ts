@@ -20,8 +20,9 @@ import type { WorkspaceRow } from "../../db/control/schema";
 import {
   CONTROL_TABLE,
   expireStatement,
-  IDEMPOTENCY_TTL_MS,
+  findRecord,
   type KeyedWrite,
+  type StoredRecord,
   TENANT_TABLE,
   withKeyedWrite,
 } from "../../db/idempotency";
@@ -32,6 +33,7 @@ import { ApiError } from "../../lib/errors";
 import type { Actor } from "../../types";
 import type { ServiceContext } from "../context";
 import { claimIdempotencyKey, releaseIdempotencyKey } from "../gatekeeper";
+import { credentialPrincipal } from "../gatekeeper/admission";
 
 export { IDEMPOTENCY_TTL_MS } from "../../db/idempotency";
 
@@ -62,31 +64,20 @@ export interface Outcome {
   replayed: boolean;
 }
 
-/** Whose keys these are; none for anonymous callers (they have no scope to keep a key in). */
+/**
+ * Whose keys these are: a credential's holder, whose Gatekeeper object also holds its keys in
+ * flight; none for anonymous callers (they have no scope to keep a key in).
+ */
 export function idempotencyPrincipal(actor: Actor): string | undefined {
-  switch (actor.type) {
-    case "user":
-      return `user:${actor.userId}`;
-    case "apiKey":
-      return `key:${actor.keyId}`;
-    case "endUser":
-      return `end:${actor.workspaceId}:${actor.issuerId}:${actor.subject}`;
-    case "operator":
-      return `operator:${actor.operatorId}`;
-    default:
-      return undefined;
+  if (actor.type === "operator") return `operator:${actor.operatorId}`;
+  if (actor.type === "user" || actor.type === "apiKey" || actor.type === "endUser") {
+    return credentialPrincipal(actor);
   }
+  return undefined;
 }
 
 /** The record's id: the key, scoped to its principal, hashed (the key itself is never stored). */
 export const recordId = (principal: string, key: string) => sha256Hex(`${principal}\n${key}`);
-
-interface StoredRecord {
-  fingerprint: string;
-  createdAt: number;
-  status: number | null;
-  answer: string | null;
-}
 
 /**
  * Runs `run` at most once per principal and key (see the top of this file). `run` returns the
@@ -128,7 +119,8 @@ export async function runIdempotent(
     if (write.collided) {
       // Another request with this key committed first (the claim had lapsed or was lost).
       const winner = await store.find(id);
-      return winner ? { answer: settle(ctx, winner, fingerprint), replayed: true } : inProgressThrown();
+      if (!winner) throw inProgress();
+      return { answer: settle(ctx, winner, fingerprint), replayed: true };
     }
     if (write.written || answer.status < 400) await keep(ctx, store, write, answer, call.shownOnce);
     return { answer, replayed: false };
@@ -166,9 +158,6 @@ const inProgress = () =>
     "A request with this Idempotency-Key is still being processed; retry once it has answered",
     { headers: { "Retry-After": "1" } },
   );
-const inProgressThrown = (): never => {
-  throw inProgress();
-};
 
 /** The claim lasts as long as the request may: a request that died never holds its key longer. */
 function claimMs(ctx: ServiceContext): number {
@@ -246,29 +235,16 @@ function storeOf(ctx: ServiceContext, call: KeyedCall): Store {
   const table = workspace ? TENANT_TABLE : CONTROL_TABLE;
   return {
     async find(id) {
-      const result = await (await client())
-        .execute({
-          sql: `SELECT fingerprint, created_at, status, answer FROM ${table} WHERE id = ? AND created_at >= ?`,
-          args: [id, Date.now() - IDEMPOTENCY_TTL_MS],
-        })
-        .catch((error: unknown) => {
-          // A database the deploy has not migrated yet (`tenants migrate` adds the table): no
-          // key can be kept there, so the write is refused rather than run unkeyed.
-          if (error instanceof Error && /no such table/i.test(error.message)) {
-            throw new ApiError("unavailable", "This database is being upgraded; retry shortly", {
-              headers: { "Retry-After": "5" },
-            });
-          }
-          throw error;
-        });
-      const row = result.rows[0];
-      if (!row) return undefined;
-      return {
-        fingerprint: String(row.fingerprint),
-        createdAt: Number(row.created_at),
-        status: row.status === null ? null : Number(row.status),
-        answer: row.answer === null ? null : String(row.answer),
-      };
+      return findRecord(await client(), table, id).catch((error: unknown) => {
+        // A database the deploy has not migrated yet (`tenants migrate` adds the table): no key
+        // can be kept there, so the write is refused rather than run unkeyed.
+        if (error instanceof Error && /no such table/i.test(error.message)) {
+          throw new ApiError("unavailable", "This database is being upgraded; retry shortly", {
+            headers: { "Retry-After": "5" },
+          });
+        }
+        throw error;
+      });
     },
     async keep(write, answer) {
       const db = await client();
