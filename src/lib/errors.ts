@@ -45,6 +45,16 @@ export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
 }
 
+/** The envelope of `error` as every transport puts it on the wire (REST, MCP tool results). */
+export const errorEnvelope = (error: ApiError, requestId: string): ErrorEnvelope => ({
+  error: {
+    code: error.code,
+    message: error.message,
+    requestId,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  },
+});
+
 /** The one error type services and middleware throw; the error middleware renders it. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;

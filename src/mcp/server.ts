@@ -7,7 +7,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorEnvelope } from "../lib/errors";
 import { roleAtLeast } from "../lib/scopes";
 import type { Role } from "../lib/tenancy";
 import type { WorkspaceAccess } from "../services/access";
@@ -70,18 +70,12 @@ function listing(spec: ToolSpec): Tool {
   return tool;
 }
 
-const envelopeOf = (ctx: ServiceContext, error: ApiError) => ({
-  error: {
-    code: error.code,
-    message: error.message,
-    requestId: ctx.requestId,
-    ...(error.details === undefined ? {} : { details: error.details }),
-  },
-});
-
 /** An error as a tool result (MCP: tool errors are results with `isError`), in the REST envelope. */
 export function toolError(ctx: ServiceContext, error: ApiError): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: JSON.stringify(envelopeOf(ctx, error)) }] };
+  return {
+    isError: true,
+    content: [{ type: "text", text: JSON.stringify(errorEnvelope(error, ctx.requestId)) }],
+  };
 }
 
 /** Marks a result that is the stored one of an earlier call with the same idempotencyKey. */
@@ -116,7 +110,7 @@ async function keyedCall(
         return { status: 200, body: JSON.stringify(await invoke()) };
       } catch (thrown) {
         const error = asApiError(thrown, ctx.logger);
-        return { status: error.status, body: JSON.stringify(envelopeOf(ctx, error)) };
+        return { status: error.status, body: JSON.stringify(errorEnvelope(error, ctx.requestId)) };
       }
     },
   );

@@ -1,21 +1,13 @@
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError, type ErrorEnvelope } from "../lib/errors";
+import { ApiError, errorEnvelope } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { asApiError } from "../services/errors";
 import type { AppEnv } from "../types";
 
 /** Renders any error as the one JSON envelope. Internals never reach the wire. */
 export function renderError(c: Context<AppEnv>, error: ApiError): Response {
-  const body: ErrorEnvelope = {
-    error: {
-      code: error.code,
-      message: error.message,
-      requestId: c.get("requestId") ?? "unknown",
-      ...(error.details === undefined ? {} : { details: error.details }),
-    },
-  };
-  const res = c.json(body, error.status);
+  const res = c.json(errorEnvelope(error, c.get("requestId") ?? "unknown"), error.status);
   for (const [name, value] of Object.entries(error.headers)) res.headers.set(name, value);
   return res;
 }
