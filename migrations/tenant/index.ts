@@ -10,6 +10,7 @@ import m0007 from "./0007_api_accounts.sql";
 import m0008 from "./0008_secret_kinds.sql";
 import m0009 from "./0009_webhooks.sql";
 import m0010 from "./0010_idempotency.sql";
+import m0011 from "./0011_standing.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -22,4 +23,5 @@ export const tenantMigrations = [
   { name: "0008_secret_kinds", sql: m0008 },
   { name: "0009_webhooks", sql: m0009 },
   { name: "0010_idempotency", sql: m0010 },
+  { name: "0011_standing", sql: m0011 },
 ];

@@ -10,3 +10,14 @@ export type Role = (typeof ROLES)[number];
 export const INVITABLE_ROLES = ["admin", "member", "viewer"] as const;
 /** What a workspace's end users (issuer tokens) may be. */
 export const END_USER_ROLES = ["member", "viewer"] as const;
+
+/**
+ * The roles a member holding `actor` may hand out (by role change, or by invitation when
+ * `invitation`): only an owner grants `owner` or `admin`, admins grant `member` or `viewer`, and
+ * an invitation never carries `owner`. See services/members/roles.ts for the whole rule.
+ */
+export function grantableRoles(actor: Role, opts: { invitation?: boolean } = {}): Role[] {
+  if (actor !== "owner" && actor !== "admin") return [];
+  const all: Role[] = actor === "owner" ? ["owner", "admin", "member", "viewer"] : ["member", "viewer"];
+  return opts.invitation ? all.filter((r) => r !== "owner") : all;
+}

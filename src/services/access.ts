@@ -20,6 +20,11 @@ export interface WorkspaceNeed {
   table?: string;
   /** Operations no API key may perform whatever its scopes (members, plan, ownership). */
   usersOnly?: boolean;
+  /**
+   * Operations a workspace's end users never reach whatever their role, though their scopes
+   * would pass (API accounts: an app's users do not drive the workspace's upstream credentials).
+   */
+  endUsers?: false;
 }
 
 export interface WorkspaceAccess {
@@ -98,7 +103,12 @@ export async function authorizeWorkspace(
     if (actor.workspaceId !== workspaceId) {
       throw new ApiError("forbidden", "This token is confined to another workspace");
     }
-    if (need.usersOnly || !END_USER_SCOPES.includes(need.scope) || !roleAtLeast(actor.role, need.role)) {
+    if (
+      need.usersOnly ||
+      need.endUsers === false ||
+      !END_USER_SCOPES.includes(need.scope) ||
+      !roleAtLeast(actor.role, need.role)
+    ) {
       throw new ApiError("forbidden", "End-user tokens cannot perform this operation");
     }
     if (!roleAtLeast(actor.role, SCOPES[need.scope])) {

@@ -74,6 +74,10 @@ export const apiAccounts = sqliteTable("_islet_api_accounts", {
   createdBy: text("created_by").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** When `createdBy` last stood behind it (null: since `createdAt`). */
+  authorizedAt: integer("authorized_at"),
+  disabledAt: integer("disabled_at"),
+  disabledReason: text("disabled_reason"),
 });
 
 export const webhooks = sqliteTable("_islet_webhooks", {
@@ -90,6 +94,8 @@ export const webhooks = sqliteTable("_islet_webhooks", {
   createdBy: text("created_by").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** When `createdBy` last stood behind it (null: since `createdAt`). */
+  authorizedAt: integer("authorized_at"),
 });
 
 export const webhookDeliveries = sqliteTable("_islet_webhook_deliveries", {

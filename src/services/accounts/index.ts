@@ -6,11 +6,12 @@ import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outbound";
 import { scrubberFor } from "../../lib/scrub";
-import { authorizeWorkspace } from "../access";
+import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
-import { parseInput, type ServiceArgs } from "../context";
-import { actorId } from "../events";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { checkedTargetUrl, outboundRefusal } from "../outbound";
+import { creatorIdOf, disableArrangement, standingFor } from "../standing";
+import { requireVerifiedActor } from "../verified";
 import { accountHeaders, joinAccountPath, returnedHeaders } from "./proxy";
 import {
   type AccountResponse,
@@ -33,10 +34,13 @@ const binding = (workspaceId: string, name: string): SecretBinding => ({
   recordId: name,
 });
 
-/** Managing accounts is managing credentials: admins, or keys with `secrets:write`. */
-const manage = { role: "admin", scope: "secrets:write" } as const;
-/** Calling one uses the credential without seeing it, as running a function does. */
-const use = { role: "member", scope: "functions:run" } as const;
+/**
+ * Managing accounts is managing credentials: admins, or keys with `secrets:write`. Nobody else, and
+ * never a workspace's end users: an app's users do not drive the workspace's upstream credentials.
+ */
+const manage = { role: "admin", scope: "secrets:write", endUsers: false } as const;
+/** Calling one uses the credential without seeing it, as running a function does (members and keys). */
+const use = { role: "member", scope: "functions:run", endUsers: false } as const;
 
 const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
   name: row.name,
@@ -46,7 +50,36 @@ const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
   createdBy: row.createdBy,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
+  enabled: row.disabledAt === null,
+  disabledReason: row.disabledReason,
 });
+
+/** Who acts when islet itself stops an account: the audit log says so, not the caller who noticed. */
+const islet = { type: "system", reason: "creator authority ended" } as const;
+
+/**
+ * An account calls out with its creator's authority (DESIGN §3): before every call, its creator
+ * must still be able to set it up. If not, it is disabled (audited, its reason shown to admins),
+ * and the call refused, so a missed cleanup still sends nothing.
+ */
+async function assertStanding(
+  ctx: ServiceContext,
+  access: WorkspaceAccess,
+  row: typeof apiAccounts.$inferSelect,
+): Promise<void> {
+  let reason = row.disabledReason ?? "it was disabled";
+  if (row.disabledAt === null) {
+    const arrangement = { createdBy: row.createdBy, since: row.authorizedAt ?? row.createdAt };
+    const standing = await standingFor(ctx, access.workspace.id, arrangement, manage);
+    if (standing.ok) return;
+    reason = standing.reason;
+    const system = { ...ctx, actor: islet };
+    await disableArrangement(system, access, "api_account", row.name, reason);
+  }
+  throw new ApiError("forbidden", `API account ${row.name} is disabled: ${reason}`, {
+    details: { account: row.name, disabledReason: reason },
+  });
+}
 
 /** Creates or replaces an API account; its header value is stored encrypted and never returned. */
 export async function putAccount({
@@ -61,6 +94,11 @@ export async function putAccount({
 }>): Promise<ApiAccount> {
   const input = parseInput(putAccountInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  // Its base URL is its creator's choice, and it answers to them from now on.
+  const createdBy = creatorIdOf(ctx.actor);
+  if (createdBy === null)
+    throw new ApiError("forbidden", "Only members and their API keys set up API accounts");
+  await requireVerifiedActor(ctx);
   const baseUrl = await checkedTargetUrl(ctx.config, "baseUrl", input.baseUrl);
   if (new URL(baseUrl).search || new URL(baseUrl).hash) {
     throw new ApiError("invalid_request", "baseUrl must not carry a query or fragment", {
@@ -74,7 +112,6 @@ export async function putAccount({
     binding(access.workspace.id, input.name),
   );
   const now = Date.now();
-  const createdBy = actorId(ctx.actor) ?? ctx.actor.type;
   const row = {
     name: input.name,
     baseUrl,
@@ -84,16 +121,21 @@ export async function putAccount({
     createdBy,
     createdAt: now,
     updatedAt: now,
+    authorizedAt: now,
+    disabledAt: null,
+    disabledReason: null,
   };
   await commitWithAudit(
     ctx,
     await access.db(),
     [
       {
-        sql: `INSERT INTO _islet_api_accounts (name, base_url, auth_header_name, auth_header_enc, last4, created_by, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        sql: `INSERT INTO _islet_api_accounts (name, base_url, auth_header_name, auth_header_enc, last4, created_by, created_at, updated_at, authorized_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, auth_header_name = excluded.auth_header_name,
-              auth_header_enc = excluded.auth_header_enc, last4 = excluded.last4, updated_at = excluded.updated_at`,
+              auth_header_enc = excluded.auth_header_enc, last4 = excluded.last4, updated_at = excluded.updated_at,
+              created_by = excluded.created_by, authorized_at = excluded.authorized_at,
+              disabled_at = NULL, disabled_reason = NULL`,
         args: [
           row.name,
           row.baseUrl,
@@ -101,6 +143,7 @@ export async function putAccount({
           row.authHeaderEnc,
           row.last4,
           row.createdBy,
+          now,
           now,
           now,
         ],
@@ -116,7 +159,7 @@ export async function listAccounts({
   input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<ApiAccount[]> {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, use);
   const rows = await systemDb(await access.db())
     .select()
     .from(apiAccounts)
@@ -164,6 +207,7 @@ export async function fetchAccount({
   const db = await access.db();
   const [row] = await systemDb(db).select().from(apiAccounts).where(eq(apiAccounts.name, input.name));
   if (!row) throw new ApiError("not_found", `Account ${input.name} does not exist`);
+  await assertStanding(ctx, access, row);
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const value = await decryptSecret(keyring, row.authHeaderEnc, binding(access.workspace.id, row.name));
   const target = joinAccountPath(row.baseUrl, input.path, input.query);

@@ -36,9 +36,13 @@ export const ApiAccount = z.object({
   baseUrl: z.string(),
   authHeaderName: z.string(),
   last4: z.string(),
+  /** Who set it up (or last replaced it): it stops when their authority in the workspace ends. */
   createdBy: z.string(),
   createdAt: epochMs,
   updatedAt: epochMs,
+  enabled: z.boolean(),
+  /** Why islet disabled it (its creator's authority ended); putting it again re-enables it. */
+  disabledReason: z.string().nullable(),
 });
 export type ApiAccount = z.infer<typeof ApiAccount>;
 

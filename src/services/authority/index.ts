@@ -4,69 +4,26 @@
 // loses everything it created.
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { apiKeys, invitations, issuers, memberships, workspaces } from "../../db/control/schema";
-import { type WorkspaceAccess, workspaceAccess } from "../access";
+import { apiKeys, invitations, memberships } from "../../db/control/schema";
+import type { WorkspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
 import type { ServiceContext } from "../context";
-import { closeUserSockets } from "../hub";
 import { revokeKeysWhere } from "../keys/revoke";
+import { endArrangementsOf } from "../standing";
+import { accessTo, disableIssuersCreatedBy } from "./issuers";
+import { memberAuthorityChanged } from "./member";
 
 export { requireVerifiedActor, requireVerifiedEmail } from "../verified";
-
-async function accessTo(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceAccess | null> {
-  const [workspace] = await controlDb(ctx.config)
-    .select()
-    .from(workspaces)
-    .where(eq(workspaces.id, workspaceId));
-  return workspace?.status === "active" ? workspaceAccess(ctx, workspace, null) : null;
-}
-
-/**
- * Disables the issuers a user registered (in one workspace, or everywhere), audited in each
- * workspace's log. Their tokens are refused from the next request: verification reads the row.
- */
-export async function disableIssuersCreatedBy(
-  ctx: ServiceContext,
-  userId: string,
-  reason: string,
-  workspaceId?: string,
-): Promise<number> {
-  const db = controlDb(ctx.config);
-  const live = await db
-    .select()
-    .from(issuers)
-    .where(
-      and(
-        eq(issuers.createdBy, userId),
-        isNull(issuers.disabledAt),
-        workspaceId ? eq(issuers.workspaceId, workspaceId) : undefined,
-      ),
-    );
-  const now = Date.now();
-  for (const issuer of live) {
-    const disable = () =>
-      db.update(issuers).set({ disabledAt: now, disabledReason: reason }).where(eq(issuers.id, issuer.id));
-    const access = await accessTo(ctx, issuer.workspaceId);
-    if (!access) {
-      await disable();
-      continue;
-    }
-    await auditedRevocation(ctx, access, disable, () => ({
-      action: "issuer.disable",
-      targetType: "issuer",
-      targetId: issuer.id,
-      details: { name: issuer.name, issuer: issuer.issuer, reason },
-    }));
-  }
-  return live.length;
-}
+export { disableIssuersCreatedBy } from "./issuers";
+export { memberAuthorityChanged, revokeInvitationsBeyond } from "./member";
 
 /**
  * The real owner of an address claimed an account someone else signed up with and never
  * verified (OIDC sign-in or a password reset). Whatever that account created may be the
- * squatter's: every key it made is revoked, every issuer disabled, every pending invitation it
- * sent revoked, and every membership that came from its invitations removed — each audited in
- * its workspace's log. The account keeps its own memberships: they are now the real owner's.
+ * squatter's: every key it made is revoked, every issuer disabled, every webhook endpoint and API
+ * account it (or its keys) set up disabled, every pending invitation it sent revoked, and every
+ * membership that came from its invitations removed — each audited in its workspace's log. The
+ * account keeps its own memberships: they are now the real owner's.
  */
 export async function revokeSquattedAuthority(ctx: ServiceContext, userId: string): Promise<void> {
   const reason = "unverified account taken over by the address's owner";
@@ -81,6 +38,21 @@ export async function revokeSquattedAuthority(ctx: ServiceContext, userId: strin
     if (access) await revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), reason);
   }
   await disableIssuersCreatedBy(ctx, userId, reason);
+
+  // Endpoints and accounts need a membership: they live in the workspaces the account is in.
+  const memberOf = await db
+    .select({ workspaceId: memberships.workspaceId })
+    .from(memberships)
+    .where(eq(memberships.userId, userId));
+  for (const { workspaceId } of memberOf) {
+    const access = await accessTo(ctx, workspaceId);
+    if (!access) continue;
+    const keys = await db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.createdBy, userId)));
+    await endArrangementsOf(ctx, access, [userId, ...keys.map((k) => k.id)], reason);
+  }
 
   const sent = await db.select().from(invitations).where(eq(invitations.invitedBy, userId));
   for (const invitation of sent) {
@@ -126,7 +98,5 @@ async function removeInvitedMember(
       details: { role: row.role, reason },
     }),
   );
-  await revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), reason);
-  await disableIssuersCreatedBy(ctx, userId, reason, access.workspace.id);
-  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
+  await memberAuthorityChanged(ctx, access, userId, null, reason);
 }

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
+import { keyAncestry } from "../../db/control/key-lineage";
 import { apiKeys } from "../../db/control/schema";
-import type { Config } from "../../env";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, type WorkspaceAccess } from "../access";
 import type { ServiceContext } from "../context";
@@ -79,36 +79,7 @@ export async function loadKey(ctx: ServiceContext, workspaceId: string, keyId: s
   return row;
 }
 
-/** Keys mint keys a few levels deep at most; walks up the tree stop here. */
-export const MAX_KEY_DEPTH = 16;
-
-export interface KeyAncestor {
-  id: string;
-  parentId: string | null;
-  monthlyCap: number | null;
-  revokedAt: number | null;
-}
-
-/** A key and every key above it (the key that minted it, and so on up), nearest first; bounded. */
-export async function keyAncestry(config: Config, keyId: string): Promise<KeyAncestor[]> {
-  const db = controlDb(config);
-  const chain: KeyAncestor[] = [];
-  for (let id: string | null = keyId; id !== null && chain.length <= MAX_KEY_DEPTH; ) {
-    const [row] = await db
-      .select({
-        id: apiKeys.id,
-        parentId: apiKeys.parentId,
-        monthlyCap: apiKeys.monthlyCap,
-        revokedAt: apiKeys.revokedAt,
-      })
-      .from(apiKeys)
-      .where(eq(apiKeys.id, id));
-    if (!row) break;
-    chain.push(row);
-    id = row.parentId;
-  }
-  return chain;
-}
+export { type KeyAncestor, keyAncestry, MAX_KEY_DEPTH } from "../../db/control/key-lineage";
 
 /** The ids of a key and every key above it. */
 export const lineageOf = async (ctx: ServiceContext, keyId: string) =>

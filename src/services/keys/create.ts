@@ -213,6 +213,7 @@ export async function rotateKey({
     workspaceId: old.workspaceId,
     ...(grace > 0 ? { effectiveAt: stopsAt } : {}),
   });
-  await revokeDescendants(ctx, manager.access, old.id, stopsAt);
+  // The old key's children stop with it; the new key takes its place and is not one of them.
+  await revokeDescendants(ctx, manager.access, old.id, stopsAt, { successors: false });
   return { key: keyView(fresh.row), token: fresh.token };
 }

@@ -5,6 +5,7 @@ import type { WorkspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
 import { revokeCredential } from "../gatekeeper";
+import { endArrangementsOf } from "../standing";
 import { emitWebhookEvent } from "../webhooks";
 import { assertWithinKey } from "./bounds";
 import { assertManagesKey, boundsOf, keyManager, keyView, loadKey } from "./common";
@@ -13,15 +14,17 @@ import { type KeyView, keyTarget, workspaceScoped } from "./schemas";
 
 /**
  * Marks a key revoked from `stopsAt` (now, or the end of a rotation's grace period) and records
- * it with the Gatekeeper, so its next request after that is refused.
+ * it with the Gatekeeper, so its next request after that is refused. What the key set up (webhook
+ * endpoints, API accounts) stops with it; after a grace period, at their next delivery or call.
  */
 async function revokeNow(
   ctx: ServiceContext,
-  workspaceId: string,
+  access: WorkspaceAccess,
   keyId: string,
   at: number,
   stopsAt = at,
 ): Promise<void> {
+  const workspaceId = access.workspace.id;
   const db = controlDb(ctx.config);
   await db
     .update(apiKeys)
@@ -35,17 +38,22 @@ async function revokeNow(
     ...(stopsAt > at ? { effectiveAt: stopsAt } : {}),
   });
   emitWebhookEvent(ctx, workspaceId, "key.revoked", { keyId, effectiveAt: stopsAt });
+  if (stopsAt <= at) await endArrangementsOf(ctx, access, [keyId], "the API key that made it was revoked");
 }
 
 /**
- * Revokes every key minted, directly or through other keys, by `keyId` (DESIGN §3: a child key
- * dies with its parent), from the moment the parent stops. Each is audited in the workspace log.
+ * Revokes every key that came from `keyId`, transitively (DESIGN §3: a child key and a rotation
+ * successor die with their parent): the keys it minted and, when `successors`, the key it was
+ * rotated into — a leaked key that rotated itself does not escape its own revocation — from the
+ * moment the parent stops. A rotation itself passes `successors: false`: its new key takes the
+ * old one's place. Each is audited in the workspace log.
  */
 export async function revokeDescendants(
   ctx: ServiceContext,
   access: WorkspaceAccess,
   keyId: string,
   stopsAt: number,
+  { successors }: { successors: boolean },
 ): Promise<string[]> {
   const db = controlDb(ctx.config);
   const now = Date.now();
@@ -53,28 +61,49 @@ export async function revokeDescendants(
   const seen = new Set([keyId]);
   let frontier = [keyId];
   while (frontier.length > 0) {
-    const children = await db
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.workspaceId, access.workspace.id), inArray(apiKeys.parentId, frontier)));
+    const from = frontier;
+    const [children, rotated] = await Promise.all([
+      db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.workspaceId, access.workspace.id), inArray(apiKeys.parentId, from))),
+      successors
+        ? db
+            .select()
+            .from(apiKeys)
+            .where(
+              and(
+                eq(apiKeys.workspaceId, access.workspace.id),
+                inArray(
+                  apiKeys.id,
+                  db.select({ id: apiKeys.rotatedTo }).from(apiKeys).where(inArray(apiKeys.id, from)),
+                ),
+              ),
+            )
+        : [],
+    ]);
     frontier = [];
-    for (const child of children) {
-      if (seen.has(child.id)) continue;
-      seen.add(child.id);
-      frontier.push(child.id);
-      if (child.revokedAt !== null && child.revokedAt <= stopsAt) continue;
+    const next = [
+      ...children.map((key) => ({ key, reason: "parent key revoked or rotated" })),
+      ...rotated.map((key) => ({ key, reason: "the key it was rotated from was revoked" })),
+    ];
+    for (const { key, reason } of next) {
+      if (seen.has(key.id)) continue;
+      seen.add(key.id);
+      frontier.push(key.id);
+      if (key.revokedAt !== null && key.revokedAt <= stopsAt) continue;
       await auditedRevocation(
         ctx,
         access,
-        () => revokeNow(ctx, access.workspace.id, child.id, now, stopsAt),
+        () => revokeNow(ctx, access, key.id, now, stopsAt),
         () => ({
           action: "key.revoke",
           targetType: "api_key",
-          targetId: child.id,
-          details: { name: child.name, reason: "parent key revoked or rotated", parentId: child.parentId },
+          targetId: key.id,
+          details: { name: key.name, reason, parentId: key.parentId },
         }),
       );
-      revoked.push(child.id);
+      revoked.push(key.id);
     }
   }
   return revoked;
@@ -95,15 +124,19 @@ export async function revokeKey({
   if (manager.parent) assertWithinKey(boundsOf(row), manager.parent);
   await assertManagesKey(ctx, manager, row, "revoke");
   const now = Date.now();
-  if (row.revokedAt !== null && row.revokedAt <= now) return keyView(row, now);
-  await auditedRevocation(
-    ctx,
-    manager.access,
-    () => revokeNow(ctx, row.workspaceId, row.id, now),
-    () => ({ action: "key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } }),
-  );
-  await revokeDescendants(ctx, manager.access, row.id, now);
-  return keyView({ ...row, revokedAt: now }, now);
+  const stopped = row.revokedAt !== null && row.revokedAt <= now;
+  if (!stopped) {
+    await auditedRevocation(
+      ctx,
+      manager.access,
+      () => revokeNow(ctx, manager.access, row.id, now),
+      () => ({ action: "key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } }),
+    );
+  }
+  // Also for a key that had already stopped (rotated, its grace over): the keys it minted or was
+  // rotated into may still be live, and they stop now too.
+  await revokeDescendants(ctx, manager.access, row.id, now, { successors: true });
+  return keyView(stopped ? row : { ...row, revokedAt: now }, now);
 }
 
 /**
@@ -132,7 +165,7 @@ export async function revokeKeysWhere(
     await auditedRevocation(
       ctx,
       access,
-      () => revokeNow(ctx, access.workspace.id, key.id, now),
+      () => revokeNow(ctx, access, key.id, now),
       () => ({
         action: "key.revoke",
         targetType: "api_key",
@@ -140,14 +173,10 @@ export async function revokeKeysWhere(
         details: { name: key.name, reason },
       }),
     );
-    await revokeDescendants(ctx, access, key.id, now);
+    await revokeDescendants(ctx, access, key.id, now, { successors: true });
   }
   return live.map((k) => k.id);
 }
-
-/** Revokes every live key a member created in a workspace (they are removed or left). */
-export const revokeKeysCreatedBy = (ctx: ServiceContext, access: WorkspaceAccess, userId: string) =>
-  revokeKeysWhere(ctx, access, eq(apiKeys.createdBy, userId), "creator left the workspace");
 
 /** Keys of a workspace, newest first: prefix and metadata only. */
 export async function listKeys({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {

@@ -13,10 +13,11 @@ import { sqliteConstraint } from "../../db/errors";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { Role } from "../../lib/tenancy";
+import { grantableRoles, type Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../access";
 import { auditedControlChange } from "../audit/control";
-import { parseInput, type ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { standingFor } from "../standing";
 import { requireVerifiedEmail } from "../verified";
 import { emitWebhookEvent } from "../webhooks";
 import { deliverInvitation } from "./delivery";
@@ -173,6 +174,22 @@ export async function revokeInvitation({
 }
 
 /**
+ * An invitation grants what its inviter may grant when it is accepted, not when it was sent
+ * (DESIGN §3): an inviter since removed, demoted, deleted or taken over grants nothing.
+ */
+async function assertInviterMayStillGrant(ctx: ServiceContext, invitation: InvitationRow): Promise<void> {
+  const arrangement = { createdBy: invitation.invitedBy, since: invitation.createdAt };
+  const inviter = await standingFor(ctx, invitation.workspaceId, arrangement, manageNeed);
+  const role = inviter.ok ? await membershipRole(ctx, invitation.workspaceId, invitation.invitedBy) : null;
+  if (role === null || !grantableRoles(role, { invitation: true }).includes(invitation.role)) {
+    throw new ApiError(
+      "gone",
+      "This invitation is no longer valid: the person who sent it can no longer grant this role",
+    );
+  }
+}
+
+/**
  * Accepts an invitation as the signed-in user. Only the person it was addressed to may accept
  * it (their verified email must match); it works once, within 7 days.
  */
@@ -203,6 +220,7 @@ export async function acceptInvitation({
   if (workspace?.status !== "active") throw new ApiError("gone", "The workspace no longer exists");
   if (await membershipRole(ctx, workspace.id, userId))
     throw new ApiError("conflict", "You are already a member");
+  await assertInviterMayStillGrant(ctx, invitation);
 
   const access = workspaceAccess(ctx, workspace, null);
   await auditedControlChange(ctx, access, {

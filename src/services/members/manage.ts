@@ -7,10 +7,8 @@ import { roleAtLeast } from "../../lib/scopes";
 import type { Role } from "../../lib/tenancy";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { auditedControlChange } from "../audit/control";
-import { disableIssuersCreatedBy } from "../authority";
+import { memberAuthorityChanged } from "../authority";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { closeUserSockets } from "../hub";
-import { revokeKeysCreatedBy } from "../keys/revoke";
 import { emitWebhookEvent } from "../webhooks";
 import { assertCanGrant, assertCanManage } from "./roles";
 import type { Member } from "./schemas";
@@ -88,14 +86,16 @@ export async function changeMemberRole({
         details: { from: current, to: input.role },
       }),
     });
-    // Registering issuers needs admin: a demoted member's issuers stop with their authority.
-    if (!roleAtLeast(input.role, "admin")) {
-      await disableIssuersCreatedBy(ctx, input.userId, "creator demoted below admin", access.workspace.id);
-    }
-    // Sockets carry the authority they connected with: a demoted member's (and their keys') close,
-    // and reconnect with what the new role allows.
+    // A demoted member's issuers, endpoints, accounts and invitations stop where the new role
+    // could not have made them, and their sockets (and their keys') reconnect with what it allows.
     if (!roleAtLeast(input.role, current)) {
-      await closeUserSockets(ctx, access.workspace.id, input.userId, "role changed");
+      await memberAuthorityChanged(
+        ctx,
+        access,
+        input.userId,
+        input.role,
+        `creator demoted from ${current} to ${input.role}`,
+      );
     }
   }
   const [member] = (await listMembers({ ctx, input: { workspaceId: access.workspace.id } })).filter(
@@ -136,11 +136,16 @@ async function removeMembership(
     undo: () => db.insert(memberships).values(row),
     event: () => ({ action, targetType: "user", targetId: userId, details: { role } }),
   });
-  // Their sockets, keys and issuers answer to them; with no role left here they stop now.
-  await closeUserSockets(ctx, access.workspace.id, userId, "no longer a member");
   emitWebhookEvent(ctx, access.workspace.id, "member.removed", { userId, role, reason: action });
-  await revokeKeysCreatedBy(ctx, access, userId);
-  await disableIssuersCreatedBy(ctx, userId, "creator left the workspace", access.workspace.id);
+  // Their sockets, keys, issuers, endpoints, accounts and invitations answer to them: with no
+  // role left here they stop now.
+  await memberAuthorityChanged(
+    ctx,
+    access,
+    userId,
+    null,
+    action === "member.leave" ? "creator left the workspace" : "creator was removed from the workspace",
+  );
 }
 
 /** Removes another member (admins: members and viewers; owners: anyone but the last owner). */

@@ -1,6 +1,5 @@
 import { ApiError } from "../../lib/errors";
-import { roleAtLeast } from "../../lib/scopes";
-import type { Role } from "../../lib/tenancy";
+import { grantableRoles, type Role } from "../../lib/tenancy";
 
 /*
  * Who may do what to whom (DESIGN §3: owner > admin > member > viewer). Decisions:
@@ -14,12 +13,7 @@ import type { Role } from "../../lib/tenancy";
  * - The last owner can be neither demoted nor removed, nor leave: a workspace always has an owner.
  */
 
-/** The roles `actor` may hand out (by role change, or by invitation when `invitation`). */
-export function grantableRoles(actor: Role, opts: { invitation?: boolean } = {}): Role[] {
-  const all: Role[] = actor === "owner" ? ["owner", "admin", "member", "viewer"] : ["member", "viewer"];
-  if (!roleAtLeast(actor, "admin")) return [];
-  return opts.invitation ? all.filter((r) => r !== "owner") : all;
-}
+export { grantableRoles };
 
 /** Whether `actor` may change or remove a member who currently holds `target`. */
 export const canManage = (actor: Role, target: Role) =>

@@ -13,6 +13,7 @@ import { SandboxBudget } from "../../sandbox/budget";
 import type { ServiceContext } from "../context";
 import { mailerFor } from "../mail";
 import { signWebhook } from "./signing";
+import { endpointStanding } from "./standing";
 
 /**
  * Seconds before each attempt (DESIGN §8): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -101,6 +102,22 @@ async function attempt(
     });
     return undefined;
   }
+  // The creator's authority is checked before every attempt: a cleanup that was missed (a key that
+  // expired, a member removed while the tenant database was unreachable) still sends nothing.
+  const standing = await endpointStanding(ctx, workspace, endpoint);
+  const refused = !standing.ok
+    ? standing.reason
+    : (await standing.reads(delivery.eventType, deliveryData(delivery.payload)))
+      ? null
+      : "its creator may no longer read this event";
+  if (refused !== null) {
+    await settle(db, deliveryId, {
+      status: "failed",
+      attempts: delivery.attempts,
+      excerpt: `not sent: ${refused}`,
+    });
+    return undefined;
+  }
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
   const binding = secretBinding("webhook_secret", workspaceId, endpoint.id);
   const secrets = [await decryptSecret(keyring, endpoint.secretEnc, binding)];
@@ -155,6 +172,15 @@ async function attempt(
   });
   await noteFailure(ctx, db, workspace.name, workspaceId, endpoint, now);
   return more ? RETRY_SCHEDULE_S[attempts] : undefined;
+}
+
+/** The `data` of a stored payload (`{ type, timestamp, data }`), for the check of who may read it. */
+function deliveryData(payload: string): unknown {
+  try {
+    return (JSON.parse(payload) as { data?: unknown }).data;
+  } catch {
+    return undefined;
+  }
 }
 
 async function settle(

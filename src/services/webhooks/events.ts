@@ -9,6 +9,7 @@ import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../context";
 import type { WebhookEvent } from "./schemas";
+import { endpointStanding } from "./standing";
 
 /** Handing a message to the queue at most this long. */
 export const QUEUE_SEND_MS = 2_000;
@@ -81,8 +82,8 @@ export async function enqueueDeliveries(
 }
 
 /**
- * Events for the workspace's subscribed, enabled endpoints. Callers emit only after their change
- * has committed, so a write that rolled back announces nothing. Runs after the response; a
+ * Events for the workspace's subscribed, enabled endpoints whose creators may still read them.
+ * Callers emit only after their change has committed, so a write that rolled back announces nothing. Runs after the response; a
  * failure to enqueue is logged, never a failure of the write.
  */
 export function emitWebhookEvents(
@@ -107,10 +108,18 @@ export function emitWebhookEvents(
         if (/no such table/i.test(String(error))) return;
         throw error;
       }
-      const outgoing = endpoints.flatMap((endpoint) => {
+      const outgoing: Outgoing[] = [];
+      for (const endpoint of endpoints) {
         const subscribed = JSON.parse(endpoint.events) as string[];
-        return events.filter((e) => subscribed.includes(e.type)).map((e) => ({ endpoint, ...e }));
-      });
+        const wanted = events.filter((e) => subscribed.includes(e.type));
+        if (wanted.length === 0) continue;
+        // Its creator as they stand now: an endpoint never receives what they could not read.
+        const standing = await endpointStanding(ctx, workspace, endpoint);
+        if (!standing.ok) continue;
+        for (const event of wanted) {
+          if (await standing.reads(event.type, event.data)) outgoing.push({ endpoint, ...event });
+        }
+      }
       await enqueueDeliveries(ctx, workspaceId, db, outgoing);
     })().catch((error: unknown) =>
       ctx.logger.error("webhook events could not be enqueued", {

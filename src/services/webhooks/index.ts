@@ -9,15 +9,19 @@ import { newId } from "../../lib/ids";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { actorId } from "../events";
 import { checkedTargetUrl } from "../outbound";
+import { creatorIdOf } from "../standing";
+import { requireVerifiedActor } from "../verified";
 import { enqueueDeliveries, QUEUE_SEND_MS } from "./events";
 import {
   createWebhookInput,
   type Delivery,
   deliveryTarget,
+  EVENT_NEEDS,
+  MANAGE_WEBHOOKS,
   updateWebhookInput,
   type Webhook,
+  type WebhookEvent,
   webhookTarget,
   workspaceScoped,
 } from "./schemas";
@@ -26,8 +30,7 @@ import { newWebhookSecret } from "./signing";
 export { emitWebhookEvent, emitWebhookEvents } from "./events";
 export * from "./schemas";
 
-/** Webhook endpoints hold signing secrets: admins, or keys with `secrets:write`. */
-const manage = { role: "admin", scope: "secrets:write" } as const;
+const manage = MANAGE_WEBHOOKS;
 /** A rotated-out secret keeps signing (beside the new one) this long (DESIGN §8). */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
@@ -48,6 +51,31 @@ const view = (row: typeof webhooks.$inferSelect): Webhook => ({
 
 const checkedUrl = (ctx: ServiceContext, raw: string) => checkedTargetUrl(ctx.config, "url", raw);
 
+/**
+ * The principal who configures an endpoint answers for it (DESIGN §3): an account that has proved
+ * its address, or a key whose creator has, that may read every event it subscribes to (a key's
+ * scopes and tables decide, as for a request of its own). Returns the id recorded as its creator.
+ */
+async function accountableFor(ctx: ServiceContext, workspaceId: string, events: readonly string[]) {
+  const creator = creatorIdOf(ctx.actor);
+  if (creator === null) throw new ApiError("forbidden", "Only members and their API keys configure webhooks");
+  await requireVerifiedActor(ctx);
+  for (const event of new Set(events)) {
+    const need = EVENT_NEEDS[event as WebhookEvent];
+    if (!need) continue;
+    try {
+      await authorizeWorkspace(ctx, workspaceId, need);
+    } catch (error) {
+      if (!(error instanceof ApiError) || !["forbidden", "insufficient_scope"].includes(error.code))
+        throw error;
+      throw new ApiError(error.code, `Cannot subscribe to ${event}: ${error.message}`, {
+        details: { field: "events", event },
+      });
+    }
+  }
+  return creator;
+}
+
 async function load(db: Client, id: string) {
   const [row] = await systemDb(db).select().from(webhooks).where(eq(webhooks.id, id));
   if (!row) throw new ApiError("not_found", "Webhook not found");
@@ -64,6 +92,7 @@ export async function createWebhook({
 }> {
   const input = parseInput(createWebhookInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
+  const createdBy = await accountableFor(ctx, access.workspace.id, input.events);
   const url = await checkedUrl(ctx, input.url);
   const id = newId("wh");
   const secret = newWebhookSecret();
@@ -81,18 +110,19 @@ export async function createWebhook({
     previousUntil: null,
     failingSince: null,
     disabledReason: null,
-    createdBy: actorId(ctx.actor) ?? ctx.actor.type,
+    createdBy,
     createdAt: now,
     updatedAt: now,
+    authorizedAt: now,
   };
   await commitWithAudit(
     ctx,
     await access.db(),
     [
       {
-        sql: `INSERT INTO _islet_webhooks (id, url, events, description, enabled, secret_enc, created_by, created_at, updated_at)
-              VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-        args: [id, url, row.events, row.description, envelope, row.createdBy, now, now],
+        sql: `INSERT INTO _islet_webhooks (id, url, events, description, enabled, secret_enc, created_by, created_at, updated_at, authorized_at)
+              VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+        args: [id, url, row.events, row.description, envelope, row.createdBy, now, now, now],
       },
     ],
     [
@@ -130,7 +160,10 @@ export async function getWebhook({
   return view(await load(await access.db(), input.webhookId));
 }
 
-/** Changes the URL (checked again), events, description, or re-enables a disabled endpoint. */
+/**
+ * Changes the URL (checked again), events, description, or re-enables a disabled endpoint. Who
+ * changes an endpoint answers for it from then on: it stops when their authority ends.
+ */
 export async function updateWebhook({
   ctx,
   input: raw,
@@ -144,15 +177,23 @@ export async function updateWebhook({
   const db = await access.db();
   const current = await load(db, input.webhookId);
   const { changes } = input;
+  const now = Date.now();
+  const createdBy = await accountableFor(
+    ctx,
+    access.workspace.id,
+    changes.events ?? (JSON.parse(current.events) as string[]),
+  );
   const next = {
     ...current,
+    createdBy,
+    authorizedAt: now,
     url: changes.url === undefined ? current.url : await checkedUrl(ctx, changes.url),
     events: changes.events === undefined ? current.events : JSON.stringify([...new Set(changes.events)]),
     description: changes.description ?? current.description,
     enabled: changes.enabled === undefined ? current.enabled : changes.enabled ? 1 : 0,
     // Re-enabling starts the failure clock afresh.
     ...(changes.enabled ? { failingSince: null, disabledReason: null } : {}),
-    updatedAt: Date.now(),
+    updatedAt: now,
   };
   await commitWithAudit(
     ctx,
@@ -160,7 +201,7 @@ export async function updateWebhook({
     [
       {
         sql: `UPDATE _islet_webhooks SET url = ?, events = ?, description = ?, enabled = ?, failing_since = ?,
-              disabled_reason = ?, updated_at = ? WHERE id = ?`,
+              disabled_reason = ?, updated_at = ?, created_by = ?, authorized_at = ? WHERE id = ?`,
         args: [
           next.url,
           next.events,
@@ -169,6 +210,8 @@ export async function updateWebhook({
           next.failingSince,
           next.disabledReason,
           next.updatedAt,
+          next.createdBy,
+          next.authorizedAt,
           next.id,
         ],
       },

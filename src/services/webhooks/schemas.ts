@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../access";
 import { epochMs, workspaceScoped } from "../schemas";
 
 export { workspaceScoped } from "../schemas";
@@ -16,6 +17,36 @@ export const WEBHOOK_EVENTS = [
   "webhook.test",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** Webhook endpoints hold signing secrets: admins, or keys with `secrets:write`. */
+export const MANAGE_WEBHOOKS = { role: "admin", scope: "secrets:write" } as const satisfies WorkspaceNeed;
+
+/**
+ * What an endpoint's creator must be able to read for it to receive each event (DESIGN §8: an
+ * endpoint delivers only what its creator may still read): the need of the verb that reads the
+ * same thing — rows (`listRows`, checked per table against a key's allowlist), keys (`listKeys`),
+ * members (`listMembers`: people only), functions (`listFunctions`). `webhook.test` is the
+ * endpoint's own.
+ */
+export const EVENT_NEEDS: Record<WebhookEvent, WorkspaceNeed | null> = {
+  "row.created": { role: "viewer", scope: "data:read" },
+  "row.updated": { role: "viewer", scope: "data:read" },
+  "row.deleted": { role: "viewer", scope: "data:read" },
+  "key.created": { role: "admin", scope: "keys:manage" },
+  "key.revoked": { role: "admin", scope: "keys:manage" },
+  "member.added": { role: "viewer", scope: "keys:manage", usersOnly: true },
+  "member.removed": { role: "viewer", scope: "keys:manage", usersOnly: true },
+  "function.failed": { role: "viewer", scope: "data:read" },
+  "webhook.test": null,
+};
+
+/** The need to read one event: its type's, narrowed to the table a row event is about. */
+export function eventNeed(type: string, data: unknown): WorkspaceNeed | null {
+  const need = EVENT_NEEDS[type as WebhookEvent];
+  if (need === undefined) return { role: "owner", scope: "keys:manage", usersOnly: true };
+  const table = (data as { table?: unknown } | null)?.table;
+  return need && type.startsWith("row.") && typeof table === "string" ? { ...need, table } : need;
+}
 
 export const webhookId = z.string().regex(/^wh_[0-9a-z]{26}$/, "must be a webhook id");
 export const webhookTarget = workspaceScoped.extend({ webhookId });
@@ -45,7 +76,7 @@ export const Webhook = z.object({
   events: z.array(z.string()),
   description: z.string(),
   enabled: z.boolean(),
-  /** Why islet disabled it (sustained failure), if it did. */
+  /** Why islet disabled it (sustained failure, or its creator's authority ended), if it did. */
   disabledReason: z.string().nullable(),
   failingSince: epochMs.nullable(),
   createdAt: epochMs,
