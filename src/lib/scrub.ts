@@ -1,7 +1,9 @@
 // Removes secret values from what leaves islet: a function's result, logs and error message (its
 // bound secrets), an API account's answer (its credential) (DESIGN §6, §7). The real defence is that only admins may bind
-// secrets; this catches the obvious ways a value leaks: as is, in base64 (standard and url-safe,
-// at every byte alignment, so a secret embedded in a longer encoded string is caught too) and hex.
+// secrets; this catches the obvious ways a value leaks: as is, in any letter case, JSON-escaped,
+// percent-encoded, as UTF-16 read as UTF-8 (a NUL between characters), in base64 (standard and
+// url-safe, at every byte alignment, so a secret embedded in a longer encoded string is caught too)
+// and hex.
 import { bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from "./encoding";
 
 export const REDACTED = "[redacted]";
@@ -33,8 +35,10 @@ export function leakForms(values: readonly string[]): string[] {
     forms.add(JSON.stringify(value).slice(1, -1));
     // Each long line of a multi-line secret (a PEM key, a service-account file) on its own.
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= 8) forms.add(line.trim());
+    forms.add(encodeURIComponent(value));
+    // UTF-16 (either byte order) decoded as UTF-8 or Latin-1: each character followed by NUL.
+    if (value.length >= 2) forms.add([...value].join("\u0000"));
     forms.add(bytesToHex(bytes));
-    forms.add(bytesToHex(bytes).toUpperCase());
     forms.add(bytesToBase64(bytes));
     forms.add(bytesToBase64(bytes).replace(/=+$/, ""));
     forms.add(bytesToBase64Url(bytes));
@@ -49,13 +53,13 @@ export interface Scrubber {
   value: (value: unknown) => unknown;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 export function scrubberFor(values: readonly string[]): Scrubber {
   const forms = leakForms(values);
-  const text = (input: string) => {
-    let out = input;
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return out;
-  };
+  // One pass, longest form first, in any letter case (a credential upper-cased is still the credential).
+  const pattern = forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join("|"), "giu");
+  const text = (input: string) => (pattern === null ? input : input.replace(pattern, REDACTED));
   const value = (input: unknown): unknown => {
     if (forms.length === 0) return input;
     if (typeof input === "string") return text(input);

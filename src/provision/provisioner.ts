@@ -58,7 +58,12 @@ export async function upstream(
   what: string,
 ): Promise<Response> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
+    // The platform token goes to the configured API only: a redirect is answered, never followed.
+    return await fetch(url, {
+      ...init,
+      redirect: "manual",
+      signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
+    });
   } catch (error) {
     const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "is unreachable";
     throw new ProvisionError(`${what} ${reason}`);

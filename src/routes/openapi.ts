@@ -1,9 +1,10 @@
 import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
 import { issuesOf, targetName, validate } from "../lib/validate";
 import { type IdempotencyOptions, idempotent, REPLAYED_HEADER } from "../middleware/idempotency";
 import { idempotencyKey } from "../services/schemas";
-import type { AppEnv } from "../types";
+import type { ActorType, AppEnv } from "../types";
 
 /**
  * islet's default hook for OpenAPIHono's own validators: failures keep the wire behaviour, 400
@@ -59,6 +60,21 @@ export function router() {
   return app;
 }
 
+/**
+ * A described operation whose body the handler reads itself (a stream: export, import): it is in
+ * `/openapi.json` as every route is, and mounted with the operation's own middleware (the
+ * credential kinds it accepts, its idempotency) but without the router's body validators.
+ */
+export function streamingOperation(
+  app: ReturnType<typeof router>,
+  route: ReturnType<typeof operation>,
+  handler: MiddlewareHandler<AppEnv>,
+): void {
+  app.openAPIRegistry.registerPath(route);
+  const path = route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
+  app.on([route.method.toUpperCase()], [path], ...asArray(route.middleware), handler as never);
+}
+
 /** The one error envelope (DESIGN §2); `code` is the closed list of `src/lib/errors.ts`. */
 export const ErrorEnvelope = z
   .object({
@@ -112,6 +128,56 @@ export const SECURITY_SCHEMES = {
 } as const;
 
 type Requirement = Record<keyof typeof SECURITY_SCHEMES, string[]>;
+
+/** The principal each scheme presents (the CSRF token goes with a session, it is not one). */
+const SCHEME_PRINCIPALS: Record<keyof typeof SECURITY_SCHEMES, ActorType | null> = {
+  accessToken: "user",
+  sessionCookie: "user",
+  csrfToken: null,
+  apiKey: "apiKey",
+  endUserToken: "endUser",
+  operatorToken: "operator",
+};
+
+const PRINCIPAL_NAMES: Partial<Record<ActorType, string>> = {
+  user: "a signed-in person's",
+  apiKey: "API key",
+  endUser: "end-user",
+  operator: "operator",
+};
+
+/** The kinds of principal an operation's security requirements accept; undefined: anyone. */
+export function acceptedPrincipals(security: RouteConfig["security"]): Set<ActorType> | undefined {
+  if (!security || security.length === 0) return undefined;
+  const kinds = new Set<ActorType>();
+  for (const requirement of security) {
+    for (const scheme of Object.keys(requirement)) {
+      const kind = SCHEME_PRINCIPALS[scheme as keyof typeof SECURITY_SCHEMES];
+      if (kind) kinds.add(kind);
+    }
+  }
+  return kinds;
+}
+
+/**
+ * An operation accepts exactly the credential kinds its document names (issue: the document said
+ * end users were not accepted on API accounts, and they were): any other kind of principal is
+ * refused here, before its input is read, whatever the service behind would have said. No
+ * credential is left to the service (401), as is an operation open to anyone.
+ */
+function acceptsOnly(kinds: Set<ActorType>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const actor = c.get("actor");
+    if (actor && actor.type !== "anonymous" && !kinds.has(actor.type)) {
+      throw new ApiError(
+        "forbidden",
+        `This operation does not accept ${PRINCIPAL_NAMES[actor.type] ?? actor.type} credentials`,
+        { details: { accepted: [...kinds] } },
+      );
+    }
+    await next();
+  };
+}
 const user: Partial<Requirement>[] = [{ accessToken: [] }, { sessionCookie: [], csrfToken: [] }];
 
 /** Who may call an operation, as OpenAPI security requirements. */
@@ -166,7 +232,10 @@ export const jsonBody = <S extends z.ZodType>(schema: S, required = true) => ({
 export function operation<R extends RouteConfig>(
   config: R & { errors?: ErrorStatus[]; idempotency?: false | IdempotencyOptions },
 ) {
-  const { errors = [], idempotency, ...route } = config;
+  const { errors = [], idempotency, ...declared } = config;
+  const kinds = acceptedPrincipals(declared.security);
+  const gate = kinds ? [acceptsOnly(kinds)] : [];
+  const route = { ...declared, middleware: [...gate, ...asArray(declared.middleware)] };
   // An operation open to anyone has no principal to keep a key for (sign-up, sign-in, …).
   const keyed = WRITES.has(route.method) && idempotency !== false && route.security?.length !== 0;
   const statuses = new Set([
@@ -190,7 +259,7 @@ export function operation<R extends RouteConfig>(
       }),
     },
     responses: replayable(responses) as R["responses"],
-    middleware: [idempotent(idempotency || {}), ...asArray(route.middleware)],
+    middleware: [...gate, idempotent(idempotency || {}), ...asArray(declared.middleware)],
   });
 }
 

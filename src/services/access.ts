@@ -9,7 +9,7 @@ import type { Role } from "../lib/tenancy";
 import type { ServiceContext } from "./context";
 
 /** What an end user of a workspace's app (an `endUser` actor) may ever do: use data and run functions. */
-const END_USER_SCOPES: readonly Scope[] = ["data:read", "data:write", "functions:run"];
+export const END_USER_SCOPES: readonly Scope[] = ["data:read", "data:write", "functions:run"];
 
 export interface WorkspaceNeed {
   /** Least role a user must hold (owner > admin > member > viewer). */

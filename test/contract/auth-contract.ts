@@ -9,14 +9,16 @@
 // It generates one test per case: no credential, malformed credentials, forged and expired
 // tokens, expired / revoked / rotated-out keys, a revoked session, another workspace's key, a
 // non-member, a missing scope, a table outside the allowlist, the role just below the one
-// needed, a key on a users-only route, an end-user token on a management route — each asserting
-// status AND code — and finally that the least-privileged allowed user and key succeed, so the
-// matrix can never pass vacuously. The success cases run last: they may consume the resource.
+// needed, a key on a users-only route, an end-user token where end users may not go — each
+// asserting status AND code — and finally that the least-privileged allowed user, key and (where
+// they may) end user succeed, so the matrix can never pass vacuously. The success cases run last:
+// they may consume the resource.
 
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role, WorkspaceRow } from "../../src/db/control/schema";
 import { roleAtLeast, type Scope } from "../../src/lib/scopes";
+import { END_USER_SCOPES } from "../../src/services/access";
 import { revokeCredential } from "../../src/services/gatekeeper";
 import { call, errorCode, makeUser, makeWorkspace, type TestUser } from "../helpers";
 import {
@@ -39,6 +41,11 @@ export interface ContractRoute {
   scope?: Scope;
   /** No API key or end-user token may call it, whatever its scopes (members, plan, ownership). */
   usersOnly?: boolean;
+  /**
+   * Whether a workspace's end users may call it. Default: when no user-only rule, scope or role
+   * above member keeps them out. `false` for routes closed to end users whatever their scopes.
+   */
+  endUsers?: false;
   /** The table the route touches, for the table-allowlist case. */
   table?: string;
   /** Scopes of the key used for the success case (default: just `scope`). */
@@ -228,7 +235,12 @@ export function authContract(spec: ContractRoute, setup?: ContractSetup): void {
       });
     }
 
-    const endUserMayCall = !spec.usersOnly && !!scoped && !roleAtLeast(spec.role, "admin");
+    const endUserMayCall =
+      !spec.usersOnly &&
+      spec.endUsers !== false &&
+      !!scoped &&
+      END_USER_SCOPES.includes(scoped) &&
+      !roleAtLeast(spec.role, "admin");
     if (!endUserMayCall) {
       it("end-user token of this workspace → 403 forbidden", async () => {
         await expectError(await request(await fx.endUser("member")), 403, "forbidden");
@@ -242,6 +254,13 @@ export function authContract(spec: ContractRoute, setup?: ContractSetup): void {
       const res = await request(fx.users[spec.role].token);
       expect(succeeded(res), `status ${res.status}: ${await res.clone().text()}`).toBe(true);
     });
+
+    if (endUserMayCall) {
+      it("an end-user token of this workspace (member role) succeeds", async () => {
+        const res = await request(await fx.endUser("member"));
+        expect(succeeded(res), `status ${res.status}: ${await res.clone().text()}`).toBe(true);
+      });
+    }
 
     if (scoped && !spec.usersOnly) {
       it(`a key with ${(spec.keyScopes ?? [scoped]).join(", ")} succeeds`, async () => {

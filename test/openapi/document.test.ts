@@ -5,6 +5,7 @@ import { buildApp } from "../../src/app";
 import { ERROR_CODES } from "../../src/lib/errors";
 import { PAGE_PATHS } from "../../src/ui";
 import { call, errorCode, json, makeUser, makeWorkspace } from "../helpers";
+import { endUserToken, makeTeam, mintKey } from "../workspaces/fixtures";
 
 interface Operation {
   security?: unknown[];
@@ -171,5 +172,78 @@ describe("/docs", () => {
         asset.endsWith(".css") ? /^text\/css/ : /^text\/javascript/,
       );
     }
+  });
+});
+
+/** The credential kinds each security scheme of the document presents. */
+const SCHEME_KINDS: Record<string, "user" | "apiKey" | "endUser" | "operator" | null> = {
+  accessToken: "user",
+  sessionCookie: "user",
+  csrfToken: null,
+  apiKey: "apiKey",
+  endUserToken: "endUser",
+  operatorToken: "operator",
+};
+
+describe("credential kinds in /openapi.json", () => {
+  it("each operation refuses every kind of credential its document does not name", async () => {
+    const doc = await documentOf();
+    const team = await makeTeam();
+    const ws = team.workspace.id;
+    await call("POST", `/v1/workspaces/${ws}/tables`, {
+      token: team.owner.token,
+      body: { name: "todos", columns: [{ name: "title", type: "text" }] },
+    });
+    const issuer = {
+      secret: `kinds-${crypto.randomUUID()}`,
+      issuer: "https://auth.kinds.test",
+      audience: "app",
+    };
+    const registered = await call("POST", `/v1/workspaces/${ws}/issuers`, {
+      token: team.owner.token,
+      body: { name: "app", kind: "hs256", ...issuer },
+    });
+    expect(registered.status).toBe(201);
+    const scopes = ["data:read", "data:write", "schema:write", "functions:run", "functions:write"];
+    const credentials = {
+      user: team.owner.token,
+      apiKey: (
+        await mintKey(team.owner.token, ws, {
+          scopes: [...scopes, "secrets:write", "keys:manage", "audit:read"],
+        })
+      ).token,
+      endUser: await endUserToken({ ...issuer, claims: { role: "member" } }),
+    };
+    let refusals = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.security || op.security.length === 0) continue;
+        const declared = new Set(
+          op.security.flatMap((requirement) =>
+            Object.keys(requirement as object).map((scheme) => SCHEME_KINDS[scheme]),
+          ),
+        );
+        const url = path
+          .replace("{workspaceId}", ws)
+          .replace("{table}", "todos")
+          .replace(/\{[^}]+\}/g, "x");
+        for (const [kind, token] of Object.entries(credentials)) {
+          if (declared.has(kind as keyof typeof credentials)) continue;
+          const body = method === "get" ? undefined : {};
+          const res = await call(method.toUpperCase(), url, { token, body });
+          const where = `${kind} on ${method} ${path}`;
+          if (!path.startsWith("/v1/workspaces/{workspaceId}")) {
+            // Operator routes answer to their own credential before anything else, and an end-user
+            // token is a credential only on its own workspace's routes.
+            expect([401, 403], where).toContain(res.status);
+          } else {
+            expect([where, res.status, await errorCode(res)]).toEqual([where, 403, "forbidden"]);
+          }
+          refusals++;
+        }
+      }
+    }
+    // Every management route refuses end users, every people-only route refuses keys.
+    expect(refusals).toBeGreaterThan(60);
   });
 });

@@ -46,6 +46,26 @@ export interface GuardedInit extends Omit<RequestInit, "redirect" | "signal"> {
   timeoutMs?: number;
   /** Largest response body read (default 1 MiB); more is a refusal. */
   maxBytes?: number;
+  /**
+   * Headers that carry a credential besides `Authorization`, `Cookie` and `Proxy-Authorization`
+   * (an API account's own header, a webhook's signature). See `secretBody`.
+   */
+  credentialHeaders?: readonly string[];
+  /**
+   * The body carries a secret (an OAuth client secret). A request carrying one, or any credential
+   * header, never follows a redirect to another origin: the 3xx itself is the answer.
+   */
+  secretBody?: boolean;
+}
+
+/** Headers that carry a credential whoever sends them (the fetch standard strips the first on a cross-origin redirect). */
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+
+/** Whether a request carries a secret that must not leave its first origin. */
+function carriesSecret(init: GuardedInit): boolean {
+  if (init.secretBody) return true;
+  const headers = new Headers(init.headers);
+  return [...CREDENTIAL_HEADERS, ...(init.credentialHeaders ?? [])].some((name) => headers.has(name));
 }
 
 /** Reads at most `max` bytes of a body; beyond that the stream is cancelled and the fetch refused. */
@@ -63,23 +83,35 @@ async function capped(res: Response, max: number): Promise<Uint8Array> {
  * The one way islet fetches a URL it was given (DESIGN §7): the target and every resolved address
  * checked, redirects followed by hand (at most 3, each hop checked again), one deadline for the
  * whole exchange and a cap on the body. Answers a buffered Response, usable where a `fetch` is
- * expected (jose's remote JWKS takes one).
+ * expected (jose's remote JWKS takes one). A request that carries a secret follows redirects only
+ * within its first origin: a redirect elsewhere is answered as it is (DESIGN §3: no secret attached
+ * by islet leaves for an origin other than its own), whatever the headers' case or the method.
  */
 export async function guardedFetch(
   raw: string | URL,
   init: GuardedInit,
   policy: OutboundPolicy,
 ): Promise<Response> {
-  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = DEFAULT_MAX_BYTES, ...request } = init;
+  const {
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxBytes = DEFAULT_MAX_BYTES,
+    credentialHeaders: _,
+    secretBody: __,
+    ...request
+  } = init;
   const signal = AbortSignal.timeout(timeoutMs);
+  const secret = carriesSecret(init);
+  let origin: string | undefined;
   let url = String(raw);
   let method = (request.method ?? "GET").toUpperCase();
   let body = request.body;
   for (let hop = 0; ; hop++) {
     const target = await checkOutboundTarget(url, policy, signal);
+    origin ??= target.origin;
     const res = await fetch(target, { ...request, method, body, redirect: "manual", signal });
     const location = res.headers.get("Location");
-    if (res.status >= 300 && res.status < 400 && location !== null) {
+    const elsewhere = location !== null && new URL(location, target).origin !== origin;
+    if (res.status >= 300 && res.status < 400 && location !== null && !(secret && elsewhere)) {
       await res.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw new OutboundRefused(`redirects more than ${MAX_REDIRECTS} times`);
       url = new URL(location, target).toString();

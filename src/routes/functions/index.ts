@@ -24,6 +24,8 @@ const moved = {
 const nameParam = workspaceParam.extend({ name: functionName });
 const tags = ["Functions"];
 const security = SECURITY.workspace;
+/** Changing definitions needs a scope no end user holds (`schema:write`, `functions:write`). */
+const writers = SECURITY.member;
 
 /** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
 export const functionsRoutes = router()
@@ -65,7 +67,7 @@ export const functionsRoutes = router()
       method: "post",
       path: "/",
       tags,
-      security,
+      security: writers,
       summary: "Create a function",
       request: { params: workspaceParam, body: jsonBody(createFunctionBody) },
       responses: { 201: json(z.object({ function: Fn }), "The function") },
@@ -94,7 +96,7 @@ export const functionsRoutes = router()
       method: "patch",
       path: "/{name}",
       tags,
-      security,
+      security: writers,
       summary: "Change a function's code, timeout or bound secrets",
       request: { params: nameParam, body: jsonBody(updateFunctionBody) },
       responses: { 200: json(z.object({ function: Fn }), "The function") },
@@ -119,7 +121,7 @@ export const functionsRoutes = router()
       method: "delete",
       path: "/{name}",
       tags,
-      security,
+      security: writers,
       summary: "Delete a function",
       request: { params: nameParam },
       responses: { 204: noContent("Deleted") },

@@ -20,6 +20,8 @@ const Table = named(TableSchema, "Table");
 const tableParam = workspaceParam.extend({ table: identifier });
 const tags = ["Tables"];
 const security = SECURITY.workspace;
+/** Changing definitions needs a scope no end user holds (`schema:write`, `functions:write`). */
+const writers = SECURITY.member;
 
 /** Tables of a workspace's own database (DESIGN §5); their rows are routes/rows. */
 export const tablesRoutes = router()
@@ -28,7 +30,7 @@ export const tablesRoutes = router()
       method: "post",
       path: "/",
       tags,
-      security,
+      security: writers,
       summary: "Create a table",
       request: { params: workspaceParam, body: jsonBody(createTableBody) },
       responses: { 201: json(z.object({ table: Table }), "The new table") },
@@ -68,7 +70,7 @@ export const tablesRoutes = router()
       method: "patch",
       path: "/{table}",
       tags,
-      security,
+      security: writers,
       summary: "Alter a table: drop/rename/add columns, set formulas, indexes, atomically",
       request: { params: tableParam, body: jsonBody(tableChangesSchema) },
       responses: {
@@ -89,7 +91,7 @@ export const tablesRoutes = router()
       method: "delete",
       path: "/{table}",
       tags,
-      security,
+      security: writers,
       summary: "Drop a table (confirm names it, in the body or ?confirm=)",
       request: {
         params: tableParam,

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { exportWorkspace } from "../../services/lifecycle";
-import { operation, router, SECURITY } from "../openapi";
+import { operation, router, SECURITY, streamingOperation } from "../openapi";
 import { workspaceParam } from "./param";
 
 const route = operation({
@@ -26,8 +26,7 @@ const route = operation({
  * a string body for a text media type, and this body is a stream. The verb parses its own input.
  */
 export const workspaceExportRoutes = router();
-workspaceExportRoutes.openAPIRegistry.registerPath(route);
-workspaceExportRoutes.get("/", async (c) => {
+streamingOperation(workspaceExportRoutes, route, async (c) => {
   const exported = await exportWorkspace({
     ctx: c.var.ctx,
     input: { workspaceId: c.req.param("workspaceId") ?? "" },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { importWorkspace, WorkspaceImported as WorkspaceImportedSchema } from "../../services/lifecycle";
-import { json, named, operation, router, SECURITY } from "../openapi";
+import { json, named, operation, router, SECURITY, streamingOperation } from "../openapi";
 import { workspaceParam } from "./param";
 
 const WorkspaceImported = named(WorkspaceImportedSchema, "WorkspaceImported");
@@ -37,8 +37,7 @@ const route = operation({
  * the verb reads itself (bounded by MAX_IMPORT_BYTES in the body limit and in the verb).
  */
 export const workspaceImportRoutes = router();
-workspaceImportRoutes.openAPIRegistry.registerPath(route);
-workspaceImportRoutes.post("/", async (c) => {
+streamingOperation(workspaceImportRoutes, route, async (c) => {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (!ARCHIVE_TYPES.includes(type)) {
     throw new ApiError("unsupported_media_type", `An archive is sent as ${ARCHIVE_TYPES.join(" or ")}`);

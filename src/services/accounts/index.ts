@@ -182,6 +182,16 @@ export async function deleteAccount({
   if (result?.rowsAffected === 0) throw new ApiError("not_found", `Account ${input.name} does not exist`);
 }
 
+/** A text body in the charset it declares (UTF-16 included), else UTF-8; handed back as UTF-8. */
+function decodeText(bytes: Uint8Array, type: string): string {
+  const charset = /;\s*charset="?([\w-]+)"?/i.exec(type)?.[1];
+  try {
+    return new TextDecoder(charset ?? "utf-8").decode(bytes);
+  } catch {
+    return new TextDecoder().decode(bytes);
+  }
+}
+
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 
 /**
@@ -229,6 +239,8 @@ export async function fetchAccount({
         ...(body === undefined ? {} : { body }),
         timeoutMs: ACCOUNT_TIMEOUT_MS,
         maxBytes: ACCOUNT_MAX_BYTES,
+        // Its credential never follows a redirect off the base URL's origin: the 3xx is the answer.
+        credentialHeaders: [row.authHeaderName],
       },
       outboundPolicy(ctx.config),
     );
@@ -242,17 +254,18 @@ export async function fetchAccount({
   const bytes = new Uint8Array(await res.arrayBuffer());
   const type = res.headers.get("Content-Type") ?? "";
   const textual = bytes.length === 0 || TEXTUAL.test(type);
-  const text = textual ? new TextDecoder().decode(bytes) : "";
-  // A binary answer that carries the credential cannot be scrubbed safely: it is not handed back.
-  if (!textual && new TextDecoder("latin1").decode(bytes).includes(value)) {
+  // A binary answer that carries the credential (in any case, UTF-8 or UTF-16) cannot be scrubbed
+  // safely: it is not handed back. Latin-1 maps each byte to one character, so every form shows.
+  const asLatin1 = new TextDecoder("latin1").decode(bytes);
+  if (!textual && scrub.text(asLatin1) !== asLatin1) {
     throw new ApiError("upstream_error", "The upstream answered with the account's credential");
   }
-  const returned = returnedHeaders(res.headers, row.authHeaderName);
+  const returned = returnedHeaders(res.headers);
   for (const name of Object.keys(returned)) returned[name] = scrub.text(returned[name] as string);
   return {
     status: res.status,
     headers: returned,
-    body: textual ? scrub.text(text) : bytesToBase64(bytes),
+    body: textual ? scrub.text(decodeText(bytes, type)) : bytesToBase64(bytes),
     encoding: textual ? "utf8" : "base64",
   };
 

@@ -72,13 +72,41 @@ export function accountHeaders(
   return headers;
 }
 
-/** Response headers handed back: no cookies, no hop-by-hop headers, never the credential's name. */
-export function returnedHeaders(headers: Headers, authName: string): Record<string, string> {
+/**
+ * The upstream's response headers a caller may see: an allowlist of what describes the answer
+ * (type, caching, paging, limits, a redirect's target), never cookies, hop-by-hop headers or
+ * anything an upstream might echo a credential in. Values are scrubbed by the caller as well.
+ */
+const RETURNED = new Set([
+  "cache-control",
+  "content-disposition",
+  "content-language",
+  "content-type",
+  "date",
+  "etag",
+  "expires",
+  "last-modified",
+  "link",
+  "location",
+  "ratelimit",
+  "ratelimit-limit",
+  "ratelimit-policy",
+  "ratelimit-remaining",
+  "ratelimit-reset",
+  "request-id",
+  "retry-after",
+  "vary",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-reset",
+  "x-request-id",
+]);
+
+export function returnedHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     const lower = name.toLowerCase();
-    if (lower === "set-cookie" || RESERVED.has(lower) || lower === authName.toLowerCase()) return;
-    out[lower] = value;
+    if (RETURNED.has(lower)) out[lower] = value;
   });
   return out;
 }

@@ -39,10 +39,27 @@ const toStored = (r: typeof functions.$inferSelect): StoredFunction => ({
   updatedAt: r.updatedAt,
 });
 
-/** What a caller sees of a function: `env` names only when they may bind secrets themselves. */
-function view(fn: StoredFunction, showEnv: boolean): FunctionDefinition {
-  const { boundBy: _, env, ...rest } = fn;
-  return showEnv ? { ...rest, env } : rest;
+/**
+ * What a caller sees of a function: its source only when they may write functions (a function's
+ * code may name tables and logic a reader is not allowed to see), `env` names only when they may
+ * bind secrets themselves.
+ */
+function view(fn: StoredFunction, show: { code: boolean; env: boolean }): FunctionDefinition {
+  const { boundBy: _, env, code, ...rest } = fn;
+  return { ...rest, ...(show.code ? { code } : {}), ...(show.env ? { env } : {}) };
+}
+
+/** Writing functions: members, and keys with `functions:write` — never a workspace's end users. */
+const WRITE = { role: "member", scope: "functions:write" } as const;
+
+async function mayWriteFunctions(ctx: ServiceContext, workspaceId: string): Promise<boolean> {
+  try {
+    await authorizeWorkspace(ctx, workspaceId, WRITE);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return false;
+    throw error;
+  }
 }
 
 async function loadFunction(db: Client, name: string): Promise<StoredFunction> {
@@ -73,10 +90,7 @@ export async function createFunction({
   env: string[];
 }>): Promise<FunctionDefinition> {
   const input = parseInput(createFunctionInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "member",
-    scope: "functions:write",
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WRITE);
   const boundBy = input.env.length > 0 ? await requireBinder(ctx, input.workspaceId) : null;
   await compiles(input.code);
   const now = Date.now();
@@ -113,7 +127,7 @@ export async function createFunction({
     throw error;
   }
   const created = { ...input, boundBy, createdAt: now, updatedAt: now };
-  return view(created, boundBy !== null || (await mayBindSecrets(ctx, access)));
+  return view(created, { code: true, env: boundBy !== null || (await mayBindSecrets(ctx, access)) });
 }
 
 /**
@@ -131,10 +145,7 @@ export async function updateFunction({
   env?: string[];
 }>): Promise<FunctionDefinition> {
   const input = parseInput(updateFunctionInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "member",
-    scope: "functions:write",
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WRITE);
   const db = await access.db();
   const current = await loadFunction(db, input.name);
   const env = input.env ?? current.env;
@@ -183,7 +194,7 @@ export async function updateFunction({
     ],
   );
   if (result?.rowsAffected === 0) throw new ApiError("conflict", `Function ${input.name} changed meanwhile`);
-  return view(next, await mayBindSecrets(ctx, access));
+  return view(next, { code: true, env: await mayBindSecrets(ctx, access) });
 }
 
 export async function listFunctions({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
@@ -193,8 +204,11 @@ export async function listFunctions({ ctx, input: raw }: ServiceArgs<{ workspace
     .select()
     .from(functions)
     .orderBy(functions.name);
-  const showEnv = await mayBindSecrets(ctx, access);
-  return rows.map((r) => view(toStored(r), showEnv));
+  const show = {
+    code: await mayWriteFunctions(ctx, access.workspace.id),
+    env: await mayBindSecrets(ctx, access),
+  };
+  return rows.map((r) => view(toStored(r), show));
 }
 
 export async function deleteFunction({
@@ -202,10 +216,7 @@ export async function deleteFunction({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string }>): Promise<void> {
   const input = parseInput(functionTarget, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "member",
-    scope: "functions:write",
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WRITE);
   const [result] = await commitWithAudit(
     ctx,
     await access.db(),

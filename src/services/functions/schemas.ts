@@ -39,7 +39,8 @@ export const invokeFunctionInput = functionTarget.extend({ args: z.unknown() });
 
 export const FunctionDefinition = z.object({
   name: z.string(),
-  code: z.string(),
+  /** The source; shown only to those who may write functions (members, keys with `functions:write`). */
+  code: z.string().optional(),
   timeoutMs: z.number().int(),
   /** The secrets bound as `env`; shown only to those who may bind secrets (admins). */
   env: z.array(z.string()).optional(),

@@ -28,6 +28,8 @@ export function resendMailer(ctx: ServiceContext, config: MailConfig): Mailer {
           tags: [{ name: "kind", value: message.tag }],
         }),
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        // The API key goes to the configured origin only: a redirect is a failure, never followed.
+        redirect: "manual",
       });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`mail provider answered ${res.status}`);

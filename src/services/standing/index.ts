@@ -5,7 +5,7 @@
 // principal as it stands now and asking the one authorization check (access.ts) on its behalf.
 import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { keyAncestry } from "../../db/control/key-lineage";
+import { keyAncestry, MAX_KEY_DEPTH } from "../../db/control/key-lineage";
 import { apiKeys, users } from "../../db/control/schema";
 import { isApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
@@ -78,9 +78,19 @@ export async function creatorStanding(
   }
   if (creator.kind === "other")
     return lost("its creator is neither a member nor an API key of the workspace");
-  const [key] = await controlDb(ctx.config).select().from(apiKeys).where(eq(apiKeys.id, creator.id));
-  if (!key || key.workspaceId !== workspaceId) return lost("the API key that made it no longer exists");
+  const db = controlDb(ctx.config);
   const now = Date.now();
+  let [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, creator.id));
+  // A rotated key's successor stands in for it: rotating a key keeps what it set up working, and
+  // revoking the old key revokes its successors too (keys/revoke.ts), so this adds no authority.
+  for (
+    let hop = 0;
+    hop < MAX_KEY_DEPTH && key?.rotatedTo && key.revokedAt !== null && key.revokedAt <= now;
+    hop++
+  ) {
+    [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, key.rotatedTo));
+  }
+  if (!key || key.workspaceId !== workspaceId) return lost("the API key that made it no longer exists");
   if (key.revokedAt !== null && key.revokedAt <= now) return lost("the API key that made it was revoked");
   if (key.expiresAt !== null && key.expiresAt <= now) return lost("the API key that made it expired");
   if (key.parentId !== null) {

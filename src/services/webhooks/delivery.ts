@@ -144,6 +144,8 @@ async function attempt(
         body: delivery.payload,
         timeoutMs: ATTEMPT_TIMEOUT_MS,
         maxBytes: 256 * 1024,
+        // A delivery goes to the registered origin only: a redirect elsewhere is a failed attempt.
+        credentialHeaders: ["webhook-signature"],
       },
       outboundPolicy(ctx.config),
     );

@@ -178,7 +178,7 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
           <button type="submit">Save</button>
         </PostForm>
       ) : (
-        <pre class="out">{fn.code}</pre>
+        <p class="muted">Its source is shown to those who may write functions.</p>
       )}
       {canWrite ? (
         <ActionButton c={c} action={wsPath(c, `/functions/${name}/delete`)} label="Delete function" danger />

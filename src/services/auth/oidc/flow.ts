@@ -220,7 +220,15 @@ async function exchangeCode(
   try {
     const res = await guardedFetch(
       metadata.token_endpoint,
-      { method: "POST", headers, body: form, timeoutMs: TOKEN_TIMEOUT_MS, maxBytes: 256 * 1024 },
+      // The client secret (Basic or in the form) never follows a redirect to another origin.
+      {
+        method: "POST",
+        headers,
+        body: form,
+        timeoutMs: TOKEN_TIMEOUT_MS,
+        maxBytes: 256 * 1024,
+        secretBody: true,
+      },
       outboundPolicy(ctx.config),
     );
     if (!res.ok) {
