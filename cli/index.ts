@@ -22,6 +22,7 @@ import {
   listTenants,
   mayDropVersion,
   planIncidentRotation,
+  type RotationReport,
   revokeEverySession,
   rotateKeyring,
   scanTenants,
@@ -244,7 +245,9 @@ export function buildProgram(done: (code: number) => void): Command {
 
   tenants
     .command("scan")
-    .description("integrity scan of every tenant: audit triggers, hash chain, schema, reserved objects")
+    .description(
+      "integrity scan of every tenant: audit triggers, hash chain, schema, reserved objects, sealed records",
+    )
     .addOption(new Option("--concurrency <n>", "tenants at a time").argParser(positiveInt(64)).default(4))
     .option("--workspace <id>", "scan this workspace only")
     .action(
@@ -309,7 +312,7 @@ export function buildProgram(done: (code: number) => void): Command {
   const keyring = program.command("keyring").description("the AES-256-GCM keyring sealing stored secrets");
   keyring
     .command("status")
-    .description("how many records each keyring version still encrypts, by kind")
+    .description("how many records each keyring version still encrypts, by sealed column")
     .action(
       run(async (_opts: object, cmd: Command) => {
         const status = await keyringStatus({ ctx: ctxOf(cmd) });
@@ -318,7 +321,7 @@ export function buildProgram(done: (code: number) => void): Command {
           table(
             Object.entries(status.versions).map(([version, counts]) => ({
               version,
-              records: Object.values(counts).reduce((a, b) => a + (b ?? 0), 0),
+              records: Object.values(counts).reduce((a, b) => a + b, 0),
               ...counts,
             })),
           );
@@ -341,11 +344,10 @@ export function buildProgram(done: (code: number) => void): Command {
         });
         bar.stop();
         emit(o, report, () => {
-          table(Object.entries(report.kinds).map(([kind, c]) => ({ kind, ...c })));
-          console.log(`failed ${report.failed.length}`);
-          for (const f of report.failed) console.log(`  ${f.kind} ${f.id}: ${f.error}`);
+          table(Object.entries(report.columns).map(([column, c]) => ({ column, ...c })));
+          printRotationProblems(report);
         });
-        return report.failed.length > 0 ? 1 : 0;
+        return rotationIncomplete(report) ? 1 : 0;
       }),
     );
   keyring
@@ -496,20 +498,27 @@ First set 1 and 2 on the Worker (wrangler secret put ISLET_KEYRING / SESSION_JWT
       input: { onProgress: (n, total) => bar.tick(n, total) },
     });
     bar.stop();
-    console.log(
-      `re-encrypted ${report.rotated}, already current ${report.alreadyCurrent}, failed ${report.failed.length}`,
-    );
-    for (const f of report.failed) console.log(`  ${f.kind} ${f.id}: ${f.error}`);
+    console.log(`re-encrypted ${report.rotated}, already current ${report.alreadyCurrent}`);
+    printRotationProblems(report);
     console.log(
       "When keyring status shows nothing left under the old versions, drop them (keyring drop <v>).",
     );
-    return report.failed.length > 0 ? 1 : 0;
+    return rotationIncomplete(report) ? 1 : 0;
   }
 
   return program;
 }
 
 /** A failure as one line: our errors say what is wrong; anything else is reported by name only. */
+/** A rotation that left a record behind: a record it could not re-encrypt, a tenant it could not open. */
+const rotationIncomplete = (report: RotationReport) => report.failed.length + report.unreachable.length > 0;
+
+function printRotationProblems(report: RotationReport): void {
+  console.log(`failed ${report.failed.length}, unreachable workspaces ${report.unreachable.length}`);
+  for (const f of report.failed) console.log(`  ${f.column} ${f.workspaceId}/${f.id}: ${f.error}`);
+  for (const u of report.unreachable) console.log(`  workspace ${u.workspaceId} not reached: ${u.error}`);
+}
+
 function describe(error: unknown): string {
   if (error instanceof ApiError || error instanceof ProvisionError) return error.message;
   if (error instanceof Error) return error.message.split("\n").join("\n  ");

@@ -36,7 +36,10 @@ export function timingSafeEqual(a: string, b: string): boolean {
  * the `ISLET_KEYRING` Worker secret, and additional data binding the ciphertext to the record it
  * belongs to — a ciphertext copied to another row, kind or tenant fails to decrypt.
  */
-/** Every kind of encrypted record islet keeps; the keyring's rotation and status cover each. */
+/**
+ * The binding kinds of sealed records. Which columns hold them is said once, in src/db/sealed.ts,
+ * which the keyring's rotation, status and drop and the tenant scan read.
+ */
 export const SECRET_KINDS = [
   "db_token",
   "issuer_secret",

@@ -1,6 +1,8 @@
 // One sandbox CPU budget per request (issue: formulas had none — each formula column of each
 // insert got its own second). Every formula evaluation and function invocation of a request draws
-// from it; once it is spent the request answers 422 `sandbox_error` with `kind: "budget"`.
+// from it; once it is spent the request answers 422 `sandbox_error` with `kind: "budget"`. Use is
+// the sandbox's own work in interrupt calls (limits.ts INTERRUPTS_PER_MS), never the wall clock:
+// how loaded the machine is never decides whether a request runs out.
 import { DEFAULT_LIMITS } from "./limits";
 
 /** Sandbox time one request may use in all, across formulas, rows and functions. */

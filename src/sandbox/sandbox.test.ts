@@ -1,7 +1,7 @@
 import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
 import wasmModule from "@jitl/quickjs-wasmfile-release-sync/wasm";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { evaluateFormula, evaluateFormulaBatch, runFunction, type SandboxResult, validateFormula } from ".";
 import { boundedWasmMemory, WASM_MEMORY_MAX_BYTES } from "./limits";
 
@@ -346,4 +346,44 @@ describe("formulas", () => {
     expect(results[7]).toMatchObject({ ok: false, error: { kind: "runtime", message: "Error: no qty" } });
     expect(results.filter((r) => r.ok)).toHaveLength(10_000 - Math.ceil(10_000 / 7));
   });
+
+  it("answers and charges the same on a machine however loaded: the sandbox's work is measured, not the clock", async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ price: i, qty: 2 }));
+    const batch = async () => {
+      let charged = -1;
+      const results = await evaluateFormulaBatch({
+        expression: "row.price * row.qty",
+        rows,
+        onUsage: (ms) => {
+          charged = ms;
+        },
+      });
+      return { values: results.map((r) => (r.ok ? r.value : r.error.kind)), charged };
+    };
+    const here = await batch();
+    expect(here.values).toEqual(rows.map((r) => r.price * 2));
+    expect(await onLoadedMachine(batch)).toEqual(here);
+    // The protections hold there too: a formula that spins still stops.
+    const spun = await onLoadedMachine(() =>
+      evaluateFormula({ expression: "(() => { while (true) {} })()", row: {} }),
+    );
+    expect(errorKind(spun)).toBe("timeout");
+  });
 });
+
+/**
+ * Runs `body` as on a machine so loaded that every read of either clock finds 50 ms gone (the
+ * batch above would take minutes of wall clock there).
+ */
+async function onLoadedMachine<T>(body: () => Promise<T>): Promise<T> {
+  let date = Date.now();
+  let perf = performance.now();
+  const dateNow = vi.spyOn(Date, "now").mockImplementation(() => (date += 50));
+  const perfNow = vi.spyOn(performance, "now").mockImplementation(() => (perf += 50));
+  try {
+    return await body();
+  } finally {
+    dateNow.mockRestore();
+    perfNow.mockRestore();
+  }
+}

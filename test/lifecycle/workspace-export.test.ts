@@ -1,8 +1,12 @@
 // Workspace export (issue 18): the NDJSON archive holds every table's definition and rows, the
 // functions, and secret names, never a secret value; admins only (people, not keys); audited.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { controlDb } from "../../src/db/control/client";
+import { SEALED_COLUMNS, sealedColumnName } from "../../src/db/sealed";
 import { tenantDb } from "../../src/db/tenant/client";
-import { call, testConfig } from "../helpers";
+import { controlSealedRecords, tenantSealedRecords } from "../../src/services/operator/sealed-records";
+import { call, json, testConfig } from "../helpers";
 import { makeTeam, mintKey } from "../workspaces/fixtures";
 
 const SECRET_VALUE = "sk-export-test-6c1d9a0e4b7f2389";
@@ -59,6 +63,64 @@ describe("GET /v1/workspaces/:id/export", () => {
       "SELECT actor_id FROM _islet_audit_log WHERE action = 'workspace.export'",
     );
     expect(audit.rows.map((r) => r.actor_id)).toEqual([team.admin.id]);
+  });
+
+  it("holds no sealed record: every sealed column filled, none of its envelopes or values exported", async () => {
+    const team = await makeTeam();
+    const ws = `/v1/workspaces/${team.workspace.id}`;
+    const as = { token: team.admin.token };
+    const plaintexts = [
+      SECRET_VALUE,
+      "upstream-credential-5f0e2b7c9d1a",
+      "an-hs256-secret-of-at-least-32-characters!",
+    ];
+    const made = [
+      await call("PUT", `${ws}/secrets/PAYMENTS_KEY`, { ...as, body: { value: plaintexts[0] } }),
+      await call("PUT", `${ws}/accounts/upstream`, {
+        ...as,
+        body: {
+          baseUrl: `${env.TEST_OUTBOUND_FIXTURE_URL}/api`,
+          authHeaderName: "X-Api-Key",
+          authHeaderValue: plaintexts[1],
+        },
+      }),
+      await call("POST", `${ws}/issuers`, {
+        ...as,
+        body: {
+          name: "App auth",
+          kind: "hs256",
+          secret: plaintexts[2],
+          issuer: "https://auth.export.test",
+          audience: "app",
+        },
+      }),
+    ];
+    expect(made.map((r) => r.status)).toEqual([200, 200, 201]);
+    const hook = await json<{ webhook: { id: string }; secret: string }>(
+      await call("POST", `${ws}/webhooks`, {
+        ...as,
+        body: { url: `${env.TEST_OUTBOUND_FIXTURE_URL}/hooks/export`, events: ["row.created"] },
+      }),
+    );
+    // Rotated, so the endpoint holds a previous secret too.
+    const rotated = await json<{ secret: string }>(
+      await call("POST", `${ws}/webhooks/${hook.webhook.id}/rotate-secret`, as),
+    );
+    plaintexts.push(hook.secret, rotated.secret);
+
+    const text = await (await call("GET", `${ws}/export`, as)).text();
+    // Every sealed column of src/db/sealed.ts holds a record of this workspace (a new column this
+    // test does not fill fails here), and no envelope nor value of any is in the archive.
+    const sealed = [
+      ...(await controlSealedRecords(controlDb(testConfig()).$client, team.workspace.id)),
+      ...(await tenantSealedRecords(await tenantDb(testConfig(), team.workspace), team.workspace.id)),
+    ];
+    expect([...new Set(sealed.map((r) => r.name))].sort()).toEqual(
+      SEALED_COLUMNS.map(sealedColumnName).sort(),
+    );
+    for (const record of sealed) expect(text, record.name).not.toContain(record.envelope);
+    for (const value of plaintexts) expect(text).not.toContain(value);
+    expect(text).not.toContain("whsec_");
   });
 
   it("is for admins, and people rather than keys", async () => {

@@ -56,10 +56,13 @@ async function table(team: Team) {
   expect(res.status).toBe(201);
 }
 
+/** A credential-looking value a row may hold in its `api_token` column. */
+const ROW_TOKEN = "tok_live_0123456789abcdef";
+
 const insert = (team: Team, title: string) =>
   call("POST", `/v1/workspaces/${team.workspace.id}/tables/todos/rows`, {
     token: team.owner.token,
-    body: { title },
+    body: { title, api_token: ROW_TOKEN },
   });
 
 describe("webhooks", () => {
@@ -75,20 +78,26 @@ describe("webhooks", () => {
     expect(requests).toHaveLength(2);
     const verifier = new Webhook(hook.secret);
     const payloads = requests.map(
-      (r) => verifier.verify(r.body, r.headers) as { type: string; data: { row: { title: string } } },
+      (r) =>
+        verifier.verify(r.body, r.headers) as {
+          type: string;
+          data: { row: { title: string; api_token: unknown } };
+        },
     );
     expect(payloads.map((p) => [p.type, p.data.row.title]).sort()).toEqual([
       ["row.created", "a"],
       ["row.created", "b"],
     ]);
+    // Fields named like credentials are redacted, as in logs (DESIGN §8: payloads never contain
+    // secrets): the row's `api_token` arrives as "[redacted]", its value nowhere in the body.
+    for (const p of payloads) expect(p.data.row.api_token).toBe("[redacted]");
     // A forged or altered body does not verify.
     expect(() =>
       verifier.verify(requests[0]?.body.replace('"a"', '"x"') ?? "", requests[0]?.headers ?? {}),
     ).toThrow();
     for (const r of requests) {
       expect(r.body).not.toContain("whsec_");
-      // Fields named like credentials are redacted, as in logs.
-      expect(r.body).not.toContain("0123456789");
+      expect(r.body).not.toContain(ROW_TOKEN);
     }
     const list = await call("GET", `/v1/workspaces/${team.workspace.id}/webhooks`, {
       token: team.admin.token,

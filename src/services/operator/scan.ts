@@ -1,7 +1,10 @@
 // `islet tenants scan` (seed 001's automated scans, turned on our own tenants): every tenant
 // database is checked for what islet's security rests on. The audit log's append-only triggers
 // are present and unaltered, its hash chain verifies, the schema ledger matches the latest
-// migrations exactly, and nothing in the reserved `_islet_` namespace was made by anyone else.
+// migrations exactly, nothing in the reserved `_islet_` namespace was made by anyone else, and
+// every sealed record of the workspace (each column of src/db/sealed.ts, control and tenant)
+// opens under the keyring and its own binding: no plaintext, no envelope moved from another
+// record, none under a version the keyring no longer holds.
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { tenantMigrations } from "../../../migrations/tenant";
@@ -9,13 +12,15 @@ import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { splitStatements } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
-import { sha256Hex } from "../../lib/crypto";
+import type { Config } from "../../env";
+import { decryptSecret, importKeyring, sha256Hex } from "../../lib/crypto";
 import { mapPool } from "../../lib/pool";
 import { verifyChain } from "../audit/verify";
 import { parseInput, type ServiceArgs } from "../context";
 import { requireOperator } from "./credential";
+import { controlSealedRecords, type SealedRecord, tenantSealedRecords } from "./sealed-records";
 
-export type ScanCheck = "audit_triggers" | "audit_chain" | "schema" | "reserved_objects";
+export type ScanCheck = "audit_triggers" | "audit_chain" | "schema" | "reserved_objects" | "sealed";
 
 export interface TenantScan {
   workspaceId: string;
@@ -61,14 +66,33 @@ async function expectedObjects(): Promise<Expected> {
   return { objects, triggers, ledger };
 }
 
+/** Each sealed record that does not open under its own binding, as `table.column id: reason`. */
+async function unopenedRecords(config: Config, records: SealedRecord[]): Promise<string[]> {
+  const keyring = await importKeyring(config.ISLET_KEYRING);
+  const problems: string[] = [];
+  for (const record of records) {
+    try {
+      await decryptSecret(keyring, record.envelope, record.binding);
+    } catch (error) {
+      problems.push(`${record.name} ${record.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return problems;
+}
+
 /** Scans one tenant; an unreachable database is a failed scan, not an exception. */
-async function scanTenant(config: Parameters<typeof tenantDb>[0], ws: WorkspaceRow): Promise<TenantScan> {
+async function scanTenant(
+  config: Config,
+  ws: WorkspaceRow,
+  controlSealed: SealedRecord[],
+): Promise<TenantScan> {
   const started = Date.now();
   const checks: TenantScan["checks"] = {
     audit_triggers: [],
     audit_chain: [],
     schema: [],
     reserved_objects: [],
+    sealed: [],
   };
   let auditEvents = 0;
   try {
@@ -105,6 +129,9 @@ async function scanTenant(config: Parameters<typeof tenantDb>[0], ws: WorkspaceR
     }
     for (const name of applied.keys())
       if (!want.ledger.has(name)) checks.schema.push(`migration ${name} is unknown to this release`);
+    checks.sealed.push(
+      ...(await unopenedRecords(config, [...controlSealed, ...(await tenantSealedRecords(client, ws.id))])),
+    );
     const chain = await verifyChain(client);
     auditEvents = chain.checked;
     if (!chain.ok && chain.firstBroken)
@@ -134,5 +161,15 @@ export async function scanTenants({
       .where(eq(workspaces.status, "active"))
       .orderBy(asc(workspaces.createdAt))
   ).filter((ws) => input.workspaceId === undefined || ws.id === input.workspaceId);
-  return mapPool(tenants, input.concurrency, (ws) => scanTenant(ctx.config, ws), raw.onProgress);
+  // The control database's sealed records, read once and handed to each workspace's scan.
+  const controlSealed = new Map<string, SealedRecord[]>();
+  for (const record of await controlSealedRecords(controlDb(ctx.config).$client, input.workspaceId)) {
+    controlSealed.set(record.workspaceId, [...(controlSealed.get(record.workspaceId) ?? []), record]);
+  }
+  return mapPool(
+    tenants,
+    input.concurrency,
+    (ws) => scanTenant(ctx.config, ws, controlSealed.get(ws.id) ?? []),
+    raw.onProgress,
+  );
 }

@@ -1,8 +1,10 @@
-import { and, asc, count, eq, gt, isNull, or } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, isNull, or } from "drizzle-orm";
+import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, users, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { applyMigrations, type Migration, pendingMigrations } from "../../db/migrator";
+import { CONTROL_SEALED_COLUMNS } from "../../db/sealed";
 import { tenantDb } from "../../db/tenant/client";
 import { withBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
@@ -26,7 +28,20 @@ export interface TenantDetail {
   backups: BackupView[];
 }
 
-/** `workspace show <id>`: one workspace for an operator, its database token excepted. */
+/**
+ * The workspace row's fields an operator is never shown: its sealed columns (src/db/sealed.ts:
+ * the database token) and the provisioning request's key.
+ */
+const HIDDEN_WORKSPACE_FIELDS = new Set([
+  ...Object.entries(getTableColumns(workspaces))
+    .filter(([, c]) =>
+      CONTROL_SEALED_COLUMNS.some((s) => s.table === getTableConfig(workspaces).name && s.column === c.name),
+    )
+    .map(([field]) => field),
+  "requestKey",
+]);
+
+/** `workspace show <id>`: one workspace for an operator, its sealed columns excepted. */
 export async function showTenant({
   ctx,
   input,
@@ -39,7 +54,9 @@ export async function showTenant({
   const db = controlDb(ctx.config);
   const [row] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
   if (!row) throw new ApiError("not_found", "Workspace not found");
-  const { dbTokenEnc: _token, requestKey: _key, ...workspace } = row;
+  const workspace = Object.fromEntries(
+    Object.entries(row).filter(([field]) => !HIDDEN_WORKSPACE_FIELDS.has(field)),
+  ) as TenantDetail["workspace"];
   const members = await db
     .select({ userId: memberships.userId, email: users.email, role: memberships.role })
     .from(memberships)
