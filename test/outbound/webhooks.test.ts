@@ -1,46 +1,14 @@
 // Webhooks end to end: the real queue (Miniflare's) and consumer, a local receiver, and the
 // signatures checked by the `standardwebhooks` package, an independent implementation.
-import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
-import { newId } from "../../src/lib/ids";
 import { call, errorCode, json, testConfig } from "../helpers";
 import { makeTeam, type Team } from "../workspaces/fixtures";
+import { fixture, registerEndpoint, waitFor } from "./hooks";
 
-const fixture = env.TEST_OUTBOUND_FIXTURE_URL;
-
-interface Received {
-  headers: Record<string, string>;
-  body: string;
-  status: number;
-}
-
-async function receivedBy(name: string): Promise<Received[]> {
-  return (await (await fetch(`${fixture}/hooks-log/${name}`)).json<{ requests: Received[] }>()).requests;
-}
-
-/** Waits (bounded) until the receiver has been sent `count` requests. */
-async function waitFor(name: string, count: number, timeoutMs = 15_000): Promise<Received[]> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const requests = await receivedBy(name);
-    if (requests.length >= count || Date.now() > until) return requests;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function endpoint(team: Team, events: string[], fail = 0) {
-  const name = newId("h").slice(-12).toLowerCase();
-  await fetch(`${fixture}/hooks-control/${name}?fail=${fail}`);
-  const res = await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks`, {
-    token: team.admin.token,
-    body: { url: `${fixture}/hooks/${name}`, events },
-  });
-  expect(res.status).toBe(201);
-  const created = await json<{ webhook: { id: string }; secret: string }>(res);
-  return { name, id: created.webhook.id, secret: created.secret };
-}
+const endpoint = (team: Team, events: string[], fail = 0) =>
+  registerEndpoint(team.admin.token, team.workspace.id, events, fail);
 
 async function table(team: Team) {
   const res = await call("POST", `/v1/workspaces/${team.workspace.id}/tables`, {
