@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
-import { addMember } from "../workspaces/fixtures";
+import { addMember, endUserToken, mintKey } from "../workspaces/fixtures";
 
 async function setup() {
   const owner = await makeUser();
@@ -130,5 +130,35 @@ describe("admin SQL", () => {
     const member = await addMember(workspace, "member");
     const res = await call("POST", `${base}/sql`, { token: member.token, body: { sql: "SELECT 1" } });
     expect([res.status, await errorCode(res)]).toEqual([403, "forbidden"]);
+  });
+});
+
+describe("function source", () => {
+  it("goes to those who may write functions; readers, narrow keys and end users see names only", async () => {
+    const { owner, workspace, base } = await setup();
+    const code = "function main() { return 'the payroll table holds the salaries'; }";
+    expect(
+      (await call("POST", `${base}/functions`, { token: owner.token, body: { name: "pay", code } })).status,
+    ).toBe(201);
+    const viewer = await addMember(workspace, "viewer");
+    const reader = await mintKey(owner.token, workspace.id, { scopes: ["data:read"], tables: ["public"] });
+    const writer = await mintKey(owner.token, workspace.id, { scopes: ["data:read", "functions:write"] });
+    const issuer = { secret: `fn-${crypto.randomUUID()}`, issuer: "https://auth.fn.test", audience: "app" };
+    await call("POST", `${base}/issuers`, {
+      token: owner.token,
+      body: { name: "app", kind: "hs256", ...issuer },
+    });
+    const endUser = await endUserToken({ ...issuer, claims: { role: "member" } });
+    const list = async (token: string) =>
+      (
+        await json<{ functions: { name: string; code?: string }[] }>(
+          await call("GET", `${base}/functions`, { token }),
+        )
+      ).functions;
+    for (const token of [viewer.token, reader.token, endUser]) {
+      expect(await list(token)).toEqual([expect.not.objectContaining({ code: expect.anything() })]);
+      expect((await list(token))[0]?.name).toBe("pay");
+    }
+    for (const token of [owner.token, writer.token]) expect((await list(token))[0]?.code).toBe(code);
   });
 });

@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, errorCode, json } from "../helpers";
 import { auditActions, makeTeam, mintKey, type Team } from "../workspaces/fixtures";
+import { receivedBy, receiver } from "./hooks";
 
 const SECRET = "sk-upstream-0123456789abcdef";
 const baseUrl = `${env.TEST_OUTBOUND_FIXTURE_URL}/api`;
@@ -64,8 +65,53 @@ describe("API accounts", () => {
       await proxied(team, { method: "GET", path: "/leak" }),
     );
     expect(answer.body).toBe("your key is [redacted]");
-    expect(answer.headers["x-echo"]).toBe("[redacted]");
+    // Only headers that describe the answer come back: not an echo, not a cookie.
+    expect(answer.headers).not.toHaveProperty("x-echo");
     expect(answer.headers).not.toHaveProperty("set-cookie");
+    expect(answer.headers["content-type"]).toBe("text/plain");
+  });
+
+  it("scrubs transformed echoes: the credential upper-cased, or as UTF-16 in a UTF-8 body", async () => {
+    const team = await withAccount();
+    const res = await proxied(team, { method: "GET", path: "/leak-transformed" });
+    const text = await res.text();
+    const answer = JSON.parse(text) as { body: string; headers: Record<string, string> };
+    expect(answer.headers).not.toHaveProperty("x-debug-auth");
+    expect(answer.headers["x-request-id"]).toBe("r-[redacted]");
+    expect(answer.body).toMatch(/^upper \[redacted\] utf16 \[redacted\]/);
+    for (const form of [SECRET, SECRET.toUpperCase(), [...SECRET].join("\u0000")]) {
+      expect(text.toLowerCase()).not.toContain(JSON.stringify(form).slice(1, -1).toLowerCase());
+      expect(answer.body.toLowerCase()).not.toContain(form.toLowerCase());
+    }
+  });
+
+  it("never sends its credential to another origin: a cross-origin redirect is answered, not followed", async () => {
+    const team = await withAccount();
+    const { name, url } = await receiver();
+    // Another origin of the same loopback server: only the host differs.
+    const elsewhere = url.replace("127.0.0.1", "localhost");
+    expect(elsewhere).not.toBe(url);
+    for (const status of [301, 302, 303, 307, 308]) {
+      const answer = await json<{ status: number; headers: Record<string, string> }>(
+        await proxied(team, {
+          method: "POST",
+          path: "/redirect",
+          query: { to: elsewhere, status: String(status) },
+          body: { a: 1 },
+        }),
+      );
+      expect([status, answer.status, answer.headers.location]).toEqual([status, status, elsewhere]);
+    }
+    expect(await receivedBy(name)).toEqual([]);
+    // Within its own origin a redirect is followed, credential and all.
+    const same = await json<{ status: number; body: string }>(
+      await proxied(team, { method: "GET", path: "/redirect", query: { to: `${baseUrl}/after` } }),
+    );
+    expect(same.status).toBe(200);
+    expect(JSON.parse(same.body)).toMatchObject({
+      url: "/api/after",
+      headers: { "x-api-key": "[redacted]" },
+    });
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
 import { call, errorCode, json, testConfig } from "../helpers";
 import { makeTeam, type Team } from "../workspaces/fixtures";
-import { fixture, registerEndpoint, waitFor } from "./hooks";
+import { fixture, receivedBy, receiver, registerEndpoint, waitFor } from "./hooks";
 
 const endpoint = (team: Team, events: string[], fail = 0) =>
   registerEndpoint(team.admin.token, team.workspace.id, events, fail);
@@ -123,6 +123,37 @@ describe("webhooks", () => {
       }),
     );
     expect(outbox.messages.map((m) => m.subject).join()).toMatch(/webhook endpoint .* was disabled/);
+  });
+
+  it("delivers to the registered origin only: a redirect elsewhere is a failed attempt, not followed", async () => {
+    const team = await makeTeam();
+    const target = await receiver();
+    const elsewhere = target.url.replace("127.0.0.1", "localhost");
+    const res = await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks`, {
+      token: team.admin.token,
+      body: {
+        url: `${fixture}/api/redirect?status=307&to=${encodeURIComponent(elsewhere)}`,
+        events: ["webhook.test"],
+      },
+    });
+    expect(res.status).toBe(201);
+    const { webhook } = await json<{ webhook: { id: string } }>(res);
+    await call("POST", `/v1/workspaces/${team.workspace.id}/webhooks/${webhook.id}/test`, {
+      token: team.admin.token,
+    });
+    let attempt: { attempts: number; lastStatus: number | null } | undefined;
+    for (let i = 0; i < 100 && !attempt?.attempts; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      attempt = (
+        await json<{ deliveries: { attempts: number; lastStatus: number | null }[] }>(
+          await call("GET", `/v1/workspaces/${team.workspace.id}/webhooks/${webhook.id}/deliveries`, {
+            token: team.admin.token,
+          }),
+        )
+      ).deliveries[0];
+    }
+    expect(attempt).toMatchObject({ attempts: 1, lastStatus: 307 });
+    expect(await receivedBy(target.name)).toEqual([]);
   });
 
   it("refuses endpoints the outbound guard refuses, and non-admins", async () => {
