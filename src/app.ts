@@ -26,7 +26,7 @@ import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { docsRoutes } from "./routes/docs";
 import { functionsRoutes } from "./routes/functions";
-import { healthRoutes, wellKnownRoutes } from "./routes/health";
+import { healthRoutes, policyRoutes, wellKnownRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
@@ -68,6 +68,7 @@ export function buildApp() {
   );
   app.route("/health", healthRoutes);
   app.route("/.well-known", wellKnownRoutes);
+  app.route("/security", policyRoutes);
   app.route("/", docsRoutes(app));
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate

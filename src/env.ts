@@ -150,6 +150,17 @@ export const configSchema = z.object({
   DOH_RESOLVER_URL: z.url().default("https://cloudflare-dns.com/dns-query"),
   OPERATOR_TOKENS: operatorTokensFromJson,
   PLATFORM_SIGNING_KEYS: signingKeysFromJson,
+  /**
+   * RFC 9116 (/.well-known/security.txt): where to report a vulnerability, comma-separated
+   * `mailto:`, `https:` or `tel:` URIs. Unset: mailto:security@<PUBLIC_URL's host>.
+   */
+  SECURITY_CONTACT: csv.pipe(
+    z.array(z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/, "must be mailto:, https: or tel: URIs")),
+  ),
+  /** The disclosure policy's URL; unset: <PUBLIC_URL>/security (this deployment's SECURITY.md). */
+  SECURITY_POLICY_URL: z.url().optional(),
+  /** When security.txt goes stale (ISO 8601, within a year); unset: 180 days from each answer. */
+  SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

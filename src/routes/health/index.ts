@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import policy from "../../../SECURITY.md";
+import { securityTxt } from "../../services/disclosure";
 import { checkHealth } from "../../services/health";
 import { platformJwks } from "../../services/lifecycle";
 import { ErrorEnvelope, json, operation, router, SECURITY } from "../openapi";
@@ -42,5 +44,41 @@ export const wellKnownRoutes = router().openapi(
   async (c) => {
     c.header("Cache-Control", "public, max-age=300");
     return c.json(await platformJwks(c.get("config")), 200);
+  },
+);
+
+/** `/.well-known/security.txt` (RFC 9116): where to report a vulnerability, from this deployment's config. */
+wellKnownRoutes.openapi(
+  operation({
+    method: "get",
+    path: "/security.txt",
+    tags: ["Security"],
+    security: SECURITY.none,
+    summary: "How to report a vulnerability (RFC 9116): contacts, policy, expiry",
+    responses: {
+      200: { description: "security.txt", content: { "text/plain": { schema: z.string() } } },
+    },
+  }),
+  (c) => {
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.text(securityTxt(c.get("config")), 200);
+  },
+);
+
+/** `/security`: this deployment's disclosure policy and security model (the repository's SECURITY.md). */
+export const policyRoutes = router().openapi(
+  operation({
+    method: "get",
+    path: "/",
+    tags: ["Security"],
+    security: SECURITY.none,
+    summary: "The security policy: how to report, what is built and which test proves it, what is not done",
+    responses: {
+      200: { description: "SECURITY.md", content: { "text/markdown": { schema: z.string() } } },
+    },
+  }),
+  (c) => {
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(policy, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   },
 );
