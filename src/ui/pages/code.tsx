@@ -203,6 +203,21 @@ function parseArgs(text: string): unknown {
 
 type Deliveries = Awaited<ReturnType<typeof listDeliveries>>;
 
+/**
+ * islet stopped endpoints (their creator's authority ended, or they kept failing): said where the
+ * workspace's admins and owners look, with what re-enabling one means.
+ */
+function StoppedEndpoints({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <div class="notice" role="status">
+      islet disabled {count === 1 ? "an endpoint" : `${count} endpoints`}: the reason is beside each. An endpoint
+      stops when whoever set it up may no longer (removed, demoted, revoked) or when it keeps failing; enabling
+      it again makes you the one it answers to.
+    </div>
+  );
+}
+
 async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: string } = {}) {
   const workspace = await currentWorkspace(c);
   const hooks = await listWebhooks({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
@@ -213,6 +228,7 @@ async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: s
     <>
       <h1>Webhooks</h1>
       {state.secret ? <WebhookSecret secret={state.secret} /> : null}
+      <StoppedEndpoints count={hooks.filter((h) => !h.enabled && h.disabledReason).length} />
       <table class="data">
         <thead>
           <tr>
