@@ -318,6 +318,17 @@ describe("API accounts answer to their creator", () => {
       body: { name: "app", kind: "hs256", ...issuer },
     });
     const token = await endUserToken({ ...issuer, claims: { role: "member" } });
+    // Nor through a function they run: the host call is made on their behalf.
+    const probe = await call("POST", `${base(team)}/functions`, {
+      token: team.member.token,
+      body: {
+        name: "probe",
+        code: `async function main() { try { await islet.accounts.fetch("upstream", { method: "GET", path: "/x" }); return "called"; } catch (e) { return e.code; } }`,
+      },
+    });
+    expect(probe.status).toBe(201);
+    const run = await call("POST", `${base(team)}/functions/probe/invoke`, { token, body: {} });
+    expect(await json(run)).toMatchObject({ result: "forbidden" });
     for (const res of [
       await call("GET", `${base(team)}/accounts`, { token }),
       await call("POST", `${base(team)}/accounts/upstream/fetch`, {
