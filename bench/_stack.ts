@@ -139,14 +139,30 @@ export async function seedOwner(vars: Record<string, string>, plan: PlanId = "en
   const parsed = parseConfig(vars);
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   const config = parsed.config;
+  const user = await seedUser(config);
+  const ctx = benchContext(config);
+  const workspace = await provisionWorkspace({
+    ctx,
+    input: {
+      name: "bench",
+      slug: `bench-${newId("s").slice(-10)}`,
+      region: "eu-west",
+      ownerUserId: user.userId,
+    },
+  });
+  await controlDb(config).update(workspaces).set({ plan }).where(eq(workspaces.id, workspace.id));
+  return { config, ctx, ...user, workspace };
+}
+
+/** A verified user (no password) signed in just now: their session's id and access token. */
+export async function seedUser(config: Config) {
   const db = controlDb(config);
   const userId = newId("usr");
   const sessionId = newId("ses");
+  const email = `${userId}@bench.test`;
   const now = Date.now();
   await db.batch([
-    db
-      .insert(users)
-      .values({ id: userId, email: `${userId}@bench.test`, emailVerifiedAt: now, createdAt: now }),
+    db.insert(users).values({ id: userId, email, emailVerifiedAt: now, createdAt: now }),
     db.insert(sessions).values({
       id: sessionId,
       userId,
@@ -156,13 +172,7 @@ export async function seedOwner(vars: Record<string, string>, plan: PlanId = "en
       expiresAt: now + 86_400_000,
     }),
   ]);
-  const ctx = benchContext(config);
-  const workspace = await provisionWorkspace({
-    ctx,
-    input: { name: "bench", slug: `bench-${newId("s").slice(-10)}`, region: "eu-west", ownerUserId: userId },
-  });
-  await db.update(workspaces).set({ plan }).where(eq(workspaces.id, workspace.id));
-  return { config, ctx, userId, token: await signAccessToken(config, userId, sessionId), workspace };
+  return { userId, sessionId, email, token: await signAccessToken(config, userId, sessionId) };
 }
 
 /** A system actor's service context for benchmarks calling services directly. */

@@ -9,15 +9,11 @@ import { notFoundHandler, onError } from "./middleware/errors";
 import { gatekeeper } from "./middleware/gatekeeper";
 import { requestLogger } from "./middleware/logger";
 import { noStore } from "./middleware/no-store";
+import { trustedOrigin } from "./middleware/origin";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
 import { serviceContext } from "./middleware/service-context";
-import {
-  credentialWorkspace,
-  requireCarriedCredential,
-  socketTicket,
-  trustedOrigin,
-} from "./middleware/socket";
+import { credentialWorkspace, requireCarriedCredential, socketTicket } from "./middleware/socket";
 import { loadWorkspace } from "./middleware/workspace";
 import { accountRoutes, certificateRoutes } from "./routes/account";
 import { accountsRoutes } from "./routes/accounts";
@@ -46,7 +42,8 @@ import { uiRoutes } from "./ui";
 
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
- * csrf → authenticate → gatekeeper → tenant → route → service. Config is checked right after
+ * csrf → authenticate → gatekeeper → tenant → route → service; the agent surfaces check Origin
+ * (their CSRF) between secureHeaders and cors. Config is checked right after
  * logging so a misconfigured deployment refuses everything; the body limit precedes any read.
  * For workspace routes the workspace row is loaded before the gatekeeper, whose limits depend
  * on the workspace's plan; opening the tenant database itself happens in services, after
@@ -55,17 +52,11 @@ import { uiRoutes } from "./ui";
 export function buildApp() {
   const app = router();
   app.onError(onError);
-  app.use(
-    "*",
-    requestId,
-    serviceContext,
-    requestLogger,
-    requireConfig,
-    secureHeaders,
-    cors,
-    deadline,
-    bodyLimit,
-  );
+  app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders);
+  // The agent surfaces refuse a foreign Origin before CORS answers anything, preflights included
+  // (the MCP transport specification: 403), and before a socket's ticket is spent.
+  for (const path of ["/mcp", "/mcp/*", "/v1/realtime"]) app.use(path, trustedOrigin);
+  app.use("*", cors, deadline, bodyLimit);
   app.route("/health", healthRoutes);
   app.route("/.well-known", wellKnownRoutes);
   app.route("/security", policyRoutes);
@@ -79,8 +70,8 @@ export function buildApp() {
   // the credential is never the session cookie; the workspace is the key's, the ticket's or named.
   app.use("/mcp", noStore);
   app.use("/mcp/*", noStore);
-  app.use("/v1/realtime", socketTicket, trustedOrigin);
-  app.use("/mcp/ws", socketTicket, trustedOrigin);
+  app.use("/v1/realtime", socketTicket);
+  app.use("/mcp/ws", socketTicket);
   app.use("/v1/*", csrf, authenticate);
   app.use("/mcp", authenticate, requireCarriedCredential, credentialWorkspace, gatekeeper);
   app.use("/mcp/ws", authenticate, requireCarriedCredential, credentialWorkspace, gatekeeper);

@@ -4,6 +4,7 @@ import { timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../types";
 import { ACCESS_COOKIE } from "./authenticate";
+import { isTrustedOrigin } from "./origin";
 
 /** Double-submit token: readable by the page's script, sent back as `X-CSRF-Token`. */
 export const CSRF_COOKIE = "__Host-islet_csrf";
@@ -23,17 +24,10 @@ export const csrf = createMiddleware<AppEnv>(async (c, next) => {
     c.req.header("Authorization") === undefined &&
     (getCookie(c, ACCESS_COOKIE) !== undefined || getCookie(c, REFRESH_COOKIE) !== undefined);
   if (!usesCookie) return next();
-  const config = c.get("config");
   const cookieToken = getCookie(c, CSRF_COOKIE);
   const headerToken = c.req.header("X-CSRF-Token");
   if (cookieToken && headerToken && timingSafeEqual(cookieToken, headerToken)) return next();
   const origin = c.req.header("Origin");
-  if (
-    origin &&
-    (origin === new URL(config.PUBLIC_URL).origin || config.CORS_ORIGINS.includes(origin)) &&
-    headerToken
-  ) {
-    return next();
-  }
+  if (origin && isTrustedOrigin(c.get("config"), origin) && headerToken) return next();
   throw new ApiError("csrf_failed", "Missing or invalid CSRF token");
 });

@@ -44,23 +44,6 @@ export const requireCarriedCredential = createMiddleware<AppEnv>(async (c, next)
 });
 
 /**
- * Browsers always send `Origin` on a WebSocket upgrade: it must be islet's own or allowlisted
- * (CORS_ORIGINS). Agents outside a browser send none.
- */
-export const trustedOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  const origin = c.req.header("Origin");
-  const config = c.get("config");
-  if (
-    origin !== undefined &&
-    origin !== new URL(config.PUBLIC_URL).origin &&
-    !config.CORS_ORIGINS.includes(origin)
-  ) {
-    throw new ApiError("forbidden", "This origin may not open sockets");
-  }
-  return next();
-});
-
-/**
  * The workspace an agent connection is for, loaded before the Gatekeeper (its plan sets the
  * limits): a key's own, a ticket's, or `?workspaceId=` for a person's token. A named workspace
  * that differs from the key's or the ticket's is refused.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tenantLog } from "../audit/helpers";
-import { call, json } from "../helpers";
+import { call, json, testConfig } from "../helpers";
 import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";
 import { mcpOverHttp, toolErrorCode } from "./helpers";
 
@@ -257,5 +257,37 @@ describe("the /mcp endpoint", () => {
     });
     expect(res.status).toBe(400);
     expect(await json(res)).toMatchObject({ error: { code: -32600 } });
+  });
+
+  it("refuses a foreign Origin with 403 whatever the method; no Origin and islet's own pass", async () => {
+    const team = await makeTeam();
+    const key = await mintKey(team.owner.token, team.workspace.id);
+    const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    const accept = { Accept: "application/json, text/event-stream" };
+    // MCP transport specification: DNS rebinding — a page of another site, resolved to islet.
+    for (const method of ["POST", "GET", "DELETE", "OPTIONS"]) {
+      const res = await call(method, "/mcp", {
+        token: key.token,
+        ...(method === "POST" ? { body: list } : {}),
+        headers: { ...accept, Origin: "http://evil.example.com", "Access-Control-Request-Method": "POST" },
+      });
+      expect({ method, status: res.status }).toEqual({ method, status: 403 });
+      expect(await json(res)).toMatchObject({
+        error: { code: "forbidden", message: expect.stringContaining("Origin is not allowed") },
+      });
+    }
+    const own = await call("POST", "/mcp", {
+      token: key.token,
+      body: list,
+      headers: { ...accept, Origin: new URL(testConfig().PUBLIC_URL).origin },
+    });
+    expect(own.status).toBe(200);
+    const listed = await call("POST", "/mcp", {
+      token: key.token,
+      body: list,
+      headers: { ...accept, Origin: testConfig().CORS_ORIGINS.at(-1) ?? "" },
+    });
+    expect(listed.status).toBe(200);
+    expect((await call("POST", "/mcp", { token: key.token, body: list, headers: accept })).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, json } from "../helpers";
+import { call, json, testConfig } from "../helpers";
 import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";
 import { mcpOverSocket, nextJson, openTestSocket, toolErrorCode } from "./helpers";
 
@@ -61,5 +61,30 @@ describe("MCP over WebSocket", () => {
     socket.ws.send(JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" }));
     expect(await nextJson(socket)).toMatchObject({ id: 8, result: { tools: expect.any(Array) } });
     socket.ws.close(1000);
+  });
+
+  it("refuses a foreign Origin with 403 before the upgrade, without spending the ticket", async () => {
+    const team = await makeTeam();
+    const res = await call("POST", "/v1/realtime/ticket", {
+      token: team.viewer.token,
+      body: { workspaceId: team.workspace.id },
+    });
+    const { ticket } = await json<{ ticket: string }>(res);
+    const foreign = await openTestSocket(`/mcp/ws?ticket=${ticket}`, {
+      protocols: ["mcp"],
+      headers: { Origin: "http://evil.example.com" },
+    });
+    expect(foreign.res.status).toBe(403);
+    expect(foreign.socket).toBeUndefined();
+    expect(await json(foreign.res)).toMatchObject({
+      error: { code: "forbidden", message: expect.stringContaining("Origin is not allowed") },
+    });
+    // The page of islet's own origin then opens it with the same ticket.
+    const own = await openTestSocket(`/mcp/ws?ticket=${ticket}`, {
+      protocols: ["mcp"],
+      headers: { Origin: new URL(testConfig().PUBLIC_URL).origin },
+    });
+    expect(own.res.status).toBe(101);
+    own.socket?.ws.close(1000);
   });
 });

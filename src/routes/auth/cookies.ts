@@ -4,6 +4,7 @@ import type { CookieOptions } from "hono/utils/cookie";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_COOKIE } from "../../middleware/authenticate";
 import { CSRF_COOKIE, REFRESH_COOKIE } from "../../middleware/csrf";
+import { isTrustedOrigin } from "../../middleware/origin";
 import type { IssuedSession } from "../../services/auth";
 import type { AppEnv } from "../../types";
 
@@ -59,8 +60,7 @@ export function takeOidcCookie(c: Context<AppEnv>): string | undefined {
 export function assertCookieOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header("Origin");
   if (origin === undefined) return;
-  const config = c.get("config");
-  if (origin === new URL(config.PUBLIC_URL).origin || config.CORS_ORIGINS.includes(origin)) return;
+  if (isTrustedOrigin(c.get("config"), origin)) return;
   throw new ApiError("csrf_failed", "Cross-site sign-in is not allowed");
 }
 

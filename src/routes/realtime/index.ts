@@ -38,7 +38,7 @@ export async function upgradeSocket(c: Context<AppEnv>, kind: SocketKind): Promi
       subprotocol: kind === "mcp" && protocols.includes("mcp"),
     },
   });
-  // The hub's 101 goes back as it is: its WebSocket cannot be copied into another response.
+  // The 101 goes back as it is: its WebSocket cannot be copied into another response.
   return res;
 }
 

@@ -6,6 +6,7 @@ import { memberships } from "../../db/control/schema";
 import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
+import { relayToClient } from "./relay";
 
 export type { Connection, RowEvent } from "../../../durable-objects/tenant-hub";
 
@@ -28,7 +29,10 @@ function hubOf(env: HubEnv, workspaceId: string): DurableObjectStub<TenantHub> |
   return namespace.get(namespace.idFromName(workspaceId));
 }
 
-/** Hands an authenticated upgrade to the workspace's hub; its 101 answer goes back to the client. */
+/**
+ * Hands an authenticated upgrade to the workspace's hub; the client gets a socket the Worker relays
+ * to the hub's (relay.ts says why it is not the hub's socket itself).
+ */
 export async function connectToHub(ctx: ServiceContext, connection: Connection): Promise<Response> {
   const hub = hubOf(ctx.env, connection.workspaceId);
   if (!hub) throw new ApiError("unavailable", "Realtime is not available here");
@@ -54,7 +58,8 @@ export async function connectToHub(ctx: ServiceContext, connection: Connection):
   }
   if (res.status !== 101 || !res.webSocket)
     throw new ApiError("unavailable", "Realtime is briefly unavailable");
-  return res;
+  const protocol = res.headers.get("Sec-WebSocket-Protocol");
+  return relayToClient(res.webSocket, new Headers(protocol ? { "Sec-WebSocket-Protocol": protocol } : {}));
 }
 
 /** A hub call at most this long (it only ever touches its own memory and storage). */
