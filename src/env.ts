@@ -155,7 +155,14 @@ export const configSchema = z.object({
    * `mailto:`, `https:` or `tel:` URIs. Unset: mailto:security@<PUBLIC_URL's host>.
    */
   SECURITY_CONTACT: csv.pipe(
-    z.array(z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/, "must be mailto:, https: or tel: URIs")),
+    z.array(
+      z
+        .string()
+        .regex(
+          /^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/,
+          "must be mailto:, https: or tel: URIs",
+        ),
+    ),
   ),
   /** The disclosure policy's URL; unset: <PUBLIC_URL>/security (this deployment's SECURITY.md). */
   SECURITY_POLICY_URL: z.url().optional(),

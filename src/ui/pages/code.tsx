@@ -211,9 +211,9 @@ function StoppedEndpoints({ count }: { count: number }) {
   if (count === 0) return null;
   return (
     <div class="notice" role="status">
-      islet disabled {count === 1 ? "an endpoint" : `${count} endpoints`}: the reason is beside each. An endpoint
-      stops when whoever set it up may no longer (removed, demoted, revoked) or when it keeps failing; enabling
-      it again makes you the one it answers to.
+      islet disabled {count === 1 ? "an endpoint" : `${count} endpoints`}: the reason is beside each. An
+      endpoint stops when whoever set it up may no longer (removed, demoted, revoked) or when it keeps
+      failing; enabling it again makes you the one it answers to.
     </div>
   );
 }
