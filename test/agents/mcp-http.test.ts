@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isTrustedOrigin } from "../../src/middleware/origin";
 import { tenantLog } from "../audit/helpers";
 import { call, json, testConfig } from "../helpers";
 import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";
@@ -289,5 +290,17 @@ describe("the /mcp endpoint", () => {
     });
     expect(listed.status).toBe(200);
     expect((await call("POST", "/mcp", { token: key.token, body: list, headers: accept })).status).toBe(200);
+    // A local stack trusts loopback pages on any port (a dev server, a local client's proxy)…
+    const local = await call("POST", "/mcp", {
+      token: key.token,
+      body: list,
+      headers: { ...accept, Origin: "http://127.0.0.1:41234" },
+    });
+    expect(local.status).toBe(200);
+    // …and production never does.
+    const production = { ...testConfig(), ENVIRONMENT: "production" as const };
+    expect(isTrustedOrigin(production, "http://127.0.0.1:41234")).toBe(false);
+    expect(isTrustedOrigin(production, "http://localhost:5173")).toBe(false);
+    expect(isTrustedOrigin(testConfig(), "http://localhost.evil.example:5173")).toBe(false);
   });
 });
