@@ -21,7 +21,7 @@ export default defineConfig({
             name: "sql-as-text",
             enforce: "pre" as const,
             transform(code: string, id: string) {
-              return id.endsWith(".sql") || /\/ui\/static\/[^/]+$/.test(id)
+              return id.endsWith(".sql") || id.endsWith("/SECURITY.md") || /\/ui\/static\/[^/]+$/.test(id)
                 ? { code: `export default ${JSON.stringify(code)};`, map: null }
                 : undefined;
             },

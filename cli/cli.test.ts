@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../bench/_stack";
+import { type Stack, seedUser, startStack } from "../bench/_stack";
 import { createNamespace } from "../scripts/local-stack";
 import { controlDb } from "../src/db/control/client";
-import { securityLog, sessions, users, workspaces } from "../src/db/control/schema";
+import { memberships, securityLog, sessions, users, workspaces } from "../src/db/control/schema";
 import { tenantDb } from "../src/db/tenant/client";
 import { type Config, parseConfig } from "../src/env";
 import {
@@ -133,8 +133,17 @@ describe("operator CLI", () => {
       ctx: ctx(at(2)),
       input: { workspaceId: first.id, name: "API_KEY", value: "sk-live-123456" },
     });
+    // Accounts and webhooks are set up by a member who stands behind them (an operator makes none).
+    const admin = await seedUser(config);
+    await controlDb(config)
+      .insert(memberships)
+      .values({ workspaceId: second.id, userId: admin.userId, role: "owner", createdAt: Date.now() });
+    const asAdmin = (c: Config): ServiceContext => ({
+      ...ctx(c),
+      actor: { type: "user", userId: admin.userId, sessionId: admin.sessionId, issuedAt: Date.now() },
+    });
     await putAccount({
-      ctx: ctx(at(2)),
+      ctx: asAdmin(at(2)),
       input: {
         workspaceId: second.id,
         name: "upstream",
@@ -145,11 +154,11 @@ describe("operator CLI", () => {
     });
     // A webhook whose secret was rotated: the previous one still signs for 24 h (DESIGN §8).
     const hook = await createWebhook({
-      ctx: ctx(at(2)),
+      ctx: asAdmin(at(2)),
       input: { workspaceId: second.id, url: "http://127.0.0.1:9/hook", events: ["row.created"] },
     });
     const rotatedHook = await rotateWebhookSecret({
-      ctx: ctx(at(2)),
+      ctx: asAdmin(at(2)),
       input: { workspaceId: second.id, webhookId: hook.webhook.id },
     });
     const everyColumn = {

@@ -1,12 +1,12 @@
 // Lets Node (tsx: npm start, the CLI, benchmarks, the OpenAPI generator) import what the Worker
-// bundle imports through wrangler's module rules: migrations/*.sql, Swagger UI's files and the
-// dashboard's static files (src/ui/static) as text
+// bundle imports through wrangler's module rules: migrations/*.sql, Swagger UI's files, the
+// security policy (SECURITY.md) and the dashboard's static files (src/ui/static) as text
 // (`Text`), `.wasm` files as compiled modules (`CompiledWasm`).
 import { readFileSync } from "node:fs";
 import { registerHooks } from "node:module";
 import { fileURLToPath } from "node:url";
 
-const TEXT = /(\.sql|\/swagger-ui-bundle\.js|\/swagger-ui\.css|\/ui\/static\/[^/]+)$/;
+const TEXT = /(\.sql|\/SECURITY\.md|\/swagger-ui-bundle\.js|\/swagger-ui\.css|\/ui\/static\/[^/]+)$/;
 
 registerHooks({
   load(url, context, nextLoad) {

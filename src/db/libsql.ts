@@ -36,9 +36,15 @@ export function libsqlClient(url: string, authToken: string | undefined): Client
       fetch: bounded((request) => {
         const headers = new Headers(request.headers);
         headers.set("x-namespace", namespace);
-        return fetch(new Request(request, { headers }));
+        return fetch(new Request(request, { headers, redirect: "manual" }));
       }),
     });
   }
-  return createClient({ url, authToken, intMode: "number", fetch: bounded((request) => fetch(request)) });
+  // The database token goes to the database's own URL only: a redirect is an error, never followed.
+  return createClient({
+    url,
+    authToken,
+    intMode: "number",
+    fetch: bounded((request) => fetch(new Request(request, { redirect: "manual" }))),
+  });
 }

@@ -53,13 +53,54 @@ export interface Scrubber {
   value: (value: unknown) => unknown;
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Forms this long or longer are matched in any letter case; shorter ones (a word) only as they are. */
+const CASELESS_MIN = 8;
 
+/** Where each form occurs in `input` (optionally in any case), as [start, end) ranges. */
+function occurrences(input: string, forms: readonly string[]): [number, number][] {
+  // Lower-casing keeps each index only when no character changes length (it may outside ASCII).
+  const lower = input.toLowerCase();
+  const caseless = lower.length === input.length;
+  const ranges: [number, number][] = [];
+  for (const form of forms) {
+    const variants = [{ haystack: input, needle: form }];
+    if (form.length >= CASELESS_MIN) {
+      if (caseless) variants.push({ haystack: lower, needle: form.toLowerCase() });
+      else
+        for (const needle of [form.toLowerCase(), form.toUpperCase()])
+          variants.push({ haystack: input, needle });
+    }
+    for (const { haystack, needle } of variants) {
+      // A form whose case change alters its length (ß → SS) is matched as it is only.
+      if (needle.length === 0 || needle.length !== form.length) continue;
+      for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+        ranges.push([at, at + needle.length]);
+      }
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Literal searches (indexOf), never one regular expression of every form: a long secret's forms
+ * would make a pattern too large to compile, and its error would carry the secret.
+ */
 export function scrubberFor(values: readonly string[]): Scrubber {
   const forms = leakForms(values);
-  // One pass, longest form first, in any letter case (a credential upper-cased is still the credential).
-  const pattern = forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join("|"), "giu");
-  const text = (input: string) => (pattern === null ? input : input.replace(pattern, REDACTED));
+  const text = (input: string) => {
+    if (forms.length === 0) return input;
+    const ranges = occurrences(input, forms).sort((a, b) => a[0] - b[0]);
+    if (ranges.length === 0) return input;
+    let out = "";
+    let cursor = 0;
+    for (const [start, end] of ranges) {
+      if (end <= cursor) continue;
+      // Overlapping occurrences are redacted as one.
+      if (start >= cursor) out += `${input.slice(cursor, start)}${REDACTED}`;
+      cursor = end;
+    }
+    return out + input.slice(cursor);
+  };
   const value = (input: unknown): unknown => {
     if (forms.length === 0) return input;
     if (typeof input === "string") return text(input);

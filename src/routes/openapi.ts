@@ -70,9 +70,10 @@ export function streamingOperation(
   route: ReturnType<typeof operation>,
   handler: MiddlewareHandler<AppEnv>,
 ): void {
-  app.openAPIRegistry.registerPath(route);
+  const { middleware, ...described } = route;
+  app.openAPIRegistry.registerPath(described);
   const path = route.path.replaceAll(/\/{(.+?)}/g, "/:$1");
-  app.on([route.method.toUpperCase()], [path], ...asArray(route.middleware), handler as never);
+  app.on([route.method.toUpperCase()], [path], ...asArray(middleware), handler as never);
 }
 
 /** The one error envelope (DESIGN §2); `code` is the closed list of `src/lib/errors.ts`. */
@@ -147,7 +148,7 @@ const PRINCIPAL_NAMES: Partial<Record<ActorType, string>> = {
 };
 
 /** The kinds of principal an operation's security requirements accept; undefined: anyone. */
-export function acceptedPrincipals(security: RouteConfig["security"]): Set<ActorType> | undefined {
+function acceptedPrincipals(security: RouteConfig["security"]): Set<ActorType> | undefined {
   if (!security || security.length === 0) return undefined;
   const kinds = new Set<ActorType>();
   for (const requirement of security) {

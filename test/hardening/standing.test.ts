@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { memberships, users, type WorkspaceRow, workspaces } from "../../src/db/control/schema";
 import { tenantDb } from "../../src/db/tenant/client";
-import { mailedToken, signupUser, strongPassword, testIp } from "../auth/helpers";
+import { loginUser, mailedToken, signupUser, strongPassword, testIp } from "../auth/helpers";
 import { call, errorCode, json, makeUser, testConfig } from "../helpers";
 import { fixture, receivedBy, registerEndpoint, waitFor } from "../outbound/hooks";
 import {
@@ -214,6 +214,53 @@ describe("webhook endpoints answer to their creator", () => {
       })
     ).rows;
     expect(state).toMatchObject({ enabled: 0, disabled_reason: expect.stringMatching(/taken over/) });
+  });
+
+  it("are not stopped by a stale verification link clicked after the owner claimed the account", async () => {
+    const user = await signupUser();
+    const staleLink = await mailedToken(user.email, "verify_email");
+    const ip = testIp();
+    await call("POST", "/v1/auth/password-reset/request", {
+      body: { email: user.email },
+      headers: { "CF-Connecting-IP": ip },
+    });
+    const password = strongPassword();
+    const reset = await call("POST", "/v1/auth/password-reset/confirm", {
+      body: { token: await mailedToken(user.email, "password_reset"), password },
+      headers: { "CF-Connecting-IP": ip },
+    });
+    expect(reset.status).toBe(204);
+    const token = (await loginUser(user.email, password, ip)).accessToken;
+    const ws = user.workspace.id;
+    const table = await call("POST", `/v1/workspaces/${ws}/tables`, {
+      token,
+      body: { name: "notes", columns: [{ name: "title", type: "text" }] },
+    });
+    expect(table.status).toBe(201);
+    const hook = await registerEndpoint(token, ws, ["row.created"]);
+    expect((await call("POST", "/v1/auth/verify-email", { body: { token: staleLink } })).status).toBe(200);
+    const write = await call("POST", `/v1/workspaces/${ws}/tables/notes/rows`, {
+      token,
+      body: { title: "kept" },
+    });
+    expect(write.status).toBe(201);
+    expect(titles(await waitFor(hook.name, 1))).toEqual(["kept"]);
+  });
+
+  it("may be switched off by anyone who manages webhooks, without taking them over", async () => {
+    const team = await makeTeam();
+    const hook = await registerEndpoint(team.admin.token, team.workspace.id, ["row.created"]);
+    const blind = await mintKey(team.owner.token, team.workspace.id, { scopes: ["secrets:write"] });
+    const off = await call("PATCH", `${base(team)}/webhooks/${hook.id}`, {
+      token: blind.token,
+      body: { enabled: false },
+    });
+    expect(off.status).toBe(200);
+    const tenant = await tenantDb(testConfig(), team.workspace);
+    const [row] = (
+      await tenant.execute({ sql: "SELECT created_by FROM _islet_webhooks WHERE id = ?", args: [hook.id] })
+    ).rows;
+    expect(row?.created_by).toBe(team.admin.id);
   });
 
   it("deliver only what their creator may read: a key's scopes and table allowlist", async () => {
@@ -434,11 +481,16 @@ describe("a key that rotates itself", () => {
       scopes: ["secrets:write", "data:read"],
     });
     const hook = await registerEndpoint(key.token, team.workspace.id, ["row.created"]);
-    const rotate = await call("POST", `${base(team)}/keys/${key.id}/rotate`, {
-      token: team.admin.token,
-      body: { graceSeconds: 0 },
-    });
-    expect(rotate.status).toBe(201);
+    // Rotated daily for weeks: the newest successor stands in, however long the chain.
+    let current = key.id;
+    for (let day = 0; day < 20; day++) {
+      const rotate = await call("POST", `${base(team)}/keys/${current}/rotate`, {
+        token: team.admin.token,
+        body: { graceSeconds: 0 },
+      });
+      expect(rotate.status).toBe(201);
+      current = (await json<{ key: { id: string } }>(rotate)).key.id;
+    }
     expect((await insert(team, "kept")).status).toBe(201);
     expect(titles(await waitFor(hook.name, 1))).toEqual(["kept"]);
   });

@@ -2,6 +2,7 @@
 // the path never leaves the base URL, and answers are capped and scrubbed.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { setLogSink } from "../../src/lib/logger";
 import { call, errorCode, json } from "../helpers";
 import { auditActions, makeTeam, mintKey, type Team } from "../workspaces/fixtures";
 import { receivedBy, receiver } from "./hooks";
@@ -83,6 +84,35 @@ describe("API accounts", () => {
       expect(text.toLowerCase()).not.toContain(JSON.stringify(form).slice(1, -1).toLowerCase());
       expect(answer.body.toLowerCase()).not.toContain(form.toLowerCase());
     }
+  });
+
+  it("refuses an echo hidden behind a charset label that does not match its bytes", async () => {
+    const team = await withAccount();
+    const res = await proxied(team, { method: "GET", path: "/mislabelled" });
+    expect([res.status, await errorCode(res)]).toEqual([502, "upstream_error"]);
+  });
+
+  it("takes a long non-ASCII credential: scrubbed, never a 500, never in a log", async () => {
+    const team = await makeTeam();
+    const value = "é".repeat(6000);
+    const put = await call("PUT", `/v1/workspaces/${team.workspace.id}/accounts/latin`, {
+      token: team.admin.token,
+      body: { baseUrl, authHeaderName: "X-Api-Key", authHeaderValue: value },
+    });
+    expect(put.status).toBe(200);
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      const res = await call("POST", `/v1/workspaces/${team.workspace.id}/accounts/latin/fetch`, {
+        token: team.member.token,
+        body: { method: "GET", path: "/leak" },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain(value);
+    } finally {
+      setLogSink(previous);
+    }
+    expect(lines.join("\n")).not.toContain("é".repeat(100));
   });
 
   it("never sends its credential to another origin: a cross-origin redirect is answered, not followed", async () => {

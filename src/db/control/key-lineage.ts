@@ -36,3 +36,23 @@ export async function keyAncestry(config: Config, keyId: string): Promise<KeyAnc
   }
   return chain;
 }
+
+/**
+ * The newest key of a rotation chain (`rotated_to` followed to its end), in one statement however
+ * often the key was rotated: a key is rotated once at most, so the chain has no cycle; the depth
+ * bound only stops a corrupted one.
+ */
+export async function newestRotation(config: Config, keyId: string): Promise<string> {
+  const result = await controlDb(config).$client.execute({
+    sql: `WITH RECURSIVE chain(id, next, depth) AS (
+            SELECT id, rotated_to, 0 FROM api_keys WHERE id = ?
+            UNION ALL
+            SELECT k.id, k.rotated_to, c.depth + 1 FROM api_keys k JOIN chain c ON k.id = c.next
+            WHERE c.depth < 100000
+          )
+          SELECT id FROM chain ORDER BY depth DESC LIMIT 1`,
+    args: [keyId],
+  });
+  const newest = result.rows[0]?.id;
+  return typeof newest === "string" ? newest : keyId;
+}

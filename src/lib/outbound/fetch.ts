@@ -61,6 +61,15 @@ export interface GuardedInit extends Omit<RequestInit, "redirect" | "signal"> {
 /** Headers that carry a credential whoever sends them (the fetch standard strips the first on a cross-origin redirect). */
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
+/** The origin a Location names, or null when it names none (a redirect that is then answered as it is). */
+function originOf(location: string, base: URL): string | null {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether a request carries a secret that must not leave its first origin. */
 function carriesSecret(init: GuardedInit): boolean {
   if (init.secretBody) return true;
@@ -109,9 +118,10 @@ export async function guardedFetch(
     const target = await checkOutboundTarget(url, policy, signal);
     origin ??= target.origin;
     const res = await fetch(target, { ...request, method, body, redirect: "manual", signal });
-    const location = res.headers.get("Location");
-    const elsewhere = location !== null && new URL(location, target).origin !== origin;
-    if (res.status >= 300 && res.status < 400 && location !== null && !(secret && elsewhere)) {
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("Location") : null;
+    // A Location that does not parse is not followed: the 3xx is the answer.
+    const next = location === null ? null : originOf(location, target);
+    if (location !== null && next !== null && !(secret && next !== origin)) {
       await res.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw new OutboundRefused(`redirects more than ${MAX_REDIRECTS} times`);
       url = new URL(location, target).toString();

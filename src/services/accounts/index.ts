@@ -182,9 +182,16 @@ export async function deleteAccount({
   if (result?.rowsAffected === 0) throw new ApiError("not_found", `Account ${input.name} does not exist`);
 }
 
+/** A text body's charset, when it declares one other than UTF-8 (which is what is handed back). */
+function otherCharset(type: string): string | undefined {
+  const charset = /;\s*charset="?([\w-]+)"?/i.exec(type)?.[1]?.toLowerCase();
+  return charset === undefined || charset === "utf-8" || charset === "utf8" || charset === "us-ascii"
+    ? undefined
+    : charset;
+}
+
 /** A text body in the charset it declares (UTF-16 included), else UTF-8; handed back as UTF-8. */
-function decodeText(bytes: Uint8Array, type: string): string {
-  const charset = /;\s*charset="?([\w-]+)"?/i.exec(type)?.[1];
+function decodeText(bytes: Uint8Array, charset: string | undefined): string {
   try {
     return new TextDecoder(charset ?? "utf-8").decode(bytes);
   } catch {
@@ -255,9 +262,14 @@ export async function fetchAccount({
   const type = res.headers.get("Content-Type") ?? "";
   const textual = bytes.length === 0 || TEXTUAL.test(type);
   // A binary answer that carries the credential (in any case, UTF-8 or UTF-16) cannot be scrubbed
-  // safely: it is not handed back. Latin-1 maps each byte to one character, so every form shows.
-  const asLatin1 = new TextDecoder("latin1").decode(bytes);
-  if (!textual && scrub.text(asLatin1) !== asLatin1) {
+  // safely: it is not handed back. Latin-1 maps each byte to one character, so every ASCII form
+  // shows (UTF-16's with a NUL between characters); UTF-8 shows the rest.
+  // A text body labelled with another charset is checked as bytes too: a label that does not match
+  // the bytes (UTF-8 called UTF-16) would hide the credential from the scrub of the decoded text.
+  const charset = otherCharset(type);
+  const views = !textual || charset !== undefined ? [new TextDecoder("latin1"), new TextDecoder()] : [];
+  const leaks = (view: string) => scrub.text(view) !== view;
+  if (views.some((decoder) => leaks(decoder.decode(bytes)))) {
     throw new ApiError("upstream_error", "The upstream answered with the account's credential");
   }
   const returned = returnedHeaders(res.headers);
@@ -265,7 +277,7 @@ export async function fetchAccount({
   return {
     status: res.status,
     headers: returned,
-    body: textual ? scrub.text(decodeText(bytes, type)) : bytesToBase64(bytes),
+    body: textual ? scrub.text(decodeText(bytes, charset)) : bytesToBase64(bytes),
     encoding: textual ? "utf8" : "base64",
   };
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
@@ -18,8 +18,10 @@ export async function verifyEmail({ ctx, input: raw }: ServiceArgs<{ token: stri
   const spent = await consumeEmailToken(ctx, input.token, "verify_email");
   const [updated] = await controlDb(ctx.config)
     .update(users)
-    .set({ emailVerifiedAt: Date.now() })
-    // Only the address the token was sent to; an already verified one stays as it was.
+    // Only the address the token was sent to; an already verified one keeps its date (a stale
+    // link clicked after a reset verified the account must not move it: what the account made
+    // since then was made by a verified owner).
+    .set({ emailVerifiedAt: sql`COALESCE(${users.emailVerifiedAt}, ${Date.now()})` })
     .where(and(eq(users.id, spent.userId), eq(users.email, spent.email), isNull(users.deletedAt)))
     .returning({ id: users.id });
   if (!updated) throw new ApiError("invalid_token", "This link is invalid or has already been used");

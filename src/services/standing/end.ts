@@ -28,7 +28,13 @@ const CHUNK = 100;
 
 const ACTIONS = { webhook: "webhook.disable", api_account: "account.disable" } as const;
 
-/** One arrangement stops: disabled with its reason, audited in the same transaction. */
+/** Thrown inside the transaction when the arrangement had already stopped: nothing to record. */
+class AlreadyStopped extends Error {}
+
+/**
+ * One arrangement stops: disabled with its reason, audited in the same transaction — once, even
+ * when several requests notice at the same moment (the one whose update changed nothing rolls back).
+ */
 export async function disableArrangement(
   ctx: ServiceContext,
   access: WorkspaceAccess,
@@ -38,12 +44,20 @@ export async function disableArrangement(
 ): Promise<void> {
   const arrangement = ARRANGEMENTS.find((a) => a.kind === kind);
   if (!arrangement) return;
-  await commitWithAudit(
-    ctx,
-    await access.db(),
-    [arrangement.disable(id, reason, Date.now())],
-    [{ action: ACTIONS[kind], targetType: kind, targetId: id, details: { reason } }],
-  );
+  try {
+    await commitWithAudit(
+      ctx,
+      await access.db(),
+      async (tx) => {
+        const changed = await tx.execute(arrangement.disable(id, reason, Date.now()));
+        if (changed.rowsAffected === 0) throw new AlreadyStopped();
+        return [];
+      },
+      [{ action: ACTIONS[kind], targetType: kind, targetId: id, details: { reason } }],
+    );
+  } catch (error) {
+    if (!(error instanceof AlreadyStopped)) throw error;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 // principal as it stands now and asking the one authorization check (access.ts) on its behalf.
 import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { keyAncestry, MAX_KEY_DEPTH } from "../../db/control/key-lineage";
+import { keyAncestry, newestRotation } from "../../db/control/key-lineage";
 import { apiKeys, users } from "../../db/control/schema";
 import { isApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
@@ -81,14 +81,14 @@ export async function creatorStanding(
   const db = controlDb(ctx.config);
   const now = Date.now();
   let [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, creator.id));
-  // A rotated key's successor stands in for it: rotating a key keeps what it set up working, and
-  // revoking the old key revokes its successors too (keys/revoke.ts), so this adds no authority.
-  for (
-    let hop = 0;
-    hop < MAX_KEY_DEPTH && key?.rotatedTo && key.revokedAt !== null && key.revokedAt <= now;
-    hop++
-  ) {
-    [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, key.rotatedTo));
+  // A rotated key's newest successor stands in for it: rotating a key (daily, say) keeps what it
+  // set up working, and revoking any key of the chain revokes the ones after it (keys/revoke.ts),
+  // so this adds no authority.
+  if (key?.rotatedTo) {
+    [key] = await db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.id, await newestRotation(ctx.config, key.id)));
   }
   if (!key || key.workspaceId !== workspaceId) return lost("the API key that made it no longer exists");
   if (key.revokedAt !== null && key.revokedAt <= now) return lost("the API key that made it was revoked");
@@ -99,7 +99,9 @@ export async function creatorStanding(
       return lost("a key above the API key that made it was revoked");
     }
   }
-  const reason = await accountStanding(ctx, key.createdBy, Math.min(arrangement.since, key.createdAt));
+  // The key's creator had proved their address when the key was made (its successor's: whoever
+  // rotated it, who had to be verified to do so).
+  const reason = await accountStanding(ctx, key.createdBy, key.createdAt);
   if (reason) return lost(reason.replace("its creator", "the creator of the API key that made it"));
   return {
     ok: true,

@@ -162,7 +162,7 @@ export async function getWebhook({
 
 /**
  * Changes the URL (checked again), events, description, or re-enables a disabled endpoint. Who
- * changes an endpoint answers for it from then on: it stops when their authority ends.
+ * retargets or re-enables an endpoint answers for it from then on: it stops when their authority ends.
  */
 export async function updateWebhook({
   ctx,
@@ -178,15 +178,15 @@ export async function updateWebhook({
   const current = await load(db, input.webhookId);
   const { changes } = input;
   const now = Date.now();
-  const createdBy = await accountableFor(
-    ctx,
-    access.workspace.id,
-    changes.events ?? (JSON.parse(current.events) as string[]),
-  );
+  // Pointing it elsewhere, at other events, or turning it back on is standing behind it; stopping
+  // it or renaming it is not (anyone who manages webhooks may switch one off).
+  const retargets = changes.url !== undefined || changes.events !== undefined || changes.enabled === true;
+  const events = changes.events ?? (JSON.parse(current.events) as string[]);
   const next = {
     ...current,
-    createdBy,
-    authorizedAt: now,
+    ...(retargets
+      ? { createdBy: await accountableFor(ctx, access.workspace.id, events), authorizedAt: now }
+      : {}),
     url: changes.url === undefined ? current.url : await checkedUrl(ctx, changes.url),
     events: changes.events === undefined ? current.events : JSON.stringify([...new Set(changes.events)]),
     description: changes.description ?? current.description,
