@@ -1,10 +1,10 @@
-// The threads SQLite connections live on (conn-thread.ts), and the pool that bounds them. A thread
+// The threads SQLite connections live on (conn-thread.mjs), and the pool that bounds them. A thread
 // holds one connection at a time, so one namespace's long statement occupies one thread and nothing
 // else; the pool caps threads (each costs ~10 MB and, with its connection, three file descriptors),
 // keeps idle connections open for reuse, and closes the one idle the longest when it needs a thread.
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { ThreadReply, ThreadRequest } from "./conn-thread.ts";
+import type { ThreadReply, ThreadRequest } from "./conn-protocol.ts";
 import { HranaError } from "./errors.ts";
 
 /** One thread; its requests are answered in the order they were sent. */
@@ -16,7 +16,8 @@ export class ConnHost {
 
   constructor(onStop: (host: ConnHost) => void) {
     this.onStop = onStop;
-    this.worker = new Worker(join(import.meta.dirname, "conn-thread.ts"));
+    // No loader flags of the parent (tsx, vitest's): the thread is plain JavaScript.
+    this.worker = new Worker(join(import.meta.dirname, "conn-thread.mjs"), { execArgv: [] });
     // An idle thread never keeps the process alive; stop() ends them all anyway.
     this.worker.unref();
     this.worker.on("message", (reply: ThreadReply) => this.pending.shift()?.resolve(reply));

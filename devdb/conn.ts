@@ -3,7 +3,7 @@
 // Conn, so transactions in different streams are isolated exactly as in sqld; idle Conns are
 // pooled per namespace.
 import type { ConnHost } from "./conn-host.ts";
-import type { ThreadError, ThreadReply, ThreadRequest } from "./conn-thread.ts";
+import type { ThreadError, ThreadReply, ThreadRequest } from "./conn-protocol.ts";
 import { HranaError } from "./errors.ts";
 import type { StatementInfo } from "./sql-analysis.ts";
 import type { Col, SqlValue, StmtResult } from "./values.ts";
@@ -39,9 +39,9 @@ export class Conn {
   private constructor(private readonly host: ConnHost) {}
 
   /** Opens `path` on a thread that holds no connection. */
-  static async open(host: ConnHost, path: string): Promise<Conn> {
+  static async open(host: ConnHost, path: string, busyTimeoutMs: number): Promise<Conn> {
     const conn = new Conn(host);
-    await conn.call({ op: "open", path });
+    await conn.call({ op: "open", path, busyTimeoutMs });
     return conn;
   }
 
@@ -103,7 +103,8 @@ export class Conn {
   async rollback(): Promise<void> {
     this.readonlyTxn = false;
     this.snapshotGeneration = undefined;
-    await this.call({ op: "rollback" });
+    // The mirror is exact (only this Conn's calls change it): no round trip to the thread for nothing.
+    if (this.inTransaction) await this.call({ op: "rollback" });
   }
 
   async checkpoint(): Promise<void> {

@@ -240,7 +240,7 @@ export class Session {
   }
 
   /**
-   * A statement failed. One that ran past its deadline was interrupted by SQLite (conn-thread.ts);
+   * A statement failed. One that ran past its deadline was interrupted by SQLite (conn-thread.mjs);
    * inside a transaction, the transaction is rolled back and the stream refuses everything after
    * (SQLite itself rolls back a transaction whose interrupted statement was a write, so the client
    * could otherwise not know what survived). The namespace's write lock is free again at once.

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Database from "libsql";
 import { Conn } from "./conn.ts";
 import type { ConnHost, ConnPool, IdleConn } from "./conn-host.ts";
-import { HranaError, HttpError } from "./errors.ts";
+import { HranaError, HttpError, hranaErrorFromSqlite } from "./errors.ts";
 import { WriteLock } from "./write-lock.ts";
 
 export const DEFAULT_NAMESPACE = "default";
@@ -88,10 +88,10 @@ export class Namespace {
     }
     let conn: Conn;
     try {
-      conn = await Conn.open(host, this.path);
+      conn = await Conn.open(host, this.path, waitMs);
     } catch (error) {
       this.pool.giveBack(host);
-      throw error;
+      throw hranaErrorFromSqlite(error);
     }
     if (this.closed) {
       void this.track(this.retire(conn));

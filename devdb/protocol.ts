@@ -4,7 +4,6 @@ import { z } from "zod";
 import type { SqlValue } from "./values.ts";
 
 export type { Col, ProtoValue, SqlValue, StmtResult } from "./values.ts";
-export { encodeValue, valueSize } from "./values.ts";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

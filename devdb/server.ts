@@ -34,7 +34,7 @@ export interface DevdbOptions {
    */
   statementTimeoutMs?: number;
   /**
-   * Connections open at once across namespaces, each on its own thread (default 64). Beyond it the
+   * Connections open at once across namespaces, each on its own thread (default 32, ~14 MB each). Beyond it the
    * connection idle the longest is closed; when all are in use a stream waits up to
    * `busyTimeoutMs`, then gets SQLITE_BUSY.
    */
@@ -75,7 +75,7 @@ async function close(server: Server): Promise<void> {
 
 /** The Worker's statement deadline (src/env.ts DB_STATEMENT_TIMEOUT_MS): a statement it gave up on stops. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
-export const DEFAULT_MAX_CONNECTIONS = 64;
+export const DEFAULT_MAX_CONNECTIONS = 32;
 
 const urlFor = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
