@@ -48,7 +48,13 @@ async function overHttp(url: string): Promise<number[]> {
 }
 
 async function inProcess(path: string): Promise<number[]> {
-  const db = new Database(path);
+  // libsql 0.6's typings want the options and query options arguments everywhere.
+  const db = new Database(path, {}) as unknown as {
+    defaultSafeIntegers(on: boolean): void;
+    exec(sql: string): void;
+    prepare(sql: string): ReturnType<InstanceType<typeof Database>["prepare"]>;
+    close(): void;
+  };
   db.defaultSafeIntegers(true);
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=NORMAL");

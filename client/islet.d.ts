@@ -9129,7 +9129,11 @@ export interface paths {
         put?: never;
         /**
          * Run one admin SQL statement (read-only unless write: true; audited)
-         * @description Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
+         * @description Budget: the statement must finish within 4 s, else 422 `statement_timeout` (islet stops waiting; the local database interrupts it). A runaway query (an endless recursive CTE) ends there and holds up no other request.
+         *
+         *     Rows: the answer carries at most 1,000 rows, the first ones, with `truncated: true` when there were more; a result over 10 MB is refused (400). Use LIMIT/OFFSET or the tables API to page.
+         *
+         *     Takes `Idempotency-Key`: a repeat with the same body gets the first answer again with `Idempotent-Replayed: true` (fields shown once, such as a token or secret, are left out); a different body is 422 `idempotency_mismatch`; a repeat while the first still runs is 409 `idempotency_in_progress`; one whose first request passed its deadline after its change is 409 `idempotency_committed`.
          */
         post: {
             parameters: {
@@ -9229,7 +9233,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description User code failed in the sandbox */
+                /** @description The statement ran past admin SQL's time budget (`statement_timeout`), or a reused Idempotency-Key came with another body (`idempotency_mismatch`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -12336,7 +12340,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
                 message: string;
                 requestId: string;
                 details?: unknown;

@@ -79,7 +79,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       deps.namespaces.create(name);
       deps.log(`namespace ${name} created`);
     } else if (remove && method === "DELETE") {
-      deps.namespaces.delete(name);
+      await deps.namespaces.delete(name);
       deps.log(`namespace ${name} deleted`);
     } else {
       throw new HttpError(405, "METHOD_NOT_ALLOWED", `${path} expects ${create ? "POST" : "DELETE"}`);
@@ -99,7 +99,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       throw new HttpError(404, "NOT_FOUND", "No such snapshot");
     if (id === undefined) {
       if (method === "POST") {
-        const snapshot = deps.namespaces.snapshot(name);
+        const snapshot = await deps.namespaces.snapshot(name);
         deps.log(`namespace ${name} snapshot ${snapshot.id}`);
         return sendJson(res, 200, { snapshot });
       }

@@ -1,4 +1,5 @@
 // npm run devdb -- --port <p> --admin-port <a> --dir <path> [--jwt-public-key <file>] [--admin-token <t>]
+//                   [--statement-timeout-ms <ms>] [--max-connections <n>]
 // Prints "devdb listening on <url>" and "devdb admin on <url>" once ready; SIGTERM/SIGINT stop it
 // cleanly (streams closed, open transactions rolled back, WAL checkpointed, files closed).
 import { readFileSync } from "node:fs";
@@ -8,12 +9,20 @@ import { startDevdb } from "./server.ts";
 const usage =
   "usage: npm run devdb -- --dir <path> [--port <p>] [--admin-port <a>] [--host <h>]\n" +
   "                        [--jwt-public-key <file>] [--admin-token <t>]\n" +
+  "                        [--statement-timeout-ms <ms>] [--max-connections <n>]\n" +
   "The admin token may also come from DEVDB_ADMIN_TOKEN (keeps it out of the process list).";
 
 function port(value: string | undefined, flag: string): number {
   if (value === undefined) return 0;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number`);
+  return n;
+}
+
+function count(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}`);
   return n;
 }
 
@@ -26,6 +35,8 @@ async function main(): Promise<void> {
       host: { type: "string" },
       "jwt-public-key": { type: "string" },
       "admin-token": { type: "string" },
+      "statement-timeout-ms": { type: "string" },
+      "max-connections": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -41,6 +52,8 @@ async function main(): Promise<void> {
     host: values.host,
     jwtPublicKey: keyFile === undefined ? undefined : readFileSync(keyFile, "utf8"),
     adminToken: values["admin-token"] ?? process.env.DEVDB_ADMIN_TOKEN,
+    statementTimeoutMs: count(values["statement-timeout-ms"], "--statement-timeout-ms", 0),
+    maxConnections: count(values["max-connections"], "--max-connections", 1),
     log: (line) => console.error(`${new Date().toISOString()} devdb: ${line}`),
   });
   console.log(`devdb listening on ${devdb.url}`);

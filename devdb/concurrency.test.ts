@@ -99,6 +99,28 @@ describe("concurrent writers", () => {
   });
 });
 
+describe("the connection cap", () => {
+  it("holds at most maxConnections connections: one stream more waits, then SQLITE_BUSY, never a hang", async () => {
+    // Each connection is a thread: two open transactions on a one-connection server cannot both
+    // have one. The second waits its busy timeout for the first to give its thread back.
+    const capped = await startTestDevdb({ maxConnections: 1, busyTimeoutMs: BUSY_MS });
+    await createNamespace(capped, "a");
+    await createNamespace(capped, "b");
+    const a = clientFor(capped.url, { namespace: "a" });
+    const b = clientFor(capped.url, { namespace: "b" });
+    const holder = await a.transaction("write");
+    await holder.execute("SELECT 1");
+    const refused = await caught(() => b.execute("SELECT 2"));
+    expect([refused.code, refused.message]).toEqual(["SQLITE_BUSY", expect.stringContaining("connections")]);
+    await holder.commit();
+    // The thread is given back with the transaction's end: the other namespace runs on it.
+    expect((await b.execute("SELECT 2 AS two")).rows[0]?.two).toBe(2);
+    a.close();
+    b.close();
+    await capped.cleanup();
+  });
+});
+
 describe("idle streams", () => {
   const IDLE_MS = 400;
   let idle: TestDevdb;

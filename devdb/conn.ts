@@ -1,158 +1,125 @@
-// One SQLite connection (a `libsql` Database handle) with a prepared-statement cache. Every Hrana
-// stream runs on its own Conn, so transactions in different streams are isolated exactly as in
-// sqld; idle Conns are pooled per namespace.
-import Database from "libsql";
+// One SQLite connection, as devdb's event loop sees it: a handle on a connection thread
+// (conn-host.ts) with the bookkeeping devdb keeps beside it. Every Hrana stream runs on its own
+// Conn, so transactions in different streams are isolated exactly as in sqld; idle Conns are
+// pooled per namespace.
+import type { ConnHost } from "./conn-host.ts";
+import type { ThreadError, ThreadReply, ThreadRequest } from "./conn-protocol.ts";
 import { HranaError } from "./errors.ts";
-import { type Col, encodeValue, type SqlValue, type StmtResult, valueSize } from "./protocol.ts";
 import type { StatementInfo } from "./sql-analysis.ts";
+import type { Col, SqlValue, StmtResult } from "./values.ts";
 
-type Statement = Database.Statement;
+/** A SQLite failure from a connection thread; `rawCode` is the extended result code (errors.ts). */
+export class SqliteFailure extends Error {
+  readonly rawCode: number | undefined;
 
-interface CachedStatement {
-  stmt: Statement;
-  reader: boolean;
-  cols: Col[];
+  constructor(error: ThreadError) {
+    super(error.message);
+    this.rawCode = error.rawCode;
+  }
 }
 
-const STATEMENT_CACHE_SIZE = 64;
-/** Like sqld's default --max-response-size. */
-export const MAX_RESPONSE_BYTES = 10_000_000;
-
 export class Conn {
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, CachedStatement>();
-  private statementsSchemaVersion = 0;
-  private queryOnly = false;
-  private stats: Statement | undefined;
+  /** Mirrors the thread's connection after every call: only calls through this Conn change it. */
+  inTransaction = false;
   /** Inside BEGIN … READONLY: writes are refused until the transaction ends. */
   readonlyTxn = false;
   /** PRAGMAs or TEMP objects changed this connection: close it instead of pooling it. */
   tainted = false;
   /**
-   * SQLite returned SQLITE_BUSY/LOCKED. Such a statement stays active (it could be retried) and the
-   * libsql package offers no reset: it pins an old snapshot and defers autocommit commits on this
-   * connection. The connection is retired as soon as it is outside a transaction.
+   * SQLite returned SQLITE_BUSY/LOCKED. Such a statement may stay active and pin an old snapshot;
+   * the connection is retired as soon as it is outside a transaction.
    */
   poisoned = false;
   /** Namespace write generation when this transaction's snapshot was taken (see Session). */
   snapshotGeneration: number | undefined;
+  /** PRAGMA query_only for the next statement (the thread sets it when it differs). */
+  private queryOnly = false;
+  private closing: Promise<ConnHost | null> | null = null;
 
-  constructor(path: string) {
-    // No busy timeout on the handle: SQLite's busy handler sleeps on the only JS thread, which would
-    // stall every other stream. Writers are serialised by the namespace's WriteLock instead.
-    this.db = new Database(path);
-    // 64-bit integers come back as bigint, so they round-trip exactly.
-    this.db.defaultSafeIntegers(true);
-    // sqld's default durability ("relaxed"): WAL with synchronous=NORMAL survives process crashes.
-    this.db.exec("PRAGMA synchronous=NORMAL");
+  private constructor(private readonly host: ConnHost) {}
+
+  /** Opens `path` on a thread that holds no connection. */
+  static async open(host: ConnHost, path: string, busyTimeoutMs: number): Promise<Conn> {
+    const conn = new Conn(host);
+    await conn.call({ op: "open", path, busyTimeoutMs });
+    return conn;
   }
 
-  get inTransaction(): boolean {
-    return this.db.inTransaction;
+  private async call(request: ThreadRequest): Promise<unknown> {
+    if (this.closing) throw new HranaError("STREAM_CLOSED", "The connection was closed");
+    let reply: ThreadReply;
+    try {
+      reply = await this.host.call(request);
+    } catch (error) {
+      // The thread stopped (devdb stopping, or it crashed): the connection and its transaction died.
+      this.inTransaction = false;
+      this.poisoned = true;
+      throw new SqliteFailure({ message: error instanceof Error ? error.message : String(error) });
+    }
+    this.inTransaction = reply.inTransaction;
+    if (reply.ok) return reply.result;
+    if (reply.error.hrana !== undefined) throw new HranaError(reply.error.hrana, reply.error.message);
+    throw new SqliteFailure(reply.error);
   }
 
   /** PRAGMA query_only: the last line of defence for read-only grants and READONLY transactions. */
   setQueryOnly(on: boolean): void {
-    if (this.queryOnly === on) return;
-    this.db.exec(`PRAGMA query_only=${on ? 1 : 0}`);
     this.queryOnly = on;
   }
 
-  private prepare(sql: string, schemaVersion: number): CachedStatement {
-    // A schema change elsewhere can change a cached statement's columns; start afresh.
-    if (schemaVersion !== this.statementsSchemaVersion) {
-      this.statements.clear();
-      this.statementsSchemaVersion = schemaVersion;
-    }
-    const hit = this.statements.get(sql);
-    if (hit !== undefined) {
-      this.statements.delete(sql);
-      this.statements.set(sql, hit);
-      return hit;
-    }
-    const stmt = this.db.prepare(sql);
-    const reader = stmt.reader;
-    if (reader) stmt.raw(true);
-    const cols = stmt.columns().map((c) => ({ name: c.name, decltype: c.type }));
-    const entry = { stmt, reader, cols };
-    if (this.statements.size >= STATEMENT_CACHE_SIZE) {
-      this.statements.delete(this.statements.keys().next().value as string);
-    }
-    this.statements.set(sql, entry);
-    return entry;
-  }
-
   /** Columns of a statement without running it (for `describe`). */
-  describe(sql: string, schemaVersion: number): Col[] {
-    return this.prepare(sql, schemaVersion).cols;
+  async describe(sql: string, schemaVersion: number): Promise<Col[]> {
+    return (await this.call({ op: "describe", sql, schemaVersion })) as Col[];
   }
 
-  /** Runs one statement; libsql errors propagate for the caller to map. */
-  run(
+  /** Runs one statement, stopped by SQLite at `timeoutMs` (0: no deadline); errors propagate. */
+  async run(
     sql: string,
     info: StatementInfo,
     args: SqlValue[],
     wantRows: boolean,
     schemaVersion: number,
-  ): StmtResult {
-    const started = performance.now();
-    const { stmt, reader, cols } = this.prepare(sql, schemaVersion);
-    const rows: StmtResult["rows"] = [];
-    let affected = 0;
-    let lastInsertRowid: bigint | null = null;
-    if (reader) {
-      let bytes = 0;
-      for (const row of stmt.iterate(args) as Iterable<unknown[]>) {
-        if (!wantRows) continue;
-        // Keep stepping to the end even past the cap, so the statement finishes and is reset.
-        for (const value of row) bytes += valueSize(value);
-        if (bytes <= MAX_RESPONSE_BYTES) rows.push(row.map(encodeValue));
-      }
-      if (bytes > MAX_RESPONSE_BYTES) throw new HranaError("RESPONSE_TOO_LARGE", "Response is too large");
-      // INSERT … RETURNING and friends: ask SQLite for the counters the row loop cannot see.
-      if (info.isIud) [affected, lastInsertRowid] = this.counters();
-    } else {
-      const outcome = stmt.run(args);
-      affected = outcome.changes;
-      const rowid = outcome.lastInsertRowid;
-      // libsql reports the rowid as a double; beyond 2^53 ask SQLite for the exact value.
-      if (info.isInsert) lastInsertRowid = Number.isSafeInteger(rowid) ? BigInt(rowid) : this.counters()[1];
-    }
-    return {
-      cols,
-      rows,
-      // sqld: changes() only means something after INSERT/UPDATE/DELETE, last_insert_rowid after INSERT.
-      affected_row_count: info.isIud ? affected : 0,
-      last_insert_rowid: info.isInsert && lastInsertRowid !== null ? lastInsertRowid.toString() : null,
-      query_duration_ms: performance.now() - started,
-    };
+    timeoutMs: number,
+  ): Promise<StmtResult> {
+    return (await this.call({
+      op: "run",
+      sql,
+      args,
+      wantRows,
+      isIud: info.isIud,
+      isInsert: info.isInsert,
+      schemaVersion,
+      queryOnly: this.queryOnly,
+      timeoutMs,
+    })) as StmtResult;
   }
 
-  private counters(): [number, bigint] {
-    this.stats ??= this.db.prepare("SELECT changes(), last_insert_rowid()").raw(true);
-    const [changes, rowid] = this.stats.get([]) as [bigint, bigint];
-    return [Number(changes), rowid];
-  }
-
-  /** Runs several `;`-separated statements (Hrana `sequence`). */
-  exec(sql: string): void {
-    this.db.exec(sql);
+  /** Runs several `;`-separated statements (Hrana `sequence`), together bounded by `timeoutMs`. */
+  async exec(sql: string, timeoutMs: number): Promise<void> {
+    await this.call({ op: "exec", sql, queryOnly: this.queryOnly, timeoutMs });
   }
 
   /** Ends any open transaction; used before pooling, on stream expiry and on shutdown. */
-  rollback(): void {
-    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+  async rollback(): Promise<void> {
     this.readonlyTxn = false;
     this.snapshotGeneration = undefined;
+    // The mirror is exact (only this Conn's calls change it): no round trip to the thread for nothing.
+    if (this.inTransaction) await this.call({ op: "rollback" });
   }
 
-  checkpoint(): void {
-    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  async checkpoint(): Promise<void> {
+    await this.call({ op: "checkpoint" });
   }
 
-  close(): void {
-    this.statements.clear();
-    this.stats = undefined;
-    this.db.close();
+  /**
+   * Closes the connection after whatever its thread is running; resolves to the thread, free for
+   * another connection (null when the thread is gone).
+   */
+  close(): Promise<ConnHost | null> {
+    this.closing ??= this.host.call({ op: "close" }).then(
+      () => (this.host.alive ? this.host : null),
+      () => null,
+    );
+    return this.closing;
   }
 }

@@ -27,6 +27,7 @@ export type StepObserver = (step: number, outcome: StmtResult | ProtoError) => v
 
 const BUSY_CODES = new Set([5, 261]); // SQLITE_BUSY, SQLITE_BUSY_RECOVERY
 const POISON_CODES = new Set([5, 6]); // primary SQLITE_BUSY, SQLITE_LOCKED
+const SQLITE_INTERRUPT = 9;
 
 const protoError = (e: HranaError): ProtoError => ({ message: e.message, code: e.code });
 
@@ -68,6 +69,7 @@ export class Session {
 
   private async dispatch(request: StreamRequest): Promise<StreamResponse> {
     const sqls = this.stream.sqls;
+    if (request.type !== "close") this.checkNotAborted();
     switch (request.type) {
       case "close":
         this.stream.destroy();
@@ -80,7 +82,10 @@ export class Session {
         await this.sequence(resolveSql(request.sql, request.sql_id, sqls));
         return { type: "sequence" };
       case "describe":
-        return { type: "describe", result: this.describe(resolveSql(request.sql, request.sql_id, sqls)) };
+        return {
+          type: "describe",
+          result: await this.describe(resolveSql(request.sql, request.sql_id, sqls)),
+        };
       case "store_sql":
         if (sqls.size >= MAX_STORED_SQLS) {
           throw new HranaError(
@@ -102,6 +107,7 @@ export class Session {
   }
 
   async execute(stmt: Stmt): Promise<StmtResult> {
+    this.checkNotAborted();
     const sql = resolveSql(stmt.sql, stmt.sql_id, this.stream.sqls);
     const analysis = analyzeSqlCached(sql);
     const info = single(analysis);
@@ -109,14 +115,15 @@ export class Session {
     const args = bindArgs(analysis.params, stmt);
     const conn = await this.prepareConn([info]);
     const schemaVersion = this.stream.namespace.schemaVersion;
+    const inTransaction = conn.inTransaction;
     let failure: unknown;
     try {
       return await this.retryWhileBusy(() =>
-        conn.run(sql, info, args, stmt.want_rows ?? true, schemaVersion),
+        conn.run(sql, info, args, stmt.want_rows ?? true, schemaVersion, this.ctx.statementTimeoutMs),
       );
     } catch (error) {
       failure = error;
-      throw hranaErrorFromSqlite(error);
+      throw await this.failed(conn, error, inTransaction);
     } finally {
       this.afterStatements(conn, [info], failure);
     }
@@ -168,24 +175,26 @@ export class Session {
     if (analysis.syntaxError !== undefined) single(analysis);
     checkAllowed(analysis.statements);
     const conn = await this.prepareConn(analysis.statements);
+    const inTransaction = conn.inTransaction;
     let failure: unknown;
     try {
       // No retry here: a sequence may have run some statements before SQLite reported busy.
-      conn.exec(sql);
+      await conn.exec(sql, this.ctx.statementTimeoutMs);
     } catch (error) {
       failure = error;
-      throw hranaErrorFromSqlite(error);
+      throw await this.failed(conn, error, inTransaction);
     } finally {
       this.afterStatements(conn, analysis.statements, failure);
     }
   }
 
-  private describe(sql: string) {
+  private async describe(sql: string) {
     const analysis = analyzeSqlCached(sql);
     const info = single(analysis);
+    const conn = await this.stream.conn();
     let cols: { name: string | null; decltype: string | null }[];
     try {
-      cols = this.stream.conn.describe(sql, this.stream.namespace.schemaVersion);
+      cols = await conn.describe(sql, this.stream.namespace.schemaVersion);
     } catch (error) {
       throw hranaErrorFromSqlite(error);
     }
@@ -205,12 +214,12 @@ export class Session {
    * through the namespace's write generation and answers SQLITE_BUSY without running it.
    */
   private async prepareConn(statements: StatementInfo[]): Promise<Conn> {
-    let conn = this.stream.conn;
+    let conn = await this.stream.conn();
     const namespace = this.stream.namespace;
     if (statements.some(needsWriteLock) && !namespace.lock.holds(conn)) {
       if (!(await namespace.lock.acquire(conn, this.ctx.busyTimeoutMs))) throw busyError();
       // The stream may have been closed while waiting (namespace deleted, server stopping).
-      conn = this.stream.conn;
+      conn = await this.stream.conn();
       if (conn.inTransaction && conn.snapshotGeneration !== undefined) {
         if (conn.snapshotGeneration !== namespace.writeGeneration) {
           // Nothing was written: hand the lock on without counting a commit.
@@ -228,6 +237,36 @@ export class Session {
     const onlyBegins = statements.every((s) => s.kind === "txn-begin");
     conn.setQueryOnly((!this.ctx.canWrite || conn.readonlyTxn) && !onlyBegins);
     return conn;
+  }
+
+  /**
+   * A statement failed. One that ran past its deadline was interrupted by SQLite (conn-thread.mjs);
+   * inside a transaction, the transaction is rolled back and the stream refuses everything after
+   * (SQLite itself rolls back a transaction whose interrupted statement was a write, so the client
+   * could otherwise not know what survived). The namespace's write lock is free again at once.
+   */
+  private async failed(conn: Conn, error: unknown, inTransaction: boolean): Promise<HranaError> {
+    const code = extendedCode(error);
+    if (code === undefined || (code & 0xff) !== SQLITE_INTERRUPT) return hranaErrorFromSqlite(error);
+    const deadline = `ran past devdb's ${this.ctx.statementTimeoutMs} ms statement deadline`;
+    if (!inTransaction && !conn.inTransaction) {
+      return new HranaError("SQLITE_INTERRUPT", `SQLite error: interrupted: the statement ${deadline}`);
+    }
+    try {
+      await conn.rollback();
+    } catch {
+      conn.poisoned = true;
+    }
+    const rolledBack = "its transaction was rolled back and this stream runs nothing more";
+    this.stream.abortedBy = `Not run: an earlier statement on this stream ${deadline}; ${rolledBack}`;
+    return new HranaError(
+      "SQLITE_INTERRUPT",
+      `SQLite error: interrupted: the statement ${deadline}; ${rolledBack}`,
+    );
+  }
+
+  private checkNotAborted(): void {
+    if (this.stream.abortedBy !== null) throw new HranaError("SQLITE_INTERRUPT", this.stream.abortedBy);
   }
 
   private afterStatements(conn: Conn, statements: StatementInfo[], error?: unknown): void {
@@ -249,11 +288,11 @@ export class Session {
    * Another process (or a write devdb did not foresee) may hold SQLite's lock: retry a single
    * statement, which SQLite keeps atomic, until the busy timeout.
    */
-  private async retryWhileBusy<T>(run: () => T): Promise<T> {
+  private async retryWhileBusy<T>(run: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.ctx.busyTimeoutMs;
     for (;;) {
       try {
-        return run();
+        return await run();
       } catch (error) {
         const code = extendedCode(error);
         if (code === undefined || !BUSY_CODES.has(code) || Date.now() >= deadline) throw error;

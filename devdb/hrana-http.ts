@@ -20,6 +20,7 @@ export interface HranaDeps {
   jwt: JwtVerifier | null;
   maxBodyBytes: number;
   busyTimeoutMs: number;
+  statementTimeoutMs: number;
   log: (line: string) => void;
 }
 
@@ -77,6 +78,7 @@ export function createHranaHandler(deps: HranaDeps): (req: IncomingMessage, res:
       version,
       canWrite: admitted.grant.canWrite(admitted.namespace.name),
       busyTimeoutMs: deps.busyTimeoutMs,
+      statementTimeoutMs: deps.statementTimeoutMs,
     };
   }
 

@@ -10,6 +10,8 @@ export interface RequestContext {
   /** The request's grant may write to the stream's namespace. */
   canWrite: boolean;
   busyTimeoutMs: number;
+  /** Each statement (a `sequence` as a whole) is interrupted by SQLite after this long; 0: never. */
+  statementTimeoutMs: number;
 }
 
 // libsql-server/src/hrana/http/request.rs: MAX_SQL_COUNT, MAX_STORED_SQL_SIZE.

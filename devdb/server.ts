@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createAdminHandler } from "./admin.ts";
 import { JwtVerifier } from "./auth.ts";
+import { ConnPool } from "./conn-host.ts";
 import { createHranaHandler } from "./hrana-http.ts";
 import { NamespaceStore } from "./namespaces.ts";
 import { StreamRegistry } from "./streams.ts";
@@ -27,6 +28,17 @@ export interface DevdbOptions {
   streamIdleTimeoutMs?: number;
   /** How long a writer waits for the namespace's write lock before SQLITE_BUSY (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Each statement (a `sequence` as a whole) is interrupted inside SQLite once it has run this long
+   * (default 5000, the Worker's DB_STATEMENT_TIMEOUT_MS); 0 turns the deadline off.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Connections open at once across namespaces, each on its own thread (default 32, ~14 MB each). Beyond it the
+   * connection idle the longest is closed; when all are in use a stream waits up to
+   * `busyTimeoutMs`, then gets SQLITE_BUSY.
+   */
+  maxConnections?: number;
   /** Default: silent. */
   log?: (line: string) => void;
 }
@@ -61,15 +73,21 @@ async function close(server: Server): Promise<void> {
   await closed;
 }
 
+/** The Worker's statement deadline (src/env.ts DB_STATEMENT_TIMEOUT_MS): a statement it gave up on stops. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_CONNECTIONS = 32;
+
 const urlFor = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
 export async function startDevdb(opts: DevdbOptions): Promise<Devdb> {
   const host = opts.host ?? "127.0.0.1";
   const log = opts.log ?? (() => {});
   const jwt = opts.jwtPublicKey === undefined ? null : await JwtVerifier.create(opts.jwtPublicKey);
-  const namespaces = new NamespaceStore(opts.dir);
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  const pool = new ConnPool(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+  const namespaces = new NamespaceStore(opts.dir, pool, busyTimeoutMs);
   namespaces.init();
-  const streams = new StreamRegistry(opts.streamIdleTimeoutMs ?? 10_000, log);
+  const streams = new StreamRegistry(opts.streamIdleTimeoutMs ?? 10_000, busyTimeoutMs, log);
 
   let user: Server | undefined;
   let admin: Server | undefined;
@@ -80,7 +98,8 @@ export async function startDevdb(opts: DevdbOptions): Promise<Devdb> {
         streams,
         jwt,
         maxBodyBytes: opts.maxBodyBytes ?? 10 * 1024 * 1024,
-        busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
+        busyTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
         log,
       }),
       opts.port ?? 0,
@@ -94,7 +113,7 @@ export async function startDevdb(opts: DevdbOptions): Promise<Devdb> {
   } catch (error) {
     if (user) await close(user);
     streams.closeAll();
-    namespaces.closeAll();
+    await namespaces.closeAll();
     throw error;
   }
 
@@ -111,7 +130,7 @@ export async function startDevdb(opts: DevdbOptions): Promise<Devdb> {
         await Promise.all([close(user), close(admin)]);
         // Streams first (their transactions roll back), then checkpoint and close every file.
         streams.closeAll();
-        namespaces.closeAll();
+        await namespaces.closeAll();
         log("stopped");
       })();
       return stopping;

@@ -17,32 +17,59 @@ export class Stream implements NamespaceUser {
   /** SQL texts stored with `store_sql`, scoped to this stream. */
   readonly sqls = new Map<number, string>();
   closed = false;
+  /**
+   * Set when a statement ran past its deadline inside a transaction, which was rolled back: every
+   * later request but `close` is refused with this message, so the client cannot go on as if its
+   * transaction were still open (its next writes would each commit on their own). The stream is not
+   * ended: @libsql/client would take a null baton as leave to open a fresh stream and carry on.
+   */
+  abortedBy: string | null = null;
   baton: string | null = null;
   timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly namespace: Namespace,
+    private readonly connWaitMs: number,
     private readonly onDestroy: (stream: Stream) => void,
   ) {
     namespace.users.add(this);
   }
 
-  /** The stream's connection, taken from the namespace's pool on first use. */
-  get conn(): Conn {
-    if (this.closed) throw new HttpError(400, "STREAM_CLOSED", "Stream for this baton was closed");
+  /** The stream's connection, taken from the namespace (or a pool thread) on first use. */
+  async conn(): Promise<Conn> {
+    if (this.closed) throw streamClosed();
     // Outside a transaction a connection carries no state the client can see, so a poisoned one
     // is swapped for a fresh one here.
     if (this.connection?.poisoned && !this.connection.inTransaction) {
-      this.namespace.releaseConn(this.connection);
+      void this.namespace.releaseConn(this.connection);
       this.connection = null;
     }
-    this.connection ??= this.namespace.acquireConn();
-    return this.connection;
+    if (this.connection === null) {
+      const conn = await this.namespace.acquireConn(this.connWaitMs);
+      // The stream may have been closed while waiting (namespace deleted, server stopping).
+      if (this.closed || this.connection !== null) {
+        void this.namespace.releaseConn(conn);
+        if (this.closed) throw streamClosed();
+      } else {
+        this.connection = conn;
+      }
+    }
+    return this.connection as Conn;
   }
 
   /** True when the stream has no connection yet or it is outside a transaction. */
   get isAutocommit(): boolean {
     return this.connection === null || !this.connection.inTransaction;
+  }
+
+  /**
+   * Between requests, a connection outside a transaction goes back to the pool (it holds a thread);
+   * one with PRAGMAs or TEMP objects of the client's stays with its stream.
+   */
+  park(): void {
+    if (this.connection === null || this.connection.inTransaction || this.connection.tainted) return;
+    void this.namespace.releaseConn(this.connection);
+    this.connection = null;
   }
 
   /** Closes the stream: an open transaction is rolled back and the connection returned. */
@@ -51,11 +78,13 @@ export class Stream implements NamespaceUser {
     this.closed = true;
     clearTimeout(this.timer);
     this.namespace.users.delete(this);
-    if (this.connection !== null) this.namespace.releaseConn(this.connection);
+    if (this.connection !== null) void this.namespace.releaseConn(this.connection);
     this.connection = null;
     this.onDestroy(this);
   }
 }
+
+const streamClosed = () => new HttpError(400, "STREAM_CLOSED", "Stream for this baton was closed");
 
 export class StreamRegistry {
   private readonly byBaton = new Map<string, Stream>();
@@ -64,6 +93,8 @@ export class StreamRegistry {
 
   constructor(
     private readonly idleTimeoutMs: number,
+    /** How long a stream waits for a connection thread when all are in use. */
+    private readonly connWaitMs: number,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -75,7 +106,7 @@ export class StreamRegistry {
         `Server can't handle more than ${MAX_OPEN_STREAMS} open streams`,
       );
     }
-    const stream = new Stream(namespace, (s) => this.forget(s));
+    const stream = new Stream(namespace, this.connWaitMs, (s) => this.forget(s));
     this.all.add(stream);
     return stream;
   }
@@ -102,6 +133,7 @@ export class StreamRegistry {
   /** Parks a stream after a request and returns its next baton (null once it is closed). */
   release(stream: Stream): string | null {
     if (stream.closed) return null;
+    stream.park();
     const baton = randomBytes(24).toString("base64url");
     stream.baton = baton;
     this.byBaton.set(baton, stream);

@@ -1,7 +1,7 @@
 // One writer per namespace, granted in arrival order. SQLite allows a single write transaction per
-// database; instead of letting its busy handler sleep on Node's only thread (which would stall the
-// very transaction everyone is waiting for), devdb queues writers here and hands the lock over
-// when the holder's transaction ends. A waiter that is not served within the busy timeout gets
+// database; instead of letting its busy handler poll with sleeps (holding a connection thread, and
+// serving writers in no particular order), devdb queues writers here and hands the lock over when
+// the holder's transaction ends. A waiter that is not served within the busy timeout gets
 // SQLITE_BUSY, never a hang.
 
 interface Waiter {

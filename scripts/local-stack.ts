@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
-import { type Devdb, startDevdb } from "../devdb/server";
+import { DEFAULT_STATEMENT_TIMEOUT_MS, type Devdb, startDevdb } from "../devdb/server";
 import { libsqlClient } from "../src/db/libsql";
 import { applyMigrations, type Migration } from "../src/db/migrator";
 
@@ -133,7 +133,17 @@ export async function spawnDevdb(opts: {
   writeFileSync(keyFile, opts.jwtPublicKey, { mode: 0o600 });
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(root, "devdb/cli.ts"), "--dir", opts.dir, "--jwt-public-key", keyFile],
+    [
+      "--import",
+      "tsx",
+      join(root, "devdb/cli.ts"),
+      "--dir",
+      opts.dir,
+      "--jwt-public-key",
+      keyFile,
+      "--statement-timeout-ms",
+      String(DEFAULT_STATEMENT_TIMEOUT_MS),
+    ],
     {
       cwd: root,
       env: { ...process.env, DEVDB_ADMIN_TOKEN: opts.adminToken },
@@ -176,10 +186,14 @@ export async function spawnDevdb(opts: {
 
 export async function startLocalPlatform(opts: { dir: string; environment: "development" | "test" }) {
   const secrets = generateDevSecrets();
+  // One statement deadline on both sides: the Worker gives up on a round trip after it, and devdb
+  // interrupts the statement inside SQLite at the same point, so nothing runs on unwatched.
+  const statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS;
   const devdb = await startDevdb({
     dir: opts.dir,
     jwtPublicKey: secrets.DEVDB_JWT_PUBLIC_KEY,
     adminToken: secrets.DEVDB_ADMIN_TOKEN,
+    statementTimeoutMs,
   });
   await createNamespace(devdb.adminUrl, secrets.DEVDB_ADMIN_TOKEN, "control");
   const controlUrl = namespaceUrl(devdb.url, "control");
@@ -192,6 +206,7 @@ export async function startLocalPlatform(opts: { dir: string; environment: "deve
     CONTROL_DB_URL: controlUrl,
     CONTROL_DB_TOKEN: controlToken,
     PROVISIONER: "local",
+    DB_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs),
     DEVDB_URL: devdb.url,
     DEVDB_ADMIN_URL: devdb.adminUrl,
     DEVDB_ADMIN_TOKEN: secrets.DEVDB_ADMIN_TOKEN,

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { createPublicKey } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startDevdb } from "../devdb/server";
+import { DEFAULT_STATEMENT_TIMEOUT_MS, startDevdb } from "../devdb/server";
 import {
   createNamespace,
   devSigningKeys,
@@ -87,6 +87,9 @@ async function main() {
     adminPort: DEVDB_ADMIN_PORT,
     jwtPublicKey: publicKey,
     adminToken: vars.DEVDB_ADMIN_TOKEN,
+    // The Worker's statement deadline (DB_STATEMENT_TIMEOUT_MS in .dev.vars, if set) is devdb's too:
+    // a statement the Worker gave up on is interrupted inside SQLite at the same point.
+    statementTimeoutMs: Number(vars.DB_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS),
     log: (line) => console.log(`devdb: ${line}`),
   });
   console.log(`devdb listening on ${devdb.url} (admin ${devdb.adminUrl}, data in .islet/devdb)`);

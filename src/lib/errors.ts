@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   upgrade_required: 426,
   sandbox_error: 422,
+  statement_timeout: 422,
   idempotency_mismatch: 422,
   rate_limited: 429,
   internal_error: 500,

@@ -1,6 +1,8 @@
 // Issue 13 item 2: admin SQL is guarded by a real tokenizer (the one devdb uses), refuses by name
 // every write to SQLite's and islet's own objects, and never relies on the database to refuse.
+// Issue 28 item 7: a runaway statement ends at admin SQL's time budget and stalls nobody else.
 import { describe, expect, it } from "vitest";
+import { loginUser, signupUser } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace } from "../helpers";
 
 async function setup() {
@@ -96,5 +98,40 @@ describe("admin SQL guard", () => {
     const unflagged = await sql("INSERT INTO log VALUES (1)", false);
     expect([unflagged.status, await errorCode(unflagged)]).toEqual([403, "forbidden"]);
     await auditedWriteWorks(owner, base, "after_ok");
+  });
+});
+
+describe("admin SQL budget", () => {
+  it("ends a runaway recursive CTE with 422 statement_timeout while everything else answers", async () => {
+    const { owner, base, sql } = await setup();
+    const other = await setup();
+    const account = await signupUser();
+    expect((await sql("CREATE TABLE notes (body TEXT)")).status).toBe(200);
+
+    // Would count for hours: only the budget (and devdb's deadline inside SQLite) ends it.
+    let settled = false;
+    const runaway = sql(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+      false,
+    ).finally(() => {
+      settled = true;
+    });
+    // Meanwhile the same workspace, another workspace and sign-in all answer (with the statement
+    // on devdb's event loop, every database round trip waited for it and ended in 503).
+    let answeredMeanwhile = 0;
+    for (let round = 0; round < 3; round++) {
+      expect((await sql("SELECT count(*) FROM notes", false)).status).toBe(200);
+      expect((await other.sql("SELECT 1", false)).status).toBe(200);
+      await loginUser(account.email, account.password, account.ip);
+      if (!settled) answeredMeanwhile++;
+    }
+    expect(answeredMeanwhile).toBeGreaterThan(0);
+
+    const res = await runaway;
+    const body = await json<{ error: { code: string; message: string; details: { budgetMs: number } } }>(res);
+    expect([res.status, body.error.code]).toEqual([422, "statement_timeout"]);
+    expect(body.error.message).toContain("budget");
+    expect(body.error.details.budgetMs).toBeGreaterThan(0);
+    await auditedWriteWorks(owner, base, "after_runaway");
   });
 });

@@ -15,7 +15,7 @@ export const sqlTools = [
     name: "execute_sql",
     title: "Run SQL",
     description:
-      "One SQL statement against the workspace database (admins, signed in; audited). Read-only unless `write` is true; islet's own `_islet_*` tables are not writable.",
+      "One SQL statement against the workspace database (admins, signed in; audited). Read-only unless `write` is true; islet's own `_islet_*` tables are not writable. It must finish within 4 s (else `statement_timeout`); at most 1,000 rows come back (`truncated: true` when there were more).",
     need: { role: "admin", scope: "schema:write", usersOnly: true },
     input: withoutWorkspace(executeSqlInput),
     output: SqlResult,

@@ -1,5 +1,5 @@
-import { executeSql, executeSqlBody, SqlResult } from "../../services/sql";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
+import { executeSql, executeSqlBody, MAX_SQL_ROWS, SQL_TIME_BUDGET_MS, SqlResult } from "../../services/sql";
+import { ErrorEnvelope, json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 import { workspaceParam } from "../workspaces/param";
 
 /** POST /v1/workspaces/:workspaceId/sql — admin SQL, read-only unless `write: true`, audited. */
@@ -10,8 +10,18 @@ export const sqlRoutes = router().openapi(
     tags: ["SQL"],
     security: SECURITY.user,
     summary: "Run one admin SQL statement (read-only unless write: true; audited)",
+    description: [
+      `Budget: the statement must finish within ${SQL_TIME_BUDGET_MS / 1000} s, else 422 \`statement_timeout\` (islet stops waiting; the local database interrupts it). A runaway query (an endless recursive CTE) ends there and holds up no other request.`,
+      `Rows: the answer carries at most ${MAX_SQL_ROWS.toLocaleString("en-US")} rows, the first ones, with \`truncated: true\` when there were more; a result over 10 MB is refused (400). Use LIMIT/OFFSET or the tables API to page.`,
+    ].join("\n\n"),
     request: { params: workspaceParam, body: jsonBody(executeSqlBody) },
-    responses: { 200: json(named(SqlResult, "SqlResult"), "The statement's result") },
+    responses: {
+      200: json(named(SqlResult, "SqlResult"), "The statement's result"),
+      422: json(
+        ErrorEnvelope,
+        "The statement ran past admin SQL's time budget (`statement_timeout`), or a reused Idempotency-Key came with another body (`idempotency_mismatch`)",
+      ),
+    },
   }),
   async (c) => {
     const input = { ...c.req.valid("param"), ...c.req.valid("json") };

@@ -1,5 +1,6 @@
 import type { InValue } from "@libsql/client/web";
 import { sha256Hex } from "../../lib/crypto";
+import { type Budget, currentBudget, DEFAULT_STATEMENT_MS, deadlineIn, withBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
@@ -8,7 +9,15 @@ import { guardAdminSql } from "./guard";
 import { executeSqlInput } from "./schemas";
 
 export * from "./schemas";
+/** Rows an answer carries; more are left out and the answer says `truncated: true`. */
 export const MAX_SQL_ROWS = 1000;
+/**
+ * Time an admin statement may take, below the statement deadline (DB_STATEMENT_TIMEOUT_MS, 5 s)
+ * and the request's (15 s): islet answers 422 `statement_timeout` then. devdb interrupts the
+ * statement inside SQLite at its own deadline (the statement deadline); libsql-server cancels a
+ * request's statement when its client goes away.
+ */
+export const SQL_TIME_BUDGET_MS = 4_000;
 
 /**
  * Admin SQL (DESIGN §5): one statement, admin users only, audited. Read-only unless `write`:
@@ -37,23 +46,56 @@ export async function executeSql({
     details: { write: input.write, statementSha256: await sha256Hex(input.sql) },
   };
   const statement = { sql: input.sql, args: input.args };
+  const { budget, tighter } = sqlBudget();
   try {
     if (input.write) {
-      const [result] = await commitWithAudit(ctx, db, [statement], [event]);
+      const [result] = await withBudget(budget, () => commitWithAudit(ctx, db, [statement], [event]));
       return shape(result);
     }
-    const [result] = await db.batch([statement], "read");
+    const [result] = await withBudget(budget, () => db.batch([statement], "read"));
     await recordAudit(ctx, db, event);
     return shape(result);
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const text = String(error);
+    // Past the budget: islet stopped waiting, or the database interrupted the statement first. The
+    // request's own deadline, when it is the nearer one, stays a 503 like anywhere else.
+    const deadline = deadlineIn(error);
+    if ((deadline && (deadline.what === "database" || tighter)) || /SQLITE_INTERRUPT/.test(text)) {
+      throw overBudget(input.write);
+    }
+    if (deadline) throw error;
+    if (/RESPONSE_TOO_LARGE|Response is too large/.test(text)) {
+      throw new ApiError(
+        "invalid_request",
+        "The result is larger than 10 MB: select fewer rows or columns (LIMIT, WHERE)",
+      );
+    }
     if (/READONLY|readonly|attempt to write/i.test(text)) {
       throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');
     }
     const reason = /SQLite error: ([^\n]{1,200})/.exec(text)?.[1] ?? "the statement failed";
     throw new ApiError("invalid_request", `SQL error: ${reason}`);
   }
+}
+
+/** The request's budget narrowed to admin SQL's: the statement gets what is left, at most the budget. */
+function sqlBudget(): { budget: Budget; tighter: boolean } {
+  const outer = currentBudget();
+  const own = Date.now() + SQL_TIME_BUDGET_MS;
+  const deadlineAt = Math.min(outer?.deadlineAt ?? own, own);
+  const statementMs = Math.min(outer?.statementMs ?? DEFAULT_STATEMENT_MS, SQL_TIME_BUDGET_MS);
+  return { budget: { deadlineAt, statementMs }, tighter: deadlineAt === own };
+}
+
+function overBudget(write: boolean): ApiError {
+  const seconds = SQL_TIME_BUDGET_MS / 1000;
+  return new ApiError(
+    "statement_timeout",
+    `The statement did not finish within admin SQL's ${seconds} s budget: narrow it (WHERE, LIMIT, an index)` +
+      (write ? "; a write may still have completed, and the audit log records it if it did" : ""),
+    { details: { budgetMs: SQL_TIME_BUDGET_MS } },
+  );
 }
 
 function shape(result: { columns: string[]; rows: ArrayLike<unknown>[]; rowsAffected: number } | undefined) {
