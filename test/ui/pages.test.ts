@@ -2,9 +2,14 @@
 // work as forms (cookie session, CSRF field), cross-site posts are refused, user content is
 // escaped, and the core journey works end to end without any script.
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
+import { controlDb } from "../../src/db/control/client";
+import { type WorkspaceRow, workspaces } from "../../src/db/control/schema";
+import { tenantDb } from "../../src/db/tenant/client";
 import { PAGE_PATHS } from "../../src/ui";
+import { testConfig } from "../helpers";
 import { Browser, ORIGIN, signedUpBrowser, textOf } from "./helpers";
 
 const XSS = [
@@ -303,6 +308,19 @@ describe("every dashboard section", () => {
     const hookPage = await browser.submit(`${ws}/webhooks/${hookId}/test`, {});
     expect(hookPage.html).toContain("Test event queued.");
     expect(hookPage.html).not.toContain(whsec);
+    // islet stopping an endpoint (its creator's authority ended) is said where admins look.
+    expect(await ok(`${ws}/webhooks`)).not.toContain("islet disabled");
+    const [row] = await controlDb(testConfig())
+      .select()
+      .from(workspaces)
+      .where(eq(workspaces.id, workspaceId));
+    await (await tenantDb(testConfig(), row as WorkspaceRow)).execute({
+      sql: "UPDATE _islet_webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?",
+      args: ["its creator is no longer a member of the workspace", hookId ?? ""],
+    });
+    const stopped = await ok(`${ws}/webhooks`);
+    expect(stopped).toContain("islet disabled an endpoint");
+    expect(stopped).toContain("its creator is no longer a member of the workspace");
 
     for (const path of [
       "/usage",
