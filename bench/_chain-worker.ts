@@ -2,9 +2,9 @@
 // it, a bare Hono handler doing the same one-row tenant read with no middleware at all.
 import { Hono } from "hono";
 import { buildApp } from "../src/app";
+import type { Bindings } from "../src/config";
 import { libsqlClient } from "../src/db/libsql";
-import type { Bindings } from "../src/env";
-import { authorizeWorkspace } from "../src/services/access";
+import { authorizeWorkspace } from "../src/services/core/access";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
 

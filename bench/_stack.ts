@@ -7,16 +7,16 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { unstable_dev, unstable_startWorker } from "wrangler";
 import { startLocalPlatform } from "../scripts/local-stack";
+import { type Config, parseConfig } from "../src/config";
 import { controlDb } from "../src/db/control/client";
 import { sessions, users, workspaces } from "../src/db/control/schema";
-import { type Config, parseConfig } from "../src/env";
 import { randomToken, sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import type { PlanId } from "../src/lib/plans";
 import { SandboxBudget } from "../src/sandbox/budget";
-import type { ServiceContext } from "../src/services/context";
+import type { ServiceContext } from "../src/services/core/context";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 
 export interface Stack {

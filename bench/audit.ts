@@ -3,10 +3,11 @@
 // export and verification throughput against a plain paged read of the same rows. devdb runs
 // in-process with JWT auth; the client is the real @libsql/client over HTTP.
 import type { Client, InValue } from "@libsql/client";
-import { createNamespace, loadMigrations, mintDevdbToken, namespaceUrl } from "../scripts/local-stack";
+import { createNamespace, mintDevdbToken, namespaceUrl } from "../scripts/local-stack";
+import { parseConfig } from "../src/config";
 import { libsqlClient } from "../src/db/libsql";
+import { loadMigrations } from "../src/db/migration-files";
 import { applyMigrations } from "../src/db/migrator";
-import { parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
@@ -21,7 +22,7 @@ import {
   streamAuditLog,
   verifyChain,
 } from "../src/services/audit";
-import type { ServiceContext } from "../src/services/context";
+import type { ServiceContext } from "../src/services/core/context";
 import { startStack } from "./_stack";
 import { fmt, median, percentile, printTable, time } from "./table";
 

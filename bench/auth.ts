@@ -9,9 +9,9 @@
 //    unknown email, against an anonymous 404 through the same middleware chain.
 // No traffic beyond loopback: the breached-password API is the local stand-in from test/fixtures.
 import { unstable_startWorker } from "wrangler";
+import { parseConfig } from "../src/config";
 import { controlDb } from "../src/db/control/client";
 import { users } from "../src/db/control/schema";
-import { parseConfig } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { signAccessToken, verifyAccessToken } from "../src/lib/jwt";
 import { setLogSink } from "../src/lib/logger";

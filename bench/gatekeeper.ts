@@ -1,6 +1,6 @@
 // `npm run bench -- gatekeeper`: what one Gatekeeper Durable Object decides per second, and what
 // the hop adds to a request. A tiny Worker exposing the real Gatekeeper class
-// (durable-objects/gatekeeper.ts) runs in workerd under wrangler's unstable_startWorker, from a
+// (durable-objects/gatekeeper/index.ts) runs in workerd under wrangler's unstable_startWorker, from a
 // config and entry written to a temporary directory (removed afterwards).
 //
 // Rows, all in one run:
@@ -37,7 +37,7 @@ const root = resolve(import.meta.dirname, "..");
 
 const WORKER = `
 import { DurableObject } from "cloudflare:workers";
-import { Gatekeeper } from ${JSON.stringify(join(root, "durable-objects/gatekeeper.ts"))};
+import { Gatekeeper } from ${JSON.stringify(join(root, "durable-objects/gatekeeper/index.ts"))};
 import { planRules } from ${JSON.stringify(join(root, "src/lib/plans.ts"))};
 export { Gatekeeper };
 

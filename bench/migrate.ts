@@ -10,7 +10,7 @@ import { loadConfig, operatorContext } from "../cli/context";
 import { newId } from "../src/lib/ids";
 import { setLogSink } from "../src/lib/logger";
 import { mapPool } from "../src/lib/pool";
-import type { ServiceContext } from "../src/services/context";
+import type { ServiceContext } from "../src/services/core/context";
 import { fanOutMigrations, scanTenants } from "../src/services/operator";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
 import { startStack } from "./_stack";

@@ -6,12 +6,12 @@
 
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import type { AppEnv } from "../src/http/env";
+import { defaultHook, json, jsonBody, operation, router, SECURITY } from "../src/http/openapi";
+import { workspaceParam } from "../src/http/params";
 import { validate } from "../src/lib/validate";
-import { defaultHook, json, jsonBody, operation, router, SECURITY } from "../src/routes/openapi";
-import { workspaceParam } from "../src/routes/workspaces/param";
 import { listAuditQuery } from "../src/services/audit";
 import { createKeyBody } from "../src/services/keys";
-import type { AppEnv } from "../src/types";
 import { fmt, median, printTable } from "./table";
 
 const ROUNDS = 15;

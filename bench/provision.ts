@@ -4,10 +4,10 @@
 // (what provisioning cannot avoid), so the ratio shows islet's own overhead (token, migrations,
 // encryption, control rows).
 
+import type { Config } from "../src/config";
+import { parseConfig } from "../src/config";
 import type { WorkspaceRow } from "../src/db/control/schema";
 import { dbTokenBinding } from "../src/db/tenant/client";
-import type { Config } from "../src/env";
-import { parseConfig } from "../src/env";
 import { decryptSecret, importKeyring } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { setLogSink } from "../src/lib/logger";

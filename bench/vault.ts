@@ -4,11 +4,11 @@
 
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseConfig } from "../src/env";
+import { parseConfig } from "../src/config";
 import { decryptSecret, encryptSecret, importKeyring, secretBinding } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { setLogSink } from "../src/lib/logger";
-import type { ServiceContext } from "../src/services/context";
+import type { ServiceContext } from "../src/services/core/context";
 import { keyringStatus, rotateKeyring } from "../src/services/operator";
 import { setSecret } from "../src/services/secrets";
 import { provisionWorkspace } from "../src/services/workspaces/provision";

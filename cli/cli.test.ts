@@ -3,10 +3,10 @@ import { eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, seedUser, startStack } from "../bench/_stack";
 import { createNamespace } from "../scripts/local-stack";
+import { type Config, parseConfig } from "../src/config";
 import { controlDb } from "../src/db/control/client";
 import { memberships, securityLog, sessions, users, workspaces } from "../src/db/control/schema";
 import { tenantDb } from "../src/db/tenant/client";
-import { type Config, parseConfig } from "../src/env";
 import {
   decryptSecret,
   encryptSecret,
@@ -19,7 +19,7 @@ import { createLogger, setLogSink } from "../src/lib/logger";
 import { provisionerFor } from "../src/provision";
 import { SandboxBudget } from "../src/sandbox/budget";
 import { putAccount } from "../src/services/accounts";
-import type { ServiceContext } from "../src/services/context";
+import type { ServiceContext } from "../src/services/core/context";
 import {
   ABANDONED_PROVISIONING_MS,
   collectGarbage,

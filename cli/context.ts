@@ -1,13 +1,34 @@
 // The operator CLI runs under Node with the same code as the Worker. Its configuration is the
 // Worker's: .dev.vars locally (or --env-file), overlaid by the process environment.
 
-import { existsSync } from "node:fs";
-import { migrationsIn, readDevVars } from "../scripts/local-stack";
-import { type Config, parseConfig } from "../src/env";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, parseConfig } from "../src/config";
+import { migrationsIn } from "../src/db/migration-files";
 import { newId } from "../src/lib/ids";
 import { createLogger } from "../src/lib/logger";
-import { SandboxBudget } from "../src/sandbox/budget";
-import type { ServiceContext } from "../src/services/context";
+import { SandboxBudget, type ServiceContext } from "../src/services/core/context";
+
+/** The checkout the CLI runs from: wrangler.toml and .dev.vars sit at its root. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Reads a dotenv file as `npm start` writes it (values may be double-quoted JSON strings). */
+export function readDevVars(path = join(root, ".dev.vars")): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (!existsSync(path)) return vars;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const raw = match[2] as string;
+    const quoted = /^"(?:[^"\\]|\\.)*"/.exec(raw)?.[0];
+    const single = /^'[^']*'/.exec(raw)?.[0];
+    if (quoted) vars[match[1] as string] = JSON.parse(quoted) as string;
+    else if (single) vars[match[1] as string] = single.slice(1, -1);
+    else vars[match[1] as string] = raw.replace(/\s+#.*$/, "").trim();
+  }
+  return vars;
+}
 
 export function loadVars(envFile?: string): Record<string, string> {
   if (envFile !== undefined && !existsSync(envFile)) throw new Error(`env file ${envFile} does not exist`);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Stack, startStack } from "../bench/_stack";
-import { PRODUCTION_SECRETS } from "../src/env";
+import { PRODUCTION_SECRETS } from "../src/config";
 import { setLogSink } from "../src/lib/logger";
 import { startTursoFixture, TURSO_ORG, TURSO_TOKEN, type TursoFixture } from "../test/fixtures/turso";
 import { type DoctorRow, readWrangler, runDoctor, wranglerRows, wranglerVars } from "./doctor";

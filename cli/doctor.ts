@@ -1,14 +1,14 @@
-// `islet doctor`: every check the Worker makes of its configuration at start (src/env.ts), and
+// `islet doctor`: every check the Worker makes of its configuration at start (src/config.ts), and
 // what only an operator's machine can check: the secrets a deploy must set, mail and sign-in
 // settings, that the databases and the Turso organization answer with the tokens given, and that
 // wrangler.toml binds what the code needs. Each check is a row: pass, fail or skip, with the fix.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { loadMigrations, root } from "../scripts/local-stack";
+import { type Config, PRODUCTION_SECRETS, parseConfig } from "../src/config";
 import { libsqlClient } from "../src/db/libsql";
+import { loadMigrations } from "../src/db/migration-files";
 import { pendingMigrations } from "../src/db/migrator";
-import { type Config, PRODUCTION_SECRETS, parseConfig } from "../src/env";
 import { importKeyring } from "../src/lib/crypto";
 import { REGIONS } from "../src/lib/tenancy";
 import { ProvisionError, provisionerFor } from "../src/provision";
@@ -17,6 +17,7 @@ import { oidcProblem } from "../src/services/auth";
 // The certificate module itself: the lifecycle index pulls in the sandbox (QuickJS WebAssembly).
 import { platformJwks } from "../src/services/lifecycle/certificate";
 import { resolveMailConfig } from "../src/services/mail";
+import { root } from "./context";
 
 export interface DoctorRow {
   check: string;

@@ -7,8 +7,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { loadMigrations, migrateControl, root } from "../scripts/local-stack";
-import type { Config } from "../src/env";
+import type { Config } from "../src/config";
+import { loadMigrations, migrateControl } from "../src/db/migration-files";
 import { ApiError } from "../src/lib/errors";
 import { setLogSink } from "../src/lib/logger";
 import { REGIONS } from "../src/lib/tenancy";
@@ -28,7 +28,7 @@ import {
   scanTenants,
   showTenant,
 } from "../src/services/operator";
-import { loadConfig, loadVars, migrationsFrom, operatorContext } from "./context";
+import { loadConfig, loadVars, migrationsFrom, operatorContext, root } from "./context";
 import { readWrangler, runDoctor, wranglerVars } from "./doctor";
 import { emit, type Output, progress, table } from "./output";
 

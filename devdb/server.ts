@@ -73,7 +73,7 @@ async function close(server: Server): Promise<void> {
   await closed;
 }
 
-/** The Worker's statement deadline (src/env.ts DB_STATEMENT_TIMEOUT_MS): a statement it gave up on stops. */
+/** The Worker's statement deadline (src/config.ts DB_STATEMENT_TIMEOUT_MS): a statement it gave up on stops. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_CONNECTIONS = 32;
 

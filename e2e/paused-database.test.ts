@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedOwner, startWorker, type WorkerCall } from "../bench/_stack";
 import { operatorContext } from "../cli/context";
-import { type DevdbProcess, loadMigrations, spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
+import { type DevdbProcess, spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
+import { loadMigrations } from "../src/db/migration-files";
 import { fanOutMigrations } from "../src/services/operator";
 
 let dir: string;

@@ -1,28 +1,16 @@
 // Node-side helpers shared by `npm start`, the test globalSetup, benchmarks and the operator CLI:
-// dev secrets, devdb tokens, and control-plane migrations read from migrations/control.
+// dev secrets, devdb tokens, devdb itself and the throwaway local platform. Migrations are read
+// by src/db/migration-files.ts, .dev.vars by cli/context.ts.
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importPKCS8, SignJWT } from "jose";
 import { DEFAULT_STATEMENT_TIMEOUT_MS, type Devdb, startDevdb } from "../devdb/server";
-import { libsqlClient } from "../src/db/libsql";
-import { applyMigrations, type Migration } from "../src/db/migrator";
+import { migrateControl } from "../src/db/migration-files";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-export function loadMigrations(kind: "control" | "tenant"): Migration[] {
-  return migrationsIn(join(root, "migrations", kind));
-}
-
-/** The numbered `.sql` migrations of a folder, in order. */
-export function migrationsIn(dir: string): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ name: f.replace(/\.sql$/, ""), sql: readFileSync(join(dir, f), "utf8") }));
-}
 
 export interface DevSecrets {
   ISLET_KEYRING: string;
@@ -33,7 +21,7 @@ export interface DevSecrets {
   PLATFORM_SIGNING_KEYS: string;
 }
 
-/** Fresh random development secrets. Marked as dev so production refuses them (src/env.ts). */
+/** Fresh random development secrets. Marked as dev so production refuses them (src/config.ts). */
 export function generateDevSecrets(): DevSecrets {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   return {
@@ -79,38 +67,11 @@ export async function createNamespace(adminUrl: string, adminToken: string | und
     throw new Error(`devdb: cannot create namespace ${namespace}: ${res.status}`);
 }
 
-/** Creates the `control` namespace if needed and applies the control migrations to it. */
-export async function migrateControl(opts: { url: string; token: string | undefined }): Promise<string[]> {
-  const client = libsqlClient(opts.url, opts.token);
-  try {
-    return await applyMigrations(client, loadMigrations("control"));
-  } finally {
-    client.close();
-  }
-}
-
 /** `http://127.0.0.1:8880` + `control` → `http://control.localhost:8880` (sqld host-prefix form). */
 export const namespaceUrl = (devdbUrl: string, namespace: string) => {
   const url = new URL(devdbUrl);
   return `http://${namespace}.localhost:${url.port}`;
 };
-
-/** Reads a dotenv file as `npm start` writes it (values may be double-quoted JSON strings). */
-export function readDevVars(path = join(root, ".dev.vars")): Record<string, string> {
-  const vars: Record<string, string> = {};
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!match) continue;
-    const raw = match[2] as string;
-    const quoted = /^"(?:[^"\\]|\\.)*"/.exec(raw)?.[0];
-    const single = /^'[^']*'/.exec(raw)?.[0];
-    if (quoted) vars[match[1] as string] = JSON.parse(quoted) as string;
-    else if (single) vars[match[1] as string] = single.slice(1, -1);
-    else vars[match[1] as string] = raw.replace(/\s+#.*$/, "").trim();
-  }
-  return vars;
-}
 
 /**
  * A throwaway local platform for tests and benchmarks: devdb in `dir` with fresh secrets and JWT

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import { loadMigrations } from "../src/db/migration-files";
 import { applyMigrations, splitStatements } from "../src/db/migrator";
-import { loadMigrations, root } from "./local-stack";
+import { root } from "./local-stack";
 
 describe("migrations", () => {
   it("lists every tenant migration file in migrations/tenant/index.ts", () => {

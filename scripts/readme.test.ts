@@ -1,9 +1,9 @@
 // The README's deploy steps set every production secret the config schema knows of, and the
-// example env file documents each of them: neither can fall behind src/env.ts.
+// example env file documents each of them: neither can fall behind src/config.ts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PRODUCTION_SECRETS } from "../src/env";
+import { PRODUCTION_SECRETS } from "../src/config";
 
 const root = join(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");

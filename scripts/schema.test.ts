@@ -6,9 +6,9 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import * as control from "../src/db/control/schema";
 import { migrationsLedger } from "../src/db/ledger";
+import { loadMigrations } from "../src/db/migration-files";
 import { applyMigrations } from "../src/db/migrator";
 import * as tenant from "../src/db/tenant/schema";
-import { loadMigrations } from "./local-stack";
 
 interface Column {
   name: string;

@@ -5,10 +5,10 @@
 // sealed nor hashed must be explained below, so a plaintext secret cannot slip in by a new name.
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import { loadMigrations } from "../src/db/migration-files";
 import { applyMigrations } from "../src/db/migrator";
 import { SEALED_COLUMNS } from "../src/db/sealed";
 import { SECRET_KINDS } from "../src/lib/crypto";
-import { loadMigrations } from "./local-stack";
 
 interface MigratedColumn {
   table: string;

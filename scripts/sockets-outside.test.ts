@@ -8,9 +8,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocketPackage from "ws";
 import { type Stack, seedOwner, seedUser, startStack } from "../bench/_stack";
+import type { Config } from "../src/config";
 import { controlDb } from "../src/db/control/client";
 import { memberships } from "../src/db/control/schema";
-import type { Config } from "../src/env";
 import type { Role } from "../src/lib/tenancy";
 import { launchChromium } from "./chromium";
 

@@ -5,15 +5,15 @@ import { spawn } from "node:child_process";
 import { createPublicKey } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readDevVars } from "../cli/context";
 import { DEFAULT_STATEMENT_TIMEOUT_MS, startDevdb } from "../devdb/server";
+import { migrateControl } from "../src/db/migration-files";
 import {
   createNamespace,
   devSigningKeys,
   generateDevSecrets,
-  migrateControl,
   mintDevdbToken,
   namespaceUrl,
-  readDevVars,
   root,
 } from "./local-stack";
 

@@ -1,4 +1,9 @@
+import { Hono } from "hono";
+import { CSP_REPORT_PATH } from "./http/csp";
+import type { AppEnv } from "./http/env";
+import { router } from "./http/openapi";
 import { mcpRoutes } from "./mcp/http";
+import { mcpSocketRoutes } from "./mcp/websocket";
 import { authenticate } from "./middleware/authenticate";
 import { bodyLimit } from "./middleware/body-limit";
 import { requireConfig } from "./middleware/config";
@@ -9,6 +14,7 @@ import { notFoundHandler, onError } from "./middleware/errors";
 import { gatekeeper } from "./middleware/gatekeeper";
 import { requestLogger } from "./middleware/logger";
 import { noStore } from "./middleware/no-store";
+import { operatorAuthenticate } from "./middleware/operator";
 import { trustedOrigin } from "./middleware/origin";
 import { requestId } from "./middleware/request-id";
 import { secureHeaders } from "./middleware/secure-headers";
@@ -26,9 +32,8 @@ import { healthRoutes, policyRoutes, wellKnownRoutes } from "./routes/health";
 import { keysRoutes } from "./routes/keys";
 import { membersRoutes } from "./routes/members";
 import { invitationsRoutes } from "./routes/members/invitations";
-import { router } from "./routes/openapi";
 import { operatorRoutes } from "./routes/operator";
-import { mcpSocketRoutes, realtimeRoutes } from "./routes/realtime";
+import { realtimeRoutes } from "./routes/realtime";
 import { rowsRoutes } from "./routes/rows";
 import { secretsRoutes } from "./routes/secrets";
 import { sqlRoutes } from "./routes/sql";
@@ -38,7 +43,17 @@ import { webhooksRoutes } from "./routes/webhooks";
 import { workspacesRoutes } from "./routes/workspaces";
 import { workspaceExportRoutes } from "./routes/workspaces/export";
 import { workspaceImportRoutes } from "./routes/workspaces/import";
-import { uiRoutes } from "./ui";
+import {
+  assetRoutes,
+  cspReportBodyLimit,
+  cspReportRoutes,
+  formGuard,
+  PAGE_PATHS,
+  pageError,
+  pageRoutes,
+  pageSession,
+  requireUser,
+} from "./ui";
 
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
@@ -63,8 +78,10 @@ export function buildApp() {
   app.route("/", docsRoutes(app));
 
   // Operators authenticate with `Authorization: Operator <token>`, which the bearer authenticate
-  // below refuses; their routes answer first with their own gatekeeper + operator middleware.
+  // below refuses; their routes answer first, behind the gatekeeper (limiting attempts per IP)
+  // and the operator authentication, and nothing else is accepted there.
   app.use("/v1/*", noStore);
+  app.use("/v1/operator/*", gatekeeper, operatorAuthenticate);
   app.route("/v1/operator", operatorRoutes);
   // Agents and sockets (DESIGN §13): a socket may present a single-use ticket instead of a header;
   // the credential is never the session cookie; the workspace is the key's, the ticket's or named.
@@ -102,8 +119,22 @@ export function buildApp() {
   app.route("/v1/realtime", realtimeRoutes);
   app.route("/mcp/ws", mcpSocketRoutes);
   app.route("/mcp", mcpRoutes);
-  // The dashboard: pages for people, on the same services (src/ui).
-  app.route("/", uiRoutes());
+  // The dashboard: pages for people, on the same services (src/ui). Its own sub-app, so that its
+  // errors, the steps below included, are answered as pages (pageError), not JSON.
+  const ui = new Hono<AppEnv>();
+  ui.onError(pageError);
+  ui.route("/", assetRoutes);
+  // CSP reports: a small body limit of their own, then the Gatekeeper (per IP).
+  ui.post(CSP_REPORT_PATH, cspReportBodyLimit, gatekeeper);
+  ui.route("/", cspReportRoutes);
+  // Pages: the browser session and form guard, sign-in for /app, the addressed workspace, then
+  // the Gatekeeper, whose limits depend on the workspace's plan.
+  for (const path of PAGE_PATHS) ui.use(path, pageSession, formGuard);
+  ui.use("/app/*", requireUser);
+  ui.use("/app/w/:workspaceId/*", loadWorkspace);
+  for (const path of PAGE_PATHS) ui.use(path, gatekeeper);
+  ui.route("/", pageRoutes);
+  app.route("/", ui);
 
   app.notFound(notFoundHandler(app));
   return app;

@@ -1,5 +1,5 @@
 import { buildApp } from "./app";
-import type { Bindings } from "./env";
+import type { AppEnv } from "./http/env";
 import { runScheduledBackups } from "./services/backups";
 import { runScheduledDeletions } from "./services/lifecycle";
 import { runScheduledGc } from "./services/operator";
@@ -27,4 +27,4 @@ export default {
         runScheduledBackups(env),
       ]),
     ),
-} satisfies ExportedHandler<Bindings>;
+} satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -1,18 +1,18 @@
 // Shared test helpers: real users, sessions and workspaces made through islet's own services and
 // control database, and a tiny client for the real Worker (`exports.default.fetch`).
 import { env, exports } from "cloudflare:workers";
+import { type Config, parseConfig } from "../src/config";
 import { controlDb } from "../src/db/control/client";
 import type { Region, WorkspaceRow } from "../src/db/control/schema";
 import { sessions, users } from "../src/db/control/schema";
-import { type Config, parseConfig } from "../src/env";
 import { randomToken, sha256Hex } from "../src/lib/crypto";
 import { newId } from "../src/lib/ids";
 import { signAccessToken } from "../src/lib/jwt";
 import { createLogger } from "../src/lib/logger";
 import { SandboxBudget } from "../src/sandbox/budget";
-import type { ServiceContext } from "../src/services/context";
+import type { Actor } from "../src/services/core/actor";
+import type { ServiceContext } from "../src/services/core/context";
 import { provisionWorkspace } from "../src/services/workspaces/provision";
-import type { Actor } from "../src/types";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const result = parseConfig({ ...env, ...overrides });

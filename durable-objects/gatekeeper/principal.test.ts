@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CALENDAR_MONTH } from "../../src/lib/rate-limit";
 import { LOCKOUT_MAX_MS, PrincipalGate } from "./principal";
+import { CALENDAR_MONTH } from "./rate-limit";
 
 // The Gatekeeper's decisions on a simulated clock: exact boundaries without sleeping.
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);

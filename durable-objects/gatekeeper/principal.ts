@@ -1,4 +1,4 @@
-import { type GateRule, type MonthlyUsage, RateLimiter, type Verdict } from "../../src/lib/rate-limit";
+import { type GateRule, type MonthlyUsage, RateLimiter, type Verdict } from "./rate-limit";
 
 /**
  * Everything one principal's Gatekeeper decides, in memory and clock-free (`now` is passed

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { MonthlyUsage, WindowSnapshot } from "../../src/lib/rate-limit";
 import type { FailureState, PrincipalGate, Revocation } from "./principal";
+import type { MonthlyUsage, WindowSnapshot } from "./rate-limit";
 
 /**
  * The Gatekeeper's durable state in its own SQLite database (a SQLite-backed Durable Object).

@@ -1,7 +1,6 @@
 import { ApiError } from "../../src/lib/errors";
-import { parseInput, type ServiceContext } from "../../src/services/context";
-import { asApiError } from "../../src/services/errors";
-import { getTable } from "../../src/services/tables";
+import { parseInput, type ServiceContext } from "../../src/services/core/context";
+import { asApiError } from "../../src/services/core/errors";
 import {
   type Connection,
   MAX_REALTIME_FRAME,
@@ -9,7 +8,8 @@ import {
   type RealtimeMessage,
   realtimeMessage,
   type SocketAttachment,
-} from "./protocol";
+} from "../../src/services/hub/protocol";
+import { getTable } from "../../src/services/tables";
 
 /**
  * One frame of a realtime socket: `subscribe` / `unsubscribe` to tables, `ping`. A bad frame (not

@@ -1,4 +1,4 @@
-import type { Connection } from "./protocol";
+import type { Connection } from "../../src/services/hub/protocol";
 
 type Row = Record<string, SqlStorageValue>;
 

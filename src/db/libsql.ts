@@ -21,7 +21,7 @@ function bounded(inner: Fetch): Fetch {
  * Builds a libSQL HTTP client. Local devdb namespaces are addressed like sqld's, by the first
  * host label (`http://<ns>.localhost:<port>`); Workers cannot resolve `*.localhost`, so such URLs
  * are sent to 127.0.0.1 with the namespace in the `x-namespace` header. This is only reachable
- * with `ISLET_INSECURE_LOCAL=1` outside production (src/env.ts refuses plain HTTP otherwise).
+ * with `ISLET_INSECURE_LOCAL=1` outside production (src/config.ts refuses plain HTTP otherwise).
  */
 export function libsqlClient(url: string, authToken: string | undefined): Client {
   const parsed = new URL(url.replace(/^libsql:/, "https:"));

@@ -3,7 +3,7 @@ import { utf8 } from "./encoding";
 import { ApiError } from "./errors";
 import { newId } from "./ids";
 
-/** What signing and verifying access tokens needs of the config (src/env.ts's Config has it). */
+/** What signing and verifying access tokens needs of the config (src/config.ts's Config has it). */
 export interface JwtConfig {
   SESSION_JWT_SECRET: string;
   /**

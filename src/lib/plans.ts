@@ -1,4 +1,4 @@
-import { CALENDAR_MONTH, type GateRule } from "./rate-limit";
+import { CALENDAR_MONTH, type GateRule } from "./rate-rules";
 
 /**
  * Plans and their limits, in one place (DESIGN §4; seed 003: "Free 100/min → Enterprise

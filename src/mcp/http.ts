@@ -1,8 +1,8 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import { authorizeMember } from "../services/access";
-import type { AppEnv } from "../types";
+import { authorizeMember } from "../services/core/access";
 import { buildMcpServer } from "./server";
 
 const jsonRpcError = (code: number, message: string) => ({

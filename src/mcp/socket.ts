@@ -9,9 +9,9 @@ import {
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
 import { ApiError } from "../lib/errors";
-import type { WorkspaceAccess } from "../services/access";
-import type { ServiceContext } from "../services/context";
-import { asApiError } from "../services/errors";
+import type { WorkspaceAccess } from "../services/core/access";
+import type { ServiceContext } from "../services/core/context";
+import { asApiError } from "../services/core/errors";
 import { buildMcpServer, toolError } from "./server";
 
 /**

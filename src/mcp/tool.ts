@@ -1,8 +1,8 @@
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
-import type { WorkspaceNeed } from "../services/access";
-import type { ServiceContext } from "../services/context";
-import { idempotencyKey } from "../services/schemas";
+import type { WorkspaceNeed } from "../services/core/access";
+import type { ServiceContext } from "../services/core/context";
+import { idempotencyKey } from "../services/core/schemas";
 
 /**
  * One MCP tool: a service verb with its own input schema (minus the workspace, which the

@@ -1,11 +1,12 @@
 import type { Context } from "hono";
+import type { AppEnv } from "../http/env";
 import { addressKey } from "../lib/address";
 import { ApiError } from "../lib/errors";
+import { ID_FORMATS } from "../lib/ids";
 import { MINUTE_MS } from "../lib/plans";
 import { gate, rateLimitedError } from "../services/gatekeeper";
 import { recordKeyAuthFailure } from "../services/keys/failures";
 import { noteSecurityEvent } from "../services/security-log/record";
-import type { AppEnv } from "../types";
 
 /** Failed credentials one address may present per minute before it is answered 429. */
 export const AUTH_FAILURES_PER_MINUTE = 30;
@@ -35,7 +36,7 @@ function logFailure(c: Context<AppEnv>, details: Record<string, unknown>, limite
     noteSecurityEvent(ctx, { action: "auth.failed", details: { ...details, path: c.req.path, limited } }),
   );
   const keyId = details.keyId;
-  if (typeof keyId === "string" && /^[0-9a-z]{20,40}$/.test(keyId)) {
+  if (typeof keyId === "string" && ID_FORMATS.key.test(keyId)) {
     const tenantWrite = recordKeyAuthFailure({
       ctx,
       input: { keyId, code: String(details.code), path: c.req.path },

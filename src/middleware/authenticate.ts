@@ -1,12 +1,14 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { userActor } from "../http/actor";
+import { ACCESS_COOKIE } from "../http/cookies";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { verifyAccessToken } from "../lib/jwt";
 import { unverifiedIssuer, verifyEndUserToken, workspaceIdFromPath } from "../services/issuers/verify";
-import { keyActor, looksLikeApiKey, verifyApiKey } from "../services/keys/credential";
+import { keyActor, parseApiKey, verifyApiKey } from "../services/keys/credential";
 import { noteKeyUsed } from "../services/keys/last-used";
-import type { AppEnv } from "../types";
 import { assertUnderFailureLimit, verifying } from "./auth-failure";
 
 /** Background work after the response; without an execution context (unit use) it just runs. */
@@ -17,9 +19,6 @@ function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
     void promise;
   }
 }
-
-/** Browser sessions carry the access token in this cookie (`__Host-`: Secure, Path=/, no Domain). */
-export const ACCESS_COOKIE = "__Host-islet_access";
 
 /**
  * Resolves the one actor of a request. `Authorization: Bearer` carries an access JWT or an
@@ -43,9 +42,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (!token) return next();
 
   const config = c.get("config");
-  if (looksLikeApiKey(token)) {
+  const apiKey = parseApiKey(token);
+  if (apiKey) {
     await assertUnderFailureLimit(c);
-    const keyId = /^isk_([0-9a-z]{1,40})_/.exec(token)?.[1];
+    const keyId = apiKey.namedId;
     const key = await verifying(c, { via: "api_key", keyId }, () => verifyApiKey(config, token));
     c.set("apiKey", key);
     c.set("actor", keyActor(key));
@@ -63,7 +63,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       return next();
     }
     const claims = await verifying(c, { via: "jwt" }, () => verifyAccessToken(config, token));
-    c.set("actor", { type: "user", userId: claims.sub, sessionId: claims.sid, issuedAt: claims.iat * 1000 });
+    c.set("actor", userActor(claims));
   }
   return next();
 });

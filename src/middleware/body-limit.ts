@@ -1,7 +1,7 @@
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import type { AppEnv } from "../types";
 
 /** The one route whose body is an archive, not a request: it has its own, larger limit. */
 const IMPORT_PATH = /^\/v1\/workspaces\/[^/]+\/import\/?$/;

@@ -1,13 +1,13 @@
 import { createMiddleware } from "hono/factory";
-import { parseConfig } from "../env";
+import { requestConfig } from "../http/context";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import type { AppEnv } from "../types";
 
 const reported = new WeakSet<object>();
 
 /** Fail closed (DESIGN §2): a misconfigured deployment answers 503 `misconfigured` to everything. */
 export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
-  const result = parseConfig(c.env);
+  const result = requestConfig(c);
   if (!result.ok) {
     if (!reported.has(c.env)) {
       reported.add(c.env);

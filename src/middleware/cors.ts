@@ -1,6 +1,6 @@
 import { cors as honoCors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../types";
+import type { AppEnv } from "../http/env";
 
 /** CORS for the origins listed in `CORS_ORIGINS` only; no wildcard, credentials allowed. */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {

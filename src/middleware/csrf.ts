@@ -1,15 +1,11 @@
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from "../http/cookies";
+import type { AppEnv } from "../http/env";
+import { isTrustedOrigin } from "../http/origin";
 import { timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import type { AppEnv } from "../types";
-import { ACCESS_COOKIE } from "./authenticate";
-import { isTrustedOrigin } from "./origin";
 
-/** Double-submit token: readable by the page's script, sent back as `X-CSRF-Token`. */
-export const CSRF_COOKIE = "__Host-islet_csrf";
-/** The refresh token's cookie (set by /v1/auth in cookie mode). */
-export const REFRESH_COOKIE = "__Host-islet_refresh";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**

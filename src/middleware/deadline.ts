@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { type Budget, withBudget, withDeadline } from "../lib/deadline";
-import type { AppEnv } from "../types";
 
 /** An import reads and writes a whole archive: its answer may take longer than a request's. */
 const LONG_REQUESTS = /^\/v1\/workspaces\/[^/]+\/import\/?$/;

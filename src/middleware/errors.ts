@@ -1,9 +1,9 @@
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../http/env";
 import { ApiError, errorEnvelope } from "../lib/errors";
 import { createLogger } from "../lib/logger";
-import { asApiError } from "../services/errors";
-import type { AppEnv } from "../types";
+import { asApiError } from "../services/core/errors";
 
 /** Renders any error as the one JSON envelope. Internals never reach the wire. */
 export function renderError(c: Context<AppEnv>, error: ApiError): Response {

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { type CheckResult, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
 import { admissionFor, admit } from "../services/gatekeeper/admission";
 import { recordRateLimited } from "../services/gatekeeper/exceeded";
-import type { AppEnv } from "../types";
 import { onAuthFailure } from "./auth-failure";
 
 /**

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { createLogger } from "../lib/logger";
-import type { AppEnv } from "../types";
 
 /** One access line per request: method, path (no query string: it may carry tokens), status, time. */
 export const requestLogger = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../types";
+import type { AppEnv } from "../http/env";
 
 /**
  * `Cache-Control: no-store` on every API answer unless a route chose otherwise: they are made for

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { verifyOperatorToken } from "../services/operator";
 import { noteSecurityEvent } from "../services/security-log";
-import type { AppEnv } from "../types";
 
 const OPERATOR_AUTHORIZATION = /^Operator\s+(\S{1,512})$/i;
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { newRequestId } from "../lib/ids";
-import type { AppEnv } from "../types";
 
 /** Every request gets a fresh id, echoed as `X-Request-Id` and carried by logs, errors and audit. */
 export const requestId = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,9 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { secureHeaders as honoSecureHeaders, NONCE } from "hono/secure-headers";
-import type { AppEnv } from "../types";
+import { CSP_REPORT_PATH } from "../http/csp";
+import type { AppEnv } from "../http/env";
 
-/** Where browsers send CSP violation reports (the Reporting API's endpoint name, and report-uri). */
-export const CSP_REPORT_PATH = "/csp-report";
 const REPORT_GROUP = "csp";
 
 /** Responses that are data, never documents: nothing in them may load or run anything. */

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { redeemSocketTicket } from "../services/realtime";
 import { loadAddressedWorkspace } from "../services/workspaces/addressed";
-import type { AppEnv } from "../types";
 import { assertUnderFailureLimit, verifying } from "./auth-failure";
 
 /**

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/env";
 import { loadAddressedWorkspace } from "../services/workspaces/addressed";
-import type { AppEnv } from "../types";
 
 /**
  * The "tenant" step of DESIGN §2 for `/v1/workspaces/:workspaceId/*`: loads the addressed

@@ -1,4 +1,4 @@
-import type { Config } from "../env";
+import type { Config } from "../config";
 import { LocalProvisioner } from "./local";
 import type { Provisioner } from "./provisioner";
 import { TursoProvisioner } from "./turso";

@@ -1,4 +1,4 @@
-import type { Config } from "../env";
+import type { Config } from "../config";
 import { ApiError } from "../lib/errors";
 import { checkOutboundTarget, OutboundRefused, outboundPolicy } from "../lib/outbound";
 

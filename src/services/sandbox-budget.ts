@@ -1,6 +1,6 @@
 import { ApiError } from "../lib/errors";
 import { REQUEST_SANDBOX_BUDGET_MS, SandboxBudgetSpent } from "../sandbox";
-import type { ServiceContext } from "./context";
+import type { ServiceContext } from "./core/context";
 
 const spent = () =>
   new ApiError(

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { controlDb } from "../db/control/client";
 import { users } from "../db/control/schema";
 import { ApiError } from "../lib/errors";
-import type { ServiceContext } from "./context";
+import type { ServiceContext } from "./core/context";
 
 /** 403 `email_unverified` unless the user has verified their email address. */
 export async function requireVerifiedEmail(ctx: ServiceContext, userId: string): Promise<void> {

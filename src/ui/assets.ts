@@ -1,8 +1,8 @@
 // The dashboard's static files, served by the Worker itself (no third-party origin): each at a
 // content-hashed URL with a year of immutable caching, referenced with subresource integrity.
 import { Hono } from "hono";
+import type { AppEnv } from "../http/env";
 import { bytesToBase64, bytesToHex } from "../lib/encoding";
-import type { AppEnv } from "../types";
 import script from "./static/app.client.js";
 import css from "./static/app.css";
 

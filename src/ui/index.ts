@@ -2,11 +2,7 @@
 // under the page CSP, with the browser session and form guard of ./session.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { gatekeeper } from "../middleware/gatekeeper";
-import { loadWorkspace } from "../middleware/workspace";
-import type { AppEnv } from "../types";
-import { assetRoutes } from "./assets";
-import { pageError } from "./kit";
+import type { AppEnv } from "../http/env";
 import { auditPages } from "./pages/audit";
 import { authPages } from "./pages/auth";
 import { codePages } from "./pages/code";
@@ -14,8 +10,7 @@ import { keyPages } from "./pages/keys";
 import { tablePages } from "./pages/tables";
 import { teamPages } from "./pages/team";
 import { workspacePages } from "./pages/workspaces";
-import { cspReportRoutes } from "./reports";
-import { formGuard, pageSession, signedIn } from "./session";
+import { signedIn } from "./session";
 
 /** The paths the dashboard answers; its session and form guard run on these only. */
 export const PAGE_PATHS = [
@@ -34,27 +29,26 @@ export const PAGE_PATHS = [
 ];
 
 /** `/app/*` is for signed-in people: others go to sign in and come back. */
-const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (signedIn(c)) return next();
   const back = c.req.method === "GET" ? c.req.path + (new URL(c.req.url).search || "") : "/app";
   return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
 });
 
-export function uiRoutes() {
-  const ui = new Hono<AppEnv>();
-  ui.onError(pageError);
-  ui.route("/", assetRoutes);
-  ui.route("/", cspReportRoutes);
-  for (const path of PAGE_PATHS) ui.use(path, pageSession, formGuard);
-  ui.use("/app/*", requireUser);
-  ui.use("/app/w/:workspaceId/*", loadWorkspace);
-  for (const path of PAGE_PATHS) ui.use(path, gatekeeper);
-  ui.route("/", authPages);
-  ui.route("/", workspacePages);
-  ui.route("/", tablePages);
-  ui.route("/", keyPages);
-  ui.route("/", auditPages);
-  ui.route("/", teamPages);
-  ui.route("/", codePages);
-  return ui;
-}
+/**
+ * Every page, in one sub-app. src/app.ts mounts it behind the dashboard's pipeline (session, form
+ * guard, sign-in, workspace, Gatekeeper), under `pageError`, so errors are pages too.
+ */
+export const pageRoutes = new Hono<AppEnv>()
+  .route("/", authPages)
+  .route("/", workspacePages)
+  .route("/", tablePages)
+  .route("/", keyPages)
+  .route("/", auditPages)
+  .route("/", teamPages)
+  .route("/", codePages);
+
+export { assetRoutes } from "./assets";
+export { pageError } from "./kit";
+export { cspReportBodyLimit, cspReportRoutes } from "./reports";
+export { formGuard, pageSession } from "./session";

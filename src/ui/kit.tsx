@@ -2,11 +2,11 @@
 // page again with the error shown, and the error page itself.
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
-import { asApiError } from "../services/errors";
+import { asApiError } from "../services/core/errors";
 import { getWorkspace, type WorkspaceView } from "../services/workspaces";
-import type { AppEnv } from "../types";
 import { render } from "./layout";
 import { formOf } from "./session";
 

@@ -4,8 +4,8 @@
 import type { Context } from "hono";
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import type { AppEnv } from "../types";
 import { assets } from "./assets";
 import { CSRF_FIELD } from "./session";
 

@@ -5,10 +5,9 @@
 import { Hono } from "hono";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { CSP_REPORT_PATH } from "../http/csp";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import { gatekeeper } from "../middleware/gatekeeper";
-import { CSP_REPORT_PATH } from "../middleware/secure-headers";
-import type { AppEnv } from "../types";
 
 const MAX_REPORT_BYTES = 16 * 1024;
 const MAX_REPORTS = 20;
@@ -41,51 +40,49 @@ function where(value: string | undefined): string | undefined {
   }
 }
 
-export const cspReportRoutes = new Hono<AppEnv>().post(
-  CSP_REPORT_PATH,
-  honoBodyLimit({
-    maxSize: MAX_REPORT_BYTES,
-    onError: () => {
-      throw new ApiError("payload_too_large", `A report is at most ${MAX_REPORT_BYTES} bytes`);
-    },
-  }),
-  gatekeeper,
-  async (c) => {
-    const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase();
-    if (
-      type !== "application/csp-report" &&
-      type !== "application/reports+json" &&
-      type !== "application/json"
-    ) {
-      throw new ApiError(
-        "unsupported_media_type",
-        "Reports are application/reports+json or application/csp-report",
-      );
-    }
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new ApiError("invalid_json", "The report is not valid JSON");
-    }
-    const one = legacy.safeParse(body);
-    const many = reporting.safeParse(body);
-    const reports = one.success
-      ? [one.data["csp-report"]]
-      : many.success
-        ? many.data
-            .filter((r) => r.type === "csp-violation" && r.body)
-            .map((r) => r.body as z.infer<typeof violation>)
-        : undefined;
-    if (!reports) throw new ApiError("invalid_request", "Not a CSP violation report");
-    for (const r of reports) {
-      c.get("logger").warn("csp violation", {
-        directive: r.effectiveDirective ?? r["effective-directive"] ?? r["violated-directive"],
-        blocked: where(r.blockedURL ?? r["blocked-uri"]),
-        document: where(r.documentURL ?? r["document-uri"]),
-        disposition: r.disposition,
-      });
-    }
-    return c.body(null, 204);
+/** A report's own body limit, far below a request's: src/app.ts runs it, then the Gatekeeper. */
+export const cspReportBodyLimit = honoBodyLimit({
+  maxSize: MAX_REPORT_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `A report is at most ${MAX_REPORT_BYTES} bytes`);
   },
-);
+});
+
+export const cspReportRoutes = new Hono<AppEnv>().post(CSP_REPORT_PATH, async (c) => {
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (
+    type !== "application/csp-report" &&
+    type !== "application/reports+json" &&
+    type !== "application/json"
+  ) {
+    throw new ApiError(
+      "unsupported_media_type",
+      "Reports are application/reports+json or application/csp-report",
+    );
+  }
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ApiError("invalid_json", "The report is not valid JSON");
+  }
+  const one = legacy.safeParse(body);
+  const many = reporting.safeParse(body);
+  const reports = one.success
+    ? [one.data["csp-report"]]
+    : many.success
+      ? many.data
+          .filter((r) => r.type === "csp-violation" && r.body)
+          .map((r) => r.body as z.infer<typeof violation>)
+      : undefined;
+  if (!reports) throw new ApiError("invalid_request", "Not a CSP violation report");
+  for (const r of reports) {
+    c.get("logger").warn("csp violation", {
+      directive: r.effectiveDirective ?? r["effective-directive"] ?? r["violated-directive"],
+      blocked: where(r.blockedURL ?? r["blocked-uri"]),
+      document: where(r.documentURL ?? r["document-uri"]),
+      disposition: r.disposition,
+    });
+  }
+  return c.body(null, 204);
+});

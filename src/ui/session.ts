@@ -3,55 +3,26 @@
 // form carries as a hidden field (double submit against the `__Host-islet_csrf` cookie) beside
 // an Origin / Sec-Fetch-Site check. Pages call service verbs with the resulting actor.
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { randomToken, timingSafeEqual } from "../lib/crypto";
-import { ApiError } from "../lib/errors";
-import { verifyAccessToken } from "../lib/jwt";
+import { userActor } from "../http/actor";
 import {
   ACCESS_COOKIE,
   CSRF_COOKIE,
   clearSessionCookies,
   refreshCookie,
+  setCsrfCookie,
   setSessionCookies,
-} from "../routes/auth/cookies";
+} from "../http/cookies";
+import type { AppEnv } from "../http/env";
+import { FormFields } from "../http/form";
+import { isOwnFormPost } from "../http/origin";
+import { randomToken, timingSafeEqual } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { verifyAccessToken } from "../lib/jwt";
 import { refreshSession, refreshToken } from "../services/auth";
-import type { AppEnv } from "../types";
 
 export const CSRF_FIELD = "_csrf";
-
-/** A submitted form's fields, read as strings (files are not accepted anywhere). */
-export class FormFields {
-  constructor(private readonly fields: Record<string, string | File | (string | File)[]>) {}
-
-  /** The field's value, trimmed of nothing: what was typed. Absent → "". */
-  text(name: string): string {
-    const value = this.fields[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    return typeof first === "string" ? first : "";
-  }
-
-  /** Optional text: "" becomes undefined. */
-  optional(name: string): string | undefined {
-    const value = this.text(name).trim();
-    return value === "" ? undefined : value;
-  }
-
-  all(name: string): string[] {
-    const value = this.fields[name];
-    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    return list.filter((v): v is string => typeof v === "string");
-  }
-
-  checked(name: string): boolean {
-    return this.text(name) !== "";
-  }
-
-  /** Every field name with a prefix, e.g. `col.` → the column inputs of a row form. */
-  names(prefix: string): string[] {
-    return Object.keys(this.fields).filter((name) => name.startsWith(prefix));
-  }
-}
 
 /**
  * Signs the browser in from its cookies: the access cookie if it verifies, else the refresh
@@ -85,12 +56,12 @@ export const pageSession = createMiddleware<AppEnv>(async (c, next) => {
     }
   }
   if (claims) {
-    c.set("actor", { type: "user", userId: claims.sub, sessionId: claims.sid, issuedAt: claims.iat * 1000 });
+    c.set("actor", userActor(claims));
     c.set("authVia", "cookie");
   }
   if (!csrf) {
     csrf = randomToken();
-    setCookie(c, CSRF_COOKIE, csrf, { path: "/", secure: true, sameSite: "Lax", httpOnly: false });
+    setCsrfCookie(c, csrf);
   }
   c.set("csrfToken", csrf);
   // Pages carry this response's nonce and CSRF token: never cached, never shared.
@@ -108,15 +79,10 @@ const refused = (why: string) =>
  */
 export const formGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "POST") return next();
-  const own = new URL(c.get("config").PUBLIC_URL).origin;
-  const origin = c.req.header("Origin");
-  const site = c.req.header("Sec-Fetch-Site");
-  if (site !== undefined && site !== "same-origin" && site !== "none")
+  // The stricter, form-post variant of the trusted-origin rule (http/origin.ts says why).
+  if (!isOwnFormPost(c.get("config"), c.req.header("Origin"), c.req.header("Sec-Fetch-Site"))) {
     throw refused("it came from another site");
-  // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` on islet's own form posts;
-  // that is accepted only with the browser's own word (Sec-Fetch-Site) that it is same-origin.
-  const sameOrigin = origin === own || (origin === "null" && site === "same-origin");
-  if (origin !== undefined && !sameOrigin) throw refused("it came from another site");
+  }
   const type = c.req.header("Content-Type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "Forms are sent as application/x-www-form-urlencoded");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTrustedOrigin } from "../../src/middleware/origin";
+import { isTrustedOrigin } from "../../src/http/origin";
 import { tenantLog } from "../audit/helpers";
 import { call, json, testConfig } from "../helpers";
 import { auditActions, makeTeam, mintKey } from "../workspaces/fixtures";

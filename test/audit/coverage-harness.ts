@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Hono } from "hono";
 import { controlDb } from "../../src/db/control/client";
 import { type WorkspaceRow, workspaces } from "../../src/db/control/schema";
-import type { AppEnv } from "../../src/types";
+import type { AppEnv } from "../../src/http/env";
 import { type CallOptions, call, testConfig } from "../helpers";
 
 export interface Exercise {

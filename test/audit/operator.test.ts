@@ -2,8 +2,8 @@
 // audit log and the platform log, and every owner is emailed first.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config";
 import { tenantDb } from "../../src/db/tenant/client";
-import { parseConfig } from "../../src/env";
 import { sha256Hex } from "../../src/lib/crypto";
 import { loopbackIp } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";

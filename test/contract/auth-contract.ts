@@ -18,7 +18,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Role, WorkspaceRow } from "../../src/db/control/schema";
 import { roleAtLeast, type Scope } from "../../src/lib/scopes";
-import { END_USER_SCOPES } from "../../src/services/access";
+import { END_USER_SCOPES } from "../../src/services/core/access";
 import { revokeCredential } from "../../src/services/gatekeeper";
 import { call, errorCode, makeUser, makeWorkspace, type TestUser } from "../helpers";
 import {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { parseConfig } from "../../src/env";
+import { parseConfig } from "../../src/config";
 import { call, errorCode } from "../helpers";
 
 const prodKeyring = JSON.stringify({

@@ -6,8 +6,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
+import { parseConfig } from "../../src/config";
 import { controlDb } from "../../src/db/control/client";
-import { parseConfig } from "../../src/env";
 import { AUTH_FAILURES_PER_MINUTE } from "../../src/middleware/auth-failure";
 import { readOutbox } from "../../src/services/mail";
 import { loopbackIp, signupUser, uniqueEmail } from "../auth/helpers";

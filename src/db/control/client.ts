@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client/web";
 import { drizzle } from "drizzle-orm/libsql/web";
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 import { libsqlClient } from "../libsql";
 import * as schema from "./schema";
 

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 import { controlDb } from "./client";
 import { apiKeys } from "./schema";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shownOnce } from "../../services/core/schemas";
 import {
   CreatedKey,
   createKey,
@@ -12,7 +13,6 @@ import {
   rotateKeyInput,
   workspaceScoped,
 } from "../../services/keys";
-import { shownOnce } from "../../services/schemas";
 import { additive, destructive, readOnly, tool, withoutWorkspace } from "../tool";
 
 /** Keys for keys that may manage keys (`keys:manage`), confined as REST confines them. */

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { clearSessionCookies } from "../../http/cookies";
+import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
 import {
   AccountDeleted,
   CertificateCheck,
@@ -8,8 +10,6 @@ import {
   verifyCertificate,
   verifyCertificateInput,
 } from "../../services/lifecycle";
-import { clearSessionCookies } from "../auth/cookies";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
 const tags = ["Account"];
 

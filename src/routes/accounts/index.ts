@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   AccountResponse,
   ApiAccount,
@@ -10,8 +12,6 @@ import {
   putAccount,
   putAccountBody,
 } from "../../services/accounts";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Account = named(ApiAccount, "ApiAccount");
 const nameParam = workspaceParam.extend({ name: accountName });

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, named, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   AuditPage,
   ChainReport,
@@ -8,8 +10,6 @@ import {
   listAuditQuery,
   verifyAuditChain,
 } from "../../services/audit";
-import { json, named, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const tags = ["Audit"];
 const security = SECURITY.member;

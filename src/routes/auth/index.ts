@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { clearSessionCookies, refreshCookie, setSessionCookies, wantsCookies } from "../../http/cookies";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { assertCookieOrigin } from "../../http/origin";
 import { ApiError } from "../../lib/errors";
 import {
   CurrentSession,
@@ -19,17 +22,9 @@ import {
   User,
   WorkspaceSummary,
 } from "../../services/auth";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import {
-  assertCookieOrigin,
-  clearSessionCookies,
-  refreshCookie,
-  sessionBody,
-  setSessionCookies,
-  wantsCookies,
-} from "./cookies";
 import { oidcRoutes } from "./oidc";
 import { passwordRoutes } from "./password";
+import { sessionBody } from "./session";
 
 export const Session = named(SessionTokens, "SessionTokens");
 const modeQuery = z.object({

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { setOidcCookie, setSessionCookies, takeOidcCookie } from "../../http/cookies";
+import { operation, router, SECURITY } from "../../http/openapi";
 import {
   finishOidc,
   oidcCallbackQuery,
@@ -6,8 +8,6 @@ import {
   oidcStartQuery,
   startOidc,
 } from "../../services/auth";
-import { operation, router, SECURITY } from "../openapi";
-import { setOidcCookie, setSessionCookies, takeOidcCookie } from "./cookies";
 
 const providerParam = z.object({ provider: oidcProviderId });
 const redirect = (description: string) => ({

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { setSessionCookies } from "../../http/cookies";
+import { json, jsonBody, noContent, operation, router, SECURITY } from "../../http/openapi";
 import {
   changePassword,
   changePasswordInput,
@@ -11,8 +13,7 @@ import {
   verifyEmail,
   verifyEmailInput,
 } from "../../services/auth";
-import { json, jsonBody, noContent, operation, router, SECURITY } from "../openapi";
-import { sessionBody, setSessionCookies } from "./cookies";
+import { sessionBody } from "./session";
 
 const tags = ["Auth"];
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, named, operation, router, SECURITY } from "../../http/openapi";
 import { OutboxMessage, outboxQuery, readOutbox } from "../../services/mail";
-import { json, named, operation, router, SECURITY } from "../openapi";
 
 /** Development helpers; 404 in production (and whenever mail really goes out). */
 export const devRoutes = router().openapi(

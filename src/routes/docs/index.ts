@@ -2,8 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import swaggerCss from "swagger-ui-dist/swagger-ui.css";
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js";
-import type { AppEnv } from "../../types";
-import { SECURITY_SCHEMES } from "../openapi";
+import type { AppEnv } from "../../http/env";
+import { SECURITY_SCHEMES } from "../../http/openapi";
 
 type DocumentSource = Pick<OpenAPIHono<AppEnv>, "getOpenAPI31Document" | "openAPIRegistry">;
 

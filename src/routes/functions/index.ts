@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   createFunction,
   createFunctionBody,
@@ -13,8 +15,6 @@ import {
   updateFunction,
   updateFunctionBody,
 } from "../../services/functions";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Fn = named(FunctionDefinition, "Function");
 const moved = {

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import policy from "../../../SECURITY.md";
+import { ErrorEnvelope, json, operation, router, SECURITY } from "../../http/openapi";
 import { securityTxt } from "../../services/disclosure";
 import { checkHealth } from "../../services/health";
 import { platformJwks } from "../../services/lifecycle";
-import { ErrorEnvelope, json, operation, router, SECURITY } from "../openapi";
 
 const HealthReport = z
   .object({ status: z.enum(["ok", "degraded"]), controlDb: z.enum(["ok", "error"]) })

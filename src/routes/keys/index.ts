@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
+import { shownOnce } from "../../services/core/schemas";
 import {
   CreatedKey as CreatedKeySchema,
   createKey,
@@ -11,9 +14,6 @@ import {
   rotateKey,
   rotateKeyBody,
 } from "../../services/keys";
-import { shownOnce } from "../../services/schemas";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Key = named(KeyView, "Key");
 const CreatedKey = named(

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   changeMemberRole,
   changeRoleBody,
@@ -15,8 +17,6 @@ import {
   revokeInvitation,
   userId,
 } from "../../services/members";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Member = named(MemberSchema, "Member");
 const Invitation = named(InvitationSchema, "Invitation");

@@ -1,5 +1,5 @@
+import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
 import { acceptInvitation, acceptInvitationInput, Joined } from "../../services/members";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
 /** `POST /v1/invitations/accept`: the signed-in invitee joins the workspace. */
 export const invitationsRoutes = router().openapi(

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { gatekeeper } from "../../middleware/gatekeeper";
-import { operatorAuthenticate } from "../../middleware/operator";
+import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
 import { listBackups, restoreBackup, takeBackup } from "../../services/backups";
 import { deletionStatus } from "../../services/lifecycle";
 import {
@@ -24,18 +23,16 @@ import {
   TenantSummary,
 } from "../../services/operator";
 import { Workspace } from "../../services/workspaces";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
 const tags = ["Operator"];
 const security = SECURITY.operator;
 
 /**
  * Operator (break-glass) routes under /v1/operator. Mounted ahead of the app's bearer
- * authentication (src/app.ts): only `Authorization: Operator <token>` is accepted here. The
- * gatekeeper runs first, limiting attempts per IP.
+ * authentication, behind the gatekeeper and the operator authentication (src/app.ts): only
+ * `Authorization: Operator <token>` is accepted here.
  */
 export const operatorRoutes = router();
-operatorRoutes.use("*", gatekeeper, operatorAuthenticate);
 operatorRoutes
   .openapi(
     operation({

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
-import { ApiError } from "../../lib/errors";
+import type { AppEnv } from "../../http/env";
+import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
+import { socketUpgrade } from "../../http/upgrade";
 import {
   createSocketTicket,
   openSocket,
@@ -8,38 +10,13 @@ import {
   socketQuery,
   socketTicketBody,
 } from "../../services/realtime";
-import type { AppEnv } from "../../types";
-import { json, jsonBody, named, operation, router, SECURITY } from "../openapi";
 
 /**
- * Hands an authenticated upgrade to the workspace's TenantHub. Everything that can refuse it
- * (credential, Origin, workspace, Gatekeeper) has answered with HTTP 401/403/429 before this.
+ * Hands an authenticated upgrade to the workspace's TenantHub (http/upgrade.ts). The 101 goes
+ * back as it is: its WebSocket cannot be copied into another response.
  */
-export async function upgradeSocket(c: Context<AppEnv>, kind: SocketKind): Promise<Response> {
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(
-      "upgrade_required",
-      "This is a WebSocket endpoint: send an Upgrade: websocket request",
-      {
-        headers: { Upgrade: "websocket" },
-      },
-    );
-  }
-  const workspace = c.get("workspace");
-  if (!workspace) throw new ApiError("invalid_request", "Name the workspace: ?workspaceId=ws_…");
-  const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
-  const res = await openSocket({
-    ctx: c.var.ctx,
-    input: {
-      kind,
-      workspace,
-      member: c.get("workspaceMember") === true,
-      ...(c.get("apiKey") ? { key: c.get("apiKey") } : {}),
-      subprotocol: kind === "mcp" && protocols.includes("mcp"),
-    },
-  });
-  // The 101 goes back as it is: its WebSocket cannot be copied into another response.
-  return res;
+async function upgradeSocket(c: Context<AppEnv>, kind: SocketKind): Promise<Response> {
+  return openSocket({ ctx: c.var.ctx, input: socketUpgrade(c, kind) });
 }
 
 const upgradeErrors = { errors: [426 as const] };
@@ -77,6 +54,3 @@ export const realtimeRoutes = router()
     }),
     (c) => upgradeSocket(c, "realtime"),
   );
-
-/** GET /mcp/ws: MCP over WebSocket (subprotocol `mcp`), served by the workspace's TenantHub. */
-export const mcpSocketRoutes = router().get("/", (c) => upgradeSocket(c, "mcp"));

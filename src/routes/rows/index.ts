@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   deleteRow,
   getRow,
@@ -16,8 +18,6 @@ import {
   WrittenRows,
 } from "../../services/rows";
 import { identifier } from "../../services/tables";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const tableParam = workspaceParam.extend({ table: identifier });
 const rowParam = tableParam.extend({ id: rowId });

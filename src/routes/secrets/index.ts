@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   deleteSecret,
   getSecret,
@@ -8,8 +10,6 @@ import {
   setSecret,
   setSecretBody,
 } from "../../services/secrets";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Secret = named(SecretMetadata, "Secret");
 const nameParam = workspaceParam.extend({ name: secretName });

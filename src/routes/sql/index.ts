@@ -1,6 +1,6 @@
+import { ErrorEnvelope, json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import { executeSql, executeSqlBody, MAX_SQL_ROWS, SQL_TIME_BUDGET_MS, SqlResult } from "../../services/sql";
-import { ErrorEnvelope, json, jsonBody, named, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 /** POST /v1/workspaces/:workspaceId/sql — admin SQL, read-only unless `write: true`, audited. */
 export const sqlRoutes = router().openapi(

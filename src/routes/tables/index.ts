@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { confirmationQuery } from "../../services/schemas";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
+import { confirmationQuery } from "../../services/core/schemas";
 import {
   AlteredTable,
   alterTable,
@@ -13,8 +15,6 @@ import {
   Table as TableSchema,
   tableChangesSchema,
 } from "../../services/tables";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Table = named(TableSchema, "Table");
 const tableParam = workspaceParam.extend({ table: identifier });

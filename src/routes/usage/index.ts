@@ -1,6 +1,6 @@
+import { json, named, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import { getWorkspaceUsage, usageQuery, WorkspaceUsage } from "../../services/usage";
-import { json, named, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 /** GET /v1/workspaces/:workspaceId/usage — this month's requests as the Gatekeeper counted them. */
 export const usageRoutes = router().openapi(

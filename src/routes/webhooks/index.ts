@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { shownOnce } from "../../services/schemas";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
+import { shownOnce } from "../../services/core/schemas";
 import {
   createWebhook,
   createWebhookBody,
@@ -18,8 +20,6 @@ import {
   WebhookWithSecret,
   webhookId,
 } from "../../services/webhooks";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "../workspaces/param";
 
 const Hook = named(Webhook, "Webhook");
 const WithSecret = named(

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { operation, router, SECURITY, streamingOperation } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import { exportWorkspace } from "../../services/lifecycle";
-import { operation, router, SECURITY, streamingOperation } from "../openapi";
-import { workspaceParam } from "./param";
 
 const route = operation({
   method: "get",

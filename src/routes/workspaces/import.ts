@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { json, named, operation, router, SECURITY, streamingOperation } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import { ApiError } from "../../lib/errors";
 import { importWorkspace, WorkspaceImported as WorkspaceImportedSchema } from "../../services/lifecycle";
-import { json, named, operation, router, SECURITY, streamingOperation } from "../openapi";
-import { workspaceParam } from "./param";
 
 const WorkspaceImported = named(WorkspaceImportedSchema, "WorkspaceImported");
 const ARCHIVE_TYPES = ["application/x-ndjson", "application/jsonl"];

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { confirmationQuery } from "../../services/schemas";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
+import { confirmationQuery } from "../../services/core/schemas";
 import {
   createWorkspace,
   createWorkspaceBody,
@@ -14,9 +16,7 @@ import {
   transferWorkspaceBody,
   Workspace as WorkspaceSchema,
 } from "../../services/workspaces";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
 import { issuersRoutes } from "./issuers";
-import { workspaceParam } from "./param";
 
 const Workspace = named(WorkspaceSchema, "Workspace");
 const one = z.object({ workspace: Workspace });

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { workspaceParam } from "../../http/params";
 import {
   createIssuer,
   createIssuerBody,
@@ -7,8 +9,6 @@ import {
   issuerId,
   listIssuers,
 } from "../../services/issuers";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../openapi";
-import { workspaceParam } from "./param";
 
 const Issuer = named(IssuerSchema, "Issuer");
 const tags = ["Issuers"];

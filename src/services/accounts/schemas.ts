@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { epochMs, workspaceScoped } from "../schemas";
+import { epochMs, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 export const accountName = z
   .string()

@@ -1,7 +1,7 @@
 import { currentKeyedWrite, findRecord, TENANT_TABLE } from "../../db/idempotency";
 import { ApiError } from "../../lib/errors";
-import type { WorkspaceAccess } from "../access";
-import type { ServiceContext } from "../context";
+import type { WorkspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 import { recordSecurityEvent } from "../security-log/record";
 import { type AuditEvent, recordAudit } from ".";
 

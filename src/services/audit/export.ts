@@ -1,8 +1,8 @@
 import type { Client } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { isPlanId, PLANS } from "../../lib/plans";
-import { authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { CSV_HEADER, csvLine } from "./csv";
 import { AUDIT_READ } from "./query";
 import { type AuditFilter, lastSeq, readAuditPage, toEntry } from "./read";

@@ -1,5 +1,5 @@
-import { authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { type AuditEntry, type AuditFilter, readAuditPage, toEntry } from "./read";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, listAuditInput } from "./schemas";
 

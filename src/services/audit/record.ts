@@ -5,8 +5,8 @@ import { withCleanupBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import type { ServiceContext } from "../context";
-import { actorId, assertAction } from "../events";
+import type { ServiceContext } from "../core/context";
+import { actorId, assertAction } from "../core/events";
 
 /** An audit event as services describe it; who, when, where and the chain are added here. */
 export interface AuditEvent {
@@ -175,4 +175,4 @@ export async function recordAudit(
   await commitWithAudit(ctx, tenant, [], [event], opts);
 }
 
-export { actorId, assertAction } from "../events";
+export { actorId, assertAction } from "../core/events";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { epochMs, workspaceScoped } from "../schemas";
+import { epochMs, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 500;

@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client/web";
-import { authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { AUDIT_READ } from "./query";
 import { readAuditPage } from "./read";
 import { chainHash, GENESIS_HASH } from "./record";

@@ -1,6 +1,6 @@
 import { ApiError } from "../../lib/errors";
-import { requireUser } from "../access";
-import { parseInput, type ServiceArgs } from "../context";
+import { requireUser } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { limitIp } from "./limits";
 import { logoutInput, refreshInput, sessionTarget } from "./schemas";
 import { securityEvent } from "./security-log";

@@ -1,5 +1,5 @@
 import { bytesToHex } from "../../lib/encoding";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { outboundAllowed } from "./outbound";
 
 /** How long signup waits for the range API before letting the password through (logged). */

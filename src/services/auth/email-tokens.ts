@@ -3,7 +3,7 @@ import { controlDb } from "../../db/control/client";
 import { type EmailTokenPurpose, emailTokens } from "../../db/control/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 
 /** Verification links live 24 hours, reset links 1 hour (DESIGN §3). */
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { mailerFor } from "../mail";
 
 type AuthMail = "verify_email" | "password_reset" | "password_changed";

@@ -1,6 +1,6 @@
 import { addressKey } from "../../lib/address";
 import { sha256Hex } from "../../lib/crypto";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { gate, rateLimitedError, recordAuthFailure, resetAuthFailures } from "../gatekeeper";
 
 /**

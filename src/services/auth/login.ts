@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { users } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import { parseInput, type ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./argon2-wasm";
 import { clearAuthFailures, limitAccount, limitIp, noteAuthFailure } from "./limits";
 import { normalizePassword } from "./policy";

@@ -1,4 +1,4 @@
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 import { checkOutboundUrl, outboundPolicy } from "../../lib/outbound";
 
 /** Outbound calls of the auth service (breached-password API, OIDC issuers): src/lib/outbound.ts. */

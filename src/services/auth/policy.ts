@@ -1,5 +1,5 @@
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { checkBreached } from "./breached";
 
 /** NIST SP 800-63B §5.1.1.2 / OWASP: length is what matters; no composition rules. */

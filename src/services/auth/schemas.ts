@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { REGIONS } from "../../lib/tenancy";
-import { epochMs, idOf } from "../schemas";
+import { epochMs, idOf } from "../core/schemas";
 
 /** Addresses as RFC 5321 allows them (254 octets), compared case-insensitively. */
 export const email = z.email().max(254);

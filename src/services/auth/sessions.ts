@@ -6,7 +6,7 @@ import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { revokeCredential, revokeIssuedBefore } from "../gatekeeper";
 import { onCredentialRevoked } from "../keys/revocation";
 import type { SessionInfo } from "./schemas";

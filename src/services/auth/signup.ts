@@ -6,7 +6,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { Region } from "../../lib/tenancy";
 import { recordAudit } from "../audit";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { slugFromName } from "../workspaces/create";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { provisionWorkspace } from "../workspaces/provision";

@@ -10,7 +10,7 @@ import {
   users,
   workspaces,
 } from "../../db/control/schema";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import type { User } from "./schemas";
 
 export type UserRow = typeof users.$inferSelect;

@@ -5,9 +5,9 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, invitations, memberships } from "../../db/control/schema";
-import type { WorkspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
-import type { ServiceContext } from "../context";
+import type { WorkspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 import { revokeKeysWhere } from "../keys/revoke";
 import { endArrangementsOf } from "../standing";
 import { accessTo, disableIssuersCreatedBy } from "./issuers";

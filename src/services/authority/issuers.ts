@@ -1,9 +1,9 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { issuers, workspaces } from "../../db/control/schema";
-import { type WorkspaceAccess, workspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
-import type { ServiceContext } from "../context";
+import { type WorkspaceAccess, workspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 
 /** A workspace's access for islet's own cleanup, or null when the workspace is gone. */
 export async function accessTo(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceAccess | null> {

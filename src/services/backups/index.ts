@@ -22,9 +22,9 @@ import { ApiError } from "../../lib/errors";
 import { ID_FORMATS, newId } from "../../lib/ids";
 import { ProvisionError, provisionerFor } from "../../provision";
 import type { BackupPoint } from "../../provision/provisioner";
-import { requireOperator } from "../access";
 import { recordAudit } from "../audit";
-import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { requireOperator } from "../core/access";
+import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { noteSecurityEvent } from "../security-log/record";
 
 /** Backups kept per workspace (seed 002). */

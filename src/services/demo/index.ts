@@ -2,7 +2,7 @@
 // A new "Demo" workspace with a small product catalogue whose total is a stored formula, and a
 // notes table, made through the ordinary verbs, so it is audited and limited like any other.
 import { ApiError } from "../../lib/errors";
-import type { ServiceArgs, ServiceContext } from "../context";
+import type { ServiceArgs, ServiceContext } from "../core/context";
 import { insertRows } from "../rows";
 import { createTable } from "../tables";
 import { createWorkspace, deleteWorkspace, listWorkspaces, type WorkspaceView } from "../workspaces";

@@ -1,6 +1,6 @@
 // How to report a vulnerability, as RFC 9116 says to publish it: /.well-known/security.txt, built
 // from this deployment's configuration (its own origin, its own contacts), never one domain's.
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 
 /** RFC 9116 §2.5.5: a security.txt should go stale within a year, so readers re-check it. */
 const MAX_AGE_MS = 365 * 86_400_000;

@@ -5,8 +5,8 @@ import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { roleAtLeast } from "../../lib/scopes";
-import { membershipRole, type WorkspaceAccess } from "../access";
-import type { ServiceContext } from "../context";
+import { membershipRole, type WorkspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 import { keyStatus } from "../keys/common";
 
 export type Binder = { type: "user"; id: string } | { type: "apiKey"; id: string };

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { epochMs, workspaceScoped } from "../schemas";
+import { epochMs, workspaceScoped } from "../core/schemas";
 import { secretName } from "../secrets/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 export { secretName } from "../secrets/schemas";
 
 export const MAX_FUNCTION_TIMEOUT_MS = 1000;

@@ -1,8 +1,8 @@
 import type { WorkspaceRow } from "../../db/control/schema";
 import { addressKey } from "../../lib/address";
 import { isPlanId, MINUTE_MS, type PlanId, planRules, workspaceRules } from "../../lib/plans";
-import { CALENDAR_MONTH, type GateRule } from "../../lib/rate-limit";
-import type { Actor } from "../../types";
+import { CALENDAR_MONTH, type GateRule } from "../../lib/rate-rules";
+import type { Actor } from "../core/actor";
 import { type CheckResult, type Credential, gate } from ".";
 
 /**

@@ -1,6 +1,6 @@
 import { tenantDb } from "../../db/tenant/client";
 import { recordAudit } from "../audit";
-import type { ServiceArgs } from "../context";
+import type { ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "../security-log/record";
 
 export interface RateLimitRefusal {

@@ -8,9 +8,9 @@ import {
   type CheckResult,
   type RevokeOptions,
 } from "../../../durable-objects/gatekeeper/principal";
+import { assertCheck, type MonthlyUsage } from "../../../durable-objects/gatekeeper/rate-limit";
 import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
-import { assertCheck, type MonthlyUsage } from "../../lib/rate-limit";
 import { forgetLocalGate, localGate } from "./local";
 
 export type {
@@ -20,7 +20,7 @@ export type {
   Credential,
   RevokeOptions,
 } from "../../../durable-objects/gatekeeper/principal";
-export type { GateRule, MonthlyUsage } from "../../lib/rate-limit";
+export type { GateRule, MonthlyUsage } from "../../../durable-objects/gatekeeper/rate-limit";
 export { rateLimitedError, rateLimitHeaders } from "./headers";
 
 /**

@@ -1,5 +1,5 @@
 import { controlDb } from "../../db/control/client";
-import type { ServiceArgs } from "../context";
+import type { ServiceArgs } from "../core/context";
 
 export interface HealthReport {
   status: "ok" | "degraded";

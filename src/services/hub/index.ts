@@ -1,25 +1,28 @@
 import { eq } from "drizzle-orm";
-import type { Connection, RowEvent, TenantHub } from "../../../durable-objects/tenant-hub";
-import { CONNECTION_HEADER } from "../../../durable-objects/tenant-hub/protocol";
+import type { Bindings } from "../../config";
 import { controlDb } from "../../db/control/client";
 import { memberships } from "../../db/control/schema";
 import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
+import { CONNECTION_HEADER, type Connection, type RowEvent } from "./protocol";
 import { relayToClient } from "./relay";
 
-export type { Connection, RowEvent } from "../../../durable-objects/tenant-hub";
+export type { Connection, RowEvent } from "./protocol";
 
 /**
  * The Worker's client for the TenantHub (one per workspace): hands it authenticated sockets,
  * publishes committed row events, and closes the sockets of credentials that stopped.
  */
 interface HubEnv {
-  TENANT_HUB?: DurableObjectNamespace<TenantHub>;
+  TENANT_HUB?: HubNamespace;
   ENVIRONMENT?: string;
 }
+/** The hub as its binding types it (wrangler types): its RPC methods, without the class itself. */
+type HubNamespace = NonNullable<Bindings["TENANT_HUB"]>;
+type HubStub = ReturnType<HubNamespace["get"]>;
 
-function hubOf(env: HubEnv, workspaceId: string): DurableObjectStub<TenantHub> | undefined {
+function hubOf(env: HubEnv, workspaceId: string): HubStub | undefined {
   const namespace = env.TENANT_HUB;
   if (!namespace) {
     // Without the binding no socket can have been opened: there is nothing to close or notify.
@@ -74,7 +77,7 @@ async function onHub(
   ctx: ServiceContext,
   workspaceId: string,
   what: string,
-  call: (hub: DurableObjectStub<TenantHub>) => Promise<unknown>,
+  call: (hub: HubStub) => Promise<unknown>,
 ): Promise<void> {
   try {
     const hub = hubOf(ctx.env, workspaceId);

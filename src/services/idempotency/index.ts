@@ -1,5 +1,5 @@
 // Idempotency keys (issue 19; DESIGN §2 "Retries"), for every transport: a REST route's
-// `Idempotency-Key` header (src/middleware/idempotency.ts) and an MCP tool's `idempotencyKey`
+// `Idempotency-Key` header (src/http/idempotency.ts) and an MCP tool's `idempotencyKey`
 // argument (src/mcp/server.ts) both run their verb through `runIdempotent`.
 //
 // - A key is scoped to its principal (a user, an API key, an end user, an operator) and, for
@@ -30,8 +30,8 @@ import { tenantDb } from "../../db/tenant/client";
 import { sha256Hex } from "../../lib/crypto";
 import { currentBudget, withCleanupBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
-import type { Actor } from "../../types";
-import type { ServiceContext } from "../context";
+import type { Actor } from "../core/actor";
+import type { ServiceContext } from "../core/context";
 import { claimIdempotencyKey, releaseIdempotencyKey } from "../gatekeeper";
 import { credentialPrincipal } from "../gatekeeper/admission";
 

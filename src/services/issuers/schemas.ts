@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { tableAllowlist } from "../../lib/grants";
 import { END_USER_ROLES } from "../../lib/tenancy";
-import { epochMs, idOf, workspaceScoped } from "../schemas";
+import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 export const createIssuerBody = z.strictObject({
   name: z.string().trim().min(1).max(100),

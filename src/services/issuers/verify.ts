@@ -8,6 +8,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from "jose";
+import type { Config } from "../../config";
 import { controlDb } from "../../db/control/client";
 import {
   END_USER_ROLES,
@@ -16,13 +17,12 @@ import {
   issuers,
   memberships,
 } from "../../db/control/schema";
-import type { Config } from "../../env";
 import { decryptSecret, importKeyring } from "../../lib/crypto";
 import { utf8 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { guardedFetch, outboundPolicy } from "../../lib/outbound";
 import { roleAtLeast } from "../../lib/scopes";
-import type { Actor } from "../../types";
+import type { Actor } from "../core/actor";
 import { issuerSecretBinding } from "./manage";
 
 type EndUserActor = Extract<Actor, { type: "endUser" }>;

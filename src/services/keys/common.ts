@@ -3,8 +3,8 @@ import { controlDb } from "../../db/control/client";
 import { keyAncestry } from "../../db/control/key-lineage";
 import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace, type WorkspaceAccess } from "../access";
-import type { ServiceContext } from "../context";
+import { authorizeWorkspace, type WorkspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 import type { KeyBounds } from "./bounds";
 import type { KeyStatus, KeyView } from "./schemas";
 

@@ -5,7 +5,7 @@ import { apiKeys } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { PLANS } from "../../lib/plans";
 import { auditedControlChange } from "../audit/control";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { revokeCredential } from "../gatekeeper";
 import { requireVerifiedActor } from "../verified";
 import { emitWebhookEvent } from "../webhooks";

@@ -1,13 +1,15 @@
 import { eq } from "drizzle-orm";
+import type { Config } from "../../config";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, workspaces } from "../../db/control/schema";
-import type { Config } from "../../env";
 import { randomBytes, sha256Hex, timingSafeEqual } from "../../lib/crypto";
 import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { PlanId } from "../../lib/plans";
+import type { VerifiedKey } from "../core/actor";
 import { keyAncestry } from "./common";
+
+export type { VerifiedKey } from "../core/actor";
 
 /** `isk_<keyId>_<secret>`: the key id is the lookup, the 256-bit secret is stored only hashed. */
 const KEY_FORMAT = /^isk_([0-9a-z]{20,40})_([A-Za-z0-9_-]{43})$/;
@@ -25,21 +27,25 @@ export async function newKeyCredential(): Promise<NewKeyCredential> {
   return { keyId, secretHash: await sha256Hex(secret), token: `isk_${keyId}_${secret}` };
 }
 
-export const looksLikeApiKey = (token: string) => token.startsWith("isk_");
+/** A token read as an API key (see parseApiKey). */
+export interface ApiKeyToken {
+  /** The id the token names, even when the rest is malformed: what a failure is logged under. */
+  namedId: string | undefined;
+  /** The key id and secret, when the whole token has the format. */
+  parts: { keyId: string; secret: string } | undefined;
+}
 
-export interface VerifiedKey {
-  keyId: string;
-  workspaceId: string;
-  plan: PlanId;
-  scopes: string[];
-  tables: string[] | null;
-  perMinute: number | null;
-  monthlyCap: number | null;
-  createdBy: string;
-  lastUsedAt: number | null;
-  expiresAt: number | null;
-  /** Ancestors (the keys that minted this one, nearest first) with a monthly cap: it counts there too. */
-  ancestorCaps: { keyId: string; monthlyCap: number }[];
+/**
+ * The one reading of the key format, for authentication and verification alike. Undefined: the
+ * token is no API key at all (no `isk_`), so it is read as a JWT.
+ */
+export function parseApiKey(token: string): ApiKeyToken | undefined {
+  if (!token.startsWith("isk_")) return undefined;
+  const match = KEY_FORMAT.exec(token) as [string, string, string] | null;
+  return {
+    namedId: /^isk_([0-9a-z]{1,40})_/.exec(token)?.[1],
+    parts: match ? { keyId: match[1], secret: match[2] } : undefined,
+  };
 }
 
 /**
@@ -71,9 +77,9 @@ export const keyActor = (key: VerifiedKey) =>
  * revoked and expired keys all answer 401 with no hint of which.
  */
 export async function verifyApiKey(config: Config, token: string, now = Date.now()): Promise<VerifiedKey> {
-  const match = KEY_FORMAT.exec(token);
-  if (!match) throw new ApiError("invalid_token", "API key is invalid");
-  const [, keyId, secret] = match as unknown as [string, string, string];
+  const parts = parseApiKey(token)?.parts;
+  if (!parts) throw new ApiError("invalid_token", "API key is invalid");
+  const { keyId, secret } = parts;
   const row = await loadKey(config, keyId);
   const presented = await sha256Hex(secret);
   // Compare even when the row is missing, so timing does not tell unknown ids from wrong secrets.

@@ -4,7 +4,7 @@ import { apiKeys, workspaces } from "../../db/control/schema";
 import { tenantDb } from "../../db/tenant/client";
 import { MINUTE_MS } from "../../lib/plans";
 import { recordAudit } from "../audit";
-import type { ServiceArgs } from "../context";
+import type { ServiceArgs } from "../core/context";
 import { gate } from "../gatekeeper";
 
 /** Failed attempts with one key written to its workspace's audit log per minute, at most. */

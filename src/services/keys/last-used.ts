@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
+import type { Config } from "../../config";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
-import type { Config } from "../../env";
 import type { Logger } from "../../lib/logger";
 
 /** `last_used_at` is approximate by design: at most one write per key per isolate per window. */

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { closeCredentialSockets, closeSessionSockets } from "../hub";
 
 export interface RevokedCredential {

@@ -1,9 +1,9 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
-import type { WorkspaceAccess } from "../access";
 import { auditedRevocation } from "../audit/control";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import type { WorkspaceAccess } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { revokeCredential } from "../gatekeeper";
 import { endArrangementsOf } from "../standing";
 import { emitWebhookEvent } from "../webhooks";

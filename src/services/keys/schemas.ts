@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { tableAllowlist } from "../../lib/grants";
 import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
-import { epochMs, idOf, workspaceScoped } from "../schemas";
+import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
 /** The longest a rotated-out key may keep working (DESIGN §3: "after a stated grace period"). */
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;
@@ -55,4 +55,4 @@ export type KeyView = z.infer<typeof KeyView>;
 /** A new key and its token, which is shown this once and never stored. */
 export const CreatedKey = z.object({ key: KeyView, token: z.string() });
 export type CreatedKey = z.infer<typeof CreatedKey>;
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";

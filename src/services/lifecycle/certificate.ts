@@ -10,10 +10,10 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import type { Config, SigningKeysConfig } from "../../env";
+import type { Config, SigningKeysConfig } from "../../config";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { parseInput, type ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { verifyCertificateInput } from "./schemas";
 
 /** The JWS `typ` of a deletion certificate: nothing else islet signs verifies as one. */

@@ -14,10 +14,10 @@ import {
 } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { redact } from "../../lib/logger";
-import { authorizeWorkspace, requireUser } from "../access";
 import { readAuditPage, toEntry } from "../audit/read";
 import { userById } from "../auth/users";
-import type { ServiceArgs } from "../context";
+import { authorizeWorkspace, requireUser } from "../core/access";
+import type { ServiceArgs } from "../core/context";
 
 /** Per workspace, the account's newest audit events included (the rest: the workspace's export). */
 export const EXPORT_AUDIT_PER_WORKSPACE = 1000;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs } from "../schemas";
+import { epochMs } from "../core/schemas";
 
 export const deleteAccountBody = z.strictObject({
   /** The account's email address, typed to confirm. */

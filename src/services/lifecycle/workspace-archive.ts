@@ -5,9 +5,9 @@
 // `authHeaderValue` on an account line, `secret` on an hs256 issuer line), nothing else.
 import { z } from "zod";
 import { accountName, putAccountBody } from "../accounts/schemas";
+import { epochMs } from "../core/schemas";
 import { createFunctionBody } from "../functions/schemas";
 import { createIssuerBody, Issuer } from "../issuers/schemas";
-import { epochMs } from "../schemas";
 import { secretName, setSecretBody, VAULT_KINDS } from "../secrets/schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "../tables/check";
 import { columnSchema, indexSchema, userName } from "../tables/definition";

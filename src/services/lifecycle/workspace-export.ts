@@ -6,15 +6,15 @@
 // credentials are never in it: each section is the list verb's own metadata view. Admins only,
 // people not keys (the verbs below re-check their own needs), audited.
 
-import { authorizeWorkspace } from "../access";
 import { listAccounts } from "../accounts";
 import { recordAudit } from "../audit";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
+import { workspaceScoped } from "../core/schemas";
 import { listFunctions } from "../functions";
 import { listIssuers } from "../issuers/manage";
 import { listRows } from "../rows";
 import { MAX_PAGE_ROWS } from "../rows/schemas";
-import { workspaceScoped } from "../schemas";
 import { listSecrets } from "../secrets";
 import { listTables } from "../tables";
 import { listWebhooks } from "../webhooks";

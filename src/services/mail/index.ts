@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 import { ApiError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { outboxMailer } from "./outbox";
 import { resendMailer } from "./resend";
 

@@ -4,7 +4,7 @@ import { devOutbox } from "../../db/control/schema";
 import { isLoopback } from "../../lib/address";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import type { MailConfig, Mailer } from "./index";
 import { type OutboxMessage, readOutboxInput } from "./schemas";
 

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import type { MailConfig, Mailer } from "./index";
 
 const SEND_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs } from "../schemas";
+import { epochMs } from "../core/schemas";
 
 export const outboxQuery = z.object({
   to: z.email().max(254),

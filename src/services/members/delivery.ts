@@ -1,5 +1,5 @@
 import type { InvitableRole, WorkspaceRow } from "../../db/control/schema";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { mailerFor } from "../mail";
 
 /** Workspace names are user text: one line, bounded, so they cannot reshape the email. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { INVITABLE_ROLES, ROLES } from "../../lib/tenancy";
-import { epochMs, idOf, workspaceScoped } from "../schemas";
+import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 export const userId = idOf("user", "a user id");
 export const invitationId = idOf("invitation", "an invitation id");

@@ -1,9 +1,9 @@
 import type { z } from "zod";
 import { bytesToBase64 } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "../security-log";
 import { requireOperator } from "./credential";
 import { notifyOwners, type OwnerAlerter } from "./notify";

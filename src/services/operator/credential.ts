@@ -1,4 +1,4 @@
-import type { Config } from "../../env";
+import type { Config } from "../../config";
 import { sha256Hex, timingSafeEqual } from "../../lib/crypto";
 
 /**
@@ -15,4 +15,4 @@ export async function verifyOperatorToken(config: Config, token: string): Promis
   return found;
 }
 
-export { requireOperator } from "../access";
+export { requireOperator } from "../core/access";

@@ -4,7 +4,7 @@ import { controlDb } from "../../db/control/client";
 import { workspaces } from "../../db/control/schema";
 import { provisionerFor } from "../../provision";
 import { databasesBackupsNeed } from "../backups";
-import { jobContext, parseInput, type ServiceArgs } from "../context";
+import { jobContext, parseInput, type ServiceArgs } from "../core/context";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { requireOperator } from "./credential";
 

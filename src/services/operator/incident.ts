@@ -3,7 +3,7 @@ import { controlDb } from "../../db/control/client";
 import { securityLog, sessions } from "../../db/control/schema";
 import { randomBytes } from "../../lib/crypto";
 import { bytesToBase64, bytesToBase64Url } from "../../lib/encoding";
-import type { ServiceArgs } from "../context";
+import type { ServiceArgs } from "../core/context";
 import { securityEventRow } from "../security-log";
 import { requireOperator } from "./credential";
 

@@ -4,7 +4,7 @@ import { workspaces } from "../../db/control/schema";
 import { SEALED_COLUMNS, sealedColumnName } from "../../db/sealed";
 import { tenantDb } from "../../db/tenant/client";
 import { decryptSecret, encryptSecret, envelopeVersion, importKeyring } from "../../lib/crypto";
-import type { ServiceArgs, ServiceContext } from "../context";
+import type { ServiceArgs, ServiceContext } from "../core/context";
 import { requireOperator } from "./credential";
 import { controlSealedRecords, type SealedRecord, tenantSealedRecords } from "./sealed-records";
 

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { memberships, users, type WorkspaceRow } from "../../db/control/schema";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { type Mailer, mailerFor } from "../mail";
 
 /** What the owners are told about an operator's access (never any of the data itself). */

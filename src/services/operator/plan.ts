@@ -1,6 +1,6 @@
 import type { PlanId } from "../../lib/plans";
-import { authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "../security-log";
 import { type WorkspaceView, workspaceView } from "../workspaces/create";
 import { updateWorkspaceField } from "../workspaces/update";

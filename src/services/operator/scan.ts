@@ -8,15 +8,15 @@
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { tenantMigrations } from "../../../migrations/tenant";
+import type { Config } from "../../config";
 import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { splitStatements } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
-import type { Config } from "../../env";
 import { decryptSecret, importKeyring, sha256Hex } from "../../lib/crypto";
 import { mapPool } from "../../lib/pool";
 import { verifyChain } from "../audit/verify";
-import { parseInput, type ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { requireOperator } from "./credential";
 import { controlSealedRecords, type SealedRecord, tenantSealedRecords } from "./sealed-records";
 

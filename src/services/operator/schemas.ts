@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PLAN_IDS, type PlanId } from "../../lib/plans";
-import { idOf } from "../schemas";
+import { idOf } from "../core/schemas";
 
 export const BREAK_GLASS_DEFAULT_ROWS = 50;
 export const BREAK_GLASS_MAX_ROWS = 500;

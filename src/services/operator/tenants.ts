@@ -11,7 +11,7 @@ import { ApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
 import { mapPool } from "../../lib/pool";
 import { type BackupView, listBackups, recordBackup } from "../backups";
-import { parseInput, type ServiceArgs } from "../context";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { requireOperator } from "./credential";
 
 // The operator CLI's tenant work (DESIGN §13: tenants list/migrate); operators only.

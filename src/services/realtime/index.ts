@@ -1,16 +1,16 @@
 import { and, eq, gt, isNull, lt } from "drizzle-orm";
-import type { Connection } from "../../../durable-objects/tenant-hub/protocol";
 import { controlDb } from "../../db/control/client";
 import { sessions, socketTickets, type WorkspaceRow } from "../../db/control/schema";
 import { randomBytes, sha256Hex } from "../../lib/crypto";
 import { bytesToBase64Url } from "../../lib/encoding";
 import { ApiError } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../lib/jwt";
-import type { Actor } from "../../types";
-import { authorizeMember, authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { authorizeMember, authorizeWorkspace } from "../core/access";
+import type { Actor } from "../core/actor";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { admissionFor } from "../gatekeeper/admission";
 import { connectToHub } from "../hub";
+import type { Connection } from "../hub/protocol";
 import { keyActor, type VerifiedKey, verifyKeyById } from "../keys/credential";
 import {
   redeemTicketInput,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { epochMs, workspaceIdInput } from "../schemas";
+import { epochMs, workspaceIdInput } from "../core/schemas";
 
 /** A socket ticket lives this long and opens one socket (DESIGN §13). */
 export const TICKET_TTL_MS = 30_000;

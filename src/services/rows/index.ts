@@ -2,7 +2,7 @@ import type { Client, InStatement, InValue, Transaction } from "@libsql/client/w
 import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { publishRowEvents, type RowEvent } from "../hub";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";

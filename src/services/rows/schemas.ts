@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { workspaceScoped } from "../schemas";
+import { workspaceScoped } from "../core/schemas";
 import { FormulaError, identifier } from "../tables/schemas";
 import { FILTER_OPS, type Filter, type ListQuery } from "./query";
 

@@ -4,10 +4,10 @@ import { systemDb } from "../../db/tenant/client";
 import { secrets } from "../../db/tenant/schema";
 import { decryptSecret, encryptSecret, importKeyring, secretBinding, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
-import { actorId } from "../events";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
+import { actorId } from "../core/events";
 import {
   type SecretMetadata,
   secretTarget,

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { epochMs, workspaceScoped } from "../schemas";
+import { epochMs, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 /** `env` secrets are what functions bind; the others are kept for islet's own integrations. */
 export const VAULT_KINDS = ["env", "ai_provider", "generic"] as const;

@@ -2,8 +2,8 @@ import { controlDb } from "../../db/control/client";
 import { securityLog } from "../../db/control/schema";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import type { ServiceContext } from "../context";
-import { actorId, assertAction } from "../events";
+import type { ServiceContext } from "../core/context";
+import { actorId, assertAction } from "../core/events";
 
 /** A platform event with no tenant log to hold it (DESIGN §9). */
 export interface SecurityEvent {

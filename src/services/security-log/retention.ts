@@ -1,6 +1,6 @@
 import { controlDb } from "../../db/control/client";
 import { CONTROL_TABLE, expireStatement } from "../../db/idempotency";
-import { jobContext, type ServiceArgs } from "../context";
+import { jobContext, type ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "./record";
 
 /** Platform security events are kept 90 days after the account they concern is deleted (DESIGN §9). */

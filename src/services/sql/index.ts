@@ -2,9 +2,9 @@ import type { InValue } from "@libsql/client/web";
 import { sha256Hex } from "../../lib/crypto";
 import { type Budget, currentBudget, DEFAULT_STATEMENT_MS, deadlineIn, withBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit, recordAudit } from "../audit";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { guardAdminSql } from "./guard";
 import { executeSqlInput } from "./schemas";
 

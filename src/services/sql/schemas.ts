@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { workspaceScoped } from "../schemas";
+import { workspaceScoped } from "../core/schemas";
 
 export const executeSqlBody = z.strictObject({
   sql: z.string().min(1).max(100_000),

@@ -1,7 +1,7 @@
 import type { InStatement } from "@libsql/client/web";
-import type { WorkspaceAccess } from "../access";
 import { commitWithAudit } from "../audit";
-import type { ServiceContext } from "../context";
+import type { WorkspaceAccess } from "../core/access";
+import type { ServiceContext } from "../core/context";
 
 /** The arrangements a principal may have made, per kind: its table, its key column, how it stops. */
 const ARRANGEMENTS = [

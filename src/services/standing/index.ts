@@ -9,9 +9,9 @@ import { keyAncestry, newestRotation } from "../../db/control/key-lineage";
 import { apiKeys, users } from "../../db/control/schema";
 import { isApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
-import type { Actor } from "../../types";
-import { authorizeWorkspace, type WorkspaceNeed } from "../access";
-import type { ServiceContext } from "../context";
+import { authorizeWorkspace, type WorkspaceNeed } from "../core/access";
+import type { Actor } from "../core/actor";
+import type { ServiceContext } from "../core/context";
 
 export { disableArrangement, endArrangementsOf } from "./end";
 

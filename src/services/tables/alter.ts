@@ -3,7 +3,7 @@ import { sqliteConstraint } from "../../db/errors";
 import { withCleanupBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { isBudgetSpent } from "../sandbox-budget";
 import {
   assertCatalogUnchanged,

@@ -4,8 +4,8 @@ import { sqliteConstraint } from "../../db/errors";
 import { systemDb } from "../../db/tenant/client";
 import { catalog } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace, type WorkspaceNeed } from "../access";
-import type { ServiceContext } from "../context";
+import { authorizeWorkspace, type WorkspaceNeed } from "../core/access";
+import type { ServiceContext } from "../core/context";
 import type { ColumnDefinition, IndexDefinition, PendingRecompute, TableDefinition } from "./definition";
 
 export type CatalogRow = typeof catalog.$inferSelect;

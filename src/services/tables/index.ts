@@ -1,9 +1,9 @@
 import { systemDb } from "../../db/tenant/client";
 import { catalog } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace } from "../access";
 import { commitWithAudit } from "../audit";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
 import {

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { confirmation, epochMs, workspaceScoped } from "../schemas";
+import { confirmation, epochMs, workspaceScoped } from "../core/schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "./check";
 import { COLUMN_TYPES, columnSchema, identifier, indexSchema, userName } from "./definition";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 export { columnSchema, identifier, indexSchema, userName } from "./definition";
 
 export const createTableBody = z.strictObject({

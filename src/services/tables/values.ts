@@ -1,7 +1,7 @@
 import type { InValue } from "@libsql/client/web";
 import { ApiError } from "../../lib/errors";
 import { DEFAULT_LIMITS, evaluateFormulaBatch } from "../../sandbox";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { withinSandboxBudget } from "../sandbox-budget";
 import type { ColumnDefinition, TableDefinition } from "./definition";
 

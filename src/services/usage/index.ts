@@ -2,8 +2,8 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
 import { PLANS } from "../../lib/plans";
-import { authorizeWorkspace } from "../access";
-import { parseInput, type ServiceArgs } from "../context";
+import { authorizeWorkspace } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { monthlyUsage } from "../gatekeeper";
 import { USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type WorkspaceUsage } from "./schemas";
 

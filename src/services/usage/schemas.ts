@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ID_FORMATS } from "../../lib/ids";
-import { workspaceScoped } from "../schemas";
+import { workspaceScoped } from "../core/schemas";
 
 export const USAGE_PAGE_DEFAULT = 50;
 export const USAGE_PAGE_MAX = 100;

@@ -1,16 +1,16 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
+import { type Bindings, parseConfig } from "../../config";
 import { controlDb } from "../../db/control/client";
 import { memberships, users, workspaces } from "../../db/control/schema";
 import { systemDb, tenantDb } from "../../db/tenant/client";
 import { webhookDeliveries, webhooks } from "../../db/tenant/schema";
-import { type Bindings, parseConfig } from "../../env";
 import { decryptSecret, importKeyring, secretBinding } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { guardedFetch, outboundPolicy } from "../../lib/outbound";
 import { SandboxBudget } from "../../sandbox/budget";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import { mailerFor } from "../mail";
 import { signWebhook } from "./signing";
 import { endpointStanding } from "./standing";

@@ -7,7 +7,7 @@ import { webhooks } from "../../db/tenant/schema";
 import { withDeadline } from "../../lib/deadline";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
-import type { ServiceContext } from "../context";
+import type { ServiceContext } from "../core/context";
 import type { WebhookEvent } from "./schemas";
 import { endpointStanding } from "./standing";
 

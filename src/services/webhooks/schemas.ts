@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { WorkspaceNeed } from "../access";
-import { epochMs, workspaceScoped } from "../schemas";
+import type { WorkspaceNeed } from "../core/access";
+import { epochMs, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 
 /** The events an endpoint may subscribe to (DESIGN §8). */
 export const WEBHOOK_EVENTS = [

@@ -1,8 +1,8 @@
 import type { WorkspaceRow } from "../../db/control/schema";
 import type { webhooks } from "../../db/tenant/schema";
-import type { Actor } from "../../types";
-import { workspaceAccess } from "../access";
-import type { ServiceContext } from "../context";
+import { workspaceAccess } from "../core/access";
+import type { Actor } from "../core/actor";
+import type { ServiceContext } from "../core/context";
 import { disableArrangement, refusalFor, standingFor } from "../standing";
 import { eventNeed, MANAGE_WEBHOOKS } from "./schemas";
 

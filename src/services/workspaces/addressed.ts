@@ -3,7 +3,7 @@ import { controlDb } from "../../db/control/client";
 import { memberships, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { ID_FORMATS } from "../../lib/ids";
-import type { ServiceArgs } from "../context";
+import type { ServiceArgs } from "../core/context";
 
 /**
  * The workspace a `/v1/workspaces/:workspaceId/…` request addresses, loaded once (the gatekeeper

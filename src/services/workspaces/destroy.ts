@@ -11,9 +11,9 @@ import {
 } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
 import { provisionerFor } from "../../provision";
-import { membershipRole, requireUser } from "../access";
 import { destroyBackups } from "../backups";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { membershipRole, requireUser } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { forgetPrincipal } from "../gatekeeper";
 import { forgetWorkspaceHub } from "../hub";
 import { onCredentialRevoked } from "../keys/revocation";

@@ -11,7 +11,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { Region } from "../../lib/tenancy";
 import { type Provisioner, provisionerFor } from "../../provision";
-import type { ServiceArgs, ServiceContext } from "../context";
+import type { ServiceArgs, ServiceContext } from "../core/context";
 
 export interface ProvisionInput {
   name: string;

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { PLAN_IDS, type PlanId } from "../../lib/plans";
 import { REGIONS, ROLES } from "../../lib/tenancy";
-import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "../schemas";
+import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "../core/schemas";
 
-export { workspaceScoped } from "../schemas";
+export { workspaceScoped } from "../core/schemas";
 export { idempotencyKey };
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/;

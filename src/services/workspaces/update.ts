@@ -2,9 +2,9 @@ import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../access";
 import { auditedControlChange } from "../audit/control";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../context";
+import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../core/access";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { type WorkspaceView, workspaceView } from "./create";
 import { renameWorkspaceInput, transferWorkspaceInput } from "./schemas";
 

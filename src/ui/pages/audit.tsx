@@ -1,12 +1,12 @@
 // The audit log: filters (actor, action, time), cursor paging, the chain check, export; and the
 // usage page against the plan's limits.
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env";
 import { PLANS } from "../../lib/plans";
 import { listAuditEvents, verifyAuditChain } from "../../services/audit";
 import { listKeys } from "../../services/keys";
 import { listTables } from "../../services/tables";
 import { getWorkspaceUsage } from "../../services/usage";
-import type { AppEnv } from "../../types";
 import { currentWorkspace, Field, navOf, type PageContext, wsPath } from "../kit";
 import { PostForm, render, when } from "../layout";
 

@@ -2,8 +2,9 @@
 // the links the emails carry (verify email, reset password, accept an invitation), and the
 // local outbox those emails land in on a development stack.
 import { Hono } from "hono";
+import { clearSessionCookies, refreshCookie, setSessionCookies } from "../../http/cookies";
+import type { AppEnv } from "../../http/env";
 import { REGIONS } from "../../lib/tenancy";
-import { clearSessionCookies, refreshCookie, setSessionCookies } from "../../routes/auth/cookies";
 import {
   confirmPasswordReset,
   login,
@@ -17,7 +18,6 @@ import {
 } from "../../services/auth";
 import { readOutbox } from "../../services/mail";
 import { acceptInvitation } from "../../services/members";
-import type { AppEnv } from "../../types";
 import { attempt, Field, type PageContext, typed } from "../kit";
 import { done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf, signedIn } from "../session";

@@ -1,6 +1,8 @@
 // Functions (edit code, bind secrets — admins —, invoke with JSON args and read the result and
 // logs) and webhooks (endpoints, the secret shown once, the delivery log, test, redelivery).
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env";
+import type { FormFields } from "../../http/form";
 import { ApiError } from "../../lib/errors";
 import {
   createFunction,
@@ -23,10 +25,9 @@ import {
   updateWebhook,
   WEBHOOK_EVENTS,
 } from "../../services/webhooks";
-import type { AppEnv } from "../../types";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
-import { type FormFields, formOf } from "../session";
+import { formOf } from "../session";
 
 const admins = (role: string | null) => role === "admin" || role === "owner";
 

@@ -1,9 +1,9 @@
 // API keys: create (scopes, table allowlist, caps, expiry) with the secret shown once on the
 // answer page (never stored for a replay, never on a later page), revoke, rotate with grace.
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env";
 import { SCOPE_NAMES, scopesForRole } from "../../lib/scopes";
 import { type CreatedKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/keys";
-import type { AppEnv } from "../../types";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";

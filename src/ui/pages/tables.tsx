@@ -2,6 +2,8 @@
 // sort and the API's cursor, insert, edit and delete rows. A formula column shows its stored
 // value; a write whose formula failed says so.
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env";
+import type { FormFields } from "../../http/form";
 import { ApiError } from "../../lib/errors";
 import {
   FILTER_OPS,
@@ -13,10 +15,9 @@ import {
 } from "../../services/rows";
 import { createTable, getTable, listTables } from "../../services/tables";
 import { COLUMN_TYPES } from "../../services/tables/definition";
-import type { AppEnv } from "../../types";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
-import { type FormFields, formOf } from "../session";
+import { formOf } from "../session";
 
 type Column = Awaited<ReturnType<typeof getTable>>["columns"][number];
 type FormulaErrors = { column: string; message: string }[];

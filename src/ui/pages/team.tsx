@@ -1,6 +1,7 @@
 // Members and invitations, the vault's secrets (write-only: last four and fingerprint), and
 // issuers of end-user tokens.
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env";
 import { INVITABLE_ROLES, ROLES } from "../../lib/tenancy";
 import { createIssuer, deleteIssuer, listIssuers } from "../../services/issuers";
 import {
@@ -13,7 +14,6 @@ import {
   revokeInvitation,
 } from "../../services/members";
 import { deleteSecret, listSecrets, setSecret, VAULT_KINDS } from "../../services/secrets";
-import type { AppEnv } from "../../types";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf, signedIn } from "../session";

@@ -1,8 +1,9 @@
 // Workspaces (list, create, demo data), a workspace's settings (rename, transfer, leave, delete
 // with the typed slug) and the account page (profile, sessions, sign out everywhere, password).
 import { Hono } from "hono";
+import { clearSessionCookies, setSessionCookies } from "../../http/cookies";
+import type { AppEnv } from "../../http/env";
 import { REGIONS } from "../../lib/tenancy";
-import { clearSessionCookies, setSessionCookies } from "../../routes/auth/cookies";
 import { changePassword, currentSession, listMySessions, revokeMySession } from "../../services/auth";
 import { createDemoWorkspace } from "../../services/demo";
 import { deleteAccount } from "../../services/lifecycle";
@@ -14,7 +15,6 @@ import {
   renameWorkspace,
   transferWorkspace,
 } from "../../services/workspaces";
-import type { AppEnv } from "../../types";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";

@@ -2,7 +2,7 @@ import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { ApiError } from "../../../lib/errors";
 import { guardedFetch, outboundPolicy } from "../../../lib/outbound";
-import type { ServiceContext } from "../../context";
+import type { ServiceContext } from "../../core/context";
 import { outboundAllowed } from "../outbound";
 import type { OidcProvider } from "./providers";
 

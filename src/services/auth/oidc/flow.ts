@@ -7,7 +7,7 @@ import { bytesToBase64Url, utf8 } from "../../../lib/encoding";
 import { ApiError } from "../../../lib/errors";
 import { guardedFetch, outboundPolicy } from "../../../lib/outbound";
 import { DEFAULT_REGION, type Region } from "../../../lib/tenancy";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../../context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../../core/context";
 import { limitIp } from "../limits";
 import { oidcCallbackInput, oidcStartInput } from "../schemas";
 import { securityEvent } from "../security-log";

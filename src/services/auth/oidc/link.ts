@@ -4,7 +4,7 @@ import { userIdentities, users } from "../../../db/control/schema";
 import { newId } from "../../../lib/ids";
 import type { Region } from "../../../lib/tenancy";
 import { revokeSquattedAuthority } from "../../authority";
-import type { ServiceContext } from "../../context";
+import type { ServiceContext } from "../../core/context";
 import { securityEvent } from "../security-log";
 import { revokeSessions } from "../sessions";
 import { createPersonalWorkspace } from "../signup";

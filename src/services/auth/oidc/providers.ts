@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../../../lib/errors";
-import type { ServiceContext } from "../../context";
+import type { ServiceContext } from "../../core/context";
 
 /**
  * OIDC sign-in providers (DESIGN §3), from two Worker settings:

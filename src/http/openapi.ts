@@ -2,9 +2,11 @@ import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/
 import type { MiddlewareHandler } from "hono";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
 import { issuesOf, targetName, validate } from "../lib/validate";
-import { type IdempotencyOptions, idempotent, REPLAYED_HEADER } from "../middleware/idempotency";
-import { idempotencyKey } from "../services/schemas";
-import type { ActorType, AppEnv } from "../types";
+import type { ActorType } from "../services/core/actor";
+import { idempotencyKey } from "../services/core/schemas";
+import { ACCESS_COOKIE, CSRF_COOKIE } from "./cookies";
+import type { AppEnv } from "./env";
+import { type IdempotencyOptions, idempotent, REPLAYED_HEADER } from "./idempotency";
 
 /**
  * islet's default hook for OpenAPIHono's own validators: failures keep the wire behaviour, 400
@@ -111,14 +113,14 @@ export const SECURITY_SCHEMES = {
   sessionCookie: {
     type: "apiKey",
     in: "cookie",
-    name: "__Host-islet_access",
+    name: ACCESS_COOKIE,
     description: "Browser sessions (`?mode=cookie` at sign-in). State-changing requests also need csrfToken.",
   },
   csrfToken: {
     type: "apiKey",
     in: "header",
     name: "X-CSRF-Token",
-    description: "Double-submit token: the value of the `__Host-islet_csrf` cookie.",
+    description: `Double-submit token: the value of the \`${CSRF_COOKIE}\` cookie.`,
   },
   operatorToken: {
     type: "apiKey",

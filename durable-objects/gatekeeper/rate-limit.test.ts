@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PLANS, planRules } from "./plans";
+import { PLANS, planRules } from "../../src/lib/plans";
 import { CALENDAR_MONTH, type GateRule, monthOf, RateLimiter, SlidingWindowLog } from "./rate-limit";
 
 const MINUTE = 60_000;

@@ -1,9 +1,9 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { planRules } from "../src/lib/plans";
-import { CALENDAR_MONTH, type GateRule } from "../src/lib/rate-limit";
-import { FLUSH_AFTER_UNITS } from "./gatekeeper";
+import { planRules } from "../../src/lib/plans";
+import { FLUSH_AFTER_UNITS } from "./index";
+import { CALENDAR_MONTH, type GateRule } from "./rate-limit";
 
 // The real Gatekeeper Durable Object in workerd, one fresh principal per test.
 const principal = () => env.GATEKEEPER.get(env.GATEKEEPER.idFromName(`test:${crypto.randomUUID()}`));

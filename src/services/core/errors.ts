@@ -1,7 +1,7 @@
-import { TenantNotReadyError } from "../db/tenant/client";
-import { deadlineIn } from "../lib/deadline";
-import { ApiError } from "../lib/errors";
-import type { Logger } from "../lib/logger";
+import { TenantNotReadyError } from "../../db/tenant/client";
+import { deadlineIn } from "../../lib/deadline";
+import { ApiError } from "../../lib/errors";
+import type { Logger } from "../../lib/logger";
 
 /**
  * A backing service (control or tenant database) that cannot be reached, or stays locked past its

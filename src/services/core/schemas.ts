@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ID_FORMATS } from "../lib/ids";
+import { ID_FORMATS } from "../../lib/ids";
 
 /** Shared pieces of the domains' schemas. */
 

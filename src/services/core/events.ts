@@ -1,4 +1,4 @@
-import type { Actor } from "../types";
+import type { Actor } from "./actor";
 
 // What the tenant audit log and the platform security log share: how an actor is named and
 // what an action looks like.

@@ -19,19 +19,9 @@
  * min(limit, windowMs) entries: 50,000 for enterprise, under 1 MB per principal.
  */
 
-/** `windowMs` of a rule that counts per calendar month (UTC) instead of a sliding window. */
-export const CALENDAR_MONTH = 0;
+import { CALENDAR_MONTH, type GateRule } from "../../src/lib/rate-rules";
 
-/**
- * One limit: at most `limit` units (request costs) per `windowMs` sliding window, or per
- * calendar month (UTC) when `windowMs` is `CALENDAR_MONTH`. `id` names the rule in results
- * (e.g. `plan-minute`, `key-month`) and keys its window state.
- */
-export interface GateRule {
-  id: string;
-  limit: number;
-  windowMs: number;
-}
+export { CALENDAR_MONTH, type GateRule };
 
 /** What one rule set decided: on refusal the blocking rule, else the most restrictive one. */
 export interface Verdict {

@@ -1,15 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { deadlineIn, withBudget, withDeadline } from "../src/lib/deadline";
-import { ApiError } from "../src/lib/errors";
-import { newId } from "../src/lib/ids";
-import { createLogger } from "../src/lib/logger";
-import { handleMcpFrame } from "../src/mcp/socket";
-import type { WorkspaceAccess } from "../src/services/access";
-import { connectionServiceContext, type ServiceContext } from "../src/services/context";
-import { asApiError } from "../src/services/errors";
-import { rateLimitedError } from "../src/services/gatekeeper";
-import { admit } from "../src/services/gatekeeper/admission";
-import { authorizeSocket } from "../src/services/realtime";
+import { deadlineIn, withBudget, withDeadline } from "../../src/lib/deadline";
+import { ApiError } from "../../src/lib/errors";
+import { newId } from "../../src/lib/ids";
+import { createLogger } from "../../src/lib/logger";
+import { handleMcpFrame } from "../../src/mcp/socket";
+import type { WorkspaceAccess } from "../../src/services/core/access";
+import { connectionServiceContext, type ServiceContext } from "../../src/services/core/context";
+import { asApiError } from "../../src/services/core/errors";
+import { rateLimitedError } from "../../src/services/gatekeeper";
+import { admit } from "../../src/services/gatekeeper/admission";
 import {
   CLOSE_REVOKED,
   CLOSE_SERVER_ERROR,
@@ -19,11 +18,12 @@ import {
   MAX_UNACKED_EVENTS,
   type RowEvent,
   type SocketAttachment,
-} from "./tenant-hub/protocol";
-import { handleRealtimeFrame } from "./tenant-hub/realtime";
-import { HubStore } from "./tenant-hub/store";
+} from "../../src/services/hub/protocol";
+import { authorizeSocket } from "../../src/services/realtime";
+import { handleRealtimeFrame } from "./realtime";
+import { HubStore } from "./store";
 
-export type { Connection, RowEvent } from "./tenant-hub/protocol";
+export type { Connection, RowEvent } from "../../src/services/hub/protocol";
 
 /** Open sockets one credential may hold, and one workspace: beyond them an upgrade gets 429. */
 export const MAX_SOCKETS_PER_CREDENTIAL = 200;

@@ -1,11 +1,11 @@
 import type { Client } from "@libsql/client/web";
 import { and, eq } from "drizzle-orm";
-import { controlDb } from "../db/control/client";
-import { memberships, type WorkspaceRow, workspaces } from "../db/control/schema";
-import { tenantDb } from "../db/tenant/client";
-import { ApiError } from "../lib/errors";
-import { roleAtLeast, SCOPES, type Scope } from "../lib/scopes";
-import type { Role } from "../lib/tenancy";
+import { controlDb } from "../../db/control/client";
+import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { tenantDb } from "../../db/tenant/client";
+import { ApiError } from "../../lib/errors";
+import { roleAtLeast, SCOPES, type Scope } from "../../lib/scopes";
+import type { Role } from "../../lib/tenancy";
 import type { ServiceContext } from "./context";
 
 /** What an end user of a workspace's app (an `endUser` actor) may ever do: use data and run functions. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Admission } from "../../src/services/gatekeeper/admission";
-import type { Actor } from "../../src/types";
+import type { Actor } from "../core/actor";
+import type { Admission } from "../gatekeeper/admission";
 
 /**
  * What crosses the TenantHub's edges: the connection the Worker has authenticated, the row events

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors";
+import { idempotencyKey } from "../services/core/schemas";
 import { type Answer, idempotencyPrincipal, type KeyedCall, runIdempotent } from "../services/idempotency";
-import { idempotencyKey } from "../services/schemas";
-import type { AppEnv } from "../types";
+import type { AppEnv } from "./env";
 
-/** How a route's writes are keyed (routes/openapi.ts `operation({ idempotency })`). */
+/** How a route's writes are keyed (./openapi.ts `operation({ idempotency })`). */
 export interface IdempotencyOptions {
   /**
    * Where the record lives. Workspace routes keep it in the workspace's database with the change

@@ -1,15 +1,17 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import { ApiError } from "../../lib/errors";
-import { ACCESS_COOKIE } from "../../middleware/authenticate";
-import { CSRF_COOKIE, REFRESH_COOKIE } from "../../middleware/csrf";
-import { isTrustedOrigin } from "../../middleware/origin";
-import type { IssuedSession } from "../../services/auth";
-import type { AppEnv } from "../../types";
+import type { AppEnv } from "./env";
 
-/** `__Host-` cookies: Secure, Path=/, no Domain (RFC 6265bis §4.1.3.2). */
-export { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE };
+// Every cookie islet sets, and how. All are `__Host-` cookies: Secure, Path=/, no Domain
+// (RFC 6265bis §4.1.3.2).
+
+/** Browser sessions carry the access token in this cookie. */
+export const ACCESS_COOKIE = "__Host-islet_access";
+/** The refresh token's cookie (set by /v1/auth in cookie mode, and by the dashboard's session). */
+export const REFRESH_COOKIE = "__Host-islet_refresh";
+/** Double-submit token: readable by the page's script, sent back as `X-CSRF-Token` (or a form's `_csrf`). */
+export const CSRF_COOKIE = "__Host-islet_csrf";
 /** Binds an OIDC authorization's `state` to the browser that started it. */
 export const OIDC_COOKIE = "__Host-islet_oidc";
 
@@ -24,7 +26,15 @@ const ACCESS_COOKIE_MAX_AGE = 14 * 60;
  */
 export const wantsCookies = (c: Context<AppEnv>) => c.req.query("mode") === "cookie";
 
-export function setSessionCookies(c: Context<AppEnv>, session: IssuedSession): void {
+/** What a session's cookies are made of (an issued or refreshed session, services/auth). */
+interface SessionCookies {
+  accessToken: string;
+  refreshToken: string;
+  csrfToken: string;
+  refreshExpiresAt: number;
+}
+
+export function setSessionCookies(c: Context<AppEnv>, session: SessionCookies): void {
   const refreshMaxAge = Math.floor((session.refreshExpiresAt - Date.now()) / 1000);
   setCookie(c, ACCESS_COOKIE, session.accessToken, {
     ...base,
@@ -52,31 +62,7 @@ export function takeOidcCookie(c: Context<AppEnv>): string | undefined {
   return state;
 }
 
-/**
- * Login CSRF: a cookie-mode sign-in must not be triggerable from another site (it would sign
- * the victim in to the attacker's account). Browsers send `Origin` on cross-origin POSTs; it
- * must be islet's own or allowlisted.
- */
-export function assertCookieOrigin(c: Context<AppEnv>): void {
-  const origin = c.req.header("Origin");
-  if (origin === undefined) return;
-  if (isTrustedOrigin(c.get("config"), origin)) return;
-  throw new ApiError("csrf_failed", "Cross-site sign-in is not allowed");
-}
-
-/** What the body carries: tokens for API clients, only expiry times for cookie sessions. */
-export function sessionBody(session: IssuedSession, cookies: boolean) {
-  const common = {
-    id: session.sessionId,
-    accessExpiresAt: session.accessExpiresAt,
-    refreshExpiresAt: session.refreshExpiresAt,
-  };
-  // The CSRF token too: a dashboard on another origin cannot read the host-only cookie.
-  if (cookies) return { ...common, csrfToken: session.csrfToken };
-  return {
-    ...common,
-    tokenType: "Bearer" as const,
-    accessToken: session.accessToken,
-    refreshToken: session.refreshToken,
-  };
+/** The dashboard's CSRF cookie for a browser that has none yet (no session: it lasts the browser session). */
+export function setCsrfCookie(c: Context<AppEnv>, token: string): void {
+  setCookie(c, CSRF_COOKIE, token, { ...base, httpOnly: false });
 }

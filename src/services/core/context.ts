@@ -1,13 +1,15 @@
-import type { Context } from "hono";
 import type { z } from "zod";
-import type { WorkspaceRow } from "../db/control/schema";
-import { type Bindings, type Config, parseConfig } from "../env";
-import { ApiError } from "../lib/errors";
-import { newId } from "../lib/ids";
-import { createLogger, type Logger } from "../lib/logger";
-import { parseOrThrow } from "../lib/validate";
-import { SandboxBudget } from "../sandbox/budget";
-import type { Actor, AppEnv } from "../types";
+import { type Bindings, type Config, parseConfig } from "../../config";
+import type { WorkspaceRow } from "../../db/control/schema";
+import { ApiError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { createLogger, type Logger } from "../../lib/logger";
+import { parseOrThrow } from "../../lib/validate";
+import { SandboxBudget } from "../../sandbox/budget";
+import type { Actor } from "./actor";
+
+/** Each context carries one sandbox budget; transports that build a context make it from here. */
+export { SandboxBudget } from "../../sandbox/budget";
 
 /** What services receive: the request's identity and configuration, never the Hono context. */
 export interface ServiceContext {
@@ -40,49 +42,6 @@ export type ServiceArgs<I = NoInput> = [I] extends [NoInput]
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   return parseOrThrow(schema, input, "input");
-}
-
-/**
- * The request's service context, read live from the Hono context: authentication, the workspace
- * loader and the gatekeeper fill in `actor` and `workspace` after this is first built.
- */
-export function requestServiceContext(c: Context<AppEnv>): ServiceContext {
-  return {
-    get sandboxBudget() {
-      let budget = c.get("sandboxBudget");
-      if (!budget) {
-        budget = new SandboxBudget();
-        c.set("sandboxBudget", budget);
-      }
-      return budget;
-    },
-    env: c.env,
-    get config() {
-      return c.get("config");
-    },
-    get actor() {
-      return c.get("actor") ?? { type: "anonymous" };
-    },
-    get requestId() {
-      return c.get("requestId");
-    },
-    ip: c.req.header("CF-Connecting-IP") ?? null,
-    userAgent: c.req.header("User-Agent")?.slice(0, 512) ?? null,
-    get logger() {
-      return c.get("logger");
-    },
-    get workspace() {
-      return c.get("workspace");
-    },
-    waitUntil: (promise) => {
-      try {
-        c.executionCtx.waitUntil(promise);
-      } catch {
-        // No execution context (unit use): let the promise run on its own.
-        void promise;
-      }
-    },
-  };
 }
 
 /**

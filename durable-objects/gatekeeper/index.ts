@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { MonthlyUsage } from "../src/lib/rate-limit";
 import {
   type AuthFailures,
   assertRevocation,
@@ -7,17 +6,18 @@ import {
   type CheckResult,
   PrincipalGate,
   type RevokeOptions,
-} from "./gatekeeper/principal";
-import { GateStore } from "./gatekeeper/storage";
+} from "./principal";
+import type { MonthlyUsage } from "./rate-limit";
+import { GateStore } from "./storage";
 
-export type { GateRule } from "../src/lib/rate-limit";
 export type {
   AuthFailures,
   CheckInput,
   CheckResult,
   Credential,
   RevokeOptions,
-} from "./gatekeeper/principal";
+} from "./principal";
+export type { GateRule } from "./rate-limit";
 
 /** Counters are flushed this long after the first unflushed admission… */
 export const FLUSH_INTERVAL_MS = 2_000;
