@@ -1,5 +1,5 @@
 // `npm run bench -- sandbox`, in two tables.
-// 1. The QuickJS sandbox under Node (same code as the Worker's src/sandbox/core.ts, with the Node
+// 1. The QuickJS sandbox under Node (same code as the Worker's src/sandbox/sandbox.ts, with the Node
 //    build of the same .wasm). Baseline: the same expression as a plain JavaScript function.
 // 2. The data API end to end through the real Worker (workerd, devdb, Gatekeeper, audit): bulk
 //    insert and list of 1,000 rows against raw `@libsql/client` doing the same on the same table,
@@ -8,8 +8,8 @@
 import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import { tenantDb } from "../src/db/tenant/client";
-import { createSandbox } from "../src/sandbox/core";
 import { boundedWasmMemory } from "../src/sandbox/limits";
+import { createSandbox } from "../src/sandbox/sandbox";
 import { seedOwner, startStack, startWorker } from "./_stack";
 import { fmt, median, printTable, time } from "./table";
 

@@ -5,13 +5,15 @@
 import baseVariant from "@jitl/quickjs-wasmfile-release-sync";
 import wasmModule from "@jitl/quickjs-wasmfile-release-sync/wasm";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
-import { createSandbox } from "./core";
 import { boundedWasmMemory } from "./limits";
+import { createSandbox } from "./sandbox";
 
 export { REQUEST_SANDBOX_BUDGET_MS, SandboxBudget, SandboxBudgetSpent } from "./budget";
-export type { HostFunction, Sandbox, SandboxErrorKind, SandboxResult } from "./core";
+export type { HostFunction } from "./host";
 export type { SandboxLimits } from "./limits";
 export { DEFAULT_LIMITS, WASM_MEMORY_MAX_BYTES } from "./limits";
+export type { SandboxErrorKind, SandboxResult } from "./runtime";
+export type { Sandbox } from "./sandbox";
 
 const sandbox = createSandbox(() =>
   newQuickJSWASMModuleFromVariant(
