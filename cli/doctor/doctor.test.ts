@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Stack, startStack } from "../bench/_stack";
-import { PRODUCTION_SECRETS } from "../src/config";
-import { setLogSink } from "../src/lib/logger";
-import { startTursoFixture, TURSO_ORG, TURSO_TOKEN, type TursoFixture } from "../test/fixtures/turso";
-import { type DoctorRow, readWrangler, runDoctor, wranglerRows, wranglerVars } from "./doctor";
-import { main } from "./index";
+import { type Stack, startStack } from "../../bench/_stack";
+import { PRODUCTION_SECRETS } from "../../src/config";
+import { setLogSink } from "../../src/lib/logger";
+import { startTursoFixture, TURSO_ORG, TURSO_TOKEN, type TursoFixture } from "../../test/fixtures/turso";
+import { main } from "../index";
+import { type DoctorRow, readWrangler, runDoctor, wranglerRows, wranglerVars } from ".";
 
 const toml = readWrangler();
 let stack: Stack;
