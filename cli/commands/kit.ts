@@ -1,0 +1,50 @@
+// What every command file shares: how an action reads the global options and the configuration,
+// how it reports its exit code, and the usage errors and argument parsers of the command line.
+import { type Command, InvalidArgumentError } from "commander";
+import type { Config } from "../../src/config";
+import type { ServiceContext } from "../../src/services/core/context";
+import { loadConfig, loadVars, operatorContext } from "../context";
+import type { Output } from "../output";
+
+/** A wrong command line found by a command itself (commander reports its own): exit 2, one line. */
+export class UsageError extends Error {}
+
+export interface GlobalOptions {
+  envFile?: string;
+  json: boolean;
+}
+
+export function positiveInt(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected an integer from 1 to ${max}`);
+    return n;
+  };
+}
+
+/** Handed to each command file's `register…` function by `buildProgram`. */
+export interface CommandKit {
+  globals(cmd: Command): GlobalOptions;
+  config(cmd: Command): Config;
+  out(cmd: Command): Output;
+  ctxOf(cmd: Command): ServiceContext;
+  /** Wraps an action: its number is the exit code. */
+  run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void>;
+}
+
+/** `done(code)` receives each command's exit code. */
+export function commandKit(done: (code: number) => void): CommandKit {
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+  const config = (cmd: Command): Config => loadConfig(loadVars(globals(cmd).envFile));
+  return {
+    globals,
+    config,
+    out: (cmd) => ({ json: globals(cmd).json }),
+    ctxOf: (cmd) => operatorContext(config(cmd)),
+    run:
+      <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+      async (...args: A) =>
+        done(await action(...args)),
+  };
+}
