@@ -2,6 +2,7 @@ import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/
 import type { MiddlewareHandler } from "hono";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
 import { issuesOf, targetName, validate } from "../lib/validate";
+import { principalsOf, type WorkspaceNeed } from "../services/core/access";
 import type { ActorType } from "../services/core/actor";
 import { idempotencyKey } from "../services/core/schemas";
 import { ACCESS_COOKIE, CSRF_COOKIE } from "./cookies";
@@ -195,6 +196,17 @@ export const SECURITY = {
   member: [...user, { apiKey: [] }],
   operator: [{ operatorToken: [] }],
 } satisfies Record<string, Partial<Requirement>[]>;
+
+/**
+ * An operation's security requirements read from its verb's need (services/core/access
+ * `principalsOf`): the document names exactly the credentials the verb can ever accept, and the
+ * gate below refuses every other kind.
+ */
+export function securityOf(need: WorkspaceNeed): Partial<Requirement>[] {
+  const principals = principalsOf(need);
+  if (!principals.includes("apiKey")) return SECURITY.user;
+  return principals.includes("endUser") ? SECURITY.workspace : SECURITY.member;
+}
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request (`invalid_request`, `invalid_json`, …)",

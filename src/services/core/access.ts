@@ -27,6 +27,26 @@ export interface WorkspaceNeed {
   endUsers?: false;
 }
 
+/** The kinds of principal that may ever meet a need (its scope and role then decide for each). */
+export type Principal = "user" | "apiKey" | "endUser";
+
+/**
+ * Who may call an operation with this need, read from the need itself (DESIGN §3, STYLE "say a rule
+ * once, as data"): people always; API keys unless it is for people only; a workspace's end users
+ * only where their scopes and their member-at-most role could ever pass and the need does not
+ * shut them out. The OpenAPI document, the MCP tool list and the dashboard read this, never a copy.
+ */
+export function principalsOf(need: WorkspaceNeed): Principal[] {
+  if (need.usersOnly) return ["user"];
+  const endUsers =
+    need.endUsers !== false && END_USER_SCOPES.includes(need.scope) && roleAtLeast("member", need.role);
+  return endUsers ? ["user", "apiKey", "endUser"] : ["user", "apiKey"];
+}
+
+/** Whether a member holding `role` meets the need's role (the dashboard shows what they may do). */
+export const roleMeets = (role: Role | null | undefined, need: WorkspaceNeed): boolean =>
+  role !== null && role !== undefined && roleAtLeast(role, need.role);
+
 export interface WorkspaceAccess {
   workspace: WorkspaceRow;
   /** The user's role, or for a key the role of the member who created it (its ceiling). */
