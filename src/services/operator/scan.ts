@@ -2,7 +2,7 @@
 // database is checked for what islet's security rests on. The audit log's append-only triggers
 // are present and unaltered, its hash chain verifies, the schema ledger matches the latest
 // migrations exactly, nothing in the reserved `_islet_` namespace was made by anyone else, and
-// every sealed record of the workspace (each column of src/db/sealed.ts, control and tenant)
+// every sealed record of the workspace (each sealed column of the inventory, control and tenant)
 // opens under the keyring and its own binding: no plaintext, no envelope moved from another
 // record, none under a version the keyring no longer holds.
 import { asc, eq } from "drizzle-orm";
