@@ -1,6 +1,6 @@
 // The tables domain's entry in the inventory (src/services/core/inventory.ts). Users' own tables
 // are made at run time, not by migrations: the archive carries them as `row` lines after their
-// `table` line.
+// `table` line, a section that sits with the rows (src/services/rows/archive.ts), which read both.
 import type { DomainInventory } from "../core/inventory";
 
 /** `uniqueIndexName` (./definition.ts): `_islet_unique:<table>.<column>`. */
