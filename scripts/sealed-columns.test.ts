@@ -1,14 +1,15 @@
-// One list of sealed columns (src/db/sealed.ts) that the keyring, the scan and the exports read:
-// this test keeps it whole. A database built from every migration is searched for columns named
-// `*_enc` (the convention every envelope column follows), and the list must name exactly those,
-// with the right id, workspace and nullability. A column named like a credential that is neither
-// sealed nor hashed must be explained below, so a plaintext secret cannot slip in by a new name.
+// One list of sealed columns (src/services/inventory, collected from each domain's entry) that the
+// keyring, the scan and the exports read: this test keeps it whole. A database built from every
+// migration is searched for columns named `*_enc` (the convention every envelope column follows),
+// and the list must name exactly those, with the right id, workspace and nullability. A column
+// named like a credential that is neither sealed nor hashed must be explained below, so a plaintext
+// secret cannot slip in by a new name.
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { loadMigrations } from "../src/db/migration-files";
 import { applyMigrations } from "../src/db/migrator";
-import { SEALED_COLUMNS } from "../src/db/sealed";
 import { SECRET_KINDS } from "../src/lib/crypto";
+import { SEALED_COLUMNS } from "../src/services/inventory";
 
 interface MigratedColumn {
   table: string;

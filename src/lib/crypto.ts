@@ -37,8 +37,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
  * belongs to — a ciphertext copied to another row, kind or tenant fails to decrypt.
  */
 /**
- * The binding kinds of sealed records. Which columns hold them is said once, in src/db/sealed.ts,
- * which the keyring's rotation, status and drop and the tenant scan read.
+ * The binding kinds of sealed records. Which columns hold them each owning domain says in its entry
+ * of the inventory (src/services/inventory), which the keyring and the tenant scan read.
  */
 export const SECRET_KINDS = [
   "db_token",

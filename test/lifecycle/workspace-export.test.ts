@@ -3,8 +3,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
-import { SEALED_COLUMNS, sealedColumnName } from "../../src/db/sealed";
 import { tenantDb } from "../../src/db/tenant/client";
+import { SEALED_COLUMNS, sealedColumnName } from "../../src/services/inventory";
 import { controlSealedRecords, tenantSealedRecords } from "../../src/services/operator/sealed-records";
 import { call, json, testConfig } from "../helpers";
 import { makeTeam, mintKey } from "../workspaces/fixtures";
@@ -109,7 +109,7 @@ describe("GET /v1/workspaces/:id/export", () => {
     plaintexts.push(hook.secret, rotated.secret);
 
     const text = await (await call("GET", `${ws}/export`, as)).text();
-    // Every sealed column of src/db/sealed.ts holds a record of this workspace (a new column this
+    // Every sealed column of the inventory holds a record of this workspace (a new column this
     // test does not fill fails here), and no envelope nor value of any is in the archive.
     const sealed = [
       ...(await controlSealedRecords(controlDb(testConfig()).$client, team.workspace.id)),

@@ -1,44 +1,24 @@
 // Workspace import, pass one (src/services/lifecycle/workspace-import.ts): the archive read
-// whole (bounded), split into lines, and every line parsed and checked. Nothing is written here.
-import type { InValue } from "@libsql/client/web";
+// whole (bounded), split into lines, and every line parsed and checked: the frame (header, the
+// sections' order and limits, the end line's counts) here, each section's lines by its own planner
+// (src/services/core/archive.ts). Nothing is written here.
 import { ApiError } from "../../lib/errors";
 import { readAtMost } from "../../lib/streams";
 import { issuesOf } from "../../lib/validate";
-import { checkDefinition } from "../tables/check";
-import type { TableDefinition } from "../tables/definition";
-import { checkWrite } from "../tables/values";
+import type { ArchivePlanner, ArchiveSection } from "../core/archive";
+import { ARCHIVE_SECTIONS, lineTypes } from "../inventory/archive";
 import {
   ARCHIVE_COUNTS,
   type ArchiveCounts,
-  type ArchiveLine,
-  type ArchiveRow,
-  type ArchiveTable,
   archiveEnd,
   archiveHeader,
   archiveLine,
-  SECTION_LIMITS,
-  SECTION_ORDER,
+  SECTION_OF,
   zeroCounts,
 } from "./workspace-archive";
 
-type Section<T extends ArchiveLine["type"]> = Extract<ArchiveLine, { type: T }>;
-
-export interface PlannedTable {
-  definition: TableDefinition;
-  rows: number;
-  /** Byte range of the table's row lines in the archive (read again when it is written). */
-  start: number;
-  end: number;
-}
-
-export interface Plan {
-  tables: PlannedTable[];
-  functions: Section<"function">["function"][];
-  webhooks: Section<"webhook">["webhook"][];
-  issuers: Section<"issuer">[];
-  secrets: Section<"secret">[];
-  accounts: Section<"account">[];
-}
+/** Each section's plan. */
+export type Plan = Map<ArchiveSection, unknown>;
 
 const lineError = (line: number, problem: string, details: Record<string, unknown> = {}) =>
   new ApiError("invalid_request", `Archive line ${line}: ${problem}`, { details: { line, ...details } });
@@ -97,40 +77,22 @@ export function* linesOf(
   }
 }
 
-/** A row's stored values: system columns as archived, user columns checked, formulas left to recompute. */
-export function rowValues(
-  table: TableDefinition,
-  row: ArchiveRow,
-): { system: InValue[]; values: Record<string, InValue> } {
-  const { id, created_at, updated_at, ...rest } = row;
-  for (const column of table.columns) if (column.type === "formula") delete rest[column.name];
-  return { system: [id, created_at, updated_at], values: checkWrite(table, rest, false) };
-}
-
-const definitionOf = (line: ArchiveTable, now: number): TableDefinition => ({
-  name: line.name,
-  columns: line.columns,
-  indexes: line.indexes,
-  createdAt: now,
-  updatedAt: now,
-});
-
-function duplicate(seen: Set<string>, name: string, what: string, line: number): void {
-  if (seen.has(name)) throw lineError(line, `${what} ${name} appears twice`);
-  seen.add(name);
-}
+const describe = (section: ArchiveSection) => {
+  const [own, ...followers] = lineTypes(section);
+  return [`${own}s`, ...followers.map((type) => `their ${type}s`)].join(" with ");
+};
+/** "tables with their rows, functions, webhooks, …": the order sections must come in. */
+const SECTIONS_IN_ORDER = ARCHIVE_SECTIONS.map(describe).join(", ");
 
 /** Pass one: every line parsed and checked, nothing written. */
 export async function planImport(bytes: Uint8Array): Promise<Plan> {
-  const plan: Plan = { tables: [], functions: [], webhooks: [], issuers: [], secrets: [], accounts: [] };
-  const names = new Map<string, Set<string>>();
-  const seen = (kind: string) => names.get(kind) ?? names.set(kind, new Set()).get(kind) ?? new Set<string>();
+  const planners = new Map<ArchiveSection, ArchivePlanner<{ type: string }, unknown>>(
+    ARCHIVE_SECTIONS.map((section) => [section, section.plan()]),
+  );
   const counted = zeroCounts();
   let headerSeen = false;
   let end: ArchiveCounts | undefined;
   let section = 0;
-  let current: (PlannedTable & { ids: Set<number> }) | undefined;
-  const now = Date.now();
   for (const line of linesOf(bytes)) {
     if (line.text.trim() === "") continue;
     if (end) throw lineError(line.number, "nothing may follow the end line");
@@ -151,94 +113,32 @@ export async function planImport(bytes: Uint8Array): Promise<Plan> {
       const parsed = archiveEnd.safeParse(value);
       if (!parsed.success)
         throw lineError(line.number, "is not a valid end line", { issues: issuesOf(parsed.error) });
-      end = parsed.data;
+      const { type: _end, ...counts } = parsed.data;
+      end = counts;
       continue;
     }
     const parsed = archiveLine.safeParse(value);
     if (!parsed.success)
       throw lineError(line.number, "is not a valid archive line", { issues: issuesOf(parsed.error) });
-    const entry = parsed.data;
-    if (SECTION_ORDER[entry.type] < section) {
-      throw lineError(
-        line.number,
-        `a ${entry.type} line comes too late (sections: tables with their rows, functions, webhooks, issuers, secrets, accounts)`,
-      );
+    const entry = parsed.data as { type: string };
+    const owner = SECTION_OF.get(entry.type) as ArchiveSection;
+    const index = ARCHIVE_SECTIONS.indexOf(owner);
+    if (index < section) {
+      throw lineError(line.number, `a ${entry.type} line comes too late (sections: ${SECTIONS_IN_ORDER})`);
     }
-    section = SECTION_ORDER[entry.type];
-    if (entry.type !== "row") {
-      const section = `${entry.type}s` as keyof ArchiveCounts;
-      if (++counted[section] > SECTION_LIMITS[entry.type]) {
-        throw lineError(line.number, `an archive holds at most ${SECTION_LIMITS[entry.type]} ${section}`);
-      }
+    section = index;
+    const counts = `${entry.type}s`;
+    // A section's own lines are each a full verb; the lines that follow them (rows) are bounded by
+    // the archive's size.
+    if (++(counted[counts] as number) > owner.limit && lineTypes(owner)[0] === entry.type) {
+      throw lineError(line.number, `an archive holds at most ${owner.limit} ${counts}`);
     }
-    switch (entry.type) {
-      case "table": {
-        duplicate(seen("table"), entry.name, "Table", line.number);
-        const definition = definitionOf(entry, now);
-        try {
-          await checkDefinition(
-            definition,
-            entry.columns.filter((c) => c.type === "formula"),
-          );
-        } catch (error) {
-          if (error instanceof ApiError) throw lineError(line.number, error.message);
-          throw error;
-        }
-        for (const index of entry.indexes) duplicate(seen("index"), index.name, "Index name", line.number);
-        current = { definition, rows: 0, start: line.next, end: line.next, ids: new Set() };
-        plan.tables.push(current);
-        break;
-      }
-      case "row": {
-        if (!current || entry.table !== current.definition.name) {
-          throw lineError(
-            line.number,
-            `a row of ${entry.table} must follow that table's line, with the table's other rows`,
-          );
-        }
-        if (current.ids.has(entry.row.id))
-          throw lineError(line.number, `row id ${entry.row.id} appears twice`);
-        current.ids.add(entry.row.id);
-        try {
-          rowValues(current.definition, entry.row);
-        } catch (error) {
-          if (error instanceof ApiError) throw lineError(line.number, error.message, { table: entry.table });
-          throw error;
-        }
-        current.rows++;
-        current.end = line.next;
-        counted.rows++;
-        break;
-      }
-      case "function":
-        duplicate(seen("function"), entry.function.name, "Function", line.number);
-        plan.functions.push(entry.function);
-        break;
-      case "webhook":
-        plan.webhooks.push(entry.webhook);
-        break;
-      case "issuer":
-        duplicate(seen("issuer"), entry.issuer.issuer, "Issuer", line.number);
-        if (
-          (entry.issuer.kind === "jwks") !== (entry.issuer.jwksUrl !== null) ||
-          (entry.secret && entry.issuer.kind !== "hs256")
-        ) {
-          throw lineError(
-            line.number,
-            "jwks issuers take a jwksUrl, hs256 issuers a secret (or none, for a new one)",
-          );
-        }
-        plan.issuers.push(entry);
-        break;
-      case "secret":
-        duplicate(seen("secret"), entry.secret.name, "Secret", line.number);
-        plan.secrets.push(entry);
-        break;
-      case "account":
-        duplicate(seen("account"), entry.account.name, "API account", line.number);
-        plan.accounts.push(entry);
-        break;
-    }
+    await planners.get(owner)?.add(entry, {
+      number: line.number,
+      start: line.start,
+      next: line.next,
+      problem: (problem, details) => lineError(line.number, problem, details),
+    });
   }
   if (!headerSeen) throw new ApiError("invalid_request", "The archive is empty");
   if (!end) throw new ApiError("invalid_request", "The archive has no end line: it is incomplete");
@@ -253,10 +153,5 @@ export async function planImport(bytes: Uint8Array): Promise<Plan> {
       );
     }
   }
-  for (const table of plan.tables) {
-    if (seen("index").has(table.definition.name)) {
-      throw new ApiError("invalid_request", `The name ${table.definition.name} is both a table and an index`);
-    }
-  }
-  return plan;
+  return new Map([...planners].map(([owner, planner]) => [owner, planner.done()]));
 }

@@ -1,23 +1,18 @@
 // Workspace export (DESIGN §10, seed 002): everything a workspace holds, as one NDJSON archive
 // streamed a page at a time. Line 1 is the header; then each table's definition followed by its
 // rows (as the rows API presents them); then functions, webhooks, issuers, secret names and API
-// accounts; the last line is `end` with the counts, so a truncated archive is recognisable (the
-// format: ./workspace-archive.ts). Secret values, webhook signing secrets, issuer keys and account
-// credentials are never in it: each section is the list verb's own metadata view. Admins only,
-// people not keys (the verbs below re-check their own needs), audited.
+// accounts, each section written by its domain (src/services/core/archive.ts); the last line is
+// `end` with the counts, so a truncated archive is recognisable (the format: ./workspace-archive.ts).
+// Secret values, webhook signing secrets, issuer keys and account credentials are never in it: each
+// section is the list verb's own metadata view. Admins only, people not keys (the verbs below
+// re-check their own needs), audited.
 
-import { listAccounts } from "../accounts";
 import { recordAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { workspaceScoped } from "../core/schemas";
-import { listFunctions } from "../functions";
-import { listIssuers } from "../issuers/manage";
-import { listRows } from "../rows";
+import { ARCHIVE_SECTIONS } from "../inventory/archive";
 import { MAX_PAGE_ROWS } from "../rows/schemas";
-import { listSecrets } from "../secrets";
-import { listTables } from "../tables";
-import { listWebhooks } from "../webhooks";
 import { WORKSPACE_EXPORT_FORMAT, WORKSPACE_EXPORT_VERSION, zeroCounts } from "./workspace-archive";
 
 export interface WorkspaceExport {
@@ -33,45 +28,11 @@ async function* archiveLines(
 ): AsyncGenerator<object> {
   yield header;
   const counts = zeroCounts();
-  for (const table of await listTables({ ctx, input: { workspaceId } })) {
-    counts.tables++;
-    yield { type: "table", name: table.name, columns: table.columns, indexes: table.indexes };
-    let cursor: string | undefined;
-    do {
-      const page = await listRows({
-        ctx,
-        input: {
-          workspaceId,
-          table: table.name,
-          query: { filters: [], limit: MAX_PAGE_ROWS, ...(cursor ? { cursor } : {}) },
-        },
-      });
-      for (const row of page.rows) {
-        counts.rows++;
-        yield { type: "row", table: table.name, row };
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-  }
-  for (const fn of await listFunctions({ ctx, input: { workspaceId } })) {
-    counts.functions++;
-    yield { type: "function", function: fn };
-  }
-  for (const webhook of await listWebhooks({ ctx, input: { workspaceId } })) {
-    counts.webhooks++;
-    yield { type: "webhook", webhook };
-  }
-  for (const issuer of await listIssuers({ ctx, input: { workspaceId } })) {
-    counts.issuers++;
-    yield { type: "issuer", issuer };
-  }
-  for (const secret of await listSecrets({ ctx, input: { workspaceId } })) {
-    counts.secrets++;
-    yield { type: "secret", secret };
-  }
-  for (const account of await listAccounts({ ctx, input: { workspaceId } })) {
-    counts.accounts++;
-    yield { type: "account", account };
+  for (const section of ARCHIVE_SECTIONS) {
+    for await (const line of section.export(ctx, workspaceId)) {
+      counts[`${line.type}s`] = (counts[`${line.type}s`] ?? 0) + 1;
+      yield line;
+    }
   }
   yield { type: "end", ...counts };
 }

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
 import { workspaces } from "../../db/control/schema";
-import { SEALED_COLUMNS, sealedColumnName } from "../../db/sealed";
 import { tenantDb } from "../../db/tenant/client";
 import { decryptSecret, encryptSecret, envelopeVersion, importKeyring } from "../../lib/crypto";
 import type { ServiceArgs, ServiceContext } from "../core/context";
+import { SEALED_COLUMNS, sealedColumnName } from "../inventory";
 import { requireOperator } from "./credential";
 import { controlSealedRecords, type SealedRecord, tenantSealedRecords } from "./sealed-records";
 
@@ -17,7 +17,7 @@ export interface ColumnReport {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface RotationReport extends ColumnReport {
-  /** By sealed column (`table.column`, every one of src/db/sealed.ts). */
+  /** By sealed column (`table.column`, every one the inventory lists). */
   columns: Record<string, ColumnReport>;
   failed: { column: string; workspaceId: string; id: string; error: string }[];
   /** Workspaces whose database could not be opened: their records were not rotated. */
@@ -59,7 +59,7 @@ const emptyColumns = (): Record<string, ColumnReport> =>
   );
 
 /**
- * Re-encrypts every sealed record islet keeps (DESIGN §6), every column of src/db/sealed.ts, under
+ * Re-encrypts every sealed record islet keeps (DESIGN §6), every column the domains declare, under
  * the keyring's active version: the control database's and every tenant's. Records already at the
  * active version are skipped, so an interrupted run resumes where it stopped; old versions stay
  * readable until `keyringStatus` shows none left. Each write is conditional on the envelope it

@@ -1,10 +1,11 @@
 // `islet tenants scan` (seed 001's automated scans, turned on our own tenants): every tenant
 // database is checked for what islet's security rests on. The audit log's append-only triggers
-// are present and unaltered, its hash chain verifies, the schema ledger matches the latest
-// migrations exactly, nothing in the reserved `_islet_` namespace was made by anyone else, and
-// every sealed record of the workspace (each column of src/db/sealed.ts, control and tenant)
-// opens under the keyring and its own binding: no plaintext, no envelope moved from another
-// record, none under a version the keyring no longer holds.
+// are present and unaltered, the schema ledger matches the latest migrations exactly, nothing in
+// the reserved `_islet_` namespace was made by anyone else, every sealed record of the workspace
+// (each sealed column of the inventory, control and tenant) opens under the keyring and its own
+// binding (no plaintext, no envelope moved from another record, none under a version the keyring
+// no longer holds), and each domain's own check of the inventory passes (the audit log's hash
+// chain verifies).
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { tenantMigrations } from "../../../migrations/tenant";
@@ -15,12 +16,13 @@ import { splitStatements } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
 import { decryptSecret, importKeyring, sha256Hex } from "../../lib/crypto";
 import { mapPool } from "../../lib/pool";
-import { verifyChain } from "../audit/verify";
 import { parseInput, type ServiceArgs } from "../core/context";
+import { SCAN_CHECKS, type ScanCheck, type SchemaObject } from "../core/inventory";
+import { INVENTORY } from "../inventory";
 import { requireOperator } from "./credential";
 import { controlSealedRecords, type SealedRecord, tenantSealedRecords } from "./sealed-records";
 
-export type ScanCheck = "audit_triggers" | "audit_chain" | "schema" | "reserved_objects" | "sealed";
+export type { ScanCheck } from "../core/inventory";
 
 export interface TenantScan {
   workspaceId: string;
@@ -87,13 +89,9 @@ async function scanTenant(
   controlSealed: SealedRecord[],
 ): Promise<TenantScan> {
   const started = Date.now();
-  const checks: TenantScan["checks"] = {
-    audit_triggers: [],
-    audit_chain: [],
-    schema: [],
-    reserved_objects: [],
-    sealed: [],
-  };
+  const checks = Object.fromEntries(
+    SCAN_CHECKS.map((check) => [check, [] as string[]]),
+  ) as TenantScan["checks"];
   let auditEvents = 0;
   try {
     expected ??= expectedObjects();
@@ -108,17 +106,15 @@ async function scanTenant(
       if (!row) checks.audit_triggers.push(`${name} is missing`);
       else if (String(row.sql).trim() !== sql.trim()) checks.audit_triggers.push(`${name} was altered`);
     }
-    const userTables = new Set(
-      (await client.execute("SELECT name FROM _islet_tables")).rows.map((r) => String(r.name)),
-    );
+    // What domains make there at run time (a `unique` column's index), each domain's own rule.
+    const madeByDomains: ((object: SchemaObject) => boolean)[] = [];
+    for (const entry of INVENTORY)
+      if (entry.reservedObjects) madeByDomains.push(await entry.reservedObjects(client));
     for (const [name, row] of present) {
-      const type = String(row.type);
-      if (want.objects.get(name) === type) continue;
-      // Unique indexes islet makes for a user table's `unique` columns: `_islet_unique:<table>.<col>`.
-      const unique = /^_islet_unique:([a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*$/.exec(name);
-      if (type === "index" && unique && unique[1] === String(row.tbl_name) && userTables.has(unique[1]))
-        continue;
-      checks.reserved_objects.push(`${type} ${name} was not created by islet`);
+      const object = { type: String(row.type), name, table: String(row.tbl_name) };
+      if (want.objects.get(name) === object.type) continue;
+      if (madeByDomains.some((made) => made(object))) continue;
+      checks.reserved_objects.push(`${object.type} ${name} was not created by islet`);
     }
     const ledger = await client.execute("SELECT name, checksum FROM _islet_migrations");
     const applied = new Map(ledger.rows.map((r) => [String(r.name), String(r.checksum)]));
@@ -132,10 +128,12 @@ async function scanTenant(
     checks.sealed.push(
       ...(await unopenedRecords(config, [...controlSealed, ...(await tenantSealedRecords(client, ws.id))])),
     );
-    const chain = await verifyChain(client);
-    auditEvents = chain.checked;
-    if (!chain.ok && chain.firstBroken)
-      checks.audit_chain.push(`broken at seq ${chain.firstBroken.seq} (${chain.firstBroken.reason})`);
+    for (const { scan } of INVENTORY) {
+      if (!scan) continue;
+      const found = await scan.run(client);
+      checks[scan.check].push(...found.problems);
+      if (found.auditEvents !== undefined) auditEvents = found.auditEvents;
+    }
   } catch (error) {
     checks.schema.push(`unreachable: ${error instanceof Error ? error.message : String(error)}`);
   }

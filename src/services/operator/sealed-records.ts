@@ -1,13 +1,9 @@
-// The sealed records themselves, read column by column from the one list of sealed columns
-// (src/db/sealed.ts): what the keyring rotates and counts and what the tenant scan checks.
+// The sealed records themselves, read column by column from the sealed columns each domain
+// declares (src/services/inventory): what the keyring rotates and counts and what the scan checks.
 import type { Client } from "@libsql/client/web";
-import {
-  CONTROL_SEALED_COLUMNS,
-  type SealedColumn,
-  sealedColumnName,
-  TENANT_SEALED_COLUMNS,
-} from "../../db/sealed";
 import { type SecretBinding, secretBinding } from "../../lib/crypto";
+import type { SealedColumn } from "../core/inventory";
+import { CONTROL_SEALED_COLUMNS, sealedColumnName, TENANT_SEALED_COLUMNS } from "../inventory";
 
 /** One envelope: its column, what it is bound to, and a conditional write of a new one. */
 export interface SealedRecord {

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, memberships, users, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { applyMigrations, type Migration, pendingMigrations } from "../../db/migrator";
-import { CONTROL_SEALED_COLUMNS } from "../../db/sealed";
 import { tenantDb } from "../../db/tenant/client";
 import { withBudget } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
@@ -12,6 +11,7 @@ import { ID_FORMATS } from "../../lib/ids";
 import { mapPool } from "../../lib/pool";
 import { type BackupView, listBackups, recordBackup } from "../backups";
 import { parseInput, type ServiceArgs } from "../core/context";
+import { CONTROL_SEALED_COLUMNS } from "../inventory";
 import { requireOperator } from "./credential";
 
 // The operator CLI's tenant work (DESIGN §13: tenants list/migrate); operators only.
@@ -29,7 +29,7 @@ export interface TenantDetail {
 }
 
 /**
- * The workspace row's fields an operator is never shown: its sealed columns (src/db/sealed.ts:
+ * The workspace row's fields an operator is never shown: its sealed columns (the inventory's:
  * the database token) and the provisioning request's key.
  */
 const HIDDEN_WORKSPACE_FIELDS = new Set([
