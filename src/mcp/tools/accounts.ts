@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  ACCOUNTS_NEEDS,
   AccountResponse,
   ApiAccount,
   accountFetchInput,
@@ -9,7 +10,7 @@ import {
 } from "../../services/accounts";
 import { readOnly, tool, withoutWorkspace } from "../tool";
 
-const use = { role: "member", scope: "functions:run" } as const;
+const { use } = ACCOUNTS_NEEDS;
 
 /** API accounts: an agent calls an upstream by the account's name, never seeing its credential. */
 export const accountTools = [

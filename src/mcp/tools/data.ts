@@ -7,7 +7,7 @@ import {
   verifyAuditChain,
   workspaceScoped,
 } from "../../services/audit";
-import { executeSql, executeSqlInput, SqlResult } from "../../services/sql";
+import { executeSql, executeSqlInput, SQL_NEEDS, SqlResult } from "../../services/sql";
 import { readOnly, tool, withoutWorkspace } from "../tool";
 
 export const sqlTools = [
@@ -16,7 +16,7 @@ export const sqlTools = [
     title: "Run SQL",
     description:
       "One SQL statement against the workspace database (admins, signed in; audited). Read-only unless `write` is true; islet's own `_islet_*` tables are not writable. It must finish within 4 s (else `statement_timeout`); at most 1,000 rows come back (`truncated: true` when there were more).",
-    need: { role: "admin", scope: "schema:write", usersOnly: true },
+    need: SQL_NEEDS.run,
     input: withoutWorkspace(executeSqlInput),
     output: SqlResult,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },

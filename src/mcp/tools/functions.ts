@@ -3,6 +3,7 @@ import {
   createFunction,
   createFunctionInput,
   deleteFunction,
+  FUNCTIONS_NEEDS,
   FunctionDefinition,
   functionTarget,
   Invocation,
@@ -16,14 +17,14 @@ import {
 import { listSecrets, SecretMetadata } from "../../services/secrets";
 import { additive, destructive, overwriting, readOnly, tool, withoutWorkspace } from "../tool";
 
-const write = { role: "member", scope: "functions:write" } as const;
+const { write } = FUNCTIONS_NEEDS;
 
 export const functionTools = [
   tool({
     name: "list_functions",
     title: "List functions",
     description: "The workspace's sandboxed JavaScript functions and their code.",
-    need: { role: "viewer", scope: "data:read" },
+    need: FUNCTIONS_NEEDS.list,
     input: withoutWorkspace(workspaceScoped),
     output: z.object({ functions: z.array(FunctionDefinition) }),
     annotations: readOnly,
@@ -68,7 +69,7 @@ export const functionTools = [
     title: "Run a function",
     description:
       "Runs a function in the sandbox with `args`; the result and logs come back scrubbed of secrets.",
-    need: { role: "member", scope: "functions:run" },
+    need: FUNCTIONS_NEEDS.run,
     input: withoutWorkspace(invokeFunctionInput),
     output: Invocation,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -78,7 +79,7 @@ export const functionTools = [
     name: "list_secrets",
     title: "List secrets",
     description: "The workspace's secrets: names, last four characters and fingerprints, never values.",
-    need: { role: "admin", scope: "secrets:write" },
+    need: FUNCTIONS_NEEDS.bind,
     input: withoutWorkspace(workspaceScoped),
     output: z.object({ secrets: z.array(SecretMetadata) }),
     annotations: readOnly,

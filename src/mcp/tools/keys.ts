@@ -5,6 +5,7 @@ import {
   createKey,
   createKeyInput,
   getKey,
+  KEYS_NEEDS,
   KeyView,
   keyTarget,
   listKeys,
@@ -16,7 +17,7 @@ import {
 import { additive, destructive, readOnly, tool, withoutWorkspace } from "../tool";
 
 /** Keys for keys that may manage keys (`keys:manage`), confined as REST confines them. */
-const manage = { role: "admin", scope: "keys:manage" } as const;
+const { manage } = KEYS_NEEDS;
 
 /** A replay (the same idempotencyKey again) answers without the token, shown once. */
 const Created = CreatedKey.extend({ token: shownOnce("The key's token") });

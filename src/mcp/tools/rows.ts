@@ -6,6 +6,7 @@ import {
   insertRowsInput,
   listRows,
   listRowsInput,
+  ROWS_NEEDS,
   Row,
   RowsPage,
   rowTarget,
@@ -16,8 +17,7 @@ import {
 } from "../../services/rows";
 import { additive, destructive, overwriting, readOnly, tool, withoutWorkspace } from "../tool";
 
-const read = { role: "viewer", scope: "data:read" } as const;
-const write = { role: "member", scope: "data:write" } as const;
+const { read, write } = ROWS_NEEDS;
 
 export const rowTools = [
   tool({

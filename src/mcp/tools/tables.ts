@@ -9,14 +9,14 @@ import {
   dropTableInput,
   getTable,
   listTables,
+  TABLES_NEEDS,
   Table,
   tableTarget,
   workspaceScoped,
 } from "../../services/tables";
 import { additive, destructive, readOnly, tool, withoutWorkspace } from "../tool";
 
-const read = { role: "viewer", scope: "data:read" } as const;
-const schemaWrite = { role: "member", scope: "schema:write" } as const;
+const { read, write: schemaWrite } = TABLES_NEEDS;
 
 export const tableTools = [
   tool({

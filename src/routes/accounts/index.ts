@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
+  ACCOUNTS_NEEDS,
   AccountResponse,
   ApiAccount,
   accountFetchBody,
@@ -16,7 +17,7 @@ import {
 const Account = named(ApiAccount, "ApiAccount");
 const nameParam = workspaceParam.extend({ name: accountName });
 const tags = ["API accounts"];
-const security = SECURITY.member;
+const security = securityOf(ACCOUNTS_NEEDS.manage);
 
 /** Stored upstreams with a server-side credential, under /v1/workspaces/:workspaceId/accounts. */
 export const accountsRoutes = router()
@@ -25,7 +26,7 @@ export const accountsRoutes = router()
       method: "get",
       path: "/",
       tags,
-      security,
+      security: securityOf(ACCOUNTS_NEEDS.use),
       summary: "List API accounts (never their credentials)",
       request: { params: workspaceParam },
       responses: { 200: json(z.object({ accounts: z.array(Account) }), "Accounts") },
@@ -68,7 +69,7 @@ export const accountsRoutes = router()
       method: "post",
       path: "/{name}/fetch",
       tags,
-      security,
+      security: securityOf(ACCOUNTS_NEEDS.use),
       summary: "Call the account's upstream with its credential injected server-side",
       description:
         "The path is joined below the account's base URL; callers cannot set the credential's header or hop-by-hop headers. 1 MiB and 10 s at most; audited.",

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { json, named, operation, router, SECURITY } from "../../http/openapi";
+import { json, named, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
+  AUDIT_READ,
   AuditPage,
   ChainReport,
   exportAuditLog,
@@ -12,7 +13,7 @@ import {
 } from "../../services/audit";
 
 const tags = ["Audit"];
-const security = SECURITY.member;
+const security = securityOf(AUDIT_READ);
 
 /** A workspace's audit log (DESIGN §9), under /v1/workspaces/:workspaceId/audit. Admin, `audit:read`. */
 export const auditRoutes = router()

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   createFunction,
   createFunctionBody,
   deleteFunction,
+  FUNCTIONS_NEEDS,
   FunctionDefinition,
   functionName,
   Invocation,
@@ -15,6 +16,7 @@ import {
   updateFunction,
   updateFunctionBody,
 } from "../../services/functions";
+import { SECRETS_NEEDS } from "../../services/secrets";
 
 const Fn = named(FunctionDefinition, "Function");
 const moved = {
@@ -23,9 +25,6 @@ const moved = {
 };
 const nameParam = workspaceParam.extend({ name: functionName });
 const tags = ["Functions"];
-const security = SECURITY.workspace;
-/** Changing definitions needs a scope no end user holds (`schema:write`, `functions:write`). */
-const writers = SECURITY.member;
 
 /** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
 export const functionsRoutes = router()
@@ -36,7 +35,7 @@ export const functionsRoutes = router()
       method: "get",
       path: "/secrets",
       tags: ["Secrets"],
-      security: SECURITY.member,
+      security: securityOf(SECRETS_NEEDS.manage),
       summary: "Moved: GET /v1/workspaces/{workspaceId}/secrets",
       deprecated: true,
       request: { params: workspaceParam },
@@ -51,7 +50,7 @@ export const functionsRoutes = router()
       // A redirect changes nothing; the route it points to takes the key.
       idempotency: false,
       tags: ["Secrets"],
-      security: SECURITY.member,
+      security: securityOf(SECRETS_NEEDS.manage),
       summary: "Moved: PUT /v1/workspaces/{workspaceId}/secrets/{name}",
       deprecated: true,
       request: { params: workspaceParam.extend({ name: secretName }) },
@@ -67,7 +66,7 @@ export const functionsRoutes = router()
       method: "post",
       path: "/",
       tags,
-      security: writers,
+      security: securityOf(FUNCTIONS_NEEDS.write),
       summary: "Create a function",
       request: { params: workspaceParam, body: jsonBody(createFunctionBody) },
       responses: { 201: json(z.object({ function: Fn }), "The function") },
@@ -83,7 +82,7 @@ export const functionsRoutes = router()
       method: "get",
       path: "/",
       tags,
-      security,
+      security: securityOf(FUNCTIONS_NEEDS.list),
       summary: "List functions",
       request: { params: workspaceParam },
       responses: { 200: json(z.object({ functions: z.array(Fn) }), "Functions") },
@@ -96,7 +95,7 @@ export const functionsRoutes = router()
       method: "patch",
       path: "/{name}",
       tags,
-      security: writers,
+      security: securityOf(FUNCTIONS_NEEDS.write),
       summary: "Change a function's code, timeout or bound secrets",
       request: { params: nameParam, body: jsonBody(updateFunctionBody) },
       responses: { 200: json(z.object({ function: Fn }), "The function") },
@@ -121,7 +120,7 @@ export const functionsRoutes = router()
       method: "delete",
       path: "/{name}",
       tags,
-      security: writers,
+      security: securityOf(FUNCTIONS_NEEDS.write),
       summary: "Delete a function",
       request: { params: nameParam },
       responses: { 204: noContent("Deleted") },
@@ -136,7 +135,7 @@ export const functionsRoutes = router()
       method: "post",
       path: "/{name}/invoke",
       tags,
-      security,
+      security: securityOf(FUNCTIONS_NEEDS.run),
       summary: "Run a function in the sandbox",
       request: { params: nameParam, body: jsonBody(invokeFunctionBody, false) },
       responses: { 200: json(named(Invocation, "Invocation"), "Its result and logs") },

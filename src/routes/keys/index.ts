@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import { shownOnce } from "../../services/core/schemas";
 import {
@@ -7,6 +7,7 @@ import {
   createKey,
   createKeyBody,
   getKey,
+  KEYS_NEEDS,
   KeyView,
   keyId,
   listKeys,
@@ -22,7 +23,7 @@ const CreatedKey = named(
 );
 const keyParam = workspaceParam.extend({ keyId });
 const tags = ["Keys"];
-const security = SECURITY.member;
+const security = securityOf(KEYS_NEEDS.manage);
 
 /** API keys of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/keys. */
 export const keysRoutes = router()

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   changeMemberRole,
@@ -12,6 +12,7 @@ import {
   leaveWorkspace,
   listInvitations,
   listMembers,
+  MEMBERS_NEEDS,
   Member as MemberSchema,
   removeMember,
   revokeInvitation,
@@ -22,7 +23,7 @@ const Member = named(MemberSchema, "Member");
 const Invitation = named(InvitationSchema, "Invitation");
 const memberParam = workspaceParam.extend({ userId });
 const tags = ["Members"];
-const security = SECURITY.user;
+const security = securityOf(MEMBERS_NEEDS.manage);
 
 /** Members and invitations of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/members. */
 export const membersRoutes = router()

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   deleteRow,
@@ -8,6 +8,7 @@ import {
   insertRowsBody,
   listRows,
   listRowsQuery,
+  ROWS_NEEDS,
   Row,
   RowsPage,
   rowId,
@@ -22,7 +23,6 @@ import { identifier } from "../../services/tables";
 const tableParam = workspaceParam.extend({ table: identifier });
 const rowParam = tableParam.extend({ id: rowId });
 const tags = ["Rows"];
-const security = SECURITY.workspace;
 
 /** Rows of a workspace table (DESIGN §5), under /v1/workspaces/:workspaceId/tables/:table/rows. */
 export const rowsRoutes = router()
@@ -31,7 +31,7 @@ export const rowsRoutes = router()
       method: "post",
       path: "/",
       tags,
-      security,
+      security: securityOf(ROWS_NEEDS.write),
       summary: "Insert one row, or up to 1,000 as { rows: [...] }, atomically",
       request: { params: tableParam, body: jsonBody(insertRowsBody) },
       responses: { 201: json(named(WrittenRows, "WrittenRows"), "The stored rows") },
@@ -49,7 +49,7 @@ export const rowsRoutes = router()
       method: "get",
       path: "/",
       tags,
-      security,
+      security: securityOf(ROWS_NEEDS.read),
       summary: "List rows: filter[col][op], sort, fields, cursor, limit",
       request: { params: tableParam, query: listRowsQuery as unknown as z.ZodObject },
       responses: { 200: json(named(RowsPage, "RowsPage"), "A page of rows") },
@@ -65,7 +65,7 @@ export const rowsRoutes = router()
       method: "get",
       path: "/{id}",
       tags,
-      security,
+      security: securityOf(ROWS_NEEDS.read),
       summary: "Get a row",
       request: { params: rowParam },
       responses: { 200: json(z.object({ row: Row }), "The row") },
@@ -77,7 +77,7 @@ export const rowsRoutes = router()
       method: "patch",
       path: "/{id}",
       tags,
-      security,
+      security: securityOf(ROWS_NEEDS.write),
       summary: "Update named columns of a row",
       request: { params: rowParam, body: jsonBody(rowValues) },
       responses: { 200: json(named(WrittenRow, "WrittenRow"), "The updated row") },
@@ -93,7 +93,7 @@ export const rowsRoutes = router()
       method: "delete",
       path: "/{id}",
       tags,
-      security,
+      security: securityOf(ROWS_NEEDS.write),
       summary: "Delete a row",
       request: { params: rowParam },
       responses: { 204: noContent("Deleted") },

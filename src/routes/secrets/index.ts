@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   deleteSecret,
   getSecret,
   listSecrets,
+  SECRETS_NEEDS,
   SecretMetadata,
   secretName,
   setSecret,
@@ -14,7 +15,7 @@ import {
 const Secret = named(SecretMetadata, "Secret");
 const nameParam = workspaceParam.extend({ name: secretName });
 const tags = ["Secrets"];
-const security = SECURITY.member;
+const security = securityOf(SECRETS_NEEDS.manage);
 
 /** The workspace vault, under /v1/workspaces/:workspaceId/secrets: values are write-only. */
 export const secretsRoutes = router()

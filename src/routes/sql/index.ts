@@ -1,6 +1,13 @@
-import { ErrorEnvelope, json, jsonBody, named, operation, router, SECURITY } from "../../http/openapi";
+import { ErrorEnvelope, json, jsonBody, named, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
-import { executeSql, executeSqlBody, MAX_SQL_ROWS, SQL_TIME_BUDGET_MS, SqlResult } from "../../services/sql";
+import {
+  executeSql,
+  executeSqlBody,
+  MAX_SQL_ROWS,
+  SQL_NEEDS,
+  SQL_TIME_BUDGET_MS,
+  SqlResult,
+} from "../../services/sql";
 
 /** POST /v1/workspaces/:workspaceId/sql — admin SQL, read-only unless `write: true`, audited. */
 export const sqlRoutes = router().openapi(
@@ -8,7 +15,7 @@ export const sqlRoutes = router().openapi(
     method: "post",
     path: "/",
     tags: ["SQL"],
-    security: SECURITY.user,
+    security: securityOf(SQL_NEEDS.run),
     summary: "Run one admin SQL statement (read-only unless write: true; audited)",
     description: [
       `Budget: the statement must finish within ${SQL_TIME_BUDGET_MS / 1000} s, else 422 \`statement_timeout\` (islet stops waiting; the local database interrupts it). A runaway query (an endless recursive CTE) ends there and holds up no other request.`,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import { confirmationQuery } from "../../services/core/schemas";
 import {
@@ -12,6 +12,7 @@ import {
   getTable,
   identifier,
   listTables,
+  TABLES_NEEDS,
   Table as TableSchema,
   tableChangesSchema,
 } from "../../services/tables";
@@ -19,9 +20,6 @@ import {
 const Table = named(TableSchema, "Table");
 const tableParam = workspaceParam.extend({ table: identifier });
 const tags = ["Tables"];
-const security = SECURITY.workspace;
-/** Changing definitions needs a scope no end user holds (`schema:write`, `functions:write`). */
-const writers = SECURITY.member;
 
 /** Tables of a workspace's own database (DESIGN §5); their rows are routes/rows. */
 export const tablesRoutes = router()
@@ -30,7 +28,7 @@ export const tablesRoutes = router()
       method: "post",
       path: "/",
       tags,
-      security: writers,
+      security: securityOf(TABLES_NEEDS.write),
       summary: "Create a table",
       request: { params: workspaceParam, body: jsonBody(createTableBody) },
       responses: { 201: json(z.object({ table: Table }), "The new table") },
@@ -46,7 +44,7 @@ export const tablesRoutes = router()
       method: "get",
       path: "/",
       tags,
-      security,
+      security: securityOf(TABLES_NEEDS.read),
       summary: "List tables",
       request: { params: workspaceParam },
       responses: { 200: json(z.object({ tables: z.array(Table) }), "Tables visible to the caller") },
@@ -58,7 +56,7 @@ export const tablesRoutes = router()
       method: "get",
       path: "/{table}",
       tags,
-      security,
+      security: securityOf(TABLES_NEEDS.read),
       summary: "Get a table's definition",
       request: { params: tableParam },
       responses: { 200: json(z.object({ table: Table }), "The table") },
@@ -70,7 +68,7 @@ export const tablesRoutes = router()
       method: "patch",
       path: "/{table}",
       tags,
-      security: writers,
+      security: securityOf(TABLES_NEEDS.write),
       summary: "Alter a table: drop/rename/add columns, set formulas, indexes, atomically",
       request: { params: tableParam, body: jsonBody(tableChangesSchema) },
       responses: {
@@ -91,7 +89,7 @@ export const tablesRoutes = router()
       method: "delete",
       path: "/{table}",
       tags,
-      security: writers,
+      security: securityOf(TABLES_NEEDS.write),
       summary: "Drop a table (confirm names it, in the body or ?confirm=)",
       request: {
         params: tableParam,

@@ -1,6 +1,6 @@
-import { json, named, operation, router, SECURITY } from "../../http/openapi";
+import { json, named, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
-import { getWorkspaceUsage, usageQuery, WorkspaceUsage } from "../../services/usage";
+import { getWorkspaceUsage, USAGE_NEEDS, usageQuery, WorkspaceUsage } from "../../services/usage";
 
 /** GET /v1/workspaces/:workspaceId/usage — this month's requests as the Gatekeeper counted them. */
 export const usageRoutes = router().openapi(
@@ -8,7 +8,7 @@ export const usageRoutes = router().openapi(
     method: "get",
     path: "/",
     tags: ["Usage"],
-    security: SECURITY.member,
+    security: securityOf(USAGE_NEEDS.read),
     summary: "This month's requests: the workspace's and each key's",
     request: { params: workspaceParam, query: usageQuery },
     responses: { 200: json(named(WorkspaceUsage, "WorkspaceUsage"), "Usage") },

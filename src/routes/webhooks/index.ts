@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import { shownOnce } from "../../services/core/schemas";
 import {
@@ -11,6 +11,7 @@ import {
   getWebhook,
   listDeliveries,
   listWebhooks,
+  MANAGE_WEBHOOKS,
   redeliver,
   rotateWebhookSecret,
   testWebhook,
@@ -29,7 +30,7 @@ const WithSecret = named(
 const idParam = workspaceParam.extend({ webhookId });
 const queued = json(z.object({ deliveryId: z.string() }), "Queued for delivery");
 const tags = ["Webhooks"];
-const security = SECURITY.member;
+const security = securityOf(MANAGE_WEBHOOKS);
 
 /** Webhook endpoints (Standard Webhooks), under /v1/workspaces/:workspaceId/webhooks. */
 export const webhooksRoutes = router()

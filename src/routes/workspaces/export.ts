@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { operation, router, SECURITY, streamingOperation } from "../../http/openapi";
+import { operation, router, securityOf, streamingOperation } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
-import { exportWorkspace } from "../../services/lifecycle";
+import { exportWorkspace, WORKSPACE_ARCHIVE_NEEDS } from "../../services/lifecycle";
 
 const route = operation({
   method: "get",
   path: "/",
   tags: ["Workspaces"],
-  security: SECURITY.user,
+  security: securityOf(WORKSPACE_ARCHIVE_NEEDS.export),
   summary:
     "Export the workspace as an NDJSON archive, streamed: tables with their rows, functions, webhooks, issuers, secret names (never values); admins, audited",
   request: { params: workspaceParam },

@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { json, named, operation, router, SECURITY, streamingOperation } from "../../http/openapi";
+import { json, named, operation, router, securityOf, streamingOperation } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import { ApiError } from "../../lib/errors";
-import { importWorkspace, WorkspaceImported as WorkspaceImportedSchema } from "../../services/lifecycle";
+import {
+  importWorkspace,
+  WORKSPACE_ARCHIVE_NEEDS,
+  WorkspaceImported as WorkspaceImportedSchema,
+} from "../../services/lifecycle";
 
 const WorkspaceImported = named(WorkspaceImportedSchema, "WorkspaceImported");
 const ARCHIVE_TYPES = ["application/x-ndjson", "application/jsonl"];
@@ -14,7 +18,7 @@ const route = operation({
   // is refused (409) anyway.
   idempotency: false,
   tags: ["Workspaces"],
-  security: SECURITY.user,
+  security: securityOf(WORKSPACE_ARCHIVE_NEEDS.import),
   summary:
     "Import an export archive into this empty workspace: tables with their rows (ids and timestamps kept, formulas recomputed), functions, webhooks and issuers (new secrets), secrets and API accounts when the archive supplies their values; admins, audited, undone whole on failure",
   request: {

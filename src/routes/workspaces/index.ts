@@ -1,5 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import {
+  json,
+  jsonBody,
+  named,
+  noContent,
+  operation,
+  router,
+  SECURITY,
+  securityOf,
+} from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import { confirmationQuery } from "../../services/core/schemas";
 import {
@@ -14,6 +23,7 @@ import {
   renameWorkspaceBody,
   transferWorkspace,
   transferWorkspaceBody,
+  WORKSPACES_NEEDS,
   Workspace as WorkspaceSchema,
 } from "../../services/workspaces";
 import { issuersRoutes } from "./issuers";
@@ -70,7 +80,7 @@ export const workspacesRoutes = router()
       method: "get",
       path: "/{workspaceId}",
       tags,
-      security: SECURITY.workspace,
+      security: securityOf(WORKSPACES_NEEDS.read),
       summary: "Get a workspace",
       request: { params: workspaceParam },
       responses: { 200: json(one, "The workspace") },
@@ -83,7 +93,7 @@ export const workspacesRoutes = router()
       method: "patch",
       path: "/{workspaceId}",
       tags,
-      security: SECURITY.user,
+      security: securityOf(WORKSPACES_NEEDS.rename),
       summary: "Rename a workspace",
       request: { params: workspaceParam, body: jsonBody(renameWorkspaceBody) },
       responses: { 200: json(one, "The workspace") },
@@ -98,7 +108,7 @@ export const workspacesRoutes = router()
       method: "post",
       path: "/{workspaceId}/transfer",
       tags,
-      security: SECURITY.user,
+      security: securityOf(WORKSPACES_NEEDS.own),
       summary: "Transfer ownership to another member (owner only)",
       request: { params: workspaceParam, body: jsonBody(transferWorkspaceBody) },
       responses: { 200: json(one, "The workspace") },
@@ -116,7 +126,7 @@ export const workspacesRoutes = router()
       // The workspace's database goes with it: the record lives in the control database.
       idempotency: { store: "control" },
       tags,
-      security: SECURITY.user,
+      security: securityOf(WORKSPACES_NEEDS.own),
       summary: "Delete a workspace and its database (confirm names its slug)",
       request: {
         params: workspaceParam,

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { json, jsonBody, named, noContent, operation, router, SECURITY } from "../../http/openapi";
+import { json, jsonBody, named, noContent, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   createIssuer,
   createIssuerBody,
   deleteIssuer,
+  ISSUERS_NEEDS,
   Issuer as IssuerSchema,
   issuerId,
   listIssuers,
@@ -12,7 +13,7 @@ import {
 
 const Issuer = named(IssuerSchema, "Issuer");
 const tags = ["Issuers"];
-const security = SECURITY.user;
+const security = securityOf(ISSUERS_NEEDS.manage);
 
 /** Workspace-registered end-user token issuers (DESIGN §3), under /v1/workspaces/:workspaceId/issuers. */
 export const issuersRoutes = router()

@@ -14,6 +14,7 @@ import { creatorIdOf, disableArrangement, standingFor } from "../standing";
 import { requireVerifiedActor } from "../verified";
 import { accountHeaders, joinAccountPath, returnedHeaders } from "./proxy";
 import {
+  ACCOUNTS_NEEDS,
   type AccountResponse,
   type ApiAccount,
   accountFetchInput,
@@ -38,9 +39,9 @@ const binding = (workspaceId: string, name: string): SecretBinding => ({
  * Managing accounts is managing credentials: admins, or keys with `secrets:write`. Nobody else, and
  * never a workspace's end users: an app's users do not drive the workspace's upstream credentials.
  */
-const manage = { role: "admin", scope: "secrets:write", endUsers: false } as const;
+const manage = ACCOUNTS_NEEDS.manage;
 /** Calling one uses the credential without seeing it, as running a function does (members and keys). */
-const use = { role: "member", scope: "functions:run", endUsers: false } as const;
+const use = ACCOUNTS_NEEDS.use;
 
 const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
   name: row.name,

@@ -1,5 +1,16 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, workspaceScoped } from "../core/schemas";
+
+/**
+ * Managing accounts is managing credentials: admins, or keys with `secrets:write`. Calling one uses
+ * the credential without seeing it, as running a function does. Never a workspace's end users: an
+ * app's users do not drive the workspace's upstream credentials.
+ */
+export const ACCOUNTS_NEEDS = {
+  manage: { role: "admin", scope: "secrets:write", endUsers: false },
+  use: { role: "member", scope: "functions:run", endUsers: false },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 

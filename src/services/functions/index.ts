@@ -16,6 +16,7 @@ import { emitWebhookEvent } from "../webhooks";
 import { type Binder, binderOf, binderStillMay, mayBindSecrets } from "./binder";
 import {
   createFunctionInput,
+  FUNCTIONS_NEEDS,
   type FunctionDefinition,
   functionTarget,
   invokeFunctionInput,
@@ -50,7 +51,7 @@ function view(fn: StoredFunction, show: { code: boolean; env: boolean }): Functi
 }
 
 /** Writing functions: members, and keys with `functions:write` — never a workspace's end users. */
-const WRITE = { role: "member", scope: "functions:write" } as const;
+const WRITE = FUNCTIONS_NEEDS.write;
 
 async function mayWriteFunctions(ctx: ServiceContext, workspaceId: string): Promise<boolean> {
   try {
@@ -75,7 +76,7 @@ async function compiles(code: string): Promise<void> {
 
 /** Binding secrets is reading them: it needs the admin role, or `secrets:write` for keys. */
 async function requireBinder(ctx: ServiceContext, workspaceId: string): Promise<Binder> {
-  await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "secrets:write" });
+  await authorizeWorkspace(ctx, workspaceId, FUNCTIONS_NEEDS.bind);
   return binderOf(ctx);
 }
 
@@ -199,7 +200,7 @@ export async function updateFunction({
 
 export async function listFunctions({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, FUNCTIONS_NEEDS.list);
   const rows = await systemDb(await access.db())
     .select()
     .from(functions)
@@ -275,7 +276,7 @@ export async function invokeFunction({
   durationMs: number;
 }> {
   const input = parseInput(invokeFunctionInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "member", scope: "functions:run" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, FUNCTIONS_NEEDS.run);
   const db = await access.db();
   const fn = await loadFunction(db, input.name);
   const env = await boundSecrets(ctx, access, db, fn);

@@ -1,6 +1,18 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, workspaceScoped } from "../core/schemas";
 import { secretName } from "../secrets/schemas";
+
+/**
+ * Who may list, write, run functions and bind secrets to them (DESIGN §3, §6: binding secrets is
+ * reading them).
+ */
+export const FUNCTIONS_NEEDS = {
+  list: { role: "viewer", scope: "data:read" },
+  write: { role: "member", scope: "functions:write" },
+  run: { role: "member", scope: "functions:run" },
+  bind: { role: "admin", scope: "secrets:write" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 export { secretName } from "../secrets/schemas";

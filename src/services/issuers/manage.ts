@@ -14,7 +14,13 @@ import { parseInput, type ServiceArgs } from "../core/context";
 import { checkedTargetUrl } from "../outbound";
 import { requireVerifiedEmail } from "../verified";
 import type { Issuer } from "./schemas";
-import { type CreateIssuerInput, createIssuerInput, issuerTarget, workspaceScoped } from "./schemas";
+import {
+  type CreateIssuerInput,
+  createIssuerInput,
+  ISSUERS_NEEDS,
+  issuerTarget,
+  workspaceScoped,
+} from "./schemas";
 
 /** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
 export type IssuerView = z.infer<typeof Issuer>;
@@ -51,7 +57,7 @@ export const checkJwksUrl = (config: Config, raw: string): Promise<string> =>
   checkedTargetUrl(config, "jwksUrl", raw);
 
 /** Issuer administration is for admins, in person: a key cannot open a new way in. */
-const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;
+const manageNeed = ISSUERS_NEEDS.manage;
 
 /**
  * Registers an external token issuer for the workspace (DESIGN §3: bring your own auth). Tokens

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { tableAllowlist } from "../../lib/grants";
 import { END_USER_ROLES } from "../../lib/tenancy";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, idOf, workspaceScoped } from "../core/schemas";
+
+/** Registering who may mint end-user tokens: admins in person. */
+export const ISSUERS_NEEDS = {
+  manage: { role: "admin", scope: "keys:manage", usersOnly: true },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 

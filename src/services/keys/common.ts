@@ -7,6 +7,7 @@ import { authorizeWorkspace, type WorkspaceAccess } from "../core/access";
 import type { ServiceContext } from "../core/context";
 import type { KeyBounds } from "./bounds";
 import type { KeyStatus, KeyView } from "./schemas";
+import { KEYS_NEEDS } from "./schemas";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -55,7 +56,7 @@ export interface KeyManager {
 
 /** Key management needs an admin (users) or the `keys:manage` scope (keys) — DESIGN §3. */
 export async function keyManager(ctx: ServiceContext, workspaceId: string): Promise<KeyManager> {
-  const access = await authorizeWorkspace(ctx, workspaceId, { role: "admin", scope: "keys:manage" });
+  const access = await authorizeWorkspace(ctx, workspaceId, KEYS_NEEDS.manage);
   const actor = ctx.actor;
   if (actor.type === "user") return { access, creatorUserId: actor.userId, parent: null };
   if (actor.type === "apiKey") {

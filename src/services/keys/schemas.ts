@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { tableAllowlist } from "../../lib/grants";
 import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, idOf, workspaceScoped } from "../core/schemas";
+
+/** Key management: admins, or keys with `keys:manage` (DESIGN §3). */
+export const KEYS_NEEDS = {
+  manage: { role: "admin", scope: "keys:manage" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 /** The longest a rotated-out key may keep working (DESIGN §3: "after a stated grace period"). */
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;

@@ -1,5 +1,12 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs } from "../core/schemas";
+
+/** A workspace's archive out and in: admins in person (DESIGN §10). */
+export const WORKSPACE_ARCHIVE_NEEDS = {
+  export: { role: "admin", scope: "audit:read", usersOnly: true },
+  import: { role: "admin", scope: "schema:write", usersOnly: true },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export const deleteAccountBody = z.strictObject({
   /** The account's email address, typed to confirm. */

@@ -1,3 +1,4 @@
+import { WORKSPACE_ARCHIVE_NEEDS } from "./schemas";
 // Workspace export (DESIGN §10, seed 002): everything a workspace holds, as one NDJSON archive
 // streamed a page at a time. Line 1 is the header; then each table's definition followed by its
 // rows (as the rows API presents them); then functions, webhooks, issuers, secret names and API
@@ -43,11 +44,7 @@ export async function exportWorkspace({
   input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<WorkspaceExport> {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "admin",
-    scope: "audit:read",
-    usersOnly: true,
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WORKSPACE_ARCHIVE_NEEDS.export);
   const exportedAt = new Date().toISOString();
   await recordAudit(ctx, await access.db(), {
     action: "workspace.export",

@@ -23,6 +23,7 @@ import { parseInput, type ServiceArgs, type ServiceContext } from "../core/conte
 import { workspaceScoped } from "../core/schemas";
 import { ARCHIVE_SECTIONS, IMPORT_ORDER, lineTypes } from "../inventory/archive";
 import { linesOf, type Plan, planImport, readArchive } from "./import-plan";
+import { WORKSPACE_ARCHIVE_NEEDS } from "./schemas";
 import type { WorkspaceImported } from "./workspace-archive";
 
 /** How long undoing a failed import may take, whatever the request had left. */
@@ -106,11 +107,7 @@ export async function importWorkspace({
   archive: ReadableStream<Uint8Array> | string;
 }>): Promise<WorkspaceImported> {
   const { workspaceId } = parseInput(workspaceScoped, { workspaceId: raw.workspaceId });
-  const access = await authorizeWorkspace(ctx, workspaceId, {
-    role: "admin",
-    scope: "schema:write",
-    usersOnly: true,
-  });
+  const access = await authorizeWorkspace(ctx, workspaceId, WORKSPACE_ARCHIVE_NEEDS.import);
   const db = await access.db();
   await assertEmpty(ctx, access, db);
   const bytes = await readArchive(raw.archive, ctx.config.MAX_IMPORT_BYTES);

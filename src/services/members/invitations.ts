@@ -23,7 +23,13 @@ import { emitWebhookEvent } from "../webhooks";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
 import type { Invitation } from "./schemas";
-import { acceptInvitationInput, invitationTarget, inviteMemberInput, workspaceScoped } from "./schemas";
+import {
+  acceptInvitationInput,
+  invitationTarget,
+  inviteMemberInput,
+  MEMBERS_NEEDS,
+  workspaceScoped,
+} from "./schemas";
 
 /** Invitations are good for 7 days and one use; only their SHA-256 is stored. */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -47,7 +53,7 @@ const invitationView = (row: InvitationRow, now = Date.now()): InvitationView =>
           : "pending",
 });
 
-const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;
+const manageNeed = MEMBERS_NEEDS.manage;
 
 /**
  * Invites someone by email with a role the inviter may grant. A newer invitation for the same

@@ -12,19 +12,19 @@ import { parseInput, type ServiceArgs, type ServiceContext } from "../core/conte
 import { emitWebhookEvent } from "../webhooks";
 import { assertCanGrant, assertCanManage } from "./roles";
 import type { Member } from "./schemas";
-import { changeRoleInput, memberTarget, workspaceScoped } from "./schemas";
+import { changeRoleInput, MEMBERS_NEEDS, memberTarget, workspaceScoped } from "./schemas";
 
 export type MemberView = z.infer<typeof Member>;
 
 /** Member management is for people: API keys and end-user tokens never change membership. */
-const manageNeed = { role: "admin", scope: "keys:manage", usersOnly: true } as const;
+const manageNeed = MEMBERS_NEEDS.manage;
 
 export async function listMembers({
   ctx,
   input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<MemberView[]> {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, MEMBERS_NEEDS.list);
   return controlDb(ctx.config)
     .select({
       userId: memberships.userId,
@@ -168,7 +168,7 @@ export async function leaveWorkspace({
   input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<void> {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { ...manageNeed, role: "viewer" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, MEMBERS_NEEDS.list);
   const { userId } = requireUser(ctx);
   await removeMembership(ctx, access, userId, access.role as Role, "member.leave");
 }

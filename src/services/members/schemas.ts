@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { INVITABLE_ROLES, ROLES } from "../../lib/tenancy";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, idOf, workspaceScoped } from "../core/schemas";
+
+/** Membership is for people: API keys and end-user tokens never list or change it. */
+export const MEMBERS_NEEDS = {
+  list: { role: "viewer", scope: "keys:manage", usersOnly: true },
+  manage: { role: "admin", scope: "keys:manage", usersOnly: true },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 

@@ -9,7 +9,7 @@ import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
 import { emitWebhookEvents } from "../webhooks";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
-import { insertRowsInput, listRowsInput, rowTarget, updateRowInput } from "./schemas";
+import { insertRowsInput, listRowsInput, ROWS_NEEDS, rowTarget, updateRowInput } from "./schemas";
 
 export type { Filter, ListQuery } from "./query";
 export { FILTER_OPS } from "./query";
@@ -28,12 +28,7 @@ function present(table: TableDefinition, row: Record<string, unknown>): Row {
 }
 
 const open = (ctx: ServiceContext, workspaceId: string, table: string, write: boolean) =>
-  openTable(
-    ctx,
-    workspaceId,
-    table,
-    write ? { role: "member", scope: "data:write" } : { role: "viewer", scope: "data:read" },
-  );
+  openTable(ctx, workspaceId, table, write ? ROWS_NEEDS.write : ROWS_NEEDS.read);
 
 function constraintError(error: unknown): ApiError | undefined {
   const violation = sqliteConstraint(error);

@@ -1,7 +1,14 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { workspaceScoped } from "../core/schemas";
 import { FormulaError, identifier } from "../tables/schemas";
 import { FILTER_OPS, type Filter, type ListQuery } from "./query";
+
+/** Who may read and write rows (DESIGN §3); each call adds its table, for a key's allowlist. */
+export const ROWS_NEEDS = {
+  read: { role: "viewer", scope: "data:read" },
+  write: { role: "member", scope: "data:write" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export const MAX_BULK_ROWS = 1000;
 export const MAX_FILTERS = 20;

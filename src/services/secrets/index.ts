@@ -9,6 +9,7 @@ import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { actorId } from "../core/events";
 import {
+  SECRETS_NEEDS,
   type SecretMetadata,
   secretTarget,
   setSecretInput,
@@ -23,7 +24,7 @@ export * from "./schemas";
 const binding = (workspaceId: string, name: string) => secretBinding("function_secret", workspaceId, name);
 
 /** Managing the vault: admins, or keys with `secrets:write`. */
-const manage = { role: "admin", scope: "secrets:write" } as const;
+const manage = SECRETS_NEEDS.manage;
 
 const metadataColumns = {
   name: secrets.name,

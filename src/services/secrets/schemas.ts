@@ -1,5 +1,11 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { epochMs, workspaceScoped } from "../core/schemas";
+
+/** The workspace's secrets: admins, or keys with `secrets:write` (DESIGN §6). */
+export const SECRETS_NEEDS = {
+  manage: { role: "admin", scope: "secrets:write" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 

@@ -6,7 +6,7 @@ import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { guardAdminSql } from "./guard";
-import { executeSqlInput } from "./schemas";
+import { executeSqlInput, SQL_NEEDS } from "./schemas";
 
 export * from "./schemas";
 /** Rows an answer carries; more are left out and the answer says `truncated: true`. */
@@ -30,11 +30,7 @@ export async function executeSql({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; sql: string; args: InValue[]; write: boolean }>) {
   const input = parseInput(executeSqlInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "admin",
-    scope: "schema:write",
-    usersOnly: true,
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, SQL_NEEDS.run);
   const { writes } = guardAdminSql(input.sql);
   if (writes && !input.write) {
     throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');

@@ -1,5 +1,11 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { workspaceScoped } from "../core/schemas";
+
+/** Admin SQL: admins in person, never a key (DESIGN §5). */
+export const SQL_NEEDS = {
+  run: { role: "admin", scope: "schema:write", usersOnly: true },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export const executeSqlBody = z.strictObject({
   sql: z.string().min(1).max(100_000),

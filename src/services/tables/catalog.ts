@@ -7,6 +7,7 @@ import { ApiError } from "../../lib/errors";
 import { authorizeWorkspace, type WorkspaceNeed } from "../core/access";
 import type { ServiceContext } from "../core/context";
 import type { ColumnDefinition, IndexDefinition, PendingRecompute, TableDefinition } from "./definition";
+import { TABLES_NEEDS } from "./schemas";
 
 export type CatalogRow = typeof catalog.$inferSelect;
 
@@ -48,7 +49,7 @@ export async function readTable(db: Client, name: string): Promise<TableDefiniti
   return toDefinition(row);
 }
 
-export const SCHEMA_WRITE = { role: "member", scope: "schema:write" } as const;
+export const SCHEMA_WRITE = TABLES_NEEDS.write;
 
 /** Authorizes `need` on one table of the workspace, then opens its database and reads its definition. */
 export async function openTable(

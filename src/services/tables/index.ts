@@ -13,7 +13,7 @@ import {
   quote,
   type TableDefinition,
 } from "./definition";
-import { createTableInput, dropTableInput, tableTarget, workspaceScoped } from "./schemas";
+import { createTableInput, dropTableInput, TABLES_NEEDS, tableTarget, workspaceScoped } from "./schemas";
 
 export { alterTable, type TableChanges } from "./alter";
 export { openTable, readTable } from "./catalog";
@@ -59,7 +59,7 @@ export async function createTable({
 
 export async function listTables({ ctx, input: raw }: ServiceArgs<{ workspaceId: string }>) {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, TABLES_NEEDS.read);
   const rows = await systemDb(await access.db())
     .select()
     .from(catalog)
@@ -72,7 +72,7 @@ export async function listTables({ ctx, input: raw }: ServiceArgs<{ workspaceId:
 
 export async function getTable({ ctx, input: raw }: ServiceArgs<{ workspaceId: string; table: string }>) {
   const input = parseInput(tableTarget, raw);
-  return (await openTable(ctx, input.workspaceId, input.table, { role: "viewer", scope: "data:read" })).table;
+  return (await openTable(ctx, input.workspaceId, input.table, TABLES_NEEDS.read)).table;
 }
 
 /** Drops a table; the body must name it (`confirm`), as every destructive operation does. */

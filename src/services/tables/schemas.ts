@@ -1,7 +1,14 @@
 import { z } from "zod";
+import type { WorkspaceNeed } from "../core/access";
 import { confirmation, epochMs, workspaceScoped } from "../core/schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "./check";
 import { COLUMN_TYPES, columnSchema, identifier, indexSchema, userName } from "./definition";
+
+/** Who may read table definitions and change them (DESIGN §3). */
+export const TABLES_NEEDS = {
+  read: { role: "viewer", scope: "data:read" },
+  write: { role: "member", scope: "schema:write" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 export { columnSchema, identifier, indexSchema, userName } from "./definition";

@@ -5,7 +5,7 @@ import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { monthlyUsage } from "../gatekeeper";
-import { USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type WorkspaceUsage } from "./schemas";
+import { USAGE_NEEDS, USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type WorkspaceUsage } from "./schemas";
 
 export * from "./schemas";
 
@@ -20,10 +20,7 @@ export async function getWorkspaceUsage({
   const input = parseInput(usageInput, raw);
   // Bounded: one Gatekeeper call per key of one page (≤ 100), plus one for the workspace.
   const limit = Math.min(Math.max(1, input.limit ?? USAGE_PAGE_DEFAULT), USAGE_PAGE_MAX);
-  const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "admin",
-    scope: "keys:manage",
-  });
+  const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, USAGE_NEEDS.read);
   const keys = await controlDb(ctx.config)
     .select({
       id: apiKeys.id,

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { ID_FORMATS } from "../../lib/ids";
+import type { WorkspaceNeed } from "../core/access";
 import { workspaceScoped } from "../core/schemas";
+
+/** A workspace's usage: admins, or keys with `keys:manage` (it shows every key's traffic). */
+export const USAGE_NEEDS = {
+  read: { role: "admin", scope: "keys:manage" },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export const USAGE_PAGE_DEFAULT = 50;
 export const USAGE_PAGE_MAX = 100;

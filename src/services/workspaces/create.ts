@@ -13,7 +13,12 @@ import { requireVerifiedEmail } from "../verified";
 import { destroyWorkspace } from "./destroy";
 import { provisionWorkspace } from "./provision";
 import type { Workspace } from "./schemas";
-import { type CreateWorkspaceInput, createWorkspaceInput, workspaceScoped } from "./schemas";
+import {
+  type CreateWorkspaceInput,
+  createWorkspaceInput,
+  WORKSPACES_NEEDS,
+  workspaceScoped,
+} from "./schemas";
 
 /** What a caller sees of a workspace: never its database locator or token. */
 export type WorkspaceView = z.infer<typeof Workspace>;
@@ -103,10 +108,7 @@ export async function createWorkspace({
 export async function listWorkspaces({ ctx }: ServiceArgs): Promise<WorkspaceView[]> {
   if (ctx.actor.type === "apiKey" || ctx.actor.type === "endUser") {
     // A confined credential sees exactly its own workspace.
-    const access = await authorizeWorkspace(ctx, ctx.actor.workspaceId, {
-      role: "viewer",
-      scope: "data:read",
-    });
+    const access = await authorizeWorkspace(ctx, ctx.actor.workspaceId, WORKSPACES_NEEDS.read);
     return [workspaceView(access.workspace, null)];
   }
   const { userId } = requireUser(ctx);
@@ -124,6 +126,6 @@ export async function getWorkspace({
   input: raw,
 }: ServiceArgs<{ workspaceId: string }>): Promise<WorkspaceView> {
   const input = parseInput(workspaceScoped, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "viewer", scope: "data:read" });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WORKSPACES_NEEDS.read);
   return workspaceView(access.workspace, ctx.actor.type === "user" ? access.role : null);
 }

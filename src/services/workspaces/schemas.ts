@@ -1,7 +1,18 @@
 import { z } from "zod";
 import { PLAN_IDS, type PlanId } from "../../lib/plans";
 import { REGIONS, ROLES } from "../../lib/tenancy";
+import type { WorkspaceNeed } from "../core/access";
 import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "../core/schemas";
+
+/**
+ * Reading a workspace (any member, its keys and end users); renaming it (admins in person);
+ * transferring or deleting it (its owners in person) (DESIGN §3).
+ */
+export const WORKSPACES_NEEDS = {
+  read: { role: "viewer", scope: "data:read" },
+  rename: { role: "admin", scope: "keys:manage", usersOnly: true },
+  own: { role: "owner", scope: "keys:manage", usersOnly: true },
+} as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
 export { idempotencyKey };

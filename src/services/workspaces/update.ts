@@ -6,7 +6,7 @@ import { auditedControlChange } from "../audit/control";
 import { authorizeWorkspace, membershipRole, requireUser, type WorkspaceAccess } from "../core/access";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { type WorkspaceView, workspaceView } from "./create";
-import { renameWorkspaceInput, transferWorkspaceInput } from "./schemas";
+import { renameWorkspaceInput, transferWorkspaceInput, WORKSPACES_NEEDS } from "./schemas";
 
 export type PlanId = WorkspaceRow["plan"];
 
@@ -50,11 +50,7 @@ export async function renameWorkspace({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; name: string }>): Promise<WorkspaceView> {
   const input = parseInput(renameWorkspaceInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "admin",
-    scope: "keys:manage",
-    usersOnly: true,
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WORKSPACES_NEEDS.rename);
   const after = await updateWorkspaceField(ctx, access, {
     field: "name",
     value: input.name,
@@ -73,11 +69,7 @@ export async function transferWorkspace({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; userId: string }>): Promise<WorkspaceView> {
   const input = parseInput(transferWorkspaceInput, raw);
-  const access = await authorizeWorkspace(ctx, input.workspaceId, {
-    role: "owner",
-    scope: "keys:manage",
-    usersOnly: true,
-  });
+  const access = await authorizeWorkspace(ctx, input.workspaceId, WORKSPACES_NEEDS.own);
   const { userId } = requireUser(ctx);
   const workspaceId = access.workspace.id;
   if (input.userId === userId) throw new ApiError("invalid_request", "You already own this workspace");
