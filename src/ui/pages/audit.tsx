@@ -7,7 +7,7 @@ import { listAuditEvents, verifyAuditChain } from "../../services/audit";
 import { listKeys } from "../../services/keys";
 import { listTables } from "../../services/tables";
 import { getWorkspaceUsage } from "../../services/usage";
-import { currentWorkspace, Field, navOf, type PageContext, wsPath } from "../kit";
+import { currentWorkspace, DataTable, Field, navOf, type PageContext, wsPath } from "../kit";
 import { PostForm, render, when } from "../layout";
 
 /** A datetime-local field (UTC) as epoch ms; anything else is no bound. */
@@ -74,36 +74,36 @@ async function auditPage(c: PageContext, report?: Awaited<ReturnType<typeof veri
         Export: <a href={exportLink("ndjson")}>NDJSON</a> · <a href={exportLink("csv")}>CSV</a>{" "}
         <span class="muted">(Pro plans and above)</span>
       </p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>When (UTC)</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.events.map((e) => (
-            <tr>
-              <td>{e.seq}</td>
-              <td>{when(e.ts)}</td>
-              <td>
+      <DataTable
+        items={page.events}
+        columns={[
+          { header: "#", cell: (e) => e.seq },
+          { header: "When (UTC)", cell: (e) => when(e.ts) },
+          {
+            header: "Actor",
+            cell: (e) => (
+              <>
                 {e.actor.type} <code>{e.actor.id ?? ""}</code>
-              </td>
-              <td>{e.action}</td>
-              <td>
+              </>
+            ),
+          },
+          { header: "Action", cell: (e) => e.action },
+          {
+            header: "Target",
+            cell: (e) => (
+              <>
                 {e.target.type ?? ""} <code>{e.target.id ?? ""}</code>
-              </td>
-              <td>
-                <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          {
+            header: "Details",
+            cell: (e) => (
+              <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)}</code>
+            ),
+          },
+        ]}
+      />
       {page.nextCursor ? (
         <p>
           <a
@@ -158,26 +158,22 @@ async function usagePage(c: PageContext) {
         </tbody>
       </table>
       <h2>By key this month</h2>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th>Requests</th>
-          </tr>
-        </thead>
-        <tbody>
-          {usage.keys.map((k) => (
-            <tr>
-              <td>{k.name}</td>
-              <td>
+      <DataTable
+        items={usage.keys}
+        columns={[
+          { header: "Key", cell: (k) => k.name },
+          {
+            header: "Requests",
+            cell: (k) => (
+              <>
                 {k.used}
                 {k.monthlyCap ? ` of ${k.monthlyCap}` : ""}
                 {k.revoked ? " (revoked)" : ""}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
     </>,
   );
 }

@@ -25,7 +25,7 @@ import {
   updateWebhook,
   WEBHOOK_EVENTS,
 } from "../../services/webhooks";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
@@ -67,27 +67,15 @@ async function functionsPage(c: PageContext, error?: unknown) {
     { title: "Functions", workspace: navOf(workspace), section: "functions", status: error ? 400 : 200 },
     <>
       <h1>Functions</h1>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Timeout</th>
-            <th>Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {functions.map((f) => (
-            <tr>
-              <td>
-                <a href={wsPath(c, `/functions/${f.name}`)}>{f.name}</a>
-              </td>
-              <td>{f.timeoutMs} ms</td>
-              <td>{when(f.updatedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {functions.length === 0 ? <p class="muted">No functions yet.</p> : null}
+      <DataTable
+        items={functions}
+        empty="No functions yet."
+        columns={[
+          { header: "Name", cell: (f) => <a href={wsPath(c, `/functions/${f.name}`)}>{f.name}</a> },
+          { header: "Timeout", cell: (f) => `${f.timeoutMs} ms` },
+          { header: "Updated", cell: (f) => when(f.updatedAt) },
+        ]}
+      />
       <h2>New function</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action={wsPath(c, "/functions")}>
@@ -230,28 +218,27 @@ async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: s
       <h1>Webhooks</h1>
       {state.secret ? <WebhookSecret secret={state.secret} /> : null}
       <StoppedEndpoints count={hooks.filter((h) => !h.enabled && h.disabledReason).length} />
-      <table class="data">
-        <thead>
-          <tr>
-            <th>URL</th>
-            <th>Events</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hooks.map((h) => (
-            <tr>
-              <td>
+      <DataTable
+        items={hooks}
+        empty="No endpoints yet."
+        columns={[
+          {
+            header: "URL",
+            cell: (h) => (
+              <>
                 <a href={wsPath(c, `/webhooks/${h.id}`)}>{h.url}</a>
                 {h.description ? <div class="muted">{h.description}</div> : null}
-              </td>
-              <td>{h.events.join(", ")}</td>
-              <td>{h.enabled ? "enabled" : `disabled${h.disabledReason ? `: ${h.disabledReason}` : ""}`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {hooks.length === 0 ? <p class="muted">No endpoints yet.</p> : null}
+              </>
+            ),
+          },
+          { header: "Events", cell: (h) => h.events.join(", ") },
+          {
+            header: "Status",
+            cell: (h) =>
+              h.enabled ? "enabled" : `disabled${h.disabledReason ? `: ${h.disabledReason}` : ""}`,
+          },
+        ]}
+      />
       <h2>Add an endpoint</h2>
       <ErrorBox error={state.error} />
       <PostForm c={c} action={wsPath(c, "/webhooks")}>
@@ -317,36 +304,31 @@ async function webhookPage(c: PageContext, state: { error?: unknown; secret?: st
         <ActionButton c={c} action={`${base}/delete`} label="Delete" danger />
       </p>
       <h2>Deliveries</h2>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Event</th>
-            <th>Status</th>
-            <th>Attempts</th>
-            <th>Last answer</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => (
-            <tr>
-              <td>{when(d.createdAt)}</td>
-              <td>{d.eventType}</td>
-              <td>{d.status}</td>
-              <td>{d.attempts}</td>
-              <td>
+      <DataTable
+        items={deliveries}
+        empty="Nothing delivered yet."
+        columns={[
+          { header: "When", cell: (d) => when(d.createdAt) },
+          { header: "Event", cell: (d) => d.eventType },
+          { header: "Status", cell: (d) => d.status },
+          { header: "Attempts", cell: (d) => d.attempts },
+          {
+            header: "Last answer",
+            cell: (d) => (
+              <>
                 {d.lastStatus ?? "—"} {d.lastLatencyMs !== null ? `(${d.lastLatencyMs} ms)` : ""}
                 {d.responseExcerpt ? <pre class="out">{d.responseExcerpt}</pre> : null}
-              </td>
-              <td>
-                <ActionButton c={c} action={`${base}/deliveries/${d.id}/redeliver`} label="Redeliver" />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {deliveries.length === 0 ? <p class="muted">Nothing delivered yet.</p> : null}
+              </>
+            ),
+          },
+          {
+            header: "",
+            cell: (d) => (
+              <ActionButton c={c} action={`${base}/deliveries/${d.id}/redeliver`} label="Redeliver" />
+            ),
+          },
+        ]}
+      />
     </>,
   );
 }

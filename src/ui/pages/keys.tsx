@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { SCOPE_NAMES, scopesForRole } from "../../lib/scopes";
 import { type CreatedKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/keys";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
@@ -44,58 +44,43 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
     <>
       <h1>API keys</h1>
       {state.created ? <SecretOnce created={state.created} /> : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Key</th>
-            <th>Scopes</th>
-            <th>Tables</th>
-            <th>Status</th>
-            <th>Last used</th>
-            <th>Expires</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr>
-              <td>{k.name}</td>
-              <td>
-                <code>{k.prefix}</code>
-              </td>
-              <td>{k.scopes.join(", ")}</td>
-              <td>{k.tables ? k.tables.join(", ") : "all"}</td>
-              <td>{k.status}</td>
-              <td>{when(k.lastUsedAt)}</td>
-              <td>{when(k.expiresAt)}</td>
-              <td>
-                {k.status === "active" || k.status === "rotating" ? (
-                  <>
-                    <ActionButton
-                      c={c}
-                      action={wsPath(c, `/keys/${k.id}/revoke`)}
-                      label={`Revoke ${k.name}`}
-                      danger
-                    />{" "}
-                    <PostForm c={c} action={wsPath(c, `/keys/${k.id}/rotate`)} class="inline">
-                      <select name="grace" aria-label="Grace period">
-                        <option value="0">no grace</option>
-                        <option value="3600">1 h grace</option>
-                        <option value="86400">24 h grace</option>
-                      </select>
-                      <button type="submit" class="secondary">
-                        Rotate
-                      </button>
-                    </PostForm>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {keys.length === 0 ? <p class="muted">No keys yet.</p> : null}
+      <DataTable
+        items={keys}
+        empty="No keys yet."
+        columns={[
+          { header: "Name", cell: (k) => k.name },
+          { header: "Key", cell: (k) => <code>{k.prefix}</code> },
+          { header: "Scopes", cell: (k) => k.scopes.join(", ") },
+          { header: "Tables", cell: (k) => (k.tables ? k.tables.join(", ") : "all") },
+          { header: "Status", cell: (k) => k.status },
+          { header: "Last used", cell: (k) => when(k.lastUsedAt) },
+          { header: "Expires", cell: (k) => when(k.expiresAt) },
+          {
+            header: "",
+            cell: (k) =>
+              k.status === "active" || k.status === "rotating" ? (
+                <>
+                  <ActionButton
+                    c={c}
+                    action={wsPath(c, `/keys/${k.id}/revoke`)}
+                    label={`Revoke ${k.name}`}
+                    danger
+                  />{" "}
+                  <PostForm c={c} action={wsPath(c, `/keys/${k.id}/rotate`)} class="inline">
+                    <select name="grace" aria-label="Grace period">
+                      <option value="0">no grace</option>
+                      <option value="3600">1 h grace</option>
+                      <option value="86400">24 h grace</option>
+                    </select>
+                    <button type="submit" class="secondary">
+                      Rotate
+                    </button>
+                  </PostForm>
+                </>
+              ) : null,
+          },
+        ]}
+      />
       <h2>Create a key</h2>
       <ErrorBox error={state.error} />
       <PostForm c={c} action={wsPath(c, "/keys")}>

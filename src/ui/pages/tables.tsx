@@ -15,11 +15,12 @@ import {
 } from "../../services/rows";
 import { createTable, getTable, listTables } from "../../services/tables";
 import { COLUMN_TYPES } from "../../services/tables/definition";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
 type Column = Awaited<ReturnType<typeof getTable>>["columns"][number];
+type Row = Awaited<ReturnType<typeof listRows>>["rows"][number];
 type FormulaErrors = { column: string; message: string }[];
 
 /** Blank column rows on the create form: enough for a first table without any script. */
@@ -119,26 +120,14 @@ async function tablesPage(c: PageContext, error?: unknown) {
     <>
       <h1>Tables</h1>
       {tables.length === 0 ? <p class="muted">No tables yet.</p> : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Columns</th>
-            <th>Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tables.map((t) => (
-            <tr>
-              <td>
-                <a href={wsPath(c, `/tables/${t.name}`)}>{t.name}</a>
-              </td>
-              <td>{t.columns.map((col) => `${col.name}: ${col.type}`).join(", ")}</td>
-              <td>{when(t.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={tables}
+        columns={[
+          { header: "Name", cell: (t) => <a href={wsPath(c, `/tables/${t.name}`)}>{t.name}</a> },
+          { header: "Columns", cell: (t) => t.columns.map((col) => `${col.name}: ${col.type}`).join(", ") },
+          { header: "Created", cell: (t) => when(t.createdAt) },
+        ]}
+      />
       <h2 id="new">Create a table</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action={wsPath(c, "/tables")}>
@@ -311,31 +300,20 @@ async function rowsPage(
           Apply
         </button>
       </form>
-      <table class="data">
-        <thead>
-          <tr>
-            {columns.map((col) => (
-              <th>{col}</th>
-            ))}
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {page.rows.map((row) => (
-            <tr>
-              {columns.map((col) => (
-                <td>
-                  <code>{timestamps.has(col) ? when(Number(row[col])) : show(row[col])}</code>
-                </td>
-              ))}
-              <td>
-                <a href={`${base}/rows/${row.id}`}>{canWrite ? "Edit" : "View"}</a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {page.rows.length === 0 ? <p class="muted">No rows.</p> : null}
+      <DataTable
+        items={page.rows}
+        empty="No rows."
+        columns={[
+          ...columns.map((col) => ({
+            header: col,
+            cell: (row: Row) => <code>{timestamps.has(col) ? when(Number(row[col])) : show(row[col])}</code>,
+          })),
+          {
+            header: "",
+            cell: (row: Row) => <a href={`${base}/rows/${row.id}`}>{canWrite ? "Edit" : "View"}</a>,
+          },
+        ]}
+      />
       {next ? (
         <p>
           <a href={next} rel="next">

@@ -14,7 +14,7 @@ import {
   revokeInvitation,
 } from "../../services/members";
 import { deleteSecret, listSecrets, setSecret, VAULT_KINDS } from "../../services/secrets";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf, signedIn } from "../session";
 
@@ -43,54 +43,41 @@ async function membersPage(c: PageContext, state: { error?: unknown; invitedToke
           </button>
         </div>
       ) : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Email</th>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Joined</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr>
-              <td>{m.email}</td>
-              <td>{m.name ?? ""}</td>
-              <td>
-                {m.userId !== me && m.role !== "owner" && grantable.length > 0 ? (
-                  <PostForm c={c} action={wsPath(c, `/members/${m.userId}/role`)} class="inline">
-                    <select name="role" aria-label={`Role of ${m.email}`}>
-                      {ROLES.filter((r) => r !== "owner").map((r) => (
-                        <option value={r} selected={r === m.role} disabled={!grantable.includes(r as never)}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>{" "}
-                    <button type="submit" class="secondary">
-                      Change
-                    </button>
-                  </PostForm>
-                ) : (
-                  m.role
-                )}
-              </td>
-              <td>{when(m.joinedAt)}</td>
-              <td>
-                {m.userId !== me && m.role !== "owner" && grantable.length > 0 ? (
-                  <ActionButton
-                    c={c}
-                    action={wsPath(c, `/members/${m.userId}/remove`)}
-                    label="Remove"
-                    danger
-                  />
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={members}
+        columns={[
+          { header: "Email", cell: (m) => m.email },
+          { header: "Name", cell: (m) => m.name ?? "" },
+          {
+            header: "Role",
+            cell: (m) =>
+              m.userId !== me && m.role !== "owner" && grantable.length > 0 ? (
+                <PostForm c={c} action={wsPath(c, `/members/${m.userId}/role`)} class="inline">
+                  <select name="role" aria-label={`Role of ${m.email}`}>
+                    {ROLES.filter((r) => r !== "owner").map((r) => (
+                      <option value={r} selected={r === m.role} disabled={!grantable.includes(r as never)}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>{" "}
+                  <button type="submit" class="secondary">
+                    Change
+                  </button>
+                </PostForm>
+              ) : (
+                m.role
+              ),
+          },
+          { header: "Joined", cell: (m) => when(m.joinedAt) },
+          {
+            header: "",
+            cell: (m) =>
+              m.userId !== me && m.role !== "owner" && grantable.length > 0 ? (
+                <ActionButton c={c} action={wsPath(c, `/members/${m.userId}/remove`)} label="Remove" danger />
+              ) : null,
+          },
+        ]}
+      />
       {grantable.length > 0 ? (
         <>
           <h2>Invite someone</h2>
@@ -107,32 +94,22 @@ async function membersPage(c: PageContext, state: { error?: unknown; invitedToke
             <button type="submit">Send invitation</button>
           </PostForm>
           <h2>Invitations</h2>
-          <table class="data">
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Role</th>
-                <th>Status</th>
-                <th>Expires</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.map((i) => (
-                <tr>
-                  <td>{i.email}</td>
-                  <td>{i.role}</td>
-                  <td>{i.status}</td>
-                  <td>{when(i.expiresAt)}</td>
-                  <td>
-                    {i.status === "pending" ? (
-                      <ActionButton c={c} action={wsPath(c, `/invitations/${i.id}/revoke`)} label="Revoke" />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            items={invitations}
+            columns={[
+              { header: "Email", cell: (i) => i.email },
+              { header: "Role", cell: (i) => i.role },
+              { header: "Status", cell: (i) => i.status },
+              { header: "Expires", cell: (i) => when(i.expiresAt) },
+              {
+                header: "",
+                cell: (i) =>
+                  i.status === "pending" ? (
+                    <ActionButton c={c} action={wsPath(c, `/invitations/${i.id}/revoke`)} label="Revoke" />
+                  ) : null,
+              },
+            ]}
+          />
         </>
       ) : null}
     </>,
@@ -150,42 +127,23 @@ async function secretsPage(c: PageContext, error?: unknown) {
       <p class="muted">
         Values are write-only: after saving, only the last four characters and a fingerprint remain visible.
       </p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Kind</th>
-            <th>Last four</th>
-            <th>Fingerprint</th>
-            <th>Set by</th>
-            <th>Updated</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {secrets.map((s) => (
-            <tr>
-              <td>
-                <code>{s.name}</code>
-              </td>
-              <td>{s.kind}</td>
-              <td>
-                <code>…{s.last4}</code>
-              </td>
-              <td>
-                <code>{s.fingerprint}</code>
-              </td>
-              <td>
-                <code>{s.setBy ?? ""}</code>
-              </td>
-              <td>{when(s.updatedAt)}</td>
-              <td>
-                <ActionButton c={c} action={wsPath(c, `/secrets/${s.name}/delete`)} label="Delete" danger />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={secrets}
+        columns={[
+          { header: "Name", cell: (s) => <code>{s.name}</code> },
+          { header: "Kind", cell: (s) => s.kind },
+          { header: "Last four", cell: (s) => <code>…{s.last4}</code> },
+          { header: "Fingerprint", cell: (s) => <code>{s.fingerprint}</code> },
+          { header: "Set by", cell: (s) => <code>{s.setBy ?? ""}</code> },
+          { header: "Updated", cell: (s) => when(s.updatedAt) },
+          {
+            header: "",
+            cell: (s) => (
+              <ActionButton c={c} action={wsPath(c, `/secrets/${s.name}/delete`)} label="Delete" danger />
+            ),
+          },
+        ]}
+      />
       <h2>Set a secret</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action={wsPath(c, "/secrets")}>
@@ -222,24 +180,15 @@ async function issuersPage(c: PageContext, error?: unknown) {
       <p class="muted">
         Your app's own sign-in: tokens from these issuers act as end users of this workspace.
       </p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Kind</th>
-            <th>Issuer / audience</th>
-            <th>Roles</th>
-            <th>Tables</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {issuers.map((i) => (
-            <tr>
-              <td>{i.name}</td>
-              <td>{i.kind}</td>
-              <td>
+      <DataTable
+        items={issuers}
+        columns={[
+          { header: "Name", cell: (i) => i.name },
+          { header: "Kind", cell: (i) => i.kind },
+          {
+            header: "Issuer / audience",
+            cell: (i) => (
+              <>
                 <code>{i.issuer}</code> / <code>{i.audience}</code>
                 {i.jwksUrl ? (
                   <>
@@ -247,19 +196,30 @@ async function issuersPage(c: PageContext, error?: unknown) {
                     <code>{i.jwksUrl}</code>
                   </>
                 ) : null}
-              </td>
-              <td>
+              </>
+            ),
+          },
+          {
+            header: "Roles",
+            cell: (i) => (
+              <>
                 claim <code>{i.roleClaim}</code>, default {i.defaultRole}
-              </td>
-              <td>{i.tables ? i.tables.join(", ") : "all"}</td>
-              <td>{i.disabledAt ? `disabled: ${i.disabledReason ?? ""}` : "active"}</td>
-              <td>
-                <ActionButton c={c} action={wsPath(c, `/issuers/${i.id}/delete`)} label="Remove" danger />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { header: "Tables", cell: (i) => (i.tables ? i.tables.join(", ") : "all") },
+          {
+            header: "Status",
+            cell: (i) => (i.disabledAt ? `disabled: ${i.disabledReason ?? ""}` : "active"),
+          },
+          {
+            header: "",
+            cell: (i) => (
+              <ActionButton c={c} action={wsPath(c, `/issuers/${i.id}/delete`)} label="Remove" danger />
+            ),
+          },
+        ]}
+      />
       <h2>Register an issuer</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action={wsPath(c, "/issuers")}>

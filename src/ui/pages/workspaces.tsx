@@ -15,7 +15,7 @@ import {
   renameWorkspace,
   transferWorkspace,
 } from "../../services/workspaces";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
@@ -35,32 +35,16 @@ async function workspacesPage(c: PageContext, error?: unknown) {
           <ActionButton c={c} action="/verify-email/resend" label="Send the link again" />
         </div>
       )}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Slug</th>
-            <th>Region</th>
-            <th>Plan</th>
-            <th>Role</th>
-          </tr>
-        </thead>
-        <tbody>
-          {workspaces.map((w) => (
-            <tr>
-              <td>
-                <a href={`/app/w/${w.id}`}>{w.name}</a>
-              </td>
-              <td>
-                <code>{w.slug}</code>
-              </td>
-              <td>{w.region}</td>
-              <td>{w.plan}</td>
-              <td>{w.role}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={workspaces}
+        columns={[
+          { header: "Name", cell: (w) => <a href={`/app/w/${w.id}`}>{w.name}</a> },
+          { header: "Slug", cell: (w) => <code>{w.slug}</code> },
+          { header: "Region", cell: (w) => w.region },
+          { header: "Plan", cell: (w) => w.plan },
+          { header: "Role", cell: (w) => w.role },
+        ]}
+      />
       <h2>Create a workspace</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action="/app/workspaces">
@@ -161,34 +145,24 @@ async function accountPage(c: PageContext, error?: unknown) {
         {me.user.emailVerified ? "verified" : "not verified yet"} · since {when(me.user.createdAt)}
       </p>
       <h2>Sessions</h2>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Started</th>
-            <th>Last used</th>
-            <th>IP</th>
-            <th>Browser</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((s) => (
-            <tr>
-              <td>{when(s.createdAt)}</td>
-              <td>{when(s.lastUsedAt)}</td>
-              <td>{s.ip ?? "—"}</td>
-              <td>{s.userAgent ?? "—"}</td>
-              <td>
-                {s.current ? (
-                  "this session"
-                ) : (
-                  <ActionButton c={c} action={`/app/account/sessions/${s.id}/revoke`} label="Sign out" />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={sessions}
+        columns={[
+          { header: "Started", cell: (s) => when(s.createdAt) },
+          { header: "Last used", cell: (s) => when(s.lastUsedAt) },
+          { header: "IP", cell: (s) => s.ip ?? "—" },
+          { header: "Browser", cell: (s) => s.userAgent ?? "—" },
+          {
+            header: "",
+            cell: (s) =>
+              s.current ? (
+                "this session"
+              ) : (
+                <ActionButton c={c} action={`/app/account/sessions/${s.id}/revoke`} label="Sign out" />
+              ),
+          },
+        ]}
+      />
       <ActionButton
         c={c}
         action="/app/account/sessions/revoke-others"
