@@ -2,15 +2,16 @@
 // admins —, invoke it with JSON arguments and read the result and logs), delete.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
-import type { FormFields } from "../../http/form";
+import { parseForm, typedNumber } from "../../http/form";
 import { ApiError } from "../../lib/errors";
 import {
   createFunction,
+  createFunctionInput,
   deleteFunction,
-  type FunctionDefinition,
   invokeFunction,
   listFunctions,
   updateFunction,
+  updateFunctionInput,
 } from "../../services/functions";
 import { listSecrets } from "../../services/secrets";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
@@ -164,10 +165,13 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
   );
 }
 
-const timeoutOf = (form: FormFields) => {
-  const text = form.optional("timeoutMs");
-  return text === undefined ? undefined : /^\d{1,6}$/.test(text) ? Number(text) : (text as unknown as number);
-};
+/** The function forms, read by the verbs' own schemas: the timeout arrives as typed text. */
+const createForm = createFunctionInput.extend({
+  timeoutMs: typedNumber(createFunctionInput.shape.timeoutMs),
+});
+const updateForm = updateFunctionInput.extend({
+  timeoutMs: typedNumber(updateFunctionInput.shape.timeoutMs),
+});
 
 function parseArgs(text: string): unknown {
   if (text.trim() === "") return null;
@@ -184,16 +188,15 @@ export const functionPages = new Hono<AppEnv>()
     attempt(
       async () => {
         const form = formOf(c);
-        const timeoutMs = timeoutOf(form);
-        const created: FunctionDefinition = await createFunction({
+        const created = await createFunction({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(createForm, {
             workspaceId: c.req.param("workspaceId"),
             name: form.text("name"),
             code: form.text("code"),
+            timeoutMs: form.text("timeoutMs"),
             env: form.all("env"),
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-          } as never,
+          }),
         });
         return done(c, wsPath(c, `/functions/${created.name}`), "function_saved");
       },
@@ -205,17 +208,16 @@ export const functionPages = new Hono<AppEnv>()
     attempt(
       async () => {
         const form = formOf(c);
-        const timeoutMs = timeoutOf(form);
         await updateFunction({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(updateForm, {
             workspaceId: c.req.param("workspaceId"),
             name: c.req.param("name"),
             code: form.text("code"),
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            timeoutMs: form.text("timeoutMs"),
             // Only a form that offered the secrets (an admin's) rebinds them.
             ...(form.checked("envShown") ? { env: form.all("env") } : {}),
-          },
+          }),
         });
         return done(c, wsPath(c, `/functions/${c.req.param("name")}`), "function_saved");
       },

@@ -2,7 +2,8 @@
 // role claim, default role, table allowlist) and remove it.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
-import { createIssuer, deleteIssuer, listIssuers } from "../../services/issuers";
+import { commaList, optionalText, parseForm } from "../../http/form";
+import { createIssuer, createIssuerInput, deleteIssuer, listIssuers } from "../../services/issuers";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render } from "../layout";
 import { formOf } from "../session";
@@ -94,7 +95,15 @@ async function issuersPage(c: PageContext, error?: unknown) {
   );
 }
 
-const list = (text: string | undefined) => (text ? text.split(",").map((t) => t.trim()) : null);
+/**
+ * The register form, read by the verb's own schema: tables as a comma list; a role claim or
+ * default role left empty is absent (the verb's defaults).
+ */
+const createForm = createIssuerInput.extend({
+  tables: commaList(createIssuerInput.shape.tables),
+  roleClaim: optionalText(createIssuerInput.shape.roleClaim),
+  defaultRole: optionalText(createIssuerInput.shape.defaultRole),
+});
 
 export const issuerPages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId/issuers", (c) => issuersPage(c))
@@ -102,20 +111,21 @@ export const issuerPages = new Hono<AppEnv>()
     attempt(
       async () => {
         const form = formOf(c);
-        const kind = form.text("kind") === "jwks" ? "jwks" : "hs256";
+        const kind = form.text("kind");
         await createIssuer({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(createForm, {
             workspaceId: c.req.param("workspaceId"),
             name: form.text("name"),
             kind,
             issuer: form.text("issuer"),
             audience: form.text("audience"),
-            defaultRole: form.text("defaultRole") === "member" ? "member" : "viewer",
-            tables: list(form.optional("tables")),
-            ...(kind === "hs256" ? { secret: form.text("secret") } : { jwksUrl: form.text("jwksUrl") }),
-            ...(form.optional("roleClaim") ? { roleClaim: form.optional("roleClaim") } : {}),
-          },
+            defaultRole: form.text("defaultRole"),
+            tables: form.text("tables"),
+            roleClaim: form.text("roleClaim"),
+            // The form offers both credentials; only the chosen kind's is sent.
+            ...(kind === "jwks" ? { jwksUrl: form.text("jwksUrl") } : { secret: form.text("secret") }),
+          }),
         });
         return done(c, wsPath(c, "/issuers"), "issuer_saved");
       },

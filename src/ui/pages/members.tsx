@@ -2,11 +2,14 @@
 // sent (or the link to pass on when the email could not go out) and revoked.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
+import { parseForm } from "../../http/form";
 import { INVITABLE_ROLES, ROLES } from "../../lib/tenancy";
 import {
   changeMemberRole,
+  changeRoleInput,
   grantableRoles,
   inviteMember,
+  inviteMemberInput,
   listInvitations,
   listMembers,
   removeMember,
@@ -122,11 +125,11 @@ export const memberPages = new Hono<AppEnv>()
         const form = formOf(c);
         const sent = await inviteMember({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(inviteMemberInput, {
             workspaceId: c.req.param("workspaceId"),
             email: form.text("email"),
-            role: form.text("role") as (typeof INVITABLE_ROLES)[number],
-          },
+            role: form.text("role"),
+          }),
         });
         if (!sent.delivered && sent.token) return membersPage(c, { invitedToken: sent.token });
         return done(c, wsPath(c, "/members"), "invited");
@@ -139,11 +142,11 @@ export const memberPages = new Hono<AppEnv>()
       async () => {
         await changeMemberRole({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(changeRoleInput, {
             workspaceId: c.req.param("workspaceId"),
             userId: c.req.param("userId"),
-            role: formOf(c).text("role") as (typeof ROLES)[number],
-          },
+            role: formOf(c).text("role"),
+          }),
         });
         return done(c, wsPath(c, "/members"), "member_changed");
       },

@@ -287,7 +287,7 @@ export const rowPages = new Hono<AppEnv>()
         const table = await getTable({ ctx: c.var.ctx, input: { workspaceId, table: name } });
         const written = await insertRows({
           ctx: c.var.ctx,
-          input: { workspaceId, table: name, rows: [rowValues(table.columns, formOf(c), true)] as never },
+          input: { workspaceId, table: name, rows: [rowValues(table.columns, formOf(c), true)] },
         });
         if (written.meta.formulaErrors.length > 0) {
           c.set("form", undefined);
@@ -312,7 +312,7 @@ export const rowPages = new Hono<AppEnv>()
             workspaceId,
             table: name,
             id,
-            values: rowValues(table.columns, formOf(c), false) as never,
+            values: rowValues(table.columns, formOf(c), false),
           },
         });
         return done(c, wsPath(c, `/tables/${name}/rows/${id}`), "row_saved");

@@ -2,7 +2,8 @@
 // fingerprint are shown), set and delete.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
-import { deleteSecret, listSecrets, setSecret, VAULT_KINDS } from "../../services/secrets";
+import { parseForm } from "../../http/form";
+import { deleteSecret, listSecrets, setSecret, setSecretInput, VAULT_KINDS } from "../../services/secrets";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
@@ -68,12 +69,12 @@ export const secretPages = new Hono<AppEnv>()
         const form = formOf(c);
         await setSecret({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(setSecretInput, {
             workspaceId: c.req.param("workspaceId"),
             name: form.text("name"),
             value: form.text("value"),
-            kind: form.text("kind") as (typeof VAULT_KINDS)[number],
-          },
+            kind: form.text("kind"),
+          }),
         });
         return done(c, wsPath(c, "/secrets"), "secret_saved");
       },

@@ -3,8 +3,9 @@
 import { Hono } from "hono";
 import { clearSessionCookies, refreshCookie, setSessionCookies } from "../../http/cookies";
 import type { AppEnv } from "../../http/env";
+import { optionalText, parseForm } from "../../http/form";
 import { REGIONS } from "../../lib/tenancy";
-import { login, logout, oidcProviderIds, returnTo, signup } from "../../services/auth";
+import { login, logout, oidcProviderIds, returnTo, signup, signupInput } from "../../services/auth";
 import { attempt, Field, type PageContext, typed } from "../kit";
 import { done, ErrorBox, PostForm, render } from "../layout";
 import { formOf, signedIn } from "../session";
@@ -14,6 +15,9 @@ const nextPath = (value: string | undefined) => {
   const parsed = returnTo.safeParse(value);
   return parsed.success && parsed.data !== "/" ? parsed.data : "/app";
 };
+
+/** The sign-up form, read by the verb's own schema: a name left empty is no name. */
+const signupForm = signupInput.extend({ name: optionalText(signupInput.shape.name) });
 
 /** On a local stack mail goes to the dev outbox; this says where to read it. */
 const localOutbox = (c: PageContext) => c.get("config").ISLET_INSECURE_LOCAL;
@@ -131,12 +135,12 @@ export const signInPages = new Hono<AppEnv>()
       async () => {
         const { session } = await signup({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(signupForm, {
             email: form.text("email"),
             password: form.text("password"),
-            region: form.text("region") as (typeof REGIONS)[number],
-            ...(form.optional("name") ? { name: form.optional("name") } : {}),
-          },
+            region: form.text("region"),
+            name: form.text("name"),
+          }),
         });
         setSessionCookies(c, session);
         return done(c, "/app");

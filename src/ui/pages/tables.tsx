@@ -1,9 +1,10 @@
 // Tables: the workspace's home lists its tables; the create form takes typed columns (defaults,
 // not null, unique) and formula columns.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../http/env";
-import type { FormFields } from "../../http/form";
-import { createTable, listTables } from "../../services/tables";
+import { type FormFields, parseForm } from "../../http/form";
+import { createTable, createTableInput, listTables } from "../../services/tables";
 import { COLUMN_TYPES } from "../../services/tables/definition";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { done, ErrorBox, PostForm, render, when } from "../layout";
@@ -83,35 +84,44 @@ async function tablesPage(c: PageContext, error?: unknown) {
   );
 }
 
-/** The create form's column rows that were filled in, as the verb's column definitions. */
-function columnsFrom(form: FormFields) {
-  const columns = [];
+/** The create form's column rows that were filled in (a row without a name is no column). */
+function columnRows(form: FormFields): Record<string, unknown>[] {
+  const rows = [];
   for (let i = 0; i < NEW_COLUMNS; i++) {
-    const name = form.optional(`c${i}.name`);
+    const field = (name: string) => `c${i}.${name}`;
+    const name = form.optional(field("name"));
     if (!name) continue;
-    const type = form.text(`c${i}.type`) as (typeof COLUMN_TYPES)[number];
-    const formula = form.optional(`c${i}.formula`);
-    const fallback = form.optional(`c${i}.default`);
-    columns.push({
+    const type = form.text(field("type"));
+    const fallback = form.optional(field("default"));
+    rows.push({
       name,
       type,
-      ...(type === "formula" ? { formula: formula ?? "" } : {}),
-      ...(form.checked(`c${i}.notNull`) ? { notNull: true } : {}),
-      ...(form.checked(`c${i}.unique`) ? { unique: true } : {}),
-      ...(fallback === undefined
-        ? {}
-        : {
-            default:
-              type === "integer" || type === "real"
-                ? Number(fallback)
-                : type === "boolean"
-                  ? fallback === "true"
-                  : fallback,
-          }),
+      // Every row offers every input; a column takes the formula only when it is a formula column.
+      ...(type === "formula" ? { formula: form.optional(field("formula")) ?? "" } : {}),
+      ...(form.checked(field("notNull")) ? { notNull: true } : {}),
+      ...(form.checked(field("unique")) ? { unique: true } : {}),
+      ...(fallback === undefined ? {} : { default: fallback }),
     });
   }
-  return columns;
+  return rows;
 }
+
+/** A default typed into the form, as its column's type: numbers, or true/false (the verb checks it). */
+function typedDefault(row: unknown): unknown {
+  const { type, default: text } = row as { type?: unknown; default?: unknown };
+  if (typeof text !== "string") return row;
+  const value =
+    type === "integer" || type === "real" ? Number(text) : type === "boolean" ? text === "true" : text;
+  return { ...(row as object), default: value };
+}
+
+/** The create form, read by the verb's own schema, with each column's default typed first. */
+const createForm = createTableInput.extend({
+  columns: z.preprocess(
+    (rows) => (Array.isArray(rows) ? rows.map(typedDefault) : rows),
+    createTableInput.shape.columns,
+  ),
+});
 
 export const tablePages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId", (c) => tablesPage(c))
@@ -122,7 +132,7 @@ export const tablePages = new Hono<AppEnv>()
         const workspaceId = c.req.param("workspaceId");
         const table = await createTable({
           ctx: c.var.ctx,
-          input: { workspaceId, name: form.text("name"), columns: columnsFrom(form) as never },
+          input: parseForm(createForm, { workspaceId, name: form.text("name"), columns: columnRows(form) }),
         });
         return done(c, wsPath(c, `/tables/${table.name}`), "table_created");
       },

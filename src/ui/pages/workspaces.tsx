@@ -1,10 +1,11 @@
 // Workspaces: the signed-in person's list, creating one (with its region) and the demo workspace.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
+import { parseForm } from "../../http/form";
 import { REGIONS } from "../../lib/tenancy";
 import { currentSession } from "../../services/auth";
 import { createDemoWorkspace } from "../../services/demo";
-import { createWorkspace, listWorkspaces } from "../../services/workspaces";
+import { createWorkspace, createWorkspaceInput, listWorkspaces } from "../../services/workspaces";
 import { attempt, DataTable, Field, type PageContext, typed } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render } from "../layout";
 import { formOf } from "../session";
@@ -67,7 +68,7 @@ export const workspacePages = new Hono<AppEnv>()
         const form = formOf(c);
         const { workspace } = await createWorkspace({
           ctx: c.var.ctx,
-          input: { name: form.text("name"), region: form.text("region") as (typeof REGIONS)[number] },
+          input: parseForm(createWorkspaceInput, { name: form.text("name"), region: form.text("region") }),
         });
         return done(c, `/app/w/${workspace.id}`, "workspace_created");
       },
