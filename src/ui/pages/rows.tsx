@@ -2,8 +2,6 @@
 // A formula column shows its stored value; a write whose formula failed says so.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
-import type { FormFields } from "../../http/form";
-import { ApiError } from "../../lib/errors";
 import {
   FILTER_OPS,
   getRow,
@@ -13,84 +11,15 @@ import {
   updateRow,
 } from "../../services/rows";
 import { getTable } from "../../services/tables";
-import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, wsPath } from "../kit";
+import { attempt, currentWorkspace, DataTable, navOf, type PageContext, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
+import { ColumnInput, rowValues, show } from "./row-form";
 
-type Column = Awaited<ReturnType<typeof getTable>>["columns"][number];
 type Row = Awaited<ReturnType<typeof listRows>>["rows"][number];
 type FormulaErrors = { column: string; message: string }[];
 
 const SYSTEM = ["id", "created_at", "updated_at"];
-
-const show = (value: unknown): string =>
-  value === null || value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
-
-/** A form field's text as the column's type, or the text itself for the verb to refuse clearly. */
-function valueFor(column: Column, form: FormFields, name: string): unknown {
-  if (column.type === "boolean") return form.checked(name);
-  const text = form.text(name);
-  if (text === "") return null;
-  switch (column.type) {
-    case "integer":
-    case "timestamp":
-      return /^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : text;
-    case "real":
-      return text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
-    case "json":
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new ApiError("invalid_request", `${column.name} must be JSON`, {
-          details: { field: column.name },
-        });
-      }
-    default:
-      return text;
-  }
-}
-
-/** The writable columns' values from a row form; on insert, empty fields are left to defaults. */
-function rowValues(columns: Column[], form: FormFields, insert: boolean): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const column of columns) {
-    if (column.type === "formula") continue;
-    const name = `col.${column.name}`;
-    if (insert && column.type !== "boolean" && form.text(name) === "") continue;
-    values[column.name] = valueFor(column, form, name);
-  }
-  return values;
-}
-
-function ColumnInput({ column, value }: { column: Column; value: unknown }) {
-  const name = `col.${column.name}`;
-  if (column.type === "boolean") {
-    return (
-      <label class="check">
-        <input type="checkbox" name={name} value="1" checked={value === true} /> {column.name}
-      </label>
-    );
-  }
-  if (column.type === "json") {
-    return (
-      <label>
-        {column.name} <span class="muted">json</span>
-        <textarea name={name}>{show(value)}</textarea>
-      </label>
-    );
-  }
-  return (
-    <Field
-      label={`${column.name} (${column.type})`}
-      name={name}
-      value={show(value)}
-      type={
-        column.type === "integer" || column.type === "real" || column.type === "timestamp" ? "text" : "text"
-      }
-      required={column.notNull && column.default === undefined}
-    />
-  );
-}
 
 const FormulaNotes = ({ errors }: { errors: FormulaErrors }) =>
   errors.length === 0 ? null : (
