@@ -1,3 +1,6 @@
+// Form bodies as pages read them: the fields as typed (FormFields), and parseForm, which reads them
+// through a verb's own input schema, with the few preprocessors for fields whose form shape differs
+// from the verb's input (a number typed as text, a comma list, an optional field left empty).
 import { z } from "zod";
 import { parseOrThrow } from "../lib/validate";
 
