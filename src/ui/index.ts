@@ -3,12 +3,23 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/env";
+import { accountPages } from "./pages/account";
 import { auditPages } from "./pages/audit";
-import { authPages } from "./pages/auth";
-import { codePages } from "./pages/code";
+import { functionPages } from "./pages/functions";
+import { invitationPages } from "./pages/invitation";
+import { issuerPages } from "./pages/issuers";
 import { keyPages } from "./pages/keys";
+import { memberPages } from "./pages/members";
+import { outboxPages } from "./pages/outbox";
+import { passwordResetPages } from "./pages/password-reset";
+import { rowPages } from "./pages/rows";
+import { secretPages } from "./pages/secrets";
+import { settingsPages } from "./pages/settings";
+import { signInPages } from "./pages/signin";
 import { tablePages } from "./pages/tables";
-import { teamPages } from "./pages/team";
+import { usagePages } from "./pages/usage";
+import { verifyEmailPages } from "./pages/verify-email";
+import { webhookPages } from "./pages/webhooks";
 import { workspacePages } from "./pages/workspaces";
 import { signedIn } from "./session";
 
@@ -36,17 +47,33 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Every page, in one sub-app. src/app.ts mounts it behind the dashboard's pipeline (session, form
- * guard, sign-in, workspace, Gatekeeper), under `pageError`, so errors are pages too.
+ * Every page, in one sub-app: one router per resource, each in its own file under ./pages.
+ * src/app.ts mounts it behind the dashboard's pipeline (session, form guard, sign-in, workspace,
+ * Gatekeeper), under `pageError`, so errors are pages too. A new page's paths must be covered by
+ * PAGE_PATHS above, or that pipeline does not run for it.
  */
 export const pageRoutes = new Hono<AppEnv>()
-  .route("/", authPages)
+  // Signed out: signing in, the links emails carry, the dev outbox.
+  .route("/", signInPages)
+  .route("/", verifyEmailPages)
+  .route("/", passwordResetPages)
+  .route("/", invitationPages)
+  .route("/", outboxPages)
+  // The signed-in person's own: workspaces and the account.
   .route("/", workspacePages)
+  .route("/", accountPages)
+  // One workspace's sections, in the side navigation's order.
   .route("/", tablePages)
+  .route("/", rowPages)
+  .route("/", functionPages)
   .route("/", keyPages)
+  .route("/", memberPages)
+  .route("/", secretPages)
+  .route("/", webhookPages)
+  .route("/", issuerPages)
   .route("/", auditPages)
-  .route("/", teamPages)
-  .route("/", codePages);
+  .route("/", usagePages)
+  .route("/", settingsPages);
 
 export { assetRoutes } from "./assets";
 export { pageError } from "./kit";

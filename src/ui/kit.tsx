@@ -112,3 +112,39 @@ export function Field(props: {
 /** What the user typed into the form being shown again (never a password or secret). */
 export const typed = (c: PageContext, name: string): string | undefined =>
   c.get("form") ? formOf(c).text(name) : undefined;
+
+/** One column of a DataTable: its header ("" for an action column) and how an item fills its cell. */
+export interface DataColumn<T> {
+  header: string;
+  cell: (item: T) => Child;
+}
+
+/**
+ * The dashboard's list table (`table.data`): a header row, then one row per item; when there are
+ * none, the `empty` line follows the table (never a row, so the rows are only ever items).
+ */
+export function DataTable<T>(props: { items: readonly T[]; columns: DataColumn<T>[]; empty?: string }) {
+  return (
+    <>
+      <table class="data">
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th>{column.header}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.map((item) => (
+            <tr>
+              {props.columns.map((column) => (
+                <td>{column.cell(item)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.empty !== undefined && props.items.length === 0 ? <p class="muted">{props.empty}</p> : null}
+    </>
+  );
+}

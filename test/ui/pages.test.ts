@@ -345,6 +345,71 @@ describe("every dashboard section", () => {
   });
 });
 
+describe("form fields typed as text", () => {
+  it("reach the verbs as the API takes them: a key's caps, tables and expiry; an issuer's tables and role claim; a function's timeout", async () => {
+    const { browser, workspaceId } = await signedUpBrowser();
+    const ws = `/app/w/${workspaceId}`;
+    const before = Date.now();
+    const created = await browser.submit(`${ws}/keys`, {
+      name: "typed",
+      scopes: ["data:read", "keys:manage"],
+      tables: " orders , notes ",
+      perMinute: " 60 ",
+      monthlyCap: "1000",
+      expiresInDays: "1.5",
+    });
+    expect(created.status).toBe(201);
+    const listed = await exportsFetch(
+      `/v1/workspaces/${workspaceId}/keys`,
+      textOf(created.html, "new-key-token") ?? "",
+    );
+    const [key] = ((await listed.json()) as { keys: Record<string, unknown>[] }).keys;
+    expect(key).toMatchObject({
+      name: "typed",
+      tables: ["orders", "notes"],
+      perMinute: 60,
+      monthlyCap: 1000,
+    });
+    expect(Number(key?.expiresAt) - before).toBeGreaterThanOrEqual(1.5 * 86_400_000);
+    expect(Number(key?.expiresAt) - Date.now()).toBeLessThanOrEqual(1.5 * 86_400_000);
+    // Text that is not a number reaches the verb's schema as text, and is refused there.
+    const badCap = await browser.submit(`${ws}/keys`, {
+      name: "bad",
+      scopes: "data:read",
+      perMinute: "lots",
+    });
+    expect(badCap.status).toBe(400);
+    expect(badCap.html).toContain("Invalid input");
+
+    const issuer = await browser.submit(`${ws}/issuers`, {
+      name: "app",
+      kind: "hs256",
+      issuer: "https://app.example",
+      audience: "islet",
+      secret: "s".repeat(40),
+      defaultRole: "member",
+      roleClaim: " app.role ",
+      tables: "orders,notes",
+    });
+    expect(issuer.html).toContain("Issuer registered.");
+    expect(issuer.html).toContain("claim <code>app.role</code>, default member");
+    expect(issuer.html).toContain("<td>orders, notes</td>");
+
+    const fn = await browser.submit(`${ws}/functions`, {
+      name: "timed",
+      code: "function main() { return 1; }",
+      timeoutMs: " 250 ",
+    });
+    expect(fn.html).toContain("Function saved.");
+    expect(await browser.get(`${ws}/functions`).then((p) => p.html)).toContain("<td>250 ms</td>");
+    const badTimeout = await browser.submit(`${ws}/functions/timed`, {
+      code: "function main() {}",
+      timeoutMs: "1e2",
+    });
+    expect(badTimeout.status).toBe(400);
+  });
+});
+
 describe("every page action and every page", () => {
   const uiRoutes = (method: string) =>
     buildApp()

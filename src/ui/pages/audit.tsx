@@ -1,13 +1,8 @@
-// The audit log: filters (actor, action, time), cursor paging, the chain check, export; and the
-// usage page against the plan's limits.
+// The audit log: filters (actor, action, time), cursor paging, the chain check and export.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
-import { PLANS } from "../../lib/plans";
 import { listAuditEvents, verifyAuditChain } from "../../services/audit";
-import { listKeys } from "../../services/keys";
-import { listTables } from "../../services/tables";
-import { getWorkspaceUsage } from "../../services/usage";
-import { currentWorkspace, Field, navOf, type PageContext, wsPath } from "../kit";
+import { currentWorkspace, DataTable, Field, navOf, type PageContext, wsPath } from "../kit";
 import { PostForm, render, when } from "../layout";
 
 /** A datetime-local field (UTC) as epoch ms; anything else is no bound. */
@@ -74,36 +69,36 @@ async function auditPage(c: PageContext, report?: Awaited<ReturnType<typeof veri
         Export: <a href={exportLink("ndjson")}>NDJSON</a> · <a href={exportLink("csv")}>CSV</a>{" "}
         <span class="muted">(Pro plans and above)</span>
       </p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>When (UTC)</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.events.map((e) => (
-            <tr>
-              <td>{e.seq}</td>
-              <td>{when(e.ts)}</td>
-              <td>
+      <DataTable
+        items={page.events}
+        columns={[
+          { header: "#", cell: (e) => e.seq },
+          { header: "When (UTC)", cell: (e) => when(e.ts) },
+          {
+            header: "Actor",
+            cell: (e) => (
+              <>
                 {e.actor.type} <code>{e.actor.id ?? ""}</code>
-              </td>
-              <td>{e.action}</td>
-              <td>
+              </>
+            ),
+          },
+          { header: "Action", cell: (e) => e.action },
+          {
+            header: "Target",
+            cell: (e) => (
+              <>
                 {e.target.type ?? ""} <code>{e.target.id ?? ""}</code>
-              </td>
-              <td>
-                <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          {
+            header: "Details",
+            cell: (e) => (
+              <code>{e.details === null || e.details === undefined ? "" : JSON.stringify(e.details)}</code>
+            ),
+          },
+        ]}
+      />
       {page.nextCursor ? (
         <p>
           <a
@@ -118,70 +113,6 @@ async function auditPage(c: PageContext, report?: Awaited<ReturnType<typeof veri
   );
 }
 
-async function usagePage(c: PageContext) {
-  const workspace = await currentWorkspace(c);
-  const [usage, keys, tables] = await Promise.all([
-    getWorkspaceUsage({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
-    listKeys({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
-    listTables({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
-  ]);
-  const plan = PLANS[workspace.plan];
-  const activeKeys = keys.filter((k) => k.status === "active" || k.status === "rotating").length;
-  return render(
-    c,
-    { title: "Usage", workspace: navOf(workspace), section: "usage" },
-    <>
-      <h1>Usage</h1>
-      <p class="muted">Plan {workspace.plan}</p>
-      <table class="data">
-        <tbody>
-          <tr>
-            <th>Requests this month ({usage.month})</th>
-            <td>
-              {usage.workspaceUsed} of {usage.monthlyQuota}
-            </td>
-          </tr>
-          <tr>
-            <th>Rate limit</th>
-            <td>{usage.perMinute} requests in any 60 seconds, per principal</td>
-          </tr>
-          <tr>
-            <th>Active API keys</th>
-            <td>
-              {activeKeys} of {plan.maxKeys}
-            </td>
-          </tr>
-          <tr>
-            <th>Tables</th>
-            <td>{tables.length}</td>
-          </tr>
-        </tbody>
-      </table>
-      <h2>By key this month</h2>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th>Requests</th>
-          </tr>
-        </thead>
-        <tbody>
-          {usage.keys.map((k) => (
-            <tr>
-              <td>{k.name}</td>
-              <td>
-                {k.used}
-                {k.monthlyCap ? ` of ${k.monthlyCap}` : ""}
-                {k.revoked ? " (revoked)" : ""}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>,
-  );
-}
-
 export const auditPages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId/audit", (c) => auditPage(c))
   .post("/app/w/:workspaceId/audit/verify", async (c) => {
@@ -190,5 +121,4 @@ export const auditPages = new Hono<AppEnv>()
       input: { workspaceId: c.req.param("workspaceId") },
     });
     return auditPage(c, report);
-  })
-  .get("/app/w/:workspaceId/usage", (c) => usagePage(c));
+  });

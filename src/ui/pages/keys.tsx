@@ -1,10 +1,20 @@
 // API keys: create (scopes, table allowlist, caps, expiry) with the secret shown once on the
 // answer page (never stored for a replay, never on a later page), revoke, rotate with grace.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../http/env";
+import { commaList, parseForm, typedNumber } from "../../http/form";
 import { SCOPE_NAMES, scopesForRole } from "../../lib/scopes";
-import { type CreatedKey, createKey, listKeys, revokeKey, rotateKey } from "../../services/keys";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import {
+  type CreatedKey,
+  createKey,
+  createKeyInput,
+  listKeys,
+  revokeKey,
+  rotateKey,
+  rotateKeyInput,
+} from "../../services/keys";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
@@ -44,58 +54,43 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
     <>
       <h1>API keys</h1>
       {state.created ? <SecretOnce created={state.created} /> : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Key</th>
-            <th>Scopes</th>
-            <th>Tables</th>
-            <th>Status</th>
-            <th>Last used</th>
-            <th>Expires</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr>
-              <td>{k.name}</td>
-              <td>
-                <code>{k.prefix}</code>
-              </td>
-              <td>{k.scopes.join(", ")}</td>
-              <td>{k.tables ? k.tables.join(", ") : "all"}</td>
-              <td>{k.status}</td>
-              <td>{when(k.lastUsedAt)}</td>
-              <td>{when(k.expiresAt)}</td>
-              <td>
-                {k.status === "active" || k.status === "rotating" ? (
-                  <>
-                    <ActionButton
-                      c={c}
-                      action={wsPath(c, `/keys/${k.id}/revoke`)}
-                      label={`Revoke ${k.name}`}
-                      danger
-                    />{" "}
-                    <PostForm c={c} action={wsPath(c, `/keys/${k.id}/rotate`)} class="inline">
-                      <select name="grace" aria-label="Grace period">
-                        <option value="0">no grace</option>
-                        <option value="3600">1 h grace</option>
-                        <option value="86400">24 h grace</option>
-                      </select>
-                      <button type="submit" class="secondary">
-                        Rotate
-                      </button>
-                    </PostForm>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {keys.length === 0 ? <p class="muted">No keys yet.</p> : null}
+      <DataTable
+        items={keys}
+        empty="No keys yet."
+        columns={[
+          { header: "Name", cell: (k) => k.name },
+          { header: "Key", cell: (k) => <code>{k.prefix}</code> },
+          { header: "Scopes", cell: (k) => k.scopes.join(", ") },
+          { header: "Tables", cell: (k) => (k.tables ? k.tables.join(", ") : "all") },
+          { header: "Status", cell: (k) => k.status },
+          { header: "Last used", cell: (k) => when(k.lastUsedAt) },
+          { header: "Expires", cell: (k) => when(k.expiresAt) },
+          {
+            header: "",
+            cell: (k) =>
+              k.status === "active" || k.status === "rotating" ? (
+                <>
+                  <ActionButton
+                    c={c}
+                    action={wsPath(c, `/keys/${k.id}/revoke`)}
+                    label={`Revoke ${k.name}`}
+                    danger
+                  />{" "}
+                  <PostForm c={c} action={wsPath(c, `/keys/${k.id}/rotate`)} class="inline">
+                    <select name="grace" aria-label="Grace period">
+                      <option value="0">no grace</option>
+                      <option value="3600">1 h grace</option>
+                      <option value="86400">24 h grace</option>
+                    </select>
+                    <button type="submit" class="secondary">
+                      Rotate
+                    </button>
+                  </PostForm>
+                </>
+              ) : null,
+          },
+        ]}
+      />
       <h2>Create a key</h2>
       <ErrorBox error={state.error} />
       <PostForm c={c} action={wsPath(c, "/keys")}>
@@ -132,9 +127,24 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
   );
 }
 
-/** A number field: empty → not set; otherwise what was typed, for the verb to check. */
-const numberField = (text: string | undefined) =>
-  text === undefined ? undefined : /^\d{1,15}$/.test(text) ? Number(text) : (text as unknown as number);
+/**
+ * The key forms, read by the verbs' own schemas: caps and the rotate form's `grace` typed as text,
+ * the tables as a comma list, and an expiry in days from now where the verb takes an instant (the
+ * verb checks that instant).
+ */
+const createForm = createKeyInput
+  .omit({ expiresAt: true })
+  .extend({
+    tables: commaList(createKeyInput.shape.tables),
+    perMinute: typedNumber(createKeyInput.shape.perMinute),
+    monthlyCap: typedNumber(createKeyInput.shape.monthlyCap),
+    expiresInDays: typedNumber(z.number().optional()),
+  })
+  .transform(({ expiresInDays, ...key }) => ({
+    ...key,
+    ...(expiresInDays === undefined ? {} : { expiresAt: Date.now() + expiresInDays * DAY_MS }),
+  }));
+const rotateForm = rotateKeyInput.extend({ graceSeconds: typedNumber(rotateKeyInput.shape.graceSeconds) });
 
 export const keyPages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId/keys", (c) => keysPage(c))
@@ -142,21 +152,17 @@ export const keyPages = new Hono<AppEnv>()
     attempt(
       async () => {
         const form = formOf(c);
-        const tables = form.optional("tables");
-        const days = numberField(form.optional("expiresInDays"));
-        const perMinute = numberField(form.optional("perMinute"));
-        const monthlyCap = numberField(form.optional("monthlyCap"));
         const created = await createKey({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(createForm, {
             workspaceId: c.req.param("workspaceId"),
             name: form.text("name"),
-            scopes: form.all("scopes") as never,
-            tables: tables ? tables.split(",").map((t) => t.trim()) : null,
-            ...(perMinute === undefined ? {} : { perMinute }),
-            ...(monthlyCap === undefined ? {} : { monthlyCap }),
-            ...(days === undefined ? {} : { expiresAt: Date.now() + days * DAY_MS }),
-          },
+            scopes: form.all("scopes"),
+            tables: form.text("tables"),
+            perMinute: form.text("perMinute"),
+            monthlyCap: form.text("monthlyCap"),
+            expiresInDays: form.text("expiresInDays"),
+          }),
         });
         c.set("form", undefined);
         return keysPage(c, { created });
@@ -174,14 +180,13 @@ export const keyPages = new Hono<AppEnv>()
   .post("/app/w/:workspaceId/keys/:keyId/rotate", (c) =>
     attempt(
       async () => {
-        const grace = numberField(formOf(c).optional("grace"));
         const created = await rotateKey({
           ctx: c.var.ctx,
-          input: {
+          input: parseForm(rotateForm, {
             workspaceId: c.req.param("workspaceId"),
             keyId: c.req.param("keyId"),
-            ...(grace === undefined ? {} : { graceSeconds: grace }),
-          },
+            graceSeconds: formOf(c).text("grace"),
+          }),
         });
         c.set("form", undefined);
         return keysPage(c, { created });

@@ -1,113 +1,17 @@
-// Tables and rows: list and create tables (typed columns, formulas), browse rows with a filter,
-// sort and the API's cursor, insert, edit and delete rows. A formula column shows its stored
-// value; a write whose formula failed says so.
+// Tables: the workspace's home lists its tables; the create form takes typed columns (defaults,
+// not null, unique) and formula columns.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../http/env";
-import type { FormFields } from "../../http/form";
-import { ApiError } from "../../lib/errors";
-import {
-  FILTER_OPS,
-  getRow,
-  insertRows,
-  listRows,
-  deleteRow as removeRow,
-  updateRow,
-} from "../../services/rows";
-import { createTable, getTable, listTables } from "../../services/tables";
+import { type FormFields, parseForm } from "../../http/form";
+import { createTable, createTableInput, listTables } from "../../services/tables";
 import { COLUMN_TYPES } from "../../services/tables/definition";
-import { attempt, currentWorkspace, Field, navOf, type PageContext, typed, wsPath } from "../kit";
-import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
+import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
+import { done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
-
-type Column = Awaited<ReturnType<typeof getTable>>["columns"][number];
-type FormulaErrors = { column: string; message: string }[];
 
 /** Blank column rows on the create form: enough for a first table without any script. */
 const NEW_COLUMNS = 6;
-const SYSTEM = ["id", "created_at", "updated_at"];
-
-const show = (value: unknown): string =>
-  value === null || value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
-
-/** A form field's text as the column's type, or the text itself for the verb to refuse clearly. */
-function valueFor(column: Column, form: FormFields, name: string): unknown {
-  if (column.type === "boolean") return form.checked(name);
-  const text = form.text(name);
-  if (text === "") return null;
-  switch (column.type) {
-    case "integer":
-    case "timestamp":
-      return /^-?\d{1,16}$/.test(text.trim()) ? Number(text.trim()) : text;
-    case "real":
-      return text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
-    case "json":
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new ApiError("invalid_request", `${column.name} must be JSON`, {
-          details: { field: column.name },
-        });
-      }
-    default:
-      return text;
-  }
-}
-
-/** The writable columns' values from a row form; on insert, empty fields are left to defaults. */
-function rowValues(columns: Column[], form: FormFields, insert: boolean): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const column of columns) {
-    if (column.type === "formula") continue;
-    const name = `col.${column.name}`;
-    if (insert && column.type !== "boolean" && form.text(name) === "") continue;
-    values[column.name] = valueFor(column, form, name);
-  }
-  return values;
-}
-
-function ColumnInput({ column, value }: { column: Column; value: unknown }) {
-  const name = `col.${column.name}`;
-  if (column.type === "boolean") {
-    return (
-      <label class="check">
-        <input type="checkbox" name={name} value="1" checked={value === true} /> {column.name}
-      </label>
-    );
-  }
-  if (column.type === "json") {
-    return (
-      <label>
-        {column.name} <span class="muted">json</span>
-        <textarea name={name}>{show(value)}</textarea>
-      </label>
-    );
-  }
-  return (
-    <Field
-      label={`${column.name} (${column.type})`}
-      name={name}
-      value={show(value)}
-      type={
-        column.type === "integer" || column.type === "real" || column.type === "timestamp" ? "text" : "text"
-      }
-      required={column.notNull && column.default === undefined}
-    />
-  );
-}
-
-const FormulaNotes = ({ errors }: { errors: FormulaErrors }) =>
-  errors.length === 0 ? null : (
-    <div class="error" role="alert">
-      Stored, but a formula failed (its column holds null):
-      <ul>
-        {errors.map((e) => (
-          <li>
-            {e.column}: {e.message}
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
 
 async function tablesPage(c: PageContext, error?: unknown) {
   const workspace = await currentWorkspace(c);
@@ -119,26 +23,14 @@ async function tablesPage(c: PageContext, error?: unknown) {
     <>
       <h1>Tables</h1>
       {tables.length === 0 ? <p class="muted">No tables yet.</p> : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Columns</th>
-            <th>Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tables.map((t) => (
-            <tr>
-              <td>
-                <a href={wsPath(c, `/tables/${t.name}`)}>{t.name}</a>
-              </td>
-              <td>{t.columns.map((col) => `${col.name}: ${col.type}`).join(", ")}</td>
-              <td>{when(t.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        items={tables}
+        columns={[
+          { header: "Name", cell: (t) => <a href={wsPath(c, `/tables/${t.name}`)}>{t.name}</a> },
+          { header: "Columns", cell: (t) => t.columns.map((col) => `${col.name}: ${col.type}`).join(", ") },
+          { header: "Created", cell: (t) => when(t.createdAt) },
+        ]}
+      />
       <h2 id="new">Create a table</h2>
       <ErrorBox error={error} />
       <PostForm c={c} action={wsPath(c, "/tables")}>
@@ -192,217 +84,44 @@ async function tablesPage(c: PageContext, error?: unknown) {
   );
 }
 
-/** The create form's column rows that were filled in, as the verb's column definitions. */
-function columnsFrom(form: FormFields) {
-  const columns = [];
+/** The create form's column rows that were filled in (a row without a name is no column). */
+function columnRows(form: FormFields): Record<string, unknown>[] {
+  const rows = [];
   for (let i = 0; i < NEW_COLUMNS; i++) {
-    const name = form.optional(`c${i}.name`);
+    const field = (name: string) => `c${i}.${name}`;
+    const name = form.optional(field("name"));
     if (!name) continue;
-    const type = form.text(`c${i}.type`) as (typeof COLUMN_TYPES)[number];
-    const formula = form.optional(`c${i}.formula`);
-    const fallback = form.optional(`c${i}.default`);
-    columns.push({
+    const type = form.text(field("type"));
+    const fallback = form.optional(field("default"));
+    rows.push({
       name,
       type,
-      ...(type === "formula" ? { formula: formula ?? "" } : {}),
-      ...(form.checked(`c${i}.notNull`) ? { notNull: true } : {}),
-      ...(form.checked(`c${i}.unique`) ? { unique: true } : {}),
-      ...(fallback === undefined
-        ? {}
-        : {
-            default:
-              type === "integer" || type === "real"
-                ? Number(fallback)
-                : type === "boolean"
-                  ? fallback === "true"
-                  : fallback,
-          }),
+      // Every row offers every input; a column takes the formula only when it is a formula column.
+      ...(type === "formula" ? { formula: form.optional(field("formula")) ?? "" } : {}),
+      ...(form.checked(field("notNull")) ? { notNull: true } : {}),
+      ...(form.checked(field("unique")) ? { unique: true } : {}),
+      ...(fallback === undefined ? {} : { default: fallback }),
     });
   }
-  return columns;
+  return rows;
 }
 
-const PAGE_SIZE = 25;
-
-async function rowsPage(
-  c: PageContext,
-  state: { error?: unknown; formulaErrors?: FormulaErrors } = {},
-): Promise<Response> {
-  const workspace = await currentWorkspace(c);
-  const name = c.req.param("table") ?? "";
-  const table = await getTable({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name } });
-  const q = (key: string) => c.req.query(key) || undefined;
-  const filter =
-    q("fcol") && q("fop") ? [{ column: q("fcol") ?? "", op: q("fop") ?? "", value: q("fval") ?? "" }] : [];
-  const page = await listRows({
-    ctx: c.var.ctx,
-    input: {
-      workspaceId: workspace.id,
-      table: name,
-      query: {
-        filters: filter as never,
-        limit: PAGE_SIZE,
-        ...(q("sort") ? { sort: q("sort") } : {}),
-        ...(q("cursor") ? { cursor: q("cursor") } : {}),
-      },
-    },
-  });
-  const columns = [...SYSTEM.slice(0, 1), ...table.columns.map((col) => col.name), ...SYSTEM.slice(1)];
-  const writable = table.columns.filter((col) => col.type !== "formula");
-  const timestamps = new Set([
-    "created_at",
-    "updated_at",
-    ...table.columns.filter((col) => col.type === "timestamp").map((col) => col.name),
-  ]);
-  const base = wsPath(c, `/tables/${name}`);
-  const keep = new URLSearchParams();
-  for (const key of ["fcol", "fop", "fval", "sort"]) if (q(key)) keep.set(key, q(key) ?? "");
-  const next = page.nextCursor
-    ? `${base}?${new URLSearchParams({ ...Object.fromEntries(keep), cursor: page.nextCursor })}`
-    : null;
-  const canWrite = workspace.role !== "viewer";
-  return render(
-    c,
-    { title: name, workspace: navOf(workspace), section: "tables", status: state.error ? 400 : 200 },
-    <>
-      <h1>{name}</h1>
-      <p class="muted">
-        {table.columns
-          .map((col) => `${col.name}: ${col.type}${col.formula ? ` = ${col.formula}` : ""}`)
-          .join(" · ")}
-      </p>
-      <FormulaNotes errors={state.formulaErrors ?? []} />
-      <ErrorBox error={state.error} />
-      <form method="get" action={base} class="toolbar">
-        <label>
-          Filter
-          <select name="fcol">
-            <option value="">column…</option>
-            {columns.map((col) => (
-              <option value={col} selected={q("fcol") === col}>
-                {col}
-              </option>
-            ))}
-          </select>
-        </label>{" "}
-        <select name="fop" aria-label="Operator">
-          {FILTER_OPS.map((op) => (
-            <option value={op} selected={q("fop") === op}>
-              {op}
-            </option>
-          ))}
-        </select>{" "}
-        <input name="fval" value={q("fval")} aria-label="Value" />{" "}
-        <label>
-          Sort
-          <select name="sort">
-            <option value="">id</option>
-            {columns.flatMap((col) => [
-              <option value={col} selected={q("sort") === col}>
-                {col} ↑
-              </option>,
-              <option value={`-${col}`} selected={q("sort") === `-${col}`}>
-                {col} ↓
-              </option>,
-            ])}
-          </select>
-        </label>{" "}
-        <button type="submit" class="secondary">
-          Apply
-        </button>
-      </form>
-      <table class="data">
-        <thead>
-          <tr>
-            {columns.map((col) => (
-              <th>{col}</th>
-            ))}
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {page.rows.map((row) => (
-            <tr>
-              {columns.map((col) => (
-                <td>
-                  <code>{timestamps.has(col) ? when(Number(row[col])) : show(row[col])}</code>
-                </td>
-              ))}
-              <td>
-                <a href={`${base}/rows/${row.id}`}>{canWrite ? "Edit" : "View"}</a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {page.rows.length === 0 ? <p class="muted">No rows.</p> : null}
-      {next ? (
-        <p>
-          <a href={next} rel="next">
-            Next page
-          </a>
-        </p>
-      ) : null}
-      {canWrite ? (
-        <>
-          <h2>Insert a row</h2>
-          <PostForm c={c} action={`${base}/rows`}>
-            {writable.map((col) => (
-              <ColumnInput column={col} value={c.get("form")?.text(`col.${col.name}`)} />
-            ))}
-            <button type="submit">Insert</button>
-          </PostForm>
-        </>
-      ) : null}
-    </>,
-  );
+/** A default typed into the form, as its column's type: numbers, or true/false (the verb checks it). */
+function typedDefault(row: unknown): unknown {
+  const { type, default: text } = row as { type?: unknown; default?: unknown };
+  if (typeof text !== "string") return row;
+  const value =
+    type === "integer" || type === "real" ? Number(text) : type === "boolean" ? text === "true" : text;
+  return { ...(row as object), default: value };
 }
 
-async function rowPage(c: PageContext, error?: unknown) {
-  const workspace = await currentWorkspace(c);
-  const name = c.req.param("table") ?? "";
-  const id = Number(c.req.param("id"));
-  const table = await getTable({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name } });
-  const row = await getRow({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name, id } });
-  const base = wsPath(c, `/tables/${name}`);
-  const canWrite = workspace.role !== "viewer";
-  return render(
-    c,
-    { title: `${name} #${id}`, workspace: navOf(workspace), section: "tables", status: error ? 400 : 200 },
-    <>
-      <p>
-        <a href={base}>← {name}</a>
-      </p>
-      <h1>
-        Row {id} of {name}
-      </h1>
-      <ErrorBox error={error} />
-      <p class="muted">
-        created {when(Number(row.created_at))} · updated {when(Number(row.updated_at))}
-      </p>
-      {canWrite ? (
-        <PostForm c={c} action={`${base}/rows/${id}`}>
-          {table.columns.map((col) =>
-            col.type === "formula" ? (
-              <p>
-                {col.name} <span class="muted">(formula: {col.formula})</span>:{" "}
-                <code>{show(row[col.name])}</code>
-              </p>
-            ) : (
-              <ColumnInput column={col} value={row[col.name]} />
-            ),
-          )}
-          <button type="submit">Save</button>
-        </PostForm>
-      ) : (
-        <pre class="out">{JSON.stringify(row, null, 2)}</pre>
-      )}
-      {canWrite ? (
-        <ActionButton c={c} action={`${base}/rows/${id}/delete`} label="Delete this row" danger />
-      ) : null}
-    </>,
-  );
-}
+/** The create form, read by the verb's own schema, with each column's default typed first. */
+const createForm = createTableInput.extend({
+  columns: z.preprocess(
+    (rows) => (Array.isArray(rows) ? rows.map(typedDefault) : rows),
+    createTableInput.shape.columns,
+  ),
+});
 
 export const tablePages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId", (c) => tablesPage(c))
@@ -413,60 +132,10 @@ export const tablePages = new Hono<AppEnv>()
         const workspaceId = c.req.param("workspaceId");
         const table = await createTable({
           ctx: c.var.ctx,
-          input: { workspaceId, name: form.text("name"), columns: columnsFrom(form) as never },
+          input: parseForm(createForm, { workspaceId, name: form.text("name"), columns: columnRows(form) }),
         });
         return done(c, wsPath(c, `/tables/${table.name}`), "table_created");
       },
       (error) => tablesPage(c, error),
     ),
-  )
-  .get("/app/w/:workspaceId/tables/:table", (c) => rowsPage(c))
-  .post("/app/w/:workspaceId/tables/:table/rows", (c) =>
-    attempt(
-      async () => {
-        const workspaceId = c.req.param("workspaceId");
-        const name = c.req.param("table");
-        const table = await getTable({ ctx: c.var.ctx, input: { workspaceId, table: name } });
-        const written = await insertRows({
-          ctx: c.var.ctx,
-          input: { workspaceId, table: name, rows: [rowValues(table.columns, formOf(c), true)] as never },
-        });
-        if (written.meta.formulaErrors.length > 0) {
-          c.set("form", undefined);
-          return rowsPage(c, { formulaErrors: written.meta.formulaErrors });
-        }
-        return done(c, wsPath(c, `/tables/${name}`), "row_saved");
-      },
-      (error) => rowsPage(c, { error }),
-    ),
-  )
-  .get("/app/w/:workspaceId/tables/:table/rows/:id{[0-9]+}", (c) => rowPage(c))
-  .post("/app/w/:workspaceId/tables/:table/rows/:id{[0-9]+}", (c) =>
-    attempt(
-      async () => {
-        const workspaceId = c.req.param("workspaceId");
-        const name = c.req.param("table");
-        const id = Number(c.req.param("id"));
-        const table = await getTable({ ctx: c.var.ctx, input: { workspaceId, table: name } });
-        await updateRow({
-          ctx: c.var.ctx,
-          input: {
-            workspaceId,
-            table: name,
-            id,
-            values: rowValues(table.columns, formOf(c), false) as never,
-          },
-        });
-        return done(c, wsPath(c, `/tables/${name}/rows/${id}`), "row_saved");
-      },
-      (error) => rowPage(c, error),
-    ),
-  )
-  .post("/app/w/:workspaceId/tables/:table/rows/:id{[0-9]+}/delete", async (c) => {
-    const name = c.req.param("table");
-    await removeRow({
-      ctx: c.var.ctx,
-      input: { workspaceId: c.req.param("workspaceId"), table: name, id: Number(c.req.param("id")) },
-    });
-    return done(c, wsPath(c, `/tables/${name}`), "row_deleted");
-  });
+  );
