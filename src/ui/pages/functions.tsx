@@ -4,10 +4,13 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { parseForm, typedNumber } from "../../http/form";
 import { ApiError } from "../../lib/errors";
+import type { Role } from "../../lib/tenancy";
+import { roleMeets } from "../../services/core/access";
 import {
   createFunction,
   createFunctionInput,
   deleteFunction,
+  FUNCTIONS_NEEDS,
   invokeFunction,
   listFunctions,
   updateFunction,
@@ -18,11 +21,9 @@ import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, t
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
-const admins = (role: string | null) => role === "admin" || role === "owner";
-
 /** Names of the vault's env secrets, for the binding checkboxes (admins only see and bind them). */
-async function envSecretNames(c: PageContext, workspaceId: string, role: string | null): Promise<string[]> {
-  if (!admins(role)) return [];
+async function envSecretNames(c: PageContext, workspaceId: string, role: Role | null): Promise<string[]> {
+  if (!roleMeets(role, FUNCTIONS_NEEDS.bind)) return [];
   const secrets = await listSecrets({ ctx: c.var.ctx, input: { workspaceId } });
   return secrets.filter((s) => s.kind === "env").map((s) => s.name);
 }
@@ -99,7 +100,7 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
   ]);
   const fn = functions.find((f) => f.name === name);
   if (!fn) throw new ApiError("not_found", `Function ${name} does not exist`);
-  const canWrite = workspace.role !== "viewer";
+  const canWrite = roleMeets(workspace.role, FUNCTIONS_NEEDS.write);
   const run = state.run;
   return render(
     c,

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { parseForm } from "../../http/form";
 import { INVITABLE_ROLES, ROLES } from "../../lib/tenancy";
+import { roleMeets } from "../../services/core/access";
 import {
   changeMemberRole,
   changeRoleInput,
@@ -12,6 +13,7 @@ import {
   inviteMemberInput,
   listInvitations,
   listMembers,
+  MEMBERS_NEEDS,
   removeMember,
   revokeInvitation,
 } from "../../services/members";
@@ -23,7 +25,7 @@ async function membersPage(c: PageContext, state: { error?: unknown; invitedToke
   const workspace = await currentWorkspace(c);
   const [members, invitations] = await Promise.all([
     listMembers({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
-    workspace.role === "admin" || workspace.role === "owner"
+    roleMeets(workspace.role, MEMBERS_NEEDS.manage)
       ? listInvitations({ ctx: c.var.ctx, input: { workspaceId: workspace.id } })
       : Promise.resolve([]),
   ]);

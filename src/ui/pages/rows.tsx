@@ -2,11 +2,13 @@
 // A formula column shows its stored value; a write whose formula failed says so.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
+import { roleMeets } from "../../services/core/access";
 import {
   FILTER_OPS,
   getRow,
   insertRows,
   listRows,
+  ROWS_NEEDS,
   deleteRow as removeRow,
   updateRow,
 } from "../../services/rows";
@@ -73,7 +75,7 @@ async function rowsPage(
   const next = page.nextCursor
     ? `${base}?${new URLSearchParams({ ...Object.fromEntries(keep), cursor: page.nextCursor })}`
     : null;
-  const canWrite = workspace.role !== "viewer";
+  const canWrite = roleMeets(workspace.role, ROWS_NEEDS.write);
   return render(
     c,
     { title: name, workspace: navOf(workspace), section: "tables", status: state.error ? 400 : 200 },
@@ -167,7 +169,7 @@ async function rowPage(c: PageContext, error?: unknown) {
   const table = await getTable({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name } });
   const row = await getRow({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name, id } });
   const base = wsPath(c, `/tables/${name}`);
-  const canWrite = workspace.role !== "viewer";
+  const canWrite = roleMeets(workspace.role, ROWS_NEEDS.write);
   return render(
     c,
     { title: `${name} #${id}`, workspace: navOf(workspace), section: "tables", status: error ? 400 : 200 },

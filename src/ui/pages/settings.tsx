@@ -2,8 +2,14 @@
 // with the typed slug.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
+import { roleMeets } from "../../services/core/access";
 import { leaveWorkspace, listMembers } from "../../services/members";
-import { deleteWorkspace, renameWorkspace, transferWorkspace } from "../../services/workspaces";
+import {
+  deleteWorkspace,
+  renameWorkspace,
+  transferWorkspace,
+  WORKSPACES_NEEDS,
+} from "../../services/workspaces";
 import { attempt, currentWorkspace, Field, navOf, type PageContext, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
@@ -11,7 +17,7 @@ import { formOf } from "../session";
 async function settingsPage(c: PageContext, error?: unknown) {
   const workspace = await currentWorkspace(c);
   const members = await listMembers({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
-  const owner = workspace.role === "owner";
+  const owner = roleMeets(workspace.role, WORKSPACES_NEEDS.own);
   return render(
     c,
     { title: "Settings", workspace: navOf(workspace), section: "settings", status: error ? 400 : 200 },
