@@ -44,7 +44,7 @@ export function toolsFor(ctx: ServiceContext, role: Role | null): ToolSpec[] {
   return TOOLS.filter(
     (t) =>
       roleAtLeast(role, t.need.role) &&
-      (scopes === null || (!t.need.usersOnly && scopes.includes(t.need.scope))),
+      (scopes === null || (t.need.scope !== undefined && scopes.includes(t.need.scope))),
   );
 }
 

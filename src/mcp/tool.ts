@@ -13,7 +13,7 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   name: string;
   title: string;
   description: string;
-  need: Pick<WorkspaceNeed, "role" | "scope" | "usersOnly">;
+  need: WorkspaceNeed;
   /** The verb's input schema without `workspaceId`. */
   input: I;
   /** What `structuredContent` holds (MCP: an object). */

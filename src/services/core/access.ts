@@ -11,21 +11,32 @@ import type { ServiceContext } from "./context";
 /** What an end user of a workspace's app (an `endUser` actor) may ever do: use data and run functions. */
 export const END_USER_SCOPES: readonly Scope[] = ["data:read", "data:write", "functions:run"];
 
-export interface WorkspaceNeed {
+interface NeedBase {
   /** Least role a user must hold (owner > admin > member > viewer). */
   role: Role;
-  /** Scope an API key must carry for the same operation. */
-  scope: Scope;
   /** Table the operation touches, checked against a key's table allowlist. */
   table?: string;
-  /** Operations no API key may perform whatever its scopes (members, plan, ownership). */
-  usersOnly?: boolean;
   /**
    * Operations a workspace's end users never reach whatever their role, though their scopes
    * would pass (API accounts: an app's users do not drive the workspace's upstream credentials).
    */
   endUsers?: false;
 }
+
+/**
+ * What an operation needs (DESIGN §3): a role for people, and for API keys a scope — or, for
+ * operations no key may perform whatever its scopes (members, issuers, plan, ownership), no scope
+ * at all: `usersOnly`.
+ */
+export type WorkspaceNeed = NeedBase &
+  (
+    | { usersOnly: true; scope?: undefined }
+    | {
+        usersOnly?: false;
+        /** Scope an API key must carry for the same operation. */
+        scope: Scope;
+      }
+  );
 
 /** The kinds of principal that may ever meet a need (its scope and role then decide for each). */
 export type Principal = "user" | "apiKey" | "endUser";

@@ -6,7 +6,7 @@ import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
 /** Registering who may mint end-user tokens: admins in person. */
 export const ISSUERS_NEEDS = {
-  manage: { role: "admin", scope: "keys:manage", usersOnly: true },
+  manage: { role: "admin", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";

@@ -4,8 +4,8 @@ import { epochMs } from "../core/schemas";
 
 /** A workspace's archive out and in: admins in person (DESIGN §10). */
 export const WORKSPACE_ARCHIVE_NEEDS = {
-  export: { role: "admin", scope: "audit:read", usersOnly: true },
-  import: { role: "admin", scope: "schema:write", usersOnly: true },
+  export: { role: "admin", usersOnly: true },
+  import: { role: "admin", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;
 
 export const deleteAccountBody = z.strictObject({

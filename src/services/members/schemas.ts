@@ -5,8 +5,8 @@ import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
 /** Membership is for people: API keys and end-user tokens never list or change it. */
 export const MEMBERS_NEEDS = {
-  list: { role: "viewer", scope: "keys:manage", usersOnly: true },
-  manage: { role: "admin", scope: "keys:manage", usersOnly: true },
+  list: { role: "viewer", usersOnly: true },
+  manage: { role: "admin", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";

@@ -4,7 +4,7 @@ import { workspaceScoped } from "../core/schemas";
 
 /** Admin SQL: admins in person, never a key (DESIGN §5). */
 export const SQL_NEEDS = {
-  run: { role: "admin", scope: "schema:write", usersOnly: true },
+  run: { role: "admin", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;
 
 export const executeSqlBody = z.strictObject({

@@ -56,7 +56,7 @@ export async function openTable(
   ctx: ServiceContext,
   workspaceId: string,
   name: string,
-  need: Omit<WorkspaceNeed, "table">,
+  need: WorkspaceNeed,
 ): Promise<{ db: Client; table: TableDefinition }> {
   const access = await authorizeWorkspace(ctx, workspaceId, { ...need, table: name });
   const db = await access.db();

@@ -34,8 +34,8 @@ export const EVENT_NEEDS: Record<WebhookEvent, WorkspaceNeed | null> = {
   "row.deleted": { role: "viewer", scope: "data:read" },
   "key.created": { role: "admin", scope: "keys:manage" },
   "key.revoked": { role: "admin", scope: "keys:manage" },
-  "member.added": { role: "viewer", scope: "keys:manage", usersOnly: true },
-  "member.removed": { role: "viewer", scope: "keys:manage", usersOnly: true },
+  "member.added": { role: "viewer", usersOnly: true },
+  "member.removed": { role: "viewer", usersOnly: true },
   "function.failed": { role: "viewer", scope: "data:read" },
   "webhook.test": null,
 };
@@ -43,7 +43,7 @@ export const EVENT_NEEDS: Record<WebhookEvent, WorkspaceNeed | null> = {
 /** The need to read one event: its type's, narrowed to the table a row event is about. */
 export function eventNeed(type: string, data: unknown): WorkspaceNeed | null {
   const need = EVENT_NEEDS[type as WebhookEvent];
-  if (need === undefined) return { role: "owner", scope: "keys:manage", usersOnly: true };
+  if (need === undefined) return { role: "owner", usersOnly: true };
   const table = (data as { table?: unknown } | null)?.table;
   return need && type.startsWith("row.") && typeof table === "string" ? { ...need, table } : need;
 }

@@ -84,7 +84,6 @@ export async function createWorkspace({
   try {
     const access = await authorizeWorkspace(ctx, row.id, {
       role: "owner",
-      scope: "data:read",
       usersOnly: true,
     });
     await recordAudit(ctx, await access.db(), {

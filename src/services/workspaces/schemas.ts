@@ -10,8 +10,8 @@ import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "..
  */
 export const WORKSPACES_NEEDS = {
   read: { role: "viewer", scope: "data:read" },
-  rename: { role: "admin", scope: "keys:manage", usersOnly: true },
-  own: { role: "owner", scope: "keys:manage", usersOnly: true },
+  rename: { role: "admin", usersOnly: true },
+  own: { role: "owner", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;
 
 export { workspaceScoped } from "../core/schemas";
