@@ -58,8 +58,9 @@ import {
 /**
  * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
  * csrf → authenticate → gatekeeper → tenant → route → service; the agent surfaces check Origin
- * (their CSRF) between secureHeaders and cors. Config is checked right after
- * logging so a misconfigured deployment refuses everything; the body limit precedes any read.
+ * (their CSRF) between secureHeaders and cors. Config is checked right after the secure headers
+ * (which need none of it), so a misconfigured deployment refuses everything and its refusal still
+ * carries the browser headers; the body limit precedes any read.
  * For workspace routes the workspace row is loaded before the gatekeeper, whose limits depend
  * on the workspace's plan; opening the tenant database itself happens in services, after
  * authorization.
@@ -67,7 +68,7 @@ import {
 export function buildApp() {
   const app = router();
   app.onError(onError);
-  app.use("*", requestId, serviceContext, requestLogger, requireConfig, secureHeaders);
+  app.use("*", requestId, serviceContext, requestLogger, secureHeaders, requireConfig);
   // The agent surfaces refuse a foreign Origin before CORS answers anything, preflights included
   // (the MCP transport specification: 403), and before a socket's ticket is spent.
   for (const path of ["/mcp", "/mcp/*", "/v1/realtime"]) app.use(path, trustedOrigin);

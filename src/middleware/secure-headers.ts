@@ -77,6 +77,8 @@ const variants = {
  */
 export const secureHeaders = createMiddleware<AppEnv>(async (c, next) => {
   const kind = isApiPath(c.req.path) ? variants.api : variants.page;
-  const https = c.get("config")?.PUBLIC_URL.startsWith("https:") ?? true;
+  // Read from the binding itself: these headers go out before the config is checked, so that a
+  // misconfigured deployment's refusal carries them too (no PUBLIC_URL at all: HTTPS assumed).
+  const https = (c.env.PUBLIC_URL as string | undefined)?.startsWith("https:") ?? true;
   return (https ? kind.https : kind.plain)(c, next);
 });

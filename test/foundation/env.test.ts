@@ -112,6 +112,10 @@ describe("a misconfigured Worker refuses to serve", () => {
     const res = await app.request("/health", {}, { ...production(), ISLET_INSECURE_LOCAL: "1" });
     expect(res.status).toBe(503);
     expect(await errorCode(res)).toBe("misconfigured");
+    // The refusal is an answer like any other: browser headers and all.
+    expect(res.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("Strict-Transport-Security")).toContain("max-age=");
   });
 
   it("serves normally with the test configuration", async () => {
