@@ -12,7 +12,7 @@ function app() {
 
 const csp = (res: Response) => res.headers.get("Content-Security-Policy") ?? "";
 
-describe("secureHeaders (DESIGN §13)", () => {
+describe("secureHeaders (architecture §13)", () => {
   it("gives API answers a policy under which nothing loads or runs", async () => {
     const res = await send(app(), "/v1/things");
     expect(csp(res)).toContain("default-src 'none'");
