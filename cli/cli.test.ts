@@ -152,7 +152,7 @@ describe("operator CLI", () => {
         authHeaderValue: "upstream-credential",
       },
     });
-    // A webhook whose secret was rotated: the previous one still signs for 24 h (DESIGN §8).
+    // A webhook whose secret was rotated: the previous one still signs for 24 h (architecture §8).
     const hook = await createWebhook({
       ctx: asAdmin(at(2)),
       input: { workspaceId: second.id, url: "http://127.0.0.1:9/hook", events: ["row.created"] },

@@ -1,4 +1,4 @@
-// Imports run one way (DESIGN §14, STYLE "Imports run one way"): the board below is checked on
+// Imports run one way (architecture §14, STYLE "Imports run one way"): the board below is checked on
 // every shipped file of src/, durable-objects/, cli/ and devdb/. Every import counts: `import type`,
 // re-exports (`export … from`), side-effect and dynamic `import("…")` alike.
 import { readdirSync, readFileSync } from "node:fs";
@@ -49,7 +49,7 @@ function layerOf(path: string): string | undefined {
 
 const TRANSPORTS = ["middleware", "routes", "mcp", "ui"];
 
-/** The board: what each layer may import besides itself (DESIGN §14). */
+/** The board: what each layer may import besides itself (architecture §14). */
 const BOARD: Record<string, string[]> = {
   entry: ["middleware", "routes", "mcp", "ui", "hosts", "http", "services"],
   middleware: ["http", "services", "lib"],
@@ -87,7 +87,7 @@ const EXCEPTIONS: Record<string, string> = {
   "src/http/idempotency.ts → src/services/idempotency": "a route's described idempotency",
 };
 
-describe("import direction (DESIGN §14)", () => {
+describe("import direction (architecture §14)", () => {
   const shipped = ["src", "durable-objects", "cli", "devdb"].flatMap((dir) => files(join(root, dir)));
   const edges = shipped.flatMap((file) =>
     importsOf(file).map(({ to, local }) => ({ from: relative(root, file), to, local })),

@@ -1,4 +1,4 @@
-// A stopped credential's sockets, seen from outside (DESIGN §13): over the network against the real
+// A stopped credential's sockets, seen from outside (architecture §13): over the network against the real
 // Worker under wrangler's local runtime, with the clients people use — the `ws` package, Node's own
 // WebSocket and Chromium's — every way authority ends closes the realtime socket and the MCP socket
 // with 4401, and the client's close event fires: the close handshake completes, so a client's
@@ -15,7 +15,7 @@ import type { Role } from "../src/lib/tenancy";
 import { launchChromium } from "./chromium";
 
 /**
- * How long a close event may take here: DESIGN §13's second, and some slack for a loaded machine.
+ * How long a close event may take here: architecture §13's second, and some slack for a loaded machine.
  * A close handshake that does not complete is ended only by the fallbacks, all later: Chromium
  * gives up on the server after 2 s, the hub's eviction ends it 10 s after the hub's last event,
  * `ws` waits 30 s. (bench/agents measures the latency itself.)

@@ -56,7 +56,7 @@ import {
 } from "./ui";
 
 /**
- * The Hono app in DESIGN §2's fixed order: requestId → logger → errors → secureHeaders → cors →
+ * The Hono app in architecture §2's fixed order: requestId → logger → errors → secureHeaders → cors →
  * csrf → authenticate → gatekeeper → tenant → route → service; the agent surfaces check Origin
  * (their CSRF) between secureHeaders and cors. Config is checked right after the secure headers
  * (which need none of it), so a misconfigured deployment refuses everything and its refusal still
@@ -84,7 +84,7 @@ export function buildApp() {
   app.use("/v1/*", noStore);
   app.use("/v1/operator/*", gatekeeper, operatorAuthenticate);
   app.route("/v1/operator", operatorRoutes);
-  // Agents and sockets (DESIGN §13): a socket may present a single-use ticket instead of a header;
+  // Agents and sockets (architecture §13): a socket may present a single-use ticket instead of a header;
   // the credential is never the session cookie; the workspace is the key's, the ticket's or named.
   app.use("/mcp", noStore);
   app.use("/mcp/*", noStore);

@@ -215,7 +215,7 @@ const PLACEHOLDER_TOKEN_HASHES = new Set(
 );
 const DEV_OPERATOR_ID = /^(dev|test|example|local)([_-]|$)/;
 
-/** Fail closed (DESIGN §2): the reasons a production deployment must refuse to serve. */
+/** Fail closed (architecture §2): the reasons a production deployment must refuse to serve. */
 function productionProblems(config: Config): string[] {
   const problems: string[] = [];
   if (config.ISLET_INSECURE_LOCAL) problems.push("ISLET_INSECURE_LOCAL is set");

@@ -13,11 +13,11 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-  // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
+  // wrangler.toml [[queues.consumers]]: webhook deliveries (architecture §8).
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
-  // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9), and account
+  // wrangler.toml [triggers] crons: the security log retention purge (architecture §9), and account
   // deletions that stopped midway, finished, and tenants abandoned mid-provisioning collected
-  // (DESIGN §10), and every active workspace's daily backup, deleted ones' backups swept.
+  // (architecture §10), and every active workspace's daily backup, deleted ones' backups swept.
   scheduled: (event, env, ctx) =>
     ctx.waitUntil(
       Promise.all([

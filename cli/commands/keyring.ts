@@ -1,4 +1,4 @@
-// `keyring status | rotate | drop`: the AES-256-GCM keyring that seals stored secrets (DESIGN §6:
+// `keyring status | rotate | drop`: the AES-256-GCM keyring that seals stored secrets (architecture §6:
 // rotation re-encrypts every record, resumable; old versions stay readable until it finishes).
 import type { Command } from "commander";
 import {

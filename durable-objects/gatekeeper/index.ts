@@ -25,7 +25,7 @@ export const FLUSH_INTERVAL_MS = 2_000;
 export const FLUSH_AFTER_UNITS = 1_000;
 
 /**
- * The Gatekeeper (DESIGN §4): one object per principal (`user:<id>`, `key:<id>`,
+ * The Gatekeeper (architecture §4): one object per principal (`user:<id>`, `key:<id>`,
  * `ip:<addr>:<route>`, `login:<email-hash>`), reached once per request. It is the authority on
  * that principal's rate limits, monthly usage, credential revocations and auth-failure lockout.
  *

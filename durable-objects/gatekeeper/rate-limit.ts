@@ -1,5 +1,5 @@
 /**
- * Exact rate limiting (DESIGN §4): a sliding window log per rule and a calendar-month counter.
+ * Exact rate limiting (architecture §4): a sliding window log per rule and a calendar-month counter.
  * Pure and clock-free — every call takes `now` — so the Gatekeeper Durable Object and the local
  * in-memory fallback run the very same decisions, and tests drive them with a simulated clock.
  *

@@ -32,7 +32,7 @@ export const MAX_SOCKETS_PER_HUB = 10_000;
 const WORKSPACE_GONE = "*";
 
 /**
- * The TenantHub (DESIGN §1, §13): one object per workspace, holding its WebSockets (MCP over
+ * The TenantHub (architecture §1, §13): one object per workspace, holding its WebSockets (MCP over
  * WebSocket and realtime row events) through the hibernation API, so idle sockets cost no
  * running object.
  *

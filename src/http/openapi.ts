@@ -79,7 +79,7 @@ export function streamingOperation(
   app.on([route.method.toUpperCase()], [path], ...asArray(middleware), handler as never);
 }
 
-/** The one error envelope (DESIGN §2); `code` is the closed list of `src/lib/errors.ts`. */
+/** The one error envelope (architecture §2); `code` is the closed list of `src/lib/errors.ts`. */
 export const ErrorEnvelope = z
   .object({
     error: z.object({

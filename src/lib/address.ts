@@ -1,4 +1,4 @@
-// Client addresses as per-address rules see them (DESIGN §4): an IPv4 address counts alone, an
+// Client addresses as per-address rules see them (architecture §4): an IPv4 address counts alone, an
 // IPv6 caller by its /64 — one subscriber typically holds a whole /64, so keying by /128 would let
 // a single host rotate through 2^64 addresses to escape any limit.
 import ipaddr from "ipaddr.js";

@@ -32,7 +32,7 @@ export function timingSafeEqual(a: string, b: string): boolean {
 }
 
 /**
- * Envelope for secrets at rest (DESIGN §6): AES-256-GCM, 96-bit random IV, versioned keys from
+ * Envelope for secrets at rest (architecture §6): AES-256-GCM, 96-bit random IV, versioned keys from
  * the `ISLET_KEYRING` Worker secret, and additional data binding the ciphertext to the record it
  * belongs to — a ciphertext copied to another row, kind or tenant fails to decrypt.
  */

@@ -16,7 +16,7 @@ export interface JwtConfig {
   PUBLIC_URL: string;
 }
 
-/** Access tokens live 15 minutes (DESIGN §3); refresh tokens carry the session further. */
+/** Access tokens live 15 minutes (architecture §3); refresh tokens carry the session further. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const ACCESS_TOKEN_AUDIENCE = "islet:api";
 

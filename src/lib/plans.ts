@@ -1,7 +1,7 @@
 import { CALENDAR_MONTH, type GateRule } from "./rate-rules";
 
 /**
- * Plans and their limits, in one place (DESIGN §4; seed 003: "Free 100/min → Enterprise
+ * Plans and their limits, in one place (architecture §4; seed 003: "Free 100/min → Enterprise
  * 50K/min"). The Gatekeeper enforces `perMinute` and `monthlyRequests` per principal and
  * `workspacePerMinute` and `monthlyRequests` per workspace; a key's own caps (seed 002) are added
  * on top by the caller and the tighter one wins. Plans change only by operator action.
@@ -15,7 +15,7 @@ export interface Plan {
   perMinute: number;
   /** Requests admitted per calendar month (UTC). */
   monthlyRequests: number;
-  /** Audit log export (NDJSON/CSV), DESIGN §9: Pro and above. */
+  /** Audit log export (NDJSON/CSV), architecture §9: Pro and above. */
   auditExport: boolean;
   /**
    * Requests per sliding minute for the whole workspace, summed over every principal (users,

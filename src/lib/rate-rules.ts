@@ -1,4 +1,4 @@
-// The vocabulary of rate limits (DESIGN §4), shared by the plans that declare them, the services
+// The vocabulary of rate limits (architecture §4), shared by the plans that declare them, the services
 // that send them and the Gatekeeper that enforces them. The algorithm is the Gatekeeper's own
 // (durable-objects/gatekeeper/rate-limit.ts).
 

@@ -1,7 +1,7 @@
 import type { Role } from "./tenancy";
 
 /**
- * The closed list of API key scopes (DESIGN §3). Each names the least role that may hold it: a
+ * The closed list of API key scopes (architecture §3). Each names the least role that may hold it: a
  * key never carries more than its creator's role allows.
  */
 export const SCOPES = {

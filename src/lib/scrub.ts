@@ -1,5 +1,5 @@
 // Removes secret values from what leaves islet: a function's result, logs and error message (its
-// bound secrets), an API account's answer (its credential) (DESIGN §6, §7). The real defence is that only admins may bind
+// bound secrets), an API account's answer (its credential) (architecture §6, §7). The real defence is that only admins may bind
 // secrets; this catches the obvious ways a value leaks: as is, in any letter case, JSON-escaped,
 // percent-encoded, as UTF-16 read as UTF-8 (a NUL between characters), in base64 (standard and
 // url-safe, at every byte alignment, so a secret embedded in a longer encoded string is caught too)

@@ -1,9 +1,9 @@
-/** Where a workspace's database lives (DESIGN §10); the provisioner maps each to its location. */
+/** Where a workspace's database lives (architecture §10); the provisioner maps each to its location. */
 export const REGIONS = ["us-east", "us-west", "eu-west", "ap-south"] as const;
 export type Region = (typeof REGIONS)[number];
 export const DEFAULT_REGION: Region = "us-east";
 
-/** Workspace roles, strongest first (DESIGN §3: owner > admin > member > viewer). */
+/** Workspace roles, strongest first (architecture §3: owner > admin > member > viewer). */
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 /** An invitation never carries `owner`: ownership goes to someone already in the workspace. */

@@ -20,7 +20,7 @@ const notHere = () => {
 };
 
 /**
- * POST /mcp: MCP over Streamable HTTP (DESIGN §13). Authentication, the workspace and the
+ * POST /mcp: MCP over Streamable HTTP (architecture §13). Authentication, the workspace and the
  * Gatekeeper hop (revocation and the same limits as REST) have run before this; each request
  * gets its own server scoped to the credential's workspace, answered as JSON.
  */

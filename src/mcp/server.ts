@@ -33,7 +33,7 @@ export interface McpScope {
 }
 
 /**
- * The tools a credential may call with the role it holds in the workspace (DESIGN §13: tools
+ * The tools a credential may call with the role it holds in the workspace (architecture §13: tools
  * gated by scopes): a user's membership role; a key's scopes under its creator's role, never the
  * users-only ones. The verbs check the same again when called, so an unlisted tool called anyway
  * is refused by its verb.

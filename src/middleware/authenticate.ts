@@ -53,7 +53,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   } else {
     const issuer = await verifying(c, { via: "jwt" }, async () => unverifiedIssuer(token));
     if (issuer !== undefined && issuer !== config.PUBLIC_URL) {
-      // A workspace-registered issuer (DESIGN §3): valid only for the workspace it addresses.
+      // A workspace-registered issuer (architecture §3): valid only for the workspace it addresses.
       await assertUnderFailureLimit(c);
       const path = workspaceIdFromPath(c.req.path);
       c.set(

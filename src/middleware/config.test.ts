@@ -38,7 +38,7 @@ describe("requireConfig", () => {
     expect(await res.json()).toEqual({ publicUrl: "http://127.0.0.1:8787", maxBody: 1048576 });
   });
 
-  it("answers 503 misconfigured when production is configured for local use (DESIGN §2)", async () => {
+  it("answers 503 misconfigured when production is configured for local use (architecture §2)", async () => {
     const res = await send(app(), "/echo", {}, { ENVIRONMENT: "production" });
     expect(res.status).toBe(503);
     expect((await envelope(res)).code).toBe("misconfigured");

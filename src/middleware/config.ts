@@ -5,7 +5,7 @@ import { ApiError } from "../lib/errors";
 
 const reported = new WeakSet<object>();
 
-/** Fail closed (DESIGN §2): a misconfigured deployment answers 503 `misconfigured` to everything. */
+/** Fail closed (architecture §2): a misconfigured deployment answers 503 `misconfigured` to everything. */
 export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
   const result = requestConfig(c);
   if (!result.ok) {

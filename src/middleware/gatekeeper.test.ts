@@ -27,7 +27,7 @@ function app() {
 /** Spends a principal's whole free-plan minute, as a hundred earlier requests would have. */
 const exhaust = (principal: string) => gate(env, principal, { cost: 100, rules: planRules("free") });
 
-describe("gatekeeper (DESIGN §4)", () => {
+describe("gatekeeper (architecture §4)", () => {
   it("admits with RateLimit headers: anonymous callers count per address on the free plan", async () => {
     const ip = testIp();
     const first = await send(app(), "/v1/things", { headers: { "CF-Connecting-IP": ip } });

@@ -8,7 +8,7 @@ import { recordRateLimited } from "../services/gatekeeper/exceeded";
 import { onAuthFailure } from "./auth-failure";
 
 /**
- * One Gatekeeper hop per request (DESIGN §4): the principal's rate limits (the addressed
+ * One Gatekeeper hop per request (architecture §4): the principal's rate limits (the addressed
  * workspace's plan, a key's own caps on top) and the revocation check for its credential.
  * Fails closed: if the Gatekeeper cannot answer, `gate` throws 503 and nothing is admitted.
  * Anonymous requests are limited per IP; auth endpoints add their own per-IP and per-account

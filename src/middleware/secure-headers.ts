@@ -72,7 +72,7 @@ const variants = {
 };
 
 /**
- * Strict browser headers on every response (DESIGN §13): CSP with a per-request nonce, no
+ * Strict browser headers on every response (architecture §13): CSP with a per-request nonce, no
  * framing, no sniffing, isolation headers, and HSTS with preload on HTTPS deployments.
  */
 export const secureHeaders = createMiddleware<AppEnv>(async (c, next) => {

@@ -6,7 +6,7 @@ import { loadAddressedWorkspace } from "../services/workspaces/addressed";
 import { assertUnderFailureLimit, verifying } from "./auth-failure";
 
 /**
- * `?ticket=` on a socket upgrade (DESIGN §13): browsers cannot set `Authorization` on a WebSocket,
+ * `?ticket=` on a socket upgrade (architecture §13): browsers cannot set `Authorization` on a WebSocket,
  * so they present a single-use ticket instead. Redeemed before authentication, which then keeps
  * the ticket's actor. A ticket together with an Authorization header is refused: one credential.
  */

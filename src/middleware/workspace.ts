@@ -3,7 +3,7 @@ import type { AppEnv } from "../http/env";
 import { loadAddressedWorkspace } from "../services/workspaces/addressed";
 
 /**
- * The "tenant" step of DESIGN §2 for `/v1/workspaces/:workspaceId/*`: loads the addressed
+ * The "tenant" step of architecture §2 for `/v1/workspaces/:workspaceId/*`: loads the addressed
  * workspace once, before the gatekeeper (whose limits depend on its plan). Authorization is the
  * services' business.
  */

@@ -7,7 +7,7 @@ export interface ProvisionedDatabase {
 }
 
 /**
- * A point a database can be restored to (DESIGN §10, backups): on devdb a snapshot (a consistent
+ * A point a database can be restored to (architecture §10, backups): on devdb a snapshot (a consistent
  * copy of the namespace file, `ref` its id); on Turso a point-in-time-restore timestamp (`ref`, ISO
  * 8601: Turso keeps the history, so recording the moment is the backup).
  */
@@ -19,7 +19,7 @@ export interface BackupPoint {
 }
 
 /**
- * Creates and destroys per-workspace databases (DESIGN §11). Implementations are idempotent:
+ * Creates and destroys per-workspace databases (architecture §11). Implementations are idempotent:
  * `create` of an existing name returns that database (with a fresh token), `destroy` of a
  * missing one succeeds.
  */

@@ -27,7 +27,7 @@ import {
 } from "./runtime";
 
 /**
- * An asynchronous capability the host lends one invocation (DESIGN §7: a function calls an API
+ * An asynchronous capability the host lends one invocation (architecture §7: a function calls an API
  * account by name and never sees its credential). It takes and returns JSON values; what it
  * throws reaches the code as an `Error` with the thrown `code` and `message` only.
  */

@@ -1,4 +1,4 @@
-// The dashboard (DESIGN §13): server-rendered pages that call the same service verbs as the API,
+// The dashboard (architecture §13): server-rendered pages that call the same service verbs as the API,
 // under the page CSP, with the browser session and form guard of ./session.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";

@@ -1,4 +1,4 @@
-// The dashboard's browser session (DESIGN §13): the same HttpOnly `__Host-` cookies as the API's
+// The dashboard's browser session (architecture §13): the same HttpOnly `__Host-` cookies as the API's
 // cookie mode, refreshed server-side when the access cookie has lapsed, and a CSRF token every
 // form carries as a hidden field (double submit against the `__Host-islet_csrf` cookie) beside
 // an Origin / Sec-Fetch-Site check. Pages call service verbs with the resulting actor.

@@ -1,4 +1,4 @@
-// DESIGN §13: a credential's sockets close (4401) when it stops, before the call that stopped it
+// architecture §13: a credential's sockets close (4401) when it stops, before the call that stopped it
 // has answered: the close frame is already sent when the response arrives.
 
 import { evictDurableObject } from "cloudflare:test";

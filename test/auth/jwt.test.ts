@@ -1,4 +1,4 @@
-// JWT attacks against the access token (DESIGN §3: alg pinned, signature, exp/nbf, iss, aud, all
+// JWT attacks against the access token (architecture §3: alg pinned, signature, exp/nbf, iss, aud, all
 // checked before any database call). The app runs with its control database pointed at a port
 // nothing listens on: any database call would fail the request with 5xx, so a 401 shows the
 // token was refused before one was attempted.

@@ -56,7 +56,7 @@ describe("webhooks", () => {
       ["row.created", "a"],
       ["row.created", "b"],
     ]);
-    // Fields named like credentials are redacted, as in logs (DESIGN §8: payloads never contain
+    // Fields named like credentials are redacted, as in logs (architecture §8: payloads never contain
     // secrets): the row's `api_token` arrives as "[redacted]", its value nowhere in the body.
     for (const p of payloads) expect(p.data.row.api_token).toBe("[redacted]");
     // A forged or altered body does not verify.

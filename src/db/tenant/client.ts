@@ -13,7 +13,7 @@ export interface TenantLocator {
   dbTokenEnc: string | null;
 }
 
-/** The encryption binding of a workspace's database token (DESIGN §6). */
+/** The encryption binding of a workspace's database token (architecture §6). */
 export const dbTokenBinding = (workspaceId: string): SecretBinding => ({
   workspaceId,
   kind: "db_token",
@@ -41,7 +41,7 @@ const workspaceOfClient = new WeakMap<Client, string>();
 export const tenantOf = (client: Client): string | undefined => workspaceOfClient.get(client);
 
 /**
- * The only way to a tenant database (DESIGN §1): a client built from that workspace's own URL
+ * The only way to a tenant database (architecture §1): a client built from that workspace's own URL
  * and its decrypted token. There is no shared connection and no other code path.
  */
 export async function tenantDb(config: Config, workspace: TenantLocator): Promise<Client> {

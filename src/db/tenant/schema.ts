@@ -8,7 +8,7 @@ export const meta = sqliteTable("_islet_meta", {
   value: text("value").notNull(),
 });
 
-/** Append-only (triggers refuse UPDATE and DELETE); hash-chained (DESIGN §9). */
+/** Append-only (triggers refuse UPDATE and DELETE); hash-chained (architecture §9). */
 export const auditLog = sqliteTable(
   "_islet_audit_log",
   {

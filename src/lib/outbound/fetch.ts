@@ -89,11 +89,11 @@ async function capped(res: Response, max: number): Promise<Uint8Array> {
 }
 
 /**
- * The one way islet fetches a URL it was given (DESIGN §7): the target and every resolved address
+ * The one way islet fetches a URL it was given (architecture §7): the target and every resolved address
  * checked, redirects followed by hand (at most 3, each hop checked again), one deadline for the
  * whole exchange and a cap on the body. Answers a buffered Response, usable where a `fetch` is
  * expected (jose's remote JWKS takes one). A request that carries a secret follows redirects only
- * within its first origin: a redirect elsewhere is answered as it is (DESIGN §3: no secret attached
+ * within its first origin: a redirect elsewhere is answered as it is (architecture §3: no secret attached
  * by islet leaves for an origin other than its own), whatever the headers' case or the method.
  */
 export async function guardedFetch(

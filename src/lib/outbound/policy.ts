@@ -2,7 +2,7 @@ import ipaddr from "ipaddr.js";
 import { isLoopback, parseAddress } from "../address";
 
 /**
- * The one outbound policy (DESIGN §7): every fetch islet makes to a URL it was given (issuer
+ * The one outbound policy (architecture §7): every fetch islet makes to a URL it was given (issuer
  * JWKS, OIDC discovery, and webhooks and API accounts as they come) goes through `guardedFetch`
  * (./fetch.ts), which applies this to the URL, to every address its name resolves to, and to
  * every redirect.

@@ -6,7 +6,7 @@ import { keyTools } from "./keys";
 import { rowTools } from "./rows";
 import { tableTools } from "./tables";
 
-/** Every MCP tool, by domain (DESIGN §13). Each calls one service verb, as its REST route does. */
+/** Every MCP tool, by domain (architecture §13). Each calls one service verb, as its REST route does. */
 export const TOOLS: readonly ToolSpec[] = [
   ...tableTools,
   ...rowTools,

@@ -13,7 +13,7 @@ import {
 
 const tags = ["Account"];
 
-/** `/v1/account`: the signed-in person's own data (DESIGN §10). */
+/** `/v1/account`: the signed-in person's own data (architecture §10). */
 export const accountRoutes = router()
   .openapi(
     operation({

@@ -15,7 +15,7 @@ import {
 const tags = ["Audit"];
 const security = securityOf(AUDIT_READ);
 
-/** A workspace's audit log (DESIGN §9), under /v1/workspaces/:workspaceId/audit. Admin, `audit:read`. */
+/** A workspace's audit log (architecture §9), under /v1/workspaces/:workspaceId/audit. Admin, `audit:read`. */
 export const auditRoutes = router()
   .openapi(
     operation({

@@ -37,7 +37,7 @@ const UserView = named(User, "User");
 const tags = ["Auth"];
 
 /**
- * `/v1/auth`: accounts and sessions (DESIGN §3). `?mode=cookie` selects browser sessions
+ * `/v1/auth`: accounts and sessions (architecture §3). `?mode=cookie` selects browser sessions
  * (HttpOnly `__Host-` cookies + CSRF token); otherwise tokens are returned for Bearer use.
  */
 export const authRoutes = router()

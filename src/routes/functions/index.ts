@@ -28,7 +28,7 @@ const tags = ["Functions"];
 
 /** User functions and their secrets, under /v1/workspaces/:workspaceId/functions. */
 export const functionsRoutes = router()
-  // The secrets API moved to /v1/workspaces/:id/secrets (DESIGN §6); for one release the old
+  // The secrets API moved to /v1/workspaces/:id/secrets (architecture §6); for one release the old
   // paths answer 308, which keeps the method and body (RFC 9110 §15.4.9).
   .openapi(
     operation({

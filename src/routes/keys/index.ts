@@ -25,7 +25,7 @@ const keyParam = workspaceParam.extend({ keyId });
 const tags = ["Keys"];
 const security = securityOf(KEYS_NEEDS.manage);
 
-/** API keys of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/keys. */
+/** API keys of a workspace (architecture §3), under /v1/workspaces/:workspaceId/keys. */
 export const keysRoutes = router()
   .openapi(
     operation({

@@ -25,7 +25,7 @@ const memberParam = workspaceParam.extend({ userId });
 const tags = ["Members"];
 const security = securityOf(MEMBERS_NEEDS.manage);
 
-/** Members and invitations of a workspace (DESIGN §3), under /v1/workspaces/:workspaceId/members. */
+/** Members and invitations of a workspace (architecture §3), under /v1/workspaces/:workspaceId/members. */
 export const membersRoutes = router()
   .openapi(
     operation({

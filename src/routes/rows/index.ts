@@ -24,7 +24,7 @@ const tableParam = workspaceParam.extend({ table: identifier });
 const rowParam = tableParam.extend({ id: rowId });
 const tags = ["Rows"];
 
-/** Rows of a workspace table (DESIGN §5), under /v1/workspaces/:workspaceId/tables/:table/rows. */
+/** Rows of a workspace table (architecture §5), under /v1/workspaces/:workspaceId/tables/:table/rows. */
 export const rowsRoutes = router()
   .openapi(
     operation({

@@ -21,7 +21,7 @@ const Table = named(TableSchema, "Table");
 const tableParam = workspaceParam.extend({ table: identifier });
 const tags = ["Tables"];
 
-/** Tables of a workspace's own database (DESIGN §5); their rows are routes/rows. */
+/** Tables of a workspace's own database (architecture §5); their rows are routes/rows. */
 export const tablesRoutes = router()
   .openapi(
     operation({

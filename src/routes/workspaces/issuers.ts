@@ -15,7 +15,7 @@ const Issuer = named(IssuerSchema, "Issuer");
 const tags = ["Issuers"];
 const security = securityOf(ISSUERS_NEEDS.manage);
 
-/** Workspace-registered end-user token issuers (DESIGN §3), under /v1/workspaces/:workspaceId/issuers. */
+/** Workspace-registered end-user token issuers (architecture §3), under /v1/workspaces/:workspaceId/issuers. */
 export const issuersRoutes = router()
   .openapi(
     operation({

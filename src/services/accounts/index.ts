@@ -25,7 +25,7 @@ import {
 
 export * from "./schemas";
 
-/** Upstream answers are capped (DESIGN §7): 1 MiB, 10 s. */
+/** Upstream answers are capped (architecture §7): 1 MiB, 10 s. */
 export const ACCOUNT_MAX_BYTES = 1024 * 1024;
 export const ACCOUNT_TIMEOUT_MS = 10_000;
 
@@ -59,7 +59,7 @@ const view = (row: typeof apiAccounts.$inferSelect): ApiAccount => ({
 const islet = { type: "system", reason: "creator authority ended" } as const;
 
 /**
- * An account calls out with its creator's authority (DESIGN §3): before every call, its creator
+ * An account calls out with its creator's authority (architecture §3): before every call, its creator
  * must still be able to set it up. If not, it is disabled (audited, its reason shown to admins),
  * and the call refused, so a missed cleanup still sends nothing.
  */
@@ -203,7 +203,7 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 
 /**
- * Calls the account's upstream with its credential injected server-side (DESIGN §7): the path is
+ * Calls the account's upstream with its credential injected server-side (architecture §7): the path is
  * joined below the base URL, the caller cannot touch the credential or hop-by-hop headers, the
  * target goes through the outbound guard, and the answer is capped (1 MiB, 10 s) and scrubbed of
  * the credential. Audited (account, method, path, status), never with headers or bodies.

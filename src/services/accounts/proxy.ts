@@ -1,7 +1,7 @@
 import { ApiError } from "../../lib/errors";
 
 /**
- * The path and headers a caller may send through an API account (DESIGN §7): the host never
+ * The path and headers a caller may send through an API account (architecture §7): the host never
  * changes, and the injected credential can be neither set, overridden nor smuggled past.
  */
 

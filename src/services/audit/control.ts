@@ -9,7 +9,7 @@ import { type AuditEvent, recordAudit } from ".";
  * A control-plane change about a workspace and its audit event in the tenant's log. The two live
  * in different databases, so they cannot share a batch: the control write goes first, then the
  * event; if the event cannot be written the change is undone and the caller gets 503 — there is
- * no change without its audit event (DESIGN §9).
+ * no change without its audit event (architecture §9).
  */
 export async function auditedControlChange<T>(
   ctx: ServiceContext,

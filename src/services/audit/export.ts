@@ -24,7 +24,7 @@ export interface AuditExport {
 }
 
 /**
- * Exports the workspace's audit log, oldest first, as NDJSON or CSV (DESIGN §9, Pro and above).
+ * Exports the workspace's audit log, oldest first, as NDJSON or CSV (architecture §9, Pro and above).
  * The export is itself audited (`audit.export`) before the first row is read, and covers the log
  * up to that event: a busy log still ends. Rows are read page by page as the client consumes
  * the stream, never all at once.

@@ -8,7 +8,7 @@ export const auditInventory: DomainInventory = {
     // Each account's own events; the whole log leaves through the audit export (NDJSON or CSV).
     _islet_audit_log: { account: "audit" },
   },
-  // The hash chain verifies end to end (DESIGN §9): a row removed, inserted or altered breaks it.
+  // The hash chain verifies end to end (architecture §9): a row removed, inserted or altered breaks it.
   scan: {
     check: "audit_chain",
     async run(db) {

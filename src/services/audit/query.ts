@@ -3,7 +3,7 @@ import { parseInput, type ServiceArgs } from "../core/context";
 import { type AuditEntry, type AuditFilter, readAuditPage, toEntry } from "./read";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, listAuditInput } from "./schemas";
 
-/** Who may read a workspace's audit log: admins, and keys with `audit:read` (DESIGN §3). */
+/** Who may read a workspace's audit log: admins, and keys with `audit:read` (architecture §3). */
 export const AUDIT_READ = { role: "admin", scope: "audit:read" } as const;
 
 /**

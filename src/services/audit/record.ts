@@ -66,7 +66,7 @@ const INSERT_ONE = auditInsertSql(1);
 /** The canonical text a row's hash covers: fixed field order, JSON-encoded. */
 export const canonicalEvent = (row: AuditRow) => JSON.stringify(auditValues(row));
 
-/** `hash = SHA-256(prev_hash || canonical event)` (DESIGN §9). */
+/** `hash = SHA-256(prev_hash || canonical event)` (architecture §9). */
 export const chainHash = (prevHash: string, row: AuditRow) => sha256Hex(`${prevHash}${canonicalEvent(row)}`);
 
 /** Actions are `entity.verb` (lower case); a malformed one is a programming error, not user input. */

@@ -5,7 +5,7 @@ import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import type { ServiceContext } from "../core/context";
 
-/** Verification links live 24 hours, reset links 1 hour (DESIGN §3). */
+/** Verification links live 24 hours, reset links 1 hour (architecture §3). */
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * 3_600_000,
   password_reset: 3_600_000,

@@ -1,4 +1,4 @@
-// Accounts and sessions (DESIGN §3). Routes call these; nothing else touches auth tables.
+// Accounts and sessions (architecture §3). Routes call these; nothing else touches auth tables.
 export { currentSession, listMySessions, logout, refreshSession, revokeMySession } from "./account";
 export { login } from "./login";
 export { finishOidc, startOidc } from "./oidc/flow";

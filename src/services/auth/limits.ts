@@ -4,7 +4,7 @@ import type { ServiceContext } from "../core/context";
 import { gate, rateLimitedError, recordAuthFailure, resetAuthFailures } from "../gatekeeper";
 
 /**
- * Per-IP and per-account limits of the auth endpoints (DESIGN §4), each in its own Gatekeeper:
+ * Per-IP and per-account limits of the auth endpoints (architecture §4), each in its own Gatekeeper:
  * `ip:<addr>:<route>` and `login:<sha256(email)>`. The email is hashed so addresses never
  * appear in Durable Object names.
  */

@@ -21,7 +21,7 @@ export interface LoggedIn {
 
 /**
  * Password sign-in. Unknown emails and password-less (OIDC-only) accounts verify against a
- * dummy hash so every failure costs one Argon2id run and answers the same body (DESIGN §3).
+ * dummy hash so every failure costs one Argon2id run and answers the same body (architecture §3).
  * Failures count toward the account's backoff and are written to the security log; a success
  * resets the counter and upgrades a hash stored under older parameters.
  */

@@ -34,7 +34,7 @@ export interface SignedUp {
 }
 
 /**
- * Creates an account (DESIGN §3, §10): checks the password, stores its Argon2id hash, provisions
+ * Creates an account (architecture §3, §10): checks the password, stores its Argon2id hash, provisions
  * the personal workspace and its own database in the chosen region (owner membership), sends
  * the verification email and signs the user in. If the workspace cannot be provisioned or
  * audited, the account is removed again: a failed signup leaves nothing behind.

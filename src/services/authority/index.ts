@@ -1,4 +1,4 @@
-// Authority over time (DESIGN §3): a credential stops the moment its creator could no longer
+// Authority over time (architecture §3): a credential stops the moment its creator could no longer
 // have made it. Two rules live here: an account that has not proved it owns its address may not
 // create credentials, and an unverified account that is taken over by the address's real owner
 // loses everything it created.

@@ -14,7 +14,7 @@ import { disableIssuersCreatedBy } from "./issuers";
 /**
  * Revokes the pending invitations a member sent that their role (now `role`, or none) could no
  * longer send: an invitation grants what its inviter may grant at the moment it is accepted, so
- * one left behind by a removed or demoted inviter is not a way back in (DESIGN §3).
+ * one left behind by a removed or demoted inviter is not a way back in (architecture §3).
  */
 export async function revokeInvitationsBeyond(
   ctx: ServiceContext,
@@ -59,7 +59,7 @@ export async function revokeInvitationsBeyond(
 /**
  * A member's authority in a workspace shrank (`role`, a demotion) or ended (`null`: removed, left,
  * their account deleted or taken over). Everything they set up that needs more than they now hold
- * stops, each audited with the reason (DESIGN §3, "authority over time"):
+ * stops, each audited with the reason (architecture §3, "authority over time"):
  * - gone: every key they made (and the keys those minted) is revoked;
  * - below admin (or gone): their issuers are disabled, and the webhook endpoints and API accounts
  *   that they or their keys set up are disabled (both need the admin role);

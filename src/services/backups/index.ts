@@ -1,4 +1,4 @@
-// Backups (DESIGN §10, seed 002): a backup point before every tenant migration and daily for
+// Backups (architecture §10, seed 002): a backup point before every tenant migration and daily for
 // every active workspace, the newest 10 kept per workspace. On devdb a point is a snapshot (a
 // consistent copy of the namespace file), on Turso a point-in-time-restore timestamp. A restore
 // makes a new database from the point and swaps it in; the old one goes unless a point-in-time

@@ -24,7 +24,7 @@ interface NeedBase {
 }
 
 /**
- * What an operation needs (DESIGN §3): a role for people, and for API keys a scope — or, for
+ * What an operation needs (architecture §3): a role for people, and for API keys a scope — or, for
  * operations no key may perform whatever its scopes (members, issuers, plan, ownership), no scope
  * at all: `usersOnly`.
  */
@@ -42,7 +42,7 @@ export type WorkspaceNeed = NeedBase &
 export type Principal = "user" | "apiKey" | "endUser";
 
 /**
- * Who may call an operation with this need, read from the need itself (DESIGN §3, STYLE "say a rule
+ * Who may call an operation with this need, read from the need itself (architecture §3, STYLE "say a rule
  * once, as data"): people always; API keys unless it is for people only; a workspace's end users
  * only where their scopes and their member-at-most role could ever pass and the need does not
  * shut them out. The OpenAPI document, the MCP tool list and the dashboard read this, never a copy.
@@ -86,7 +86,7 @@ export async function membershipRole(
 }
 
 /**
- * The one authorization check for workspace-scoped operations (DESIGN §3). Users need a
+ * The one authorization check for workspace-scoped operations (architecture §3). Users need a
  * membership with at least `need.role` (non-members get 404: a workspace's existence is not
  * revealed); API keys must belong to this workspace, carry `need.scope`, and allow the table.
  */

@@ -1,6 +1,6 @@
 import type { PlanId } from "../../lib/plans";
 
-/** Who is making the request (DESIGN §2). Every service checks the actor's role and scopes. */
+/** Who is making the request (architecture §2). Every service checks the actor's role and scopes. */
 export type Actor =
   | { type: "anonymous" }
   | { type: "user"; userId: string; sessionId: string; issuedAt: number }
@@ -12,7 +12,7 @@ export type Actor =
       tables: readonly string[] | null;
       createdBy: string;
     }
-  /** A workspace's own app user, from a token of an issuer the workspace registered (DESIGN §3). */
+  /** A workspace's own app user, from a token of an issuer the workspace registered (architecture §3). */
   | {
       type: "endUser";
       workspaceId: string;

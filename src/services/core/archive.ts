@@ -1,4 +1,4 @@
-// A domain's section of the workspace archive (DESIGN §10; the format: src/services/lifecycle/
+// A domain's section of the workspace archive (architecture §10; the format: src/services/lifecycle/
 // workspace-archive.ts). Each domain whose records an export carries declares its section beside
 // its verbs (src/services/<domain>/archive.ts): its line types, how the export lists them, and how
 // an import plans, writes and undoes them. src/services/inventory/archive.ts collects the sections

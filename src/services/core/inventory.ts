@@ -1,4 +1,4 @@
-// What each service domain keeps (DESIGN §14: "each domain contributes its own export/import/
+// What each service domain keeps (architecture §14: "each domain contributes its own export/import/
 // rotation/scan sections"), said by the domain beside its code, in src/services/<domain>/inventory.ts.
 // src/services/inventory collects the entries; the keyring (rotation, status, drop), the tenant scan
 // and the operator's workspace view read them, and scripts/inventory.test.ts fails while a migration
@@ -9,7 +9,7 @@ import type { Client } from "@libsql/client/web";
 import type { SecretKind } from "../../lib/crypto";
 
 /**
- * What the exports do with a table (DESIGN §10), so that a new table is a decision, not an
+ * What the exports do with a table (architecture §10), so that a new table is a decision, not an
  * omission: the workspace archive's line type that carries it, the account export's field that
  * does, or why neither does.
  */
@@ -38,7 +38,7 @@ export interface TenantSealedColumn extends Sealed {
   database: "tenant";
 }
 
-/** A column holding AES-256-GCM envelopes (DESIGN §6); by convention its name ends in `_enc`. */
+/** A column holding AES-256-GCM envelopes (architecture §6); by convention its name ends in `_enc`. */
 export type SealedColumn = ControlSealedColumn | TenantSealedColumn;
 
 /** How reports name a sealed column: `table.column`. */

@@ -13,7 +13,7 @@ export const workspaceScoped = z.object({ workspaceId: workspaceIdInput });
 export const idOf = (kind: keyof typeof ID_FORMATS, what: string) =>
   z.string().regex(ID_FORMATS[kind], `must be ${what}`);
 
-/** A confirmation naming the target of a destructive operation (DESIGN §3). */
+/** A confirmation naming the target of a destructive operation (architecture §3). */
 export const confirmation = z.string().max(100).optional();
 /** `?confirm=` for clients that drop DELETE bodies. */
 export const confirmationQuery = z.object({ confirm: confirmation });

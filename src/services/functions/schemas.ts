@@ -4,7 +4,7 @@ import { epochMs, workspaceScoped } from "../core/schemas";
 import { secretName } from "../secrets/schemas";
 
 /**
- * Who may list, write, run functions and bind secrets to them (DESIGN §3, §6: binding secrets is
+ * Who may list, write, run functions and bind secrets to them (architecture §3, §6: binding secrets is
  * reading them).
  */
 export const FUNCTIONS_NEEDS = {

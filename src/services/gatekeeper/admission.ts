@@ -6,7 +6,7 @@ import type { Actor } from "../core/actor";
 import { type CheckResult, type Credential, gate } from ".";
 
 /**
- * What the Gatekeeper is asked for one request or one socket message (DESIGN §4): the principal
+ * What the Gatekeeper is asked for one request or one socket message (architecture §4): the principal
  * with its plan's rules (a key's own caps on top) and its credential for the revocation check,
  * and the counters it shares with others (the workspace's aggregate, a child key's ancestors'
  * monthly caps). REST requests and socket messages are admitted by the same plan, so a socket

@@ -24,7 +24,7 @@ export type { GateRule, MonthlyUsage } from "../../../durable-objects/gatekeeper
 export { rateLimitedError, rateLimitHeaders } from "./headers";
 
 /**
- * The Worker's client for the Gatekeeper (DESIGN §4): one Durable Object call per operation,
+ * The Worker's client for the Gatekeeper (architecture §4): one Durable Object call per operation,
  * addressed by principal name (`user:<id>`, `key:<id>`, `ip:<addr>:<route>`, `login:<hash>`).
  *
  * Fails closed. If the object errors or does not answer within the timeout, the caller gets

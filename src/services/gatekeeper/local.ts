@@ -1,7 +1,7 @@
 import { PrincipalGate } from "../../../durable-objects/gatekeeper/principal";
 
 /**
- * The in-memory Gatekeeper for local unit use (DESIGN §4): the same PrincipalGate the Durable
+ * The in-memory Gatekeeper for local unit use (architecture §4): the same PrincipalGate the Durable
  * Object runs, one per principal name in this isolate, nothing persisted. `gate()` reaches it
  * only outside production and only when the Worker has no GATEKEEPER binding at all.
  */

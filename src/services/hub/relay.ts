@@ -1,6 +1,6 @@
 /**
  * The client's end of a hub socket is held by the Worker, which relays frames between it and the
- * TenantHub (DESIGN §13: when a credential stops, the client sees its socket close within a second
+ * TenantHub (architecture §13: when a credential stops, the client sees its socket close within a second
  * — the close handshake completes and the close event fires).
  *
  * Why the hub's own socket is not handed back: when the first frame a client sends on a socket a

@@ -1,4 +1,4 @@
-// Idempotency keys (issue 19; DESIGN §2 "Retries"), for every transport: a REST route's
+// Idempotency keys (issue 19; architecture §2 "Retries"), for every transport: a REST route's
 // `Idempotency-Key` header (src/http/idempotency.ts) and an MCP tool's `idempotencyKey`
 // argument (src/mcp/server.ts) both run their verb through `runIdempotent`.
 //

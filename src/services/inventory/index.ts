@@ -60,7 +60,7 @@ export const INVENTORY: readonly DomainInventory[] = [
   lifecycleInventory,
 ];
 
-/** Every column that holds AES-256-GCM envelopes (DESIGN §6), from each domain's entry. */
+/** Every column that holds AES-256-GCM envelopes (architecture §6), from each domain's entry. */
 export const SEALED_COLUMNS: readonly SealedColumn[] = INVENTORY.flatMap((d) => d.sealed ?? []);
 
 export const CONTROL_SEALED_COLUMNS = SEALED_COLUMNS.filter(

@@ -22,7 +22,7 @@ import {
   workspaceScoped,
 } from "./schemas";
 
-/** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
+/** An issuer as callers see it: its secret is write-only and never returned (architecture §6). */
 export type IssuerView = z.infer<typeof Issuer>;
 
 const issuerView = (row: IssuerRow): IssuerView => ({
@@ -49,7 +49,7 @@ export const issuerSecretBinding = (workspaceId: string, issuerId: string): Secr
 });
 
 /**
- * JWKS URLs go through the outbound guard (DESIGN §7) when registered, and again at every fetch:
+ * JWKS URLs go through the outbound guard (architecture §7) when registered, and again at every fetch:
  * https, no credentials, a public host whose every resolved address is public. Plain-http
  * loopback only with ISLET_INSECURE_LOCAL outside production (local tests).
  */
@@ -60,7 +60,7 @@ export const checkJwksUrl = (config: Config, raw: string): Promise<string> =>
 const manageNeed = ISSUERS_NEEDS.manage;
 
 /**
- * Registers an external token issuer for the workspace (DESIGN §3: bring your own auth). Tokens
+ * Registers an external token issuer for the workspace (architecture §3: bring your own auth). Tokens
  * it signs act as `member` or `viewer` end users of this workspace only.
  */
 export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuerInput>): Promise<IssuerView> {

@@ -33,7 +33,7 @@ export type CreateIssuerInput = z.input<typeof createIssuerInput>;
 export const issuerId = idOf("issuer", "an issuer id");
 export const issuerTarget = workspaceScoped.extend({ issuerId });
 
-/** An issuer as callers see it: its secret is write-only and never returned (DESIGN §6). */
+/** An issuer as callers see it: its secret is write-only and never returned (architecture §6). */
 export const Issuer = z.object({
   id: z.string(),
   name: z.string(),

@@ -91,7 +91,7 @@ async function verifyWith(config: Config, row: IssuerRow, token: string): Promis
 }
 
 /**
- * Verifies a token from an issuer registered by the addressed workspace (DESIGN §3). The token
+ * Verifies a token from an issuer registered by the addressed workspace (architecture §3). The token
  * must name an issuer of *this* workspace and pass its signature, `iss`, `aud` and `exp`
  * checks; it then acts as a member or viewer end user of this workspace and nothing else.
  */
@@ -107,7 +107,7 @@ export async function verifyEndUserToken(
     .from(issuers)
     .where(and(eq(issuers.workspaceId, workspaceId), eq(issuers.issuer, issuer)));
   if (!row) throw new ApiError("invalid_token", "Token is invalid");
-  // An issuer is only as good as the admin who registered it (DESIGN §3, authority over time).
+  // An issuer is only as good as the admin who registered it (architecture §3, authority over time).
   if (row.disabledAt !== null || !(await creatorMayRegister(config, row))) {
     throw new ApiError("credential_revoked", "This token's issuer has been disabled");
   }

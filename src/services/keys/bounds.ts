@@ -13,7 +13,7 @@ export interface KeyBounds {
   expiresAt: number | null;
 }
 
-/** A key never holds a scope its creator's role could not (DESIGN §3). */
+/** A key never holds a scope its creator's role could not (architecture §3). */
 export function assertWithinRole(scopes: readonly string[], role: Role): void {
   const allowed: readonly string[] = scopesForRole(role);
   const beyond = scopes.filter((s) => !allowed.includes(s));

@@ -54,7 +54,7 @@ export interface KeyManager {
   parent: KeyBounds | null;
 }
 
-/** Key management needs an admin (users) or the `keys:manage` scope (keys) — DESIGN §3. */
+/** Key management needs an admin (users) or the `keys:manage` scope (keys) — architecture §3. */
 export async function keyManager(ctx: ServiceContext, workspaceId: string): Promise<KeyManager> {
   const access = await authorizeWorkspace(ctx, workspaceId, KEYS_NEEDS.manage);
   const actor = ctx.actor;

@@ -105,13 +105,13 @@ async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Prom
 }
 
 /**
- * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
+ * Creates an API key confined to one workspace (architecture §3). The key is stored as the SHA-256
  * of its secret; the full `isk_<keyId>_<secret>` is returned once.
  */
 export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>): Promise<CreatedKey> {
   const input = parseInput(createKeyInput, raw);
   const manager = await keyManager(ctx, input.workspaceId);
-  // Keys are credentials: an account that has not verified its address makes none (DESIGN §3).
+  // Keys are credentials: an account that has not verified its address makes none (architecture §3).
   // Listing and revoking stay open to it, so a leaked key can always be stopped.
   await requireVerifiedActor(ctx);
   const bounds = inheritBounds(input, manager.parent);
@@ -200,7 +200,7 @@ export async function rotateKey({
       details: { rotatedTo: fresh.row.id, graceSeconds: grace, oldKeyStopsAt: stopsAt },
     }),
   });
-  // The Gatekeeper is the authority on revocation (DESIGN §4): from `stopsAt` the old key is refused.
+  // The Gatekeeper is the authority on revocation (architecture §4): from `stopsAt` the old key is refused.
   await revokeCredential(
     ctx.env,
     `key:${old.id}`,

@@ -20,7 +20,7 @@ const listeners: RevocationListener[] = [];
 /**
  * Lets transports that hold long-lived connections (WebSockets, MCP over WebSocket) close the
  * ones a revoked credential opened. The Gatekeeper already refuses the credential's next
- * request; listeners handle what is already connected (DESIGN §13: within a second).
+ * request; listeners handle what is already connected (architecture §13: within a second).
  */
 export function onRevocation(listener: RevocationListener): void {
   listeners.push(listener);
@@ -29,7 +29,7 @@ export function onRevocation(listener: RevocationListener): void {
 /**
  * Called after a key or session has been revoked (its Gatekeeper record written), before the
  * revoking call answers: the credential's open sockets close (4401) now, or when a rotation's
- * grace period ends (DESIGN §13: within a second). Then the listeners. Failures are logged, never
+ * grace period ends (architecture §13: within a second). Then the listeners. Failures are logged, never
  * thrown: the revocation itself has already happened, and the Gatekeeper refuses any socket's
  * next message regardless.
  */

@@ -42,7 +42,7 @@ async function revokeNow(
 }
 
 /**
- * Revokes every key that came from `keyId`, transitively (DESIGN §3: a child key and a rotation
+ * Revokes every key that came from `keyId`, transitively (architecture §3: a child key and a rotation
  * successor die with their parent): the keys it minted and, when `successors`, the key it was
  * rotated into — a leaked key that rotated itself does not escape its own revocation — from the
  * moment the parent stops. A rotation itself passes `successors: false`: its new key takes the

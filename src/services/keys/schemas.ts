@@ -4,12 +4,12 @@ import { SCOPE_NAMES, type Scope } from "../../lib/scopes";
 import type { WorkspaceNeed } from "../core/access";
 import { epochMs, idOf, workspaceScoped } from "../core/schemas";
 
-/** Key management: admins, or keys with `keys:manage` (DESIGN §3). */
+/** Key management: admins, or keys with `keys:manage` (architecture §3). */
 export const KEYS_NEEDS = {
   manage: { role: "admin", scope: "keys:manage" },
 } as const satisfies Record<string, WorkspaceNeed>;
 
-/** The longest a rotated-out key may keep working (DESIGN §3: "after a stated grace period"). */
+/** The longest a rotated-out key may keep working (architecture §3: "after a stated grace period"). */
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;
 
 export const keyId = idOf("key", "an API key id");

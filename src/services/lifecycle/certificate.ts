@@ -1,4 +1,4 @@
-// Deletion certificates (DESIGN §10): a JWS signed with the platform's Ed25519 key (EdDSA),
+// Deletion certificates (architecture §10): a JWS signed with the platform's Ed25519 key (EdDSA),
 // verifiable by anyone against GET /.well-known/jwks.json, whose keys carry `kid`s so the signing
 // key can be rotated while older certificates still verify.
 import {

@@ -1,4 +1,4 @@
-// Account deletion (DESIGN §10, seed 003): the account stops working at once (marked deleted,
+// Account deletion (architecture §10, seed 003): the account stops working at once (marked deleted,
 // sessions revoked), then everything tied to it goes, step by idempotent step, with progress
 // recorded so that a failure midway is finished by the scheduled job. Workspaces the account
 // alone owns are destroyed (database, control rows, Gatekeeper and hub state); shared ones are
@@ -25,7 +25,7 @@ import { type DeletionReport, deleteAccountInput } from "./schemas";
 
 /** Accounts without a password prove themselves by a sign-in this recent. */
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
-/** Backups of deleted workspaces are destroyed within this (DESIGN §10). */
+/** Backups of deleted workspaces are destroyed within this (architecture §10). */
 export const BACKUP_PURGE_MS = 30 * 86_400_000;
 
 const emptyReport = (): DeletionReport => ({

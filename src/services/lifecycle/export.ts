@@ -1,4 +1,4 @@
-// Account export (DESIGN §10, seed 002): everything tied to the signed-in account as JSON —
+// Account export (architecture §10, seed 002): everything tied to the signed-in account as JSON —
 // profile, sign-in identities, memberships, sessions and keys as metadata, the platform security
 // log's events about the account, and the account's own events in each workspace's audit log.
 // Never a secret, hash or token: keys appear by prefix, sessions without their refresh hashes.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { WorkspaceNeed } from "../core/access";
 import { epochMs } from "../core/schemas";
 
-/** A workspace's archive out and in: admins in person (DESIGN §10). */
+/** A workspace's archive out and in: admins in person (architecture §10). */
 export const WORKSPACE_ARCHIVE_NEEDS = {
   export: { role: "admin", usersOnly: true },
   import: { role: "admin", usersOnly: true },

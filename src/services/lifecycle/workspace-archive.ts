@@ -1,4 +1,4 @@
-// The workspace archive (DESIGN §10): what `GET /v1/workspaces/:id/export` writes and
+// The workspace archive (architecture §10): what `GET /v1/workspaces/:id/export` writes and
 // `POST /v1/workspaces/:id/import` reads. NDJSON, one object per line:
 //   header → (table → its rows)* → function* → webhook* → issuer* → secret* → account* → end.
 // Each section between the header and the end line is its domain's (src/services/core/archive.ts,

@@ -1,5 +1,5 @@
 import { WORKSPACE_ARCHIVE_NEEDS } from "./schemas";
-// Workspace export (DESIGN §10, seed 002): everything a workspace holds, as one NDJSON archive
+// Workspace export (architecture §10, seed 002): everything a workspace holds, as one NDJSON archive
 // streamed a page at a time. Line 1 is the header; then each table's definition followed by its
 // rows (as the rows API presents them); then functions, webhooks, issuers, secret names and API
 // accounts, each section written by its domain (src/services/core/archive.ts); the last line is

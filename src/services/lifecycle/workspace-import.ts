@@ -1,4 +1,4 @@
-// Workspace import (DESIGN §10, issue 18): restores an archive made by the export
+// Workspace import (architecture §10, issue 18): restores an archive made by the export
 // (src/services/lifecycle/workspace-archive.ts) into an empty workspace. Each section of the
 // archive is its domain's (src/services/core/archive.ts); this file runs them.
 //

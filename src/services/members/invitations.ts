@@ -181,7 +181,7 @@ export async function revokeInvitation({
 
 /**
  * An invitation grants what its inviter may grant when it is accepted, not when it was sent
- * (DESIGN §3): an inviter since removed, demoted, deleted or taken over grants nothing.
+ * (architecture §3): an inviter since removed, demoted, deleted or taken over grants nothing.
  */
 async function assertInviterMayStillGrant(ctx: ServiceContext, invitation: InvitationRow): Promise<void> {
   const arrangement = { createdBy: invitation.invitedBy, since: invitation.createdAt };

@@ -70,7 +70,7 @@ export async function changeMemberRole({
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId: actorId } = requireUser(ctx);
   const actorRole = access.role as Role;
-  // No self-promotion, no self-approval (DESIGN §3).
+  // No self-promotion, no self-approval (architecture §3).
   if (input.userId === actorId) throw new ApiError("forbidden", "Nobody can change their own role");
   const current = await targetOf(ctx, access, input.userId);
   assertCanManage(actorRole, current);

@@ -2,7 +2,7 @@ import { ApiError } from "../../lib/errors";
 import { grantableRoles, type Role } from "../../lib/tenancy";
 
 /*
- * Who may do what to whom (DESIGN §3: owner > admin > member > viewer). Decisions:
+ * Who may do what to whom (architecture §3: owner > admin > member > viewer). Decisions:
  * - Members are managed (role changed, removed, invited) by admins and owners only.
  * - Owners manage everyone. Admins manage only members and viewers — never another admin or an
  *   owner — so an admin can neither demote their peers nor lock the owners out.

@@ -19,7 +19,7 @@ const plain = (value: unknown) =>
   value instanceof ArrayBuffer ? bytesToBase64(new Uint8Array(value)) : value;
 
 /**
- * Break-glass read of a tenant's rows by an islet operator (DESIGN §9). In order: a reason is
+ * Break-glass read of a tenant's rows by an islet operator (architecture §9). In order: a reason is
  * required; the platform log records the access; every owner is emailed — if any alert fails,
  * nothing is read; then the read and its `operator.data_access` event commit in ONE batch of the
  * tenant's own database, so no row leaves without the event in the customer's log.

@@ -29,7 +29,7 @@ export interface GcReport {
 }
 
 /**
- * `islet tenants gc` and the daily job (DESIGN §10): finishes what failed compensation left.
+ * `islet tenants gc` and the daily job (architecture §10): finishes what failed compensation left.
  * Workspaces stuck `provisioning` for over 15 minutes are destroyed (database, if any, and rows);
  * tenant databases that no workspace row (and no backup) names are destroyed. Each is reported; one failure does
  * not stop the rest. A database is an orphan only if it is listed *and* no row names it, read

@@ -16,7 +16,7 @@ export interface IncidentPlan {
 }
 
 /**
- * The secrets an incident rotation sets (DESIGN §6): a new keyring version and a new session
+ * The secrets an incident rotation sets (architecture §6): a new keyring version and a new session
  * secret, both fresh random values. Nothing changes until the operator has set them on the Worker
  * and confirmed; then `revokeEverySession` and `rotateKeyring` finish the job.
  */

@@ -59,7 +59,7 @@ const emptyColumns = (): Record<string, ColumnReport> =>
   );
 
 /**
- * Re-encrypts every sealed record islet keeps (DESIGN §6), every column the domains declare, under
+ * Re-encrypts every sealed record islet keeps (architecture §6), every column the domains declare, under
  * the keyring's active version: the control database's and every tenant's. Records already at the
  * active version are skipped, so an interrupted run resumes where it stopped; old versions stay
  * readable until `keyringStatus` shows none left. Each write is conditional on the envelope it

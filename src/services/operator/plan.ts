@@ -8,7 +8,7 @@ import { requireOperator } from "./credential";
 import { setPlanInput } from "./schemas";
 
 /**
- * Sets a workspace's plan (DESIGN §4: plans change only by operator action — a billing system
+ * Sets a workspace's plan (architecture §4: plans change only by operator action — a billing system
  * calls this, never an owner). Audited in the workspace's own log and in the platform log; its
  * limits apply from the next request.
  */

@@ -14,7 +14,7 @@ import { parseInput, type ServiceArgs } from "../core/context";
 import { CONTROL_SEALED_COLUMNS } from "../inventory";
 import { requireOperator } from "./credential";
 
-// The operator CLI's tenant work (DESIGN §13: tenants list/migrate); operators only.
+// The operator CLI's tenant work (architecture §13: tenants list/migrate); operators only.
 
 export async function listTenants({ ctx }: ServiceArgs): Promise<WorkspaceRow[]> {
   requireOperator(ctx);

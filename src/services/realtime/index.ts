@@ -43,7 +43,7 @@ export const authorizeSocket = (ctx: ServiceContext, workspaceId: string, kind: 
     : authorizeWorkspace(ctx, workspaceId, { role: "viewer", scope: "data:read" });
 
 /**
- * A single-use ticket for a browser's socket (DESIGN §13): 30 s, stored only as a hash, bound to
+ * A single-use ticket for a browser's socket (architecture §13): 30 s, stored only as a hash, bound to
  * the credential that asked for it and to one workspace. A long-lived token never goes in a URL.
  */
 export async function createSocketTicket({

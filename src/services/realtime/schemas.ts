@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { epochMs, workspaceIdInput } from "../core/schemas";
 
-/** A socket ticket lives this long and opens one socket (DESIGN §13). */
+/** A socket ticket lives this long and opens one socket (architecture §13). */
 export const TICKET_TTL_MS = 30_000;
 
 export const SOCKET_KINDS = ["mcp", "realtime"] as const;

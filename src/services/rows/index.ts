@@ -64,7 +64,7 @@ async function commit(
   }
 }
 
-/** Realtime (DESIGN §5): called only once the write has committed, never for one that failed. */
+/** Realtime (architecture §5): called only once the write has committed, never for one that failed. */
 function publish(
   ctx: ServiceContext,
   workspaceId: string,

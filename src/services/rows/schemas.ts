@@ -4,7 +4,7 @@ import { workspaceScoped } from "../core/schemas";
 import { FormulaError, identifier } from "../tables/schemas";
 import { FILTER_OPS, type Filter, type ListQuery } from "./query";
 
-/** Who may read and write rows (DESIGN §3); each call adds its table, for a key's allowlist. */
+/** Who may read and write rows (architecture §3); each call adds its table, for a key's allowlist. */
 export const ROWS_NEEDS = {
   read: { role: "viewer", scope: "data:read" },
   write: { role: "member", scope: "data:write" },
@@ -70,7 +70,7 @@ const filterSpec = z
     "filter[col][op]=value. Ops: eq ne lt lte gt gte in like is_null; `in` takes a comma list, `is_null` true|false.",
   );
 
-/** The rows list's query string (DESIGN §5): filters, sort, sparse fields, cursor pagination. */
+/** The rows list's query string (architecture §5): filters, sort, sparse fields, cursor pagination. */
 export const listRowsQuery = z.preprocess(
   nestFilters,
   z.strictObject({

@@ -37,7 +37,7 @@ const metadataColumns = {
 };
 
 /**
- * Sets a secret (DESIGN §6): stored encrypted, bound to its workspace and name, never returned,
+ * Sets a secret (architecture §6): stored encrypted, bound to its workspace and name, never returned,
  * never logged. Answers what identifies it: kind, last four characters, fingerprint, who set it.
  */
 export async function setSecret({

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { WorkspaceNeed } from "../core/access";
 import { epochMs, workspaceScoped } from "../core/schemas";
 
-/** The workspace's secrets: admins, or keys with `secrets:write` (DESIGN §6). */
+/** The workspace's secrets: admins, or keys with `secrets:write` (architecture §6). */
 export const SECRETS_NEEDS = {
   manage: { role: "admin", scope: "secrets:write" },
 } as const satisfies Record<string, WorkspaceNeed>;

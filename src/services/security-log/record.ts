@@ -5,7 +5,7 @@ import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../core/context";
 import { actorId, assertAction } from "../core/events";
 
-/** A platform event with no tenant log to hold it (DESIGN §9). */
+/** A platform event with no tenant log to hold it (architecture §9). */
 export interface SecurityEvent {
   /** `entity.verb`, e.g. `auth.login_failed`, `operator.data_access`, `account.delete`. */
   action: string;

@@ -3,7 +3,7 @@ import { CONTROL_TABLE, expireStatement } from "../../db/idempotency";
 import { jobContext, type ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "./record";
 
-/** Platform security events are kept 90 days after the account they concern is deleted (DESIGN §9). */
+/** Platform security events are kept 90 days after the account they concern is deleted (architecture §9). */
 export const SECURITY_LOG_RETENTION_MS = 90 * 86_400_000;
 
 /**

@@ -20,7 +20,7 @@ export const MAX_SQL_ROWS = 1000;
 export const SQL_TIME_BUDGET_MS = 4_000;
 
 /**
- * Admin SQL (DESIGN §5): one statement, admin users only, audited. Read-only unless `write`:
+ * Admin SQL (architecture §5): one statement, admin users only, audited. Read-only unless `write`:
  * the guard classifies the statement from its tokens, and a read also runs in a read-only
  * transaction. What is refused outright is in `guard.ts`; the audit log's own triggers refuse
  * UPDATE and DELETE regardless.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { WorkspaceNeed } from "../core/access";
 import { workspaceScoped } from "../core/schemas";
 
-/** Admin SQL: admins in person, never a key (DESIGN §5). */
+/** Admin SQL: admins in person, never a key (architecture §5). */
 export const SQL_NEEDS = {
   run: { role: "admin", usersOnly: true },
 } as const satisfies Record<string, WorkspaceNeed>;

@@ -62,7 +62,7 @@ export async function disableArrangement(
 
 /**
  * Stops every webhook endpoint and API account in a workspace that one of `creators` (user ids,
- * key ids) set up: its creator was removed, demoted, taken over, deleted or revoked (DESIGN §3).
+ * key ids) set up: its creator was removed, demoted, taken over, deleted or revoked (architecture §3).
  * Each is disabled with the reason and audited; admins see it, and may set it up again as
  * themselves. Called after the change that ended the authority: a failure here is logged, never
  * thrown, because every delivery and call checks its creator again before it acts.

@@ -1,5 +1,5 @@
 // A standing arrangement (a webhook endpoint, an API account, a function's secret binding) acts
-// long after the request that set it up. DESIGN §3: it answers to its creator, and stops the
+// long after the request that set it up. architecture §3: it answers to its creator, and stops the
 // moment its creator could no longer have made it. This module answers one question — may the
 // principal behind an arrangement still do what the arrangement does? — by rebuilding that
 // principal as it stands now and asking the one authorization check (access.ts) on its behalf.

@@ -4,7 +4,7 @@ import { confirmation, epochMs, workspaceScoped } from "../core/schemas";
 import { MAX_COLUMNS, MAX_INDEXES } from "./check";
 import { COLUMN_TYPES, columnSchema, identifier, indexSchema, userName } from "./definition";
 
-/** Who may read table definitions and change them (DESIGN §3). */
+/** Who may read table definitions and change them (architecture §3). */
 export const TABLES_NEEDS = {
   read: { role: "viewer", scope: "data:read" },
   write: { role: "member", scope: "schema:write" },

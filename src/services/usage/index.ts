@@ -10,7 +10,7 @@ import { USAGE_NEEDS, USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type Works
 export * from "./schemas";
 
 /**
- * Monthly usage as the Gatekeeper counts it (DESIGN §4): each key's own Durable Object holds its
+ * Monthly usage as the Gatekeeper counts it (architecture §4): each key's own Durable Object holds its
  * month's count durably, so this reads them rather than a second counter that could disagree.
  */
 export async function getWorkspaceUsage({

@@ -16,7 +16,7 @@ import { signWebhook } from "./signing";
 import { endpointStanding } from "./standing";
 
 /**
- * Seconds before each attempt (DESIGN §8): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+ * Seconds before each attempt (architecture §8): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
  * After the last, the delivery is failed (and stays in the log for a manual redelivery).
  */
 export const RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];

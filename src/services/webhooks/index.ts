@@ -31,7 +31,7 @@ export { emitWebhookEvent, emitWebhookEvents } from "./events";
 export * from "./schemas";
 
 const manage = MANAGE_WEBHOOKS;
-/** A rotated-out secret keeps signing (beside the new one) this long (DESIGN §8). */
+/** A rotated-out secret keeps signing (beside the new one) this long (architecture §8). */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
 export const webhookSecretBinding = (workspaceId: string, id: string) =>
@@ -52,7 +52,7 @@ const view = (row: typeof webhooks.$inferSelect): Webhook => ({
 const checkedUrl = (ctx: ServiceContext, raw: string) => checkedTargetUrl(ctx.config, "url", raw);
 
 /**
- * The principal who configures an endpoint answers for it (DESIGN §3): an account that has proved
+ * The principal who configures an endpoint answers for it (architecture §3): an account that has proved
  * its address, or a key whose creator has, that may read every event it subscribes to (a key's
  * scopes and tables decide, as for a request of its own). Returns the id recorded as its creator.
  */

@@ -18,7 +18,7 @@ export const webhooksInventory: DomainInventory = {
       nullable: false,
     },
     {
-      // Standard Webhooks rotation: the previous secret keeps signing for 24 h (DESIGN §8), under
+      // Standard Webhooks rotation: the previous secret keeps signing for 24 h (architecture §8), under
       // the endpoint's own binding, so a keyring version it uses may not be dropped before it moves.
       database: "tenant",
       table: "_islet_webhooks",

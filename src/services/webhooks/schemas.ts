@@ -4,7 +4,7 @@ import { epochMs, workspaceScoped } from "../core/schemas";
 
 export { workspaceScoped } from "../core/schemas";
 
-/** The events an endpoint may subscribe to (DESIGN §8). */
+/** The events an endpoint may subscribe to (architecture §8). */
 export const WEBHOOK_EVENTS = [
   "row.created",
   "row.updated",
@@ -22,7 +22,7 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const MANAGE_WEBHOOKS = { role: "admin", scope: "secrets:write" } as const satisfies WorkspaceNeed;
 
 /**
- * What an endpoint's creator must be able to read for it to receive each event (DESIGN §8: an
+ * What an endpoint's creator must be able to read for it to receive each event (architecture §8: an
  * endpoint delivers only what its creator may still read): the need of the verb that reads the
  * same thing — rows (`listRows`, checked per table against a key's allowlist), keys (`listKeys`),
  * members (`listMembers`: people only), functions (`listFunctions`). `webhook.test` is the

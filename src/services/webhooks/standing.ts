@@ -17,7 +17,7 @@ export type EndpointStanding =
   | { ok: true; reads: (type: string, data: unknown) => Promise<boolean> };
 
 /**
- * Checks an endpoint's creator before anything is queued or sent to it (DESIGN §3, §8), so a missed
+ * Checks an endpoint's creator before anything is queued or sent to it (architecture §3, §8), so a missed
  * cleanup still sends nothing: a creator who may no longer manage webhooks stops the endpoint
  * (disabled with the reason, audited, shown to admins); one who may, receives only the events
  * they may read now (a key's scopes and table allowlist, a member's role), each answered once per

@@ -21,7 +21,7 @@ import { securityEventRow } from "../security-log/record";
 import { deleteWorkspaceInput } from "./schemas";
 
 /**
- * Deletes a workspace for good (DESIGN §3, §10): owner only, never by an API key, and only with
+ * Deletes a workspace for good (architecture §3, §10): owner only, never by an API key, and only with
  * `confirm` naming the workspace's slug. Destroys its database through the provisioner, then its
  * control rows; the event goes to the platform security log because the tenant log dies with it.
  */
@@ -106,7 +106,7 @@ export async function destroyWorkspace(
     }),
   );
   for (const key of keys) await onCredentialRevoked(ctx, { kind: "key", id: key.id, workspaceId: row.id });
-  // What the Gatekeeper holds for the workspace and its keys goes too (DESIGN §10): the keys'
+  // What the Gatekeeper holds for the workspace and its keys goes too (architecture §10): the keys'
   // rows are gone, so nothing they could present verifies any more.
   // Best effort: the deletion has happened; counters left behind only cost storage.
   await Promise.all(

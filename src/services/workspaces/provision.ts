@@ -38,7 +38,7 @@ const STALE_MS = 2 * 60_000;
 const dbNameFor = (workspaceId: string) => workspaceId.replace(/_/g, "-").toLowerCase();
 
 /**
- * Creates a workspace and its own database (DESIGN §11): records the workspace as
+ * Creates a workspace and its own database (architecture §11): records the workspace as
  * `provisioning`, creates the database, applies the tenant migrations, stores the database
  * token encrypted and marks the workspace active. Idempotent by `requestKey`; compensating: on
  * any failure the database and the rows made so far are removed before the error is returned.

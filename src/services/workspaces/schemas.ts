@@ -6,7 +6,7 @@ import { confirmation, epochMs, idempotencyKey, idOf, workspaceScoped } from "..
 
 /**
  * Reading a workspace (any member, its keys and end users); renaming it (admins in person);
- * transferring or deleting it (its owners in person) (DESIGN §3).
+ * transferring or deleting it (its owners in person) (architecture §3).
  */
 export const WORKSPACES_NEEDS = {
   read: { role: "viewer", scope: "data:read" },

@@ -1,4 +1,4 @@
-// The control database's drizzle schema (DESIGN §1), one file per area.
+// The control database's drizzle schema (architecture §1), one file per area.
 export {
   END_USER_ROLES,
   INVITABLE_ROLES,

@@ -3,7 +3,7 @@ import { ApiError } from "../../../lib/errors";
 import type { ServiceContext } from "../../core/context";
 
 /**
- * OIDC sign-in providers (DESIGN §3), from two Worker settings:
+ * OIDC sign-in providers (architecture §3), from two Worker settings:
  * - `OIDC_PROVIDERS` (var): JSON array of `{ id, clientId, issuer?, discoveryUrl?, preset? }`.
  *   `preset: "google"` (or `id: "google"`) fills in Google's issuer. Any other issuer is found
  *   by discovery at `<issuer>/.well-known/openid-configuration` unless `discoveryUrl` is set.
