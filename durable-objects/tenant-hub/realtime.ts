@@ -49,8 +49,9 @@ export async function handleRealtimeFrame(opts: {
     const frame = parseInput(realtimeMessage, parsed);
     const reply = await answer(ws, ctx, connection, frame, log);
     if (reply) send(JSON.stringify(reply));
-    // A resume goes on (or starts) now, in the same turn as the change it follows: no publish can
-    // come between, so nothing is sent twice or skipped.
+    // A resume starts (after `subscribe`) or goes on (after `ack`). While it lasts, publish skips
+    // the socket and its events wait in the log; reading the log and going live again are one
+    // synchronous step, so nothing is sent twice or skipped whenever a publish lands.
     replay(ws, log, send, frame.type === "subscribe" && frame.after !== undefined ? frame.id : undefined);
   } catch (thrown) {
     const error = asApiError(thrown, ctx.logger);
