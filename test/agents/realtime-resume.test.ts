@@ -228,7 +228,7 @@ describe("realtime resume", () => {
         error: { code: "invalid_request" },
       });
     }
-    expect(await subscribe(socket, ["todos"])).toMatchObject({ type: "subscribed" });
+    expect(await subscribe(socket, ["todos"], 0)).toMatchObject({ type: "subscribed", position: 0 });
     // Its tables already get live events: replaying them from `after` would send some twice.
     expect(await subscribe(socket, ["todos"], 0)).toMatchObject({
       type: "error",
