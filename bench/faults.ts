@@ -6,10 +6,12 @@
 // cost of an Idempotency-Key on a row insert: plain and keyed inserts interleaved (so drift hits
 // both alike), and replays of one key, each as a ratio to the plain insert of the same run.
 // Sizes: BENCH_FAULT_REQUESTS (default 20 per case), BENCH_IDEMPOTENCY_REQUESTS (default 300).
+// Last, realtime resume: events a dropped client missed and got back (./_realtime-resume.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
+import { realtimeResume } from "./_realtime-resume";
 import { seedOwner, startWorker } from "./_stack";
 import { fmt, median, percentile, printTable } from "./table";
 
@@ -61,6 +63,7 @@ export default async function bench(): Promise<void> {
   });
   const rows: (string | number)[][] = [];
   let keyed: (string | number)[][] = [];
+  let resume: (string | number)[][] = [];
   try {
     let baseline = Number.NaN;
     for (const statementMs of [5_000, 1_000]) {
@@ -122,6 +125,7 @@ export default async function bench(): Promise<void> {
         if (statementMs === 5_000) {
           await measure("row insert, database up", false);
           keyed = await keyOverhead(insert);
+          resume = await realtimeResume(worker, owner);
         }
         await measure("row insert, database paused (SIGSTOP)", true);
         // Let the abandoned streams expire before the next case (sqld's 10 s idle timeout).
@@ -144,5 +148,17 @@ export default async function bench(): Promise<void> {
   printTable(
     ["idempotency (database up)", "requests", "statuses", "median ms", "p95 ms", "vs row insert"],
     keyed,
+  );
+  console.log("");
+  printTable(
+    [
+      "realtime: a client away while writes go on",
+      "written away",
+      "recovered",
+      "lost",
+      "duplicated",
+      "resume ms",
+    ],
+    resume,
   );
 }

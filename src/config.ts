@@ -133,6 +133,18 @@ export const configSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** The Gatekeeper's answer; unset: 1 s in production, 15 s locally (module loading on first use). */
   GATEKEEPER_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).optional(),
+  /**
+   * Realtime resume (DESIGN §5): each workspace's hub keeps its latest row events, at most this
+   * many and none older than REALTIME_RETENTION_MS, for sockets that `subscribe` `after` a
+   * position; a gap older than that gets `resync`.
+   */
+  REALTIME_RETENTION_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  REALTIME_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3_600_000)
+    .default(10 * 60_000),
   /** Workspace imports (`POST /v1/workspaces/:id/import`) take an archive up to this size instead. */
   MAX_IMPORT_BYTES: z.coerce
     .number()

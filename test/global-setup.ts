@@ -37,6 +37,8 @@ export default async function setup(project: TestProject) {
     TEST_MAIL_FIXTURE_URL: mail.url,
     OIDC_PROVIDERS: JSON.stringify([{ id: OIDC_PROVIDER_ID, issuer: oidc.url, clientId: OIDC_CLIENT_ID }]),
     OIDC_CLIENT_SECRETS: JSON.stringify({ [OIDC_PROVIDER_ID]: OIDC_CLIENT_SECRET }),
+    // A realtime window a test can outrun with one bulk insert (test/agents/realtime-resume.test.ts).
+    REALTIME_RETENTION_EVENTS: "600",
   });
 
   return async () => {

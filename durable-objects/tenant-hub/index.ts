@@ -19,7 +19,9 @@ import {
   type RowEvent,
   type SocketAttachment,
 } from "../../src/services/hub/protocol";
+import { realtimeRetention } from "../../src/services/hub/retention";
 import { authorizeSocket } from "../../src/services/realtime";
+import { EventLog } from "./events";
 import { handleRealtimeFrame } from "./realtime";
 import { HubStore } from "./store";
 
@@ -45,11 +47,14 @@ const WORKSPACE_GONE = "*";
  */
 export class TenantHub extends DurableObject<Cloudflare.Env> {
   private readonly store: HubStore;
+  private readonly events: EventLog;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.store = new HubStore(ctx.storage.sql);
     this.store.migrate();
+    this.events = new EventLog(ctx.storage.sql, realtimeRetention(env));
+    this.events.migrate();
   }
 
   /** The upgrade, forwarded by the Worker with the connection it authenticated. */
@@ -130,7 +135,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     const admitMessage = () => this.admit(ws, ctx, connection);
     const handle = () =>
       connection.kind === "realtime"
-        ? handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage })
+        ? handleRealtimeFrame({ ws, ctx, connection, message, send, admit: admitMessage, log: this.events })
         : handleMcpFrame({ ctx, message, send, admit: admitMessage });
     // Each message has a request's budget (issue 19): its database calls take their deadlines
     // from it, and one that cannot finish at all closes the socket with 1011 rather than leave
@@ -163,15 +168,20 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * Row events of committed writes, sent to the realtime sockets subscribed to their tables, each
-   * numbered per socket (`seq`). A consumer with MAX_UNACKED_EVENTS unacknowledged is closed with
-   * 1013 rather than buffered without bound. Returns how many frames were sent.
+   * Row events of committed writes: numbered with the workspace's next positions and logged for
+   * resuming sockets (./events.ts), then sent to the realtime sockets subscribed to their tables,
+   * each numbered per socket too (`seq`). A socket still replaying a resume is skipped: its replay
+   * reaches these events in the log, in order. A consumer with MAX_UNACKED_EVENTS unacknowledged is
+   * closed with 1013 rather than buffered without bound. Returns how many frames were sent.
    */
-  async publish(events: RowEvent[]): Promise<number> {
+  async publish(rowEvents: RowEvent[]): Promise<number> {
+    // No await from here to the end: logging and fan-out are one turn, so a socket's subscribe
+    // (./realtime.ts) sees either all of this publish in the log or gets all of it live.
+    const events = this.events.append(rowEvents, Date.now());
     let sent = 0;
     for (const ws of this.ctx.getWebSockets("kind:realtime")) {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-      if (!attachment) continue;
+      if (!attachment || typeof attachment.replayedTo === "number") continue;
       const due = events.filter((e) => attachment.tables.includes(e.table));
       if (due.length === 0) continue;
       let seq = attachment.sent;
@@ -229,6 +239,7 @@ export class TenantHub extends DurableObject<Cloudflare.Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.migrate();
+    this.events.migrate();
     this.store.markStopped(WORKSPACE_GONE, Date.now());
     return closed;
   }

@@ -31,7 +31,12 @@ describe("realtime row events", () => {
     await table(team, "other");
     const key = await mintKey(team.owner.token, team.workspace.id, { scopes: ["data:read"] });
     const socket = await realtime(key.token);
-    expect(await subscribe(socket, ["todos"])).toEqual({ type: "subscribed", id: "s1", tables: ["todos"] });
+    expect(await subscribe(socket, ["todos"])).toEqual({
+      type: "subscribed",
+      id: "s1",
+      tables: ["todos"],
+      position: 0,
+    });
 
     const write = (method: string, path: string, body?: unknown) =>
       call(method, path, { token: team.owner.token, ...(body === undefined ? {} : { body }) });

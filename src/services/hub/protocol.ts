@@ -50,6 +50,13 @@ export interface RowEvent {
 }
 
 /**
+ * A row event as the hub sends it: numbered by `position`, the workspace's event sequence (1, 2,
+ * 3, … in the order the hub received them, kept in the hub's storage, so it survives hibernation
+ * and eviction), and by `seq`, the socket's own count that `ack` refers to.
+ */
+export type PositionedEvent = RowEvent & { position: number };
+
+/**
  * A realtime socket may have this many row events sent and not yet acknowledged
  * (`{"type":"ack","seq":n}`); one more and it is closed with 1013. workerd does not expose a
  * socket's send buffer (`bufferedAmount`), so the bound is kept in events, by the protocol.
@@ -63,10 +70,21 @@ export const MAX_REALTIME_FRAME = 16 * 1024;
 
 const tables = z.array(z.string().min(1).max(63)).min(1).max(MAX_SUBSCRIPTIONS);
 const requestId = z.string().max(64).optional();
+const position = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-/** What a realtime client may send. Anything else gets an error frame; the socket stays up. */
+/**
+ * What a realtime client may send. Anything else gets an error frame; the socket stays up.
+ *
+ * Resume: `subscribe` with `after: <position>` (the last position the client handled; only on a
+ * socket's first subscription, which names every table it wants) is answered `subscribed`, then
+ * every retained event of those tables after that position, in order, then live events — none
+ * twice, none skipped. When the hub no longer holds all of them (older than the retention window,
+ * REALTIME_RETENTION_EVENTS / REALTIME_RETENTION_MS) it sends `{"type":"resync","after","position"}`
+ * instead: reload what you keep, then continue from `position`. A replay larger than the ack window
+ * (MAX_UNACKED_EVENTS) pauses until the client acknowledges, and live events wait behind it.
+ */
 export const realtimeMessage = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("subscribe"), id: requestId, tables }),
+  z.strictObject({ type: z.literal("subscribe"), id: requestId, tables, after: position.optional() }),
   z.strictObject({ type: z.literal("unsubscribe"), id: requestId, tables }),
   z.strictObject({ type: z.literal("ping"), id: requestId }),
   /** Every event up to `seq` has been handled: that many more may be sent. */
@@ -83,4 +101,10 @@ export interface SocketAttachment {
   /** Realtime: the `seq` of the last event sent, and of the last one the client acknowledged. */
   sent: number;
   acked: number;
+  /**
+   * Realtime, while a resume is being replayed: the position of the last event replayed. Live
+   * events are held for the socket meanwhile (they are in the hub's log and the replay reaches
+   * them). Absent or null: live.
+   */
+  replayedTo?: number | null;
 }
