@@ -134,7 +134,7 @@ export const configSchema = z.object({
   /** The Gatekeeper's answer; unset: 1 s in production, 15 s locally (module loading on first use). */
   GATEKEEPER_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).optional(),
   /**
-   * Realtime resume (DESIGN §5): each workspace's hub keeps its latest row events, at most this
+   * Realtime resume (architecture §5): each workspace's hub keeps its latest row events, at most this
    * many and none older than REALTIME_RETENTION_MS, for sockets that `subscribe` `after` a
    * position; a gap older than that gets `resync`.
    */

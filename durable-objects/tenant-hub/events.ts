@@ -9,7 +9,7 @@ export type Replay = { events: PositionedEvent[]; more: boolean } | { resync: tr
 /**
  * The workspace's row events, numbered and kept in the hub's own SQLite database (so positions and
  * the window survive hibernation and eviction), for sockets that resume `after` a position
- * (DESIGN §5). Bounded by the retention window: at most `events` of them, none stored more than
+ * (architecture §5). Bounded by the retention window: at most `events` of them, none stored more than
  * `ms` ago; `prunedThrough` remembers how far it has forgotten, which is how a gap too old to
  * replay is told from one that had no events for the socket's tables.
  */

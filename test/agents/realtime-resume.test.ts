@@ -1,4 +1,4 @@
-// DESIGN §5, issue 31 item 2: realtime events carry the workspace's `position`, and a socket that
+// architecture §5, issue 31 item 2: realtime events carry the workspace's `position`, and a socket that
 // subscribes `after` a position first gets every event it missed (that it may read), in order,
 // from the hub's bounded log, or `resync` when the gap is older than the window — with no event
 // lost or sent twice, across the hub's eviction. The test window is 600 events

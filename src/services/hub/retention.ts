@@ -1,6 +1,6 @@
 import { configSchema } from "../../config";
 
-/** How much of a workspace's row events its hub keeps for resuming sockets (DESIGN §5). */
+/** How much of a workspace's row events its hub keeps for resuming sockets (architecture §5). */
 export interface Retention {
   /** At most this many events… */
   events: number;
