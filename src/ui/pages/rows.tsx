@@ -83,7 +83,7 @@ async function rowsPage(
       <h1>{name}</h1>
       {roleMeets(workspace.role, TABLES_NEEDS.write) ? (
         <p>
-          <a href={`${base}/schema`}>Edit the schema</a>
+          <a href={`${base}/schema`}>Change columns and indexes</a>
         </p>
       ) : null}
       <p class="muted">

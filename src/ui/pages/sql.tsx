@@ -114,12 +114,17 @@ async function consolePage(
             are out of reach; every statement is recorded in the audit log.
           </p>
           <PostForm c={c} action={wsPath(c, "/sql")}>
-            <label>
-              Statement
-              <textarea name="sql" required spellcheck={false} placeholder="SELECT * FROM notes LIMIT 20">
-                {sql}
-              </textarea>
-            </label>
+            {/* A label beside, not around, the textarea: its text would otherwise join the label's name. */}
+            <label for="sql-statement">Statement</label>
+            <textarea
+              id="sql-statement"
+              name="sql"
+              required
+              spellcheck={false}
+              placeholder="SELECT * FROM notes LIMIT 20"
+            >
+              {sql}
+            </textarea>
             <label class="check">
               <input type="checkbox" name="write" value="1" /> Allow this statement to write
             </label>
