@@ -273,6 +273,7 @@ describe("the dashboard in Chromium", () => {
     await changed();
     await shot(page, "table-editor");
     await page.getByRole("button", { name: "Drop remark" }).click();
+    await page.getByRole("button", { name: "Yes, drop remark" }).click();
     await changed();
     await page.getByRole("button", { name: "Drop index orders_by_qty" }).click();
     await changed();

@@ -30,7 +30,7 @@ const constraints = (col: Column) =>
     .filter(Boolean)
     .join(", ");
 
-async function schemaPage(c: PageContext, error?: unknown): Promise<Response> {
+async function schemaPage(c: PageContext, error?: unknown, confirmDrop?: string): Promise<Response> {
   const workspace = await currentWorkspace(c);
   const name = c.req.param("table") ?? "";
   const table = await getTable({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name } });
@@ -51,6 +51,19 @@ async function schemaPage(c: PageContext, error?: unknown): Promise<Response> {
       </p>
       <h1>Schema of {table.name}</h1>
       <ErrorBox error={error} />
+      {confirmDrop && table.columns.some((col) => col.name === confirmDrop) ? (
+        <div class="error" role="alert">
+          Drop the column {confirmDrop}? Its value in every row is deleted; this cannot be undone.{" "}
+          <ActionButton
+            c={c}
+            action={`${base}/columns/${confirmDrop}/drop`}
+            label={`Yes, drop ${confirmDrop}`}
+            fields={{ confirm: confirmDrop }}
+            danger
+          />{" "}
+          <a href={base}>Keep it</a>
+        </div>
+      ) : null}
       {table.pendingRecompute ? (
         <div class="error" role="alert">
           A formula recompute stopped part-way (rows after #{table.pendingRecompute.after} hold the previous
@@ -211,8 +224,12 @@ export const tableSchemaPages = new Hono<AppEnv>()
   .post("/app/w/:workspaceId/tables/:table/schema/columns/:column/rename", (c) =>
     change(c, (form) => ({ renameColumns: [{ from: column(c), to: form.text("to").trim() }] })),
   )
+  // A column's values go with it: the first press asks (a page, so it works without script), the
+  // answer carries the column's name as the table drop does.
   .post("/app/w/:workspaceId/tables/:table/schema/columns/:column/drop", (c) =>
-    change(c, () => ({ dropColumns: [column(c)] })),
+    formOf(c).text("confirm") === column(c)
+      ? change(c, () => ({ dropColumns: [column(c)] }))
+      : schemaPage(c, undefined, column(c)),
   )
   .post("/app/w/:workspaceId/tables/:table/schema/columns/:column/formula", (c) =>
     change(c, (form) => ({ setFormulas: [{ name: column(c), formula: form.text("formula") }] })),
