@@ -24,7 +24,8 @@ export function connectSnippets({ base, workspaceId, table }: ConnectValues): Re
   const socket = `${base.replace(/^http/, "ws")}/v1/realtime`;
   const json = (value: unknown) => JSON.stringify(value, null, 2);
   return {
-    curl: `curl -H "Authorization: Bearer ${KEY_PLACEHOLDER}" \\\n  ${base}/v1/workspaces/${workspaceId}/tables/${table}/rows?limit=10`,
+    // Quoted: `?` is a glob character in zsh and bash.
+    curl: `curl -H "Authorization: Bearer ${KEY_PLACEHOLDER}" \\\n  "${base}/v1/workspaces/${workspaceId}/tables/${table}/rows?limit=10"`,
     client: [
       `import { isletClient } from "./client"; // the repository's client/ (npm run client)`,
       "",
