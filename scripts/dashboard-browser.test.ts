@@ -112,6 +112,8 @@ describe("the dashboard in Chromium", () => {
     await column(0, "item", "text");
     await column(1, "price", "real");
     await column(2, "qty", "integer");
+    // Three slots to start with; the fourth comes from "Add a column" (in place, by the script).
+    await page.getByRole("button", { name: "Add a column" }).click();
     await column(3, "total", "formula", "row.price * row.qty");
     await shot(page, "tables");
     await page.getByRole("button", { name: "Create table" }).click();
@@ -198,6 +200,145 @@ describe("the dashboard in Chromium", () => {
     await shot(page, "account");
     await page.goto(`${base}/docs`);
     await page.waitForSelector(".opblock", { timeout: 30_000 });
+
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 180_000);
+
+  it("is a data tool: table editor, SQL console, Connect panel and usage charts, with no CSP violation", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const problems = await watched(context);
+    const page = await context.newPage();
+    await signUp(page, email());
+    await page.locator('a[href^="/app/w/"]').first().click();
+    const workspaceUrl = page.url();
+    const workspaceId = /\/app\/w\/(ws_[0-9a-z]+)/.exec(workspaceUrl)?.[1] ?? "";
+
+    // The create form: any number of columns, and no input overlapping another.
+    await page.getByLabel("Table name").fill("orders");
+    await page.getByRole("button", { name: "Add a column" }).click();
+    const slots = page.locator("fieldset.column");
+    expect(await slots.count()).toBe(4);
+    for (const [i, name, type] of [
+      [0, "item", "text"],
+      [1, "price", "real"],
+      [2, "qty", "integer"],
+      [3, "total", "formula"],
+    ] as const) {
+      await slots.nth(i).getByLabel("Name").fill(name);
+      await slots.nth(i).getByLabel("Type").selectOption(type);
+    }
+    await slots.nth(3).getByLabel("Formula (JavaScript over row)").fill("row.price * row.qty");
+    const overlaps = await page.evaluate(`(() => {
+      const found = [];
+      for (const fieldset of document.querySelectorAll("fieldset.column")) {
+        const boxes = [...fieldset.querySelectorAll("input:not([type=checkbox]), select")].map((e) => [e.name, e.getBoundingClientRect()]);
+        const outer = fieldset.getBoundingClientRect();
+        for (const [name, b] of boxes) if (b.right > outer.right + 0.5) found.push(name + " leaves its fieldset");
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) {
+            const [n1, a] = boxes[i]; const [n2, b] = boxes[j];
+            if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(n1 + " overlaps " + n2);
+          }
+      }
+      return found;
+    })()`);
+    expect(overlaps).toEqual([]);
+    await shot(page, "create-table");
+    await page.getByRole("button", { name: "Create table" }).click();
+    await page.getByText("Table created.").waitFor();
+    await page.getByLabel("item (text)").fill("pens");
+    await page.getByLabel("price (real)").fill("1.5");
+    await page.getByLabel("qty (integer)").fill("4");
+    await page.getByRole("button", { name: "Insert" }).click();
+    await page.getByText("Row saved.").waitFor();
+
+    // The schema editor: add, rename, drop a column, an index, a new formula.
+    await page.getByRole("link", { name: "Change columns and indexes" }).click();
+    const changed = () => page.getByText("Table changed.").waitFor();
+    const newColumn = page.locator("fieldset.column");
+    await newColumn.getByLabel("Name").fill("note");
+    await newColumn.getByLabel("Default").fill("none");
+    await page.getByRole("button", { name: "Add column" }).click();
+    await changed();
+    await page.getByLabel("New name for note").fill("remark");
+    await page.getByLabel("New name for note").press("Enter");
+    await changed();
+    await page.getByLabel("Index name").fill("orders_by_qty");
+    await page.getByRole("checkbox", { name: "qty", exact: true }).check();
+    await page.getByRole("button", { name: "Add index" }).click();
+    await changed();
+    await page.getByLabel("Formula of total").fill("row.price * row.qty * 2");
+    await page.getByRole("button", { name: "Set formula" }).click();
+    await changed();
+    await shot(page, "table-editor");
+    await page.getByRole("button", { name: "Drop remark" }).click();
+    await page.getByRole("button", { name: "Yes, drop remark" }).click();
+    await changed();
+    await page.getByRole("button", { name: "Drop index orders_by_qty" }).click();
+    await changed();
+    const api = await page.evaluate(
+      `fetch("/v1/workspaces/${workspaceId}/tables/orders").then((r) => r.json())`,
+    );
+    const table = (api as { table: { columns: { name: string; formula?: string }[]; indexes: unknown[] } })
+      .table;
+    expect(table.columns.map((c) => c.name)).toEqual(["item", "price", "qty", "total"]);
+    expect(table.columns[3]?.formula).toBe("row.price * row.qty * 2");
+    expect(table.indexes).toEqual([]);
+
+    // The SQL console: a read as a table; a write refused without the box; errors as sentences.
+    await page.goto(`${workspaceUrl}/sql`);
+    const run = async (sql: string) => {
+      await page.getByLabel("Statement", { exact: true }).fill(sql);
+      const answered = page.waitForResponse(
+        (r) => r.request().method() === "POST" && r.url().endsWith("/sql"),
+      );
+      await page.getByRole("button", { name: "Run" }).click();
+      await answered;
+      await page.waitForLoadState();
+    };
+    await run("SELECT item, total FROM orders");
+    expect(await page.locator("table.result tbody td").allTextContents()).toEqual(["pens", "12"]);
+    await run("DELETE FROM orders");
+    await page.getByText("This statement changes data. Tick “Allow this statement to write”").waitFor();
+    await run("SELECT item FROM orders WHERE");
+    expect(await page.getByRole("alert").textContent()).toMatch(
+      /^The statement (has a syntax error|ends too early)/,
+    );
+    await run("SELECT count(*) AS n FROM orders");
+    await shot(page, "sql-console");
+
+    // Connect: the workspace's own values, filled in.
+    await page.goto(`${workspaceUrl}/connect`);
+    expect((await page.locator("#connect-workspace-id").textContent())?.trim()).toBe(workspaceId);
+    expect(await page.locator("#connect-curl").textContent()).toContain(
+      `${base}/v1/workspaces/${workspaceId}/tables/orders/rows`,
+    );
+    expect(JSON.parse((await page.locator("#connect-cursor").textContent()) ?? "")).toEqual({
+      mcpServers: { islet: { url: `${base}/mcp`, headers: { Authorization: "Bearer isk_…" } } },
+    });
+    await shot(page, "connect");
+
+    // Dropping the table needs its name typed: the button waits for it.
+    await page.goto(`${workspaceUrl}/tables/orders/schema`);
+    const drop = page.getByRole("button", { name: "Drop table" });
+    expect(await drop.isDisabled()).toBe(true);
+    await page.getByLabel("Type orders").fill("orders");
+    await drop.click();
+    await page.getByText("Table dropped.").waitFor();
+
+    // Usage as pictures: the charts are SVG, drawn by the server, styled by the stylesheet.
+    await page.goto(`${workspaceUrl}/usage`);
+    const minute = page.locator("#per-minute > svg");
+    await minute.waitFor();
+    expect(await minute.locator("rect.bar").count()).toBeGreaterThan(0);
+    expect(await page.locator("#per-minute line.limit").count()).toBe(1);
+    expect(await page.locator("#audit-activity > svg rect.bar").count()).toBeGreaterThan(0);
+    const fill = await page.evaluate(
+      `getComputedStyle(document.querySelector("#per-minute rect.bar-admitted")).fill`,
+    );
+    expect(fill).not.toBe("rgb(0, 0, 0)");
+    await shot(page, "usage-charts");
 
     expect(problems).toEqual([]);
     await context.close();

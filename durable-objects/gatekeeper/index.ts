@@ -4,10 +4,11 @@ import {
   assertRevocation,
   type CheckInput,
   type CheckResult,
+  type GateStats,
   PrincipalGate,
   type RevokeOptions,
 } from "./principal";
-import type { MonthlyUsage } from "./rate-limit";
+import type { GateRule, MonthlyUsage } from "./rate-limit";
 import { GateStore } from "./storage";
 
 export type {
@@ -15,6 +16,7 @@ export type {
   CheckInput,
   CheckResult,
   Credential,
+  GateStats,
   RevokeOptions,
 } from "./principal";
 export type { GateRule } from "./rate-limit";
@@ -60,8 +62,21 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
   /** Revocation first, then lockout, then every rule; an admitted cost is charged to all rules. */
   async check(input: CheckInput): Promise<CheckResult> {
     const result = this.gate.check(input, Date.now());
-    if (result.allowed && this.gate.limiter.pendingUnits > 0) await this.scheduleFlush();
+    if ((result.allowed && this.gate.limiter.pendingUnits > 0) || this.gate.traffic.dirty) {
+      await this.scheduleFlush();
+    }
     return result;
+  }
+
+  /** Counts a 429 decided by another principal's object for a request that is this one's too. */
+  async noteRefusal(): Promise<void> {
+    this.gate.noteRefusal(Date.now());
+    await this.scheduleFlush();
+  }
+
+  /** Read-only: the windows of `rules` as they stand and the recent traffic, for people. */
+  async stats(rules: GateRule[]): Promise<GateStats> {
+    return this.gate.stats(rules, Date.now());
   }
 
   /** Refuses `credentialId` from `graceUntil` (or at once); durable before this returns. */
@@ -142,6 +157,10 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
 
   private flush(now: number): void {
     const { usage, windows } = this.gate.limiter.takeDirty(now);
-    this.ctx.storage.transactionSync(() => this.store.saveCounters(usage, windows));
+    const traffic = this.gate.traffic.dirty ? this.gate.traffic.snapshot(now) : undefined;
+    this.ctx.storage.transactionSync(() => {
+      this.store.saveCounters(usage, windows);
+      if (traffic) this.store.saveTraffic(traffic);
+    });
   }
 }

@@ -1,4 +1,12 @@
-import { type GateRule, type MonthlyUsage, RateLimiter, type Verdict } from "./rate-limit";
+import {
+  assertCheck,
+  type GateRule,
+  type MonthlyUsage,
+  RateLimiter,
+  type RuleUse,
+  type Verdict,
+} from "./rate-limit";
+import { type TrafficBucket, TrafficHistory } from "./traffic";
 
 /**
  * Everything one principal's Gatekeeper decides, in memory and clock-free (`now` is passed
@@ -43,6 +51,17 @@ export interface CheckResult {
   firstRefusalInWindow: boolean;
 }
 
+/** What a principal's Gatekeeper can show a person: its windows now and its recent traffic. */
+export interface GateStats {
+  at: number;
+  /** Each asked-for rule's units in use now: its sliding window, or the calendar month. */
+  windows: RuleUse[];
+  /** The last hour, per minute, oldest first. */
+  minutes: TrafficBucket[];
+  /** The last 30 UTC days, per day, oldest first. */
+  days: TrafficBucket[];
+}
+
 export interface RevokeOptions {
   /** Epoch ms of the revocation. */
   at: number;
@@ -83,6 +102,8 @@ const NO_FAILURES: FailureState = { failures: 0, lockedUntil: 0, lastFailureAt: 
 
 export class PrincipalGate {
   readonly limiter = new RateLimiter();
+  /** What was admitted and refused, bucketed for charts; it decides nothing. */
+  readonly traffic = new TrafficHistory();
   readonly revocations = new Map<string, Revocation>();
   revokedBefore = 0;
   failureState: FailureState = { ...NO_FAILURES };
@@ -112,10 +133,15 @@ export class PrincipalGate {
     if (lockedUntil > now && !input.ignoreLockout) {
       const state = this.limiter.peek(input.rules, now);
       const first = this.firstRefusal(now, lockedUntil);
+      this.traffic.refused(now);
       return refusal({ ...state, rule: "lockout", remaining: 0, resetAt: lockedUntil }, now, first);
     }
     const verdict = this.limiter.check(input.rules, cost, now);
-    if (verdict.allowed) return { ...verdict, revoked: false, retryAfter: 0, firstRefusalInWindow: false };
+    if (verdict.allowed) {
+      this.traffic.admitted(cost, now);
+      return { ...verdict, revoked: false, retryAfter: 0, firstRefusalInWindow: false };
+    }
+    this.traffic.refused(now);
     const window = input.rules.find((r) => r.id === verdict.rule)?.windowMs ?? 0;
     // Month rules (window 0) notice once until the refusal clears, i.e. the month ends.
     const first = this.firstRefusal(now, window > 0 ? now + window : verdict.resetAt);
@@ -164,6 +190,20 @@ export class PrincipalGate {
 
   usage(now: number): MonthlyUsage {
     return this.limiter.usage(now);
+  }
+
+  /**
+   * A refusal decided by another principal's Gatekeeper for a request counted here too (a
+   * member's own limit refused a request to this workspace): only the traffic picture changes.
+   */
+  noteRefusal(now: number): void {
+    this.traffic.refused(now);
+  }
+
+  /** The windows of `rules` and the recent traffic, changing no decision. */
+  stats(rules: readonly GateRule[], now: number): GateStats {
+    assertCheck(rules, 0);
+    return { at: now, windows: this.limiter.inUse(rules, now), ...this.traffic.view(now) };
   }
 
   /**

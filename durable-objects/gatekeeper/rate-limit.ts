@@ -41,6 +41,14 @@ export interface WindowSnapshot {
   costs: number[];
 }
 
+/** One rule's units in use at a moment (its sliding window's, or the month's). */
+export interface RuleUse {
+  id: string;
+  limit: number;
+  windowMs: number;
+  used: number;
+}
+
 export interface MonthlyUsage {
   month: string;
   used: number;
@@ -240,6 +248,21 @@ export class RateLimiter {
       rules.map((rule) => this.evaluate(rule, 0, now)),
       now,
     );
+  }
+
+  /** Each rule's units in use now, charging nothing and creating no window. */
+  inUse(rules: readonly GateRule[], now: number): RuleUse[] {
+    return rules.map((rule) => ({
+      id: rule.id,
+      limit: rule.limit,
+      windowMs: rule.windowMs,
+      used:
+        rule.windowMs === CALENDAR_MONTH
+          ? monthOf(now) === this.month
+            ? this.used
+            : 0
+          : (this.windows.get(rule.id)?.used(now) ?? 0),
+    }));
   }
 
   usage(now: number): MonthlyUsage {

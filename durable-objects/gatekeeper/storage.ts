@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { FailureState, PrincipalGate, Revocation } from "./principal";
 import type { MonthlyUsage, WindowSnapshot } from "./rate-limit";
+import type { TrafficSnapshot } from "./traffic";
 
 /**
  * The Gatekeeper's durable state in its own SQLite database (a SQLite-backed Durable Object).
@@ -24,6 +25,11 @@ const windowSchema = z
     costs: z.array(z.number().int().positive()),
   })
   .refine((w) => w.times.length === w.costs.length);
+
+const bucketsSchema = z
+  .array(z.tuple([z.number().int(), z.number().int().nonnegative(), z.number().int().nonnegative()]))
+  .max(1000);
+const trafficSchema = z.object({ minutes: bucketsSchema, days: bucketsSchema });
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -74,6 +80,8 @@ export class GateStore {
     if (failures !== undefined) gate.failureState = failureSchema.parse(JSON.parse(failures));
     const usage = usageSchema.safeParse(parseJson(state.get("usage")));
     if (usage.success) gate.limiter.restoreUsage(usage.data);
+    const traffic = trafficSchema.safeParse(parseJson(state.get("traffic")));
+    if (traffic.success) gate.traffic.restore(traffic.data, now);
 
     this.sql.exec("DELETE FROM gate_claims WHERE until <= ?", now);
     for (const row of this.sql.exec<Row>("SELECT id, holder, until FROM gate_claims")) {
@@ -135,6 +143,11 @@ export class GateStore {
         );
       }
     }
+  }
+
+  /** The traffic picture (charts only), flushed with the counters. */
+  saveTraffic(snapshot: TrafficSnapshot): void {
+    this.putState("traffic", snapshot);
   }
 
   private putState(name: string, value: unknown): void {

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
-import { type CheckResult, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
-import { admissionFor, admit } from "../services/gatekeeper/admission";
+import { type CheckResult, noteRefusal, rateLimitedError, rateLimitHeaders } from "../services/gatekeeper";
+import { admissionFor, admit, workspaceToNotify } from "../services/gatekeeper/admission";
 import { recordRateLimited } from "../services/gatekeeper/exceeded";
 import { onAuthFailure } from "./auth-failure";
 
@@ -23,7 +23,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
     member: c.get("workspaceMember") === true,
     ip: c.req.header("CF-Connecting-IP") ?? null,
   });
-  const { result, refused } = await admit(c.env, admission);
+  const { result, refused, refusedBy } = await admit(c.env, admission);
   if (result.revoked) {
     const revoked = new ApiError("credential_revoked", "This credential has been revoked");
     await onAuthFailure(
@@ -34,6 +34,7 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (refused) {
     if (refused.firstRefusalInWindow) auditExceeded(c, admission.principal, refused);
+    countForWorkspace(c, workspaceToNotify(admission, refusedBy));
     throw rateLimitedError(refused);
   }
   await next();
@@ -41,6 +42,20 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
   if (c.res.headers.has("RateLimit-Limit")) return;
   for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);
 });
+
+/**
+ * A 429 decided by the caller's own limit is the workspace's 429 too (its usage charts count
+ * them): told to the workspace's Gatekeeper after the response. The refusal stands either way.
+ */
+function countForWorkspace(c: Context<AppEnv>, workspace: string | undefined): void {
+  if (workspace === undefined) return;
+  const ctx = c.var.ctx;
+  ctx.waitUntil(
+    noteRefusal(c.env, workspace).catch((e: unknown) =>
+      ctx.logger.warn("refusal count failed", { error: e instanceof Error ? e.message : String(e) }),
+    ),
+  );
+}
 
 /**
  * `ratelimit.exceeded`, at most once per principal per window (the Gatekeeper says which refusal

@@ -5,6 +5,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/env";
 import { accountPages } from "./pages/account";
 import { auditPages } from "./pages/audit";
+import { connectPages } from "./pages/connect";
 import { functionPages } from "./pages/functions";
 import { invitationPages } from "./pages/invitation";
 import { issuerPages } from "./pages/issuers";
@@ -16,6 +17,8 @@ import { rowPages } from "./pages/rows";
 import { secretPages } from "./pages/secrets";
 import { settingsPages } from "./pages/settings";
 import { signInPages } from "./pages/signin";
+import { sqlPages } from "./pages/sql";
+import { tableSchemaPages } from "./pages/table-schema";
 import { tablePages } from "./pages/tables";
 import { usagePages } from "./pages/usage";
 import { verifyEmailPages } from "./pages/verify-email";
@@ -64,7 +67,9 @@ export const pageRoutes = new Hono<AppEnv>()
   .route("/", accountPages)
   // One workspace's sections, in the side navigation's order.
   .route("/", tablePages)
+  .route("/", tableSchemaPages)
   .route("/", rowPages)
+  .route("/", sqlPages)
   .route("/", functionPages)
   .route("/", keyPages)
   .route("/", memberPages)
@@ -73,6 +78,7 @@ export const pageRoutes = new Hono<AppEnv>()
   .route("/", issuerPages)
   .route("/", auditPages)
   .route("/", usagePages)
+  .route("/", connectPages)
   .route("/", settingsPages);
 
 export { assetRoutes } from "./assets";

@@ -35,6 +35,8 @@ const NOTICES: Record<string, string> = {
   password_reset: "Your password is changed. Sign in with the new one.",
   password_changed: "Your password is changed; your other sessions were signed out.",
   table_created: "Table created.",
+  table_changed: "Table changed.",
+  table_dropped: "Table dropped.",
   row_saved: "Row saved.",
   row_deleted: "Row deleted.",
   key_revoked: "Key revoked. It stops working on its next request.",
@@ -122,6 +124,7 @@ export const when = (ms: number | null | undefined): string =>
 
 const SECTIONS: [string, string, string][] = [
   ["tables", "Tables", ""],
+  ["sql", "SQL console", "/sql"],
   ["functions", "Functions", "/functions"],
   ["keys", "API keys", "/keys"],
   ["members", "Members", "/members"],
@@ -130,6 +133,7 @@ const SECTIONS: [string, string, string][] = [
   ["issuers", "Issuers", "/issuers"],
   ["audit", "Audit log", "/audit"],
   ["usage", "Usage", "/usage"],
+  ["connect", "Connect", "/connect"],
   ["settings", "Settings", "/settings"],
 ];
 

@@ -149,6 +149,8 @@ authContract({ route: `PUT ${ws}/secrets/:name`, role: "admin", scope: "secrets:
 // Admin SQL is for signed-in admins only: no API key, whatever its scopes.
 authContract({ route: `POST ${ws}/sql`, role: "admin", usersOnly: true, body: { sql: "SELECT 1 AS one" } });
 authContract({ route: `GET ${ws}/usage`, role: "admin", scope: "keys:manage" });
+authContract({ route: `GET ${ws}/usage/traffic`, role: "admin", scope: "keys:manage" });
+authContract({ route: `GET ${ws}/audit/activity`, role: "admin", scope: "audit:read" });
 authContract({ route: `GET ${ws}/audit`, role: "admin", scope: "audit:read" });
 authContract({ route: `GET ${ws}/audit/verify`, role: "admin", scope: "audit:read" });
 // Export is a Pro feature: the fixture workspace is moved to Pro (as an operator would).

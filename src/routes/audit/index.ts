@@ -3,7 +3,10 @@ import { json, named, operation, router, securityOf } from "../../http/openapi";
 import { workspaceParam } from "../../http/params";
 import {
   AUDIT_READ,
+  AuditActivity,
   AuditPage,
+  auditActivity,
+  auditActivityQuery,
   ChainReport,
   exportAuditLog,
   exportAuditQuery,
@@ -30,6 +33,21 @@ export const auditRoutes = router()
     async (c) => {
       const input = { ...c.req.valid("query"), ...c.req.valid("param") };
       return c.json(await listAuditEvents({ ctx: c.var.ctx, input }), 200);
+    },
+  )
+  .openapi(
+    operation({
+      method: "get",
+      path: "/activity",
+      tags,
+      security,
+      summary: "Audit events per UTC day and action, over the last days (14 unless ?days=, at most 90)",
+      request: { params: workspaceParam, query: auditActivityQuery },
+      responses: { 200: json(named(AuditActivity, "AuditActivity"), "Counts per day and action") },
+    }),
+    async (c) => {
+      const input = { ...c.req.valid("query"), ...c.req.valid("param") };
+      return c.json(await auditActivity({ ctx: c.var.ctx, input }), 200);
     },
   )
   .openapi(

@@ -1,3 +1,4 @@
+export * from "./activity";
 export { CSV_HEADER, csvField, csvLine } from "./csv";
 export { type AuditExport, exportAuditLog, streamAuditLog } from "./export";
 export { AUDIT_READ, listAuditEvents } from "./query";

@@ -106,6 +106,8 @@ export interface AdmissionOutcome {
   result: CheckResult;
   /** The refusing answer (the principal's own or a shared counter's), if any. */
   refused?: CheckResult;
+  /** Which principal refused: the request's own, or one of `shared`. */
+  refusedBy?: string;
 }
 
 /**
@@ -122,12 +124,23 @@ export async function admit(
     rules: admission.rules,
     ...(admission.credential ? { credential: admission.credential } : {}),
   });
-  if (result.revoked || !result.allowed) return { result, ...(result.revoked ? {} : { refused: result }) };
+  if (result.revoked) return { result };
+  if (!result.allowed) return { result, refused: result, refusedBy: admission.principal };
   const shared = await Promise.all(
     admission.shared.map((s) => gate(env, s.principal, { cost: 1, rules: s.rules })),
   );
-  const refused = shared.find((r) => !r.allowed);
-  return { result, ...(refused ? { refused } : {}) };
+  const at = shared.findIndex((r) => !r.allowed);
+  if (at < 0) return { result };
+  return { result, refused: shared[at], refusedBy: admission.shared[at]?.principal };
+}
+
+/**
+ * The workspace's counter (`ws:<id>`) among a request's shared principals, when a refusal it did
+ * not decide should still show in the workspace's 429 count (its usage charts).
+ */
+export function workspaceToNotify(admission: Admission, refusedBy: string | undefined): string | undefined {
+  const workspace = admission.shared.find((s) => s.principal.startsWith("ws:"))?.principal;
+  return workspace !== undefined && refusedBy !== workspace ? workspace : undefined;
 }
 
 function keyCapRules(perMinute: number | null, monthlyCap: number | null): GateRule[] {

@@ -6,9 +6,14 @@ import {
   assertRevocation,
   type CheckInput,
   type CheckResult,
+  type GateStats,
   type RevokeOptions,
 } from "../../../durable-objects/gatekeeper/principal";
-import { assertCheck, type MonthlyUsage } from "../../../durable-objects/gatekeeper/rate-limit";
+import {
+  assertCheck,
+  type GateRule,
+  type MonthlyUsage,
+} from "../../../durable-objects/gatekeeper/rate-limit";
 import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { forgetLocalGate, localGate } from "./local";
@@ -18,6 +23,7 @@ export type {
   CheckInput,
   CheckResult,
   Credential,
+  GateStats,
   RevokeOptions,
 } from "../../../durable-objects/gatekeeper/principal";
 export type { GateRule, MonthlyUsage } from "../../../durable-objects/gatekeeper/rate-limit";
@@ -194,6 +200,36 @@ export async function monthlyUsage(env: GatekeeperEnv, principal: string): Promi
     "usage",
     (stub) => stub.usage(),
     (local) => local.usage(Date.now()),
+  );
+}
+
+/**
+ * Read-only: the principal's windows for `rules` as they stand (no charge) and its recent traffic
+ * per minute and per day, admitted and refused (the dashboard's usage charts).
+ */
+export async function gateStats(
+  env: GatekeeperEnv,
+  principal: string,
+  rules: GateRule[],
+): Promise<GateStats> {
+  assertCheck(rules, 0);
+  return call(
+    env,
+    principal,
+    "stats",
+    (stub) => stub.stats(rules),
+    (local) => local.stats(rules, Date.now()),
+  );
+}
+
+/** Counts, at `principal`, a 429 another principal's Gatekeeper decided for a request of its. */
+export async function noteRefusal(env: GatekeeperEnv, principal: string): Promise<void> {
+  return call(
+    env,
+    principal,
+    "noteRefusal",
+    (stub) => stub.noteRefusal(),
+    (local) => local.noteRefusal(Date.now()),
   );
 }
 

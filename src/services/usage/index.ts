@@ -59,3 +59,4 @@ export async function getWorkspaceUsage({
     nextCursor: keys.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
+export { getWorkspaceTraffic } from "./traffic";

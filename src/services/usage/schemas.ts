@@ -44,3 +44,34 @@ export const WorkspaceUsage = z.object({
   nextCursor: z.string().nullable(),
 });
 export type WorkspaceUsage = z.infer<typeof WorkspaceUsage>;
+
+export const TrafficBucket = z.object({
+  /** Epoch ms the minute or UTC day starts. */
+  start: z.number().int(),
+  /** Requests admitted. */
+  admitted: z.number().int(),
+  /** Requests refused with 429. */
+  refused: z.number().int(),
+});
+
+export const WorkspaceTraffic = z.object({
+  /** Epoch ms the Gatekeeper answered. */
+  at: z.number().int(),
+  plan: z.string(),
+  /** The workspace's sliding 60-second window (every principal together) against the plan. */
+  perMinute: z.object({
+    used: z.number().int(),
+    limit: z.number().int(),
+    /** Each member's, key's or end user's own limit, within the workspace's. */
+    perPrincipal: z.number().int(),
+  }),
+  /** This calendar month (UTC) against the plan's monthly quota. */
+  month: z.object({ used: z.number().int(), limit: z.number().int() }),
+  /** The last hour, one bucket per minute, oldest first. */
+  minutes: z.array(TrafficBucket),
+  /** The last 30 UTC days, one bucket per day, oldest first. */
+  days: z.array(TrafficBucket),
+  refusedLastHour: z.number().int(),
+  refusedLast30Days: z.number().int(),
+});
+export type WorkspaceTraffic = z.infer<typeof WorkspaceTraffic>;

@@ -12,7 +12,7 @@ import {
   deleteRow as removeRow,
   updateRow,
 } from "../../services/rows";
-import { getTable } from "../../services/tables";
+import { getTable, TABLES_NEEDS } from "../../services/tables";
 import { attempt, currentWorkspace, DataTable, navOf, type PageContext, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
@@ -81,6 +81,11 @@ async function rowsPage(
     { title: name, workspace: navOf(workspace), section: "tables", status: state.error ? 400 : 200 },
     <>
       <h1>{name}</h1>
+      {roleMeets(workspace.role, TABLES_NEEDS.write) ? (
+        <p>
+          <a href={`${base}/schema`}>Change columns and indexes</a>
+        </p>
+      ) : null}
       <p class="muted">
         {table.columns
           .map((col) => `${col.name}: ${col.type}${col.formula ? ` = ${col.formula}` : ""}`)

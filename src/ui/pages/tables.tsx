@@ -1,25 +1,28 @@
-// Tables: the workspace's home lists its tables; the create form takes typed columns (defaults,
-// not null, unique) and formula columns.
+// Tables: the workspace's home lists its tables; the create form takes any number of typed columns
+// (defaults, not null, unique) and formula columns. Each table's schema editor is ./table-schema.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../../http/env";
-import { type FormFields, parseForm } from "../../http/form";
-import { createTable, createTableInput, listTables } from "../../services/tables";
-import { COLUMN_TYPES } from "../../services/tables/definition";
+import { parseForm } from "../../http/form";
+import { roleMeets } from "../../services/core/access";
+import { createTable, createTableInput, listTables, TABLES_NEEDS } from "../../services/tables";
+import { MAX_COLUMNS } from "../../services/tables/check";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
+import { ColumnFields, columnRows, slotCount } from "./column-fields";
 
-/** Blank column rows on the create form: enough for a first table without any script. */
-const NEW_COLUMNS = 6;
+/** Column slots the create form starts with; "Add a column" (with or without script) adds more. */
+const FIRST_SLOTS = 3;
 
-async function tablesPage(c: PageContext, error?: unknown) {
+async function tablesPage(c: PageContext, state: { error?: unknown; slots?: number } = {}) {
   const workspace = await currentWorkspace(c);
   const tables = await listTables({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
   const form = c.get("form");
+  const slots = Math.min(Math.max(FIRST_SLOTS, state.slots ?? slotCount(form)), MAX_COLUMNS);
+  const canChange = roleMeets(workspace.role, TABLES_NEEDS.write);
   return render(
     c,
-    { title: "Tables", workspace: navOf(workspace), section: "tables", status: error ? 400 : 200 },
+    { title: "Tables", workspace: navOf(workspace), section: "tables", status: state.error ? 400 : 200 },
     <>
       <h1>Tables</h1>
       {tables.length === 0 ? <p class="muted">No tables yet.</p> : null}
@@ -29,99 +32,36 @@ async function tablesPage(c: PageContext, error?: unknown) {
           { header: "Name", cell: (t) => <a href={wsPath(c, `/tables/${t.name}`)}>{t.name}</a> },
           { header: "Columns", cell: (t) => t.columns.map((col) => `${col.name}: ${col.type}`).join(", ") },
           { header: "Created", cell: (t) => when(t.createdAt) },
+          {
+            header: "",
+            cell: (t) =>
+              canChange ? (
+                <a href={wsPath(c, `/tables/${t.name}/schema`)} aria-label={`Edit the schema of ${t.name}`}>
+                  Schema
+                </a>
+              ) : null,
+          },
         ]}
       />
       <h2 id="new">Create a table</h2>
-      <ErrorBox error={error} />
+      <ErrorBox error={state.error} />
       <PostForm c={c} action={wsPath(c, "/tables")}>
         <Field label="Table name" name="name" value={typed(c, "name")} required placeholder="notes" />
-        {Array.from({ length: NEW_COLUMNS }, (_, i) => (
-          <fieldset>
-            <legend>Column {i + 1}</legend>
-            <div class="columns">
-              <Field label="Name" name={`c${i}.name`} value={form?.text(`c${i}.name`)} />
-              <label>
-                Type
-                <select name={`c${i}.type`}>
-                  {COLUMN_TYPES.map((type) => (
-                    <option value={type} selected={form?.text(`c${i}.type`) === type}>
-                      {type}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <Field label="Default" name={`c${i}.default`} value={form?.text(`c${i}.default`)} />
-              <Field
-                label="Formula (JavaScript over row)"
-                name={`c${i}.formula`}
-                value={form?.text(`c${i}.formula`)}
-                placeholder="row.price * row.qty"
-              />
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name={`c${i}.notNull`}
-                  value="1"
-                  checked={form?.checked(`c${i}.notNull`)}
-                />{" "}
-                not null
-              </label>
-              <label class="check">
-                <input
-                  type="checkbox"
-                  name={`c${i}.unique`}
-                  value="1"
-                  checked={form?.checked(`c${i}.unique`)}
-                />{" "}
-                unique
-              </label>
-            </div>
-          </fieldset>
-        ))}
-        <button type="submit">Create table</button>
+        <div class="column-slots">
+          {Array.from({ length: slots }, (_, i) => (
+            <ColumnFields prefix={`c${i}.`} legend={`Column ${i + 1}`} form={form} />
+          ))}
+        </div>
+        <p class="actions">
+          <button type="submit" name="add_column" value="1" class="secondary" formnovalidate data-add-column>
+            Add a column
+          </button>{" "}
+          <button type="submit">Create table</button>
+        </p>
       </PostForm>
     </>,
   );
 }
-
-/** The create form's column rows that were filled in (a row without a name is no column). */
-function columnRows(form: FormFields): Record<string, unknown>[] {
-  const rows = [];
-  for (let i = 0; i < NEW_COLUMNS; i++) {
-    const field = (name: string) => `c${i}.${name}`;
-    const name = form.optional(field("name"));
-    if (!name) continue;
-    const type = form.text(field("type"));
-    const fallback = form.optional(field("default"));
-    rows.push({
-      name,
-      type,
-      // Every row offers every input; a column takes the formula only when it is a formula column.
-      ...(type === "formula" ? { formula: form.optional(field("formula")) ?? "" } : {}),
-      ...(form.checked(field("notNull")) ? { notNull: true } : {}),
-      ...(form.checked(field("unique")) ? { unique: true } : {}),
-      ...(fallback === undefined ? {} : { default: fallback }),
-    });
-  }
-  return rows;
-}
-
-/** A default typed into the form, as its column's type: numbers, or true/false (the verb checks it). */
-function typedDefault(row: unknown): unknown {
-  const { type, default: text } = row as { type?: unknown; default?: unknown };
-  if (typeof text !== "string") return row;
-  const value =
-    type === "integer" || type === "real" ? Number(text) : type === "boolean" ? text === "true" : text;
-  return { ...(row as object), default: value };
-}
-
-/** The create form, read by the verb's own schema, with each column's default typed first. */
-const createForm = createTableInput.extend({
-  columns: z.preprocess(
-    (rows) => (Array.isArray(rows) ? rows.map(typedDefault) : rows),
-    createTableInput.shape.columns,
-  ),
-});
 
 export const tablePages = new Hono<AppEnv>()
   .get("/app/w/:workspaceId", (c) => tablesPage(c))
@@ -129,13 +69,20 @@ export const tablePages = new Hono<AppEnv>()
     attempt(
       async () => {
         const form = formOf(c);
+        // "Add a column" without script: the same form again, one slot longer, nothing created.
+        if (form.checked("add_column"))
+          return tablesPage(c, { slots: Math.max(FIRST_SLOTS, slotCount(form)) + 1 });
         const workspaceId = c.req.param("workspaceId");
         const table = await createTable({
           ctx: c.var.ctx,
-          input: parseForm(createForm, { workspaceId, name: form.text("name"), columns: columnRows(form) }),
+          input: parseForm(createTableInput, {
+            workspaceId,
+            name: form.text("name"),
+            columns: columnRows(form),
+          }),
         });
         return done(c, wsPath(c, `/tables/${table.name}`), "table_created");
       },
-      (error) => tablesPage(c, error),
+      (error) => tablesPage(c, { error }),
     ),
   );

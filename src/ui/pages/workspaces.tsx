@@ -30,7 +30,7 @@ async function workspacesPage(c: PageContext, error?: unknown) {
         items={workspaces}
         columns={[
           { header: "Name", cell: (w) => <a href={`/app/w/${w.id}`}>{w.name}</a> },
-          { header: "Slug", cell: (w) => <code>{w.slug}</code> },
+          { header: "Id", cell: (w) => <code>{w.id}</code> },
           { header: "Region", cell: (w) => w.region },
           { header: "Plan", cell: (w) => w.plan },
           { header: "Role", cell: (w) => w.role },
