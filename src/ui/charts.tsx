@@ -1,4 +1,4 @@
-// Charts as server-rendered SVG (DESIGN §13): no script, nothing inline for the CSP to refuse —
+// Charts as server-rendered SVG (architecture §13): no script, nothing inline for the CSP to refuse —
 // every colour and line style comes from classes in app.css (a `style` attribute would be a
 // violation under `style-src 'self' 'nonce-…'`). Each bar carries a <title> (the browser's own
 // tooltip), and each chart a table of its numbers for people who cannot see it.

@@ -1,4 +1,4 @@
-// The SQL console (DESIGN §5, admin SQL): one statement against the workspace's database through
+// The SQL console (architecture §5, admin SQL): one statement against the workspace's database through
 // the API's own verb, so the guard, the time budget, the row cap and the `sql.execute` audit event
 // are the API's. Read-only unless the person ticks "allow writes" for this one statement (the box
 // is never remembered). Results are a table; errors are sentences, never codes.

@@ -1,7 +1,7 @@
 // A table's schema editor: add, rename and drop columns, set a formula, add and drop indexes, and
 // drop the table with its typed name. Every change is one call of the API's own verbs (alterTable,
 // dropTable), so the checks, the atomicity and the `table.alter` / `table.drop` audit events are
-// the API's (DESIGN §5); the page only turns one form into one change.
+// the API's (architecture §5); the page only turns one form into one change.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { ApiError } from "../../lib/errors";
