@@ -4,6 +4,7 @@ import { runScheduledBackups } from "./services/backups";
 import { runScheduledDeletions } from "./services/lifecycle";
 import { runScheduledGc } from "./services/operator";
 import { runScheduledRetention } from "./services/security-log";
+import { runScheduledWebhookSweep } from "./services/webhooks";
 import { deliverWebhooks } from "./services/webhooks/delivery";
 
 export { Gatekeeper } from "../durable-objects/gatekeeper";
@@ -11,20 +12,32 @@ export { TenantHub } from "../durable-objects/tenant-hub";
 
 const app = buildApp();
 
+/** The daily trigger in wrangler.toml; the other (every 5 minutes) runs the webhook sweep alone. */
+const DAILY_CRON = "17 3 * * *";
+
 export default {
   fetch: app.fetch,
   // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
-  // wrangler.toml [triggers] crons: the security log retention purge (DESIGN §9), and account
-  // deletions that stopped midway, finished, and tenants abandoned mid-provisioning collected
-  // (DESIGN §10), and every active workspace's daily backup, deleted ones' backups swept.
-  scheduled: (event, env, ctx) =>
+  // wrangler.toml [triggers] crons. Every trigger runs the webhook sweep (DESIGN §8: what stayed
+  // pending is sent again). The daily one also runs the security log retention purge (DESIGN §9),
+  // finishes account deletions that stopped midway and collects tenants abandoned mid-provisioning
+  // (DESIGN §10), takes the daily backups, sweeps deleted ones' backups, and purges the webhook
+  // delivery log past its retention.
+  scheduled: (event, env, ctx) => {
+    const daily = event.cron === DAILY_CRON;
     ctx.waitUntil(
       Promise.all([
-        runScheduledRetention(env, event.scheduledTime),
-        runScheduledDeletions(env),
-        runScheduledGc(env),
-        runScheduledBackups(env),
+        runScheduledWebhookSweep(env, event.scheduledTime, daily),
+        ...(daily
+          ? [
+              runScheduledRetention(env, event.scheduledTime),
+              runScheduledDeletions(env),
+              runScheduledGc(env),
+              runScheduledBackups(env),
+            ]
+          : []),
       ]),
-    ),
+    );
+  },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -87,6 +87,7 @@ export async function recordBackup(
     ref: point.ref,
     reason,
     createdAt: Date.now(),
+    restorableUntil: null,
   };
   const db = controlDb(ctx.config);
   await db.insert(workspaceBackups).values(row);
