@@ -1244,6 +1244,7 @@ export interface paths {
                                 kind: "snapshot" | "pitr";
                                 reason: string;
                                 createdAt: string;
+                                restorableUntil: string | null;
                             };
                         };
                     };
@@ -1438,6 +1439,15 @@ export interface paths {
                 };
                 /** @description Conflict or missing confirmation */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone */
+                410: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12400,6 +12410,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             }[];
         };
         GcReport: {
@@ -12425,6 +12436,7 @@ export interface components {
             kind: "snapshot" | "pitr";
             reason: string;
             createdAt: string;
+            restorableUntil: string | null;
         };
         Restore: {
             workspaceId: string;
@@ -12436,6 +12448,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             };
             safetyBackup: {
                 id: string;
@@ -12445,6 +12458,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             };
             previousDbName: string;
             dbName: string;

@@ -20,22 +20,19 @@ export default {
   // wrangler.toml [[queues.consumers]]: webhook deliveries (DESIGN §8).
   queue: (batch, env, ctx) => deliverWebhooks(batch, env, ctx),
   // wrangler.toml [triggers] crons. Every trigger runs the webhook sweep (DESIGN §8: what stayed
-  // pending is sent again). The daily one also runs the security log retention purge (DESIGN §9),
-  // finishes account deletions that stopped midway and collects tenants abandoned mid-provisioning
-  // (DESIGN §10), takes the daily backups, sweeps deleted ones' backups, and purges the webhook
-  // delivery log past its retention.
+  // pending is sent again) and continues the day's backups, a bounded batch at a time. The daily
+  // one also runs the security log retention purge (DESIGN §9), finishes account deletions that
+  // stopped midway and collects tenants abandoned mid-provisioning (DESIGN §10), sweeps deleted
+  // workspaces' backups, and purges the webhook delivery log past its retention.
   scheduled: (event, env, ctx) => {
     const daily = event.cron === DAILY_CRON;
     ctx.waitUntil(
       Promise.all([
         runScheduledWebhookSweep(env, event.scheduledTime, daily),
+        // Each run takes a bounded batch of the day's backups; the daily one also sweeps orphans.
+        runScheduledBackups(env, { now: event.scheduledTime, daily }),
         ...(daily
-          ? [
-              runScheduledRetention(env, event.scheduledTime),
-              runScheduledDeletions(env),
-              runScheduledGc(env),
-              runScheduledBackups(env),
-            ]
+          ? [runScheduledRetention(env, event.scheduledTime), runScheduledDeletions(env), runScheduledGc(env)]
           : []),
       ]),
     );
