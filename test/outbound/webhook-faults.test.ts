@@ -187,6 +187,27 @@ describe("webhook delivery under faults", () => {
     expect((await deliveryLog(team, hook.id)).map((d) => [d.status, d.attempts])).toEqual([["succeeded", 1]]);
   });
 
+  it("makes one delivery per event when the dispatches of a burst of writes race each other", async () => {
+    const { team, hook, db } = await setUp();
+    const titles = Array.from({ length: 8 }, (_, i) => `burst-${i}`);
+    const answers = await Promise.all(
+      titles.map((title) =>
+        call("POST", `/v1/workspaces/${team.workspace.id}/tables/todos/rows`, {
+          token: team.owner.token,
+          body: { title },
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(titles.map(() => 201));
+    const received = events(await waitFor(hook.name, titles.length));
+    expect(received.map((e) => e.title).sort()).toEqual([...titles].sort());
+    expect(new Set(received.map((e) => e.id)).size).toBe(titles.length);
+    expect(await count(db, "SELECT count(*) AS n FROM _islet_webhook_deliveries")).toBe(titles.length);
+    // Nothing is left for the sweep to send again.
+    await runCron(Date.now() + SWEEP_GRACE_MS + 1000);
+    expect(await receivedBy(hook.name)).toHaveLength(titles.length);
+  });
+
   it("retries an endpoint answering 500 then 200: every event arrives, under one webhook-id each", async () => {
     const { team, hook } = await setUp(1);
     for (const title of ["first", "second"]) {
