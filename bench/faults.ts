@@ -5,12 +5,15 @@
 // deadline), at the default 5 s statement deadline and at 1 s. Then, with the database up, the
 // cost of an Idempotency-Key on a row insert: plain and keyed inserts interleaved (so drift hits
 // both alike), and replays of one key, each as a ratio to the plain insert of the same run.
+// Then webhook events delivered after injected failures, and the sweep re-sending deliveries left
+// pending (bench/_webhooks.ts).
 // Sizes: BENCH_FAULT_REQUESTS (default 20 per case), BENCH_IDEMPOTENCY_REQUESTS (default 300).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
 import { seedOwner, startWorker } from "./_stack";
+import { webhookFaults } from "./_webhooks";
 import { fmt, median, percentile, printTable } from "./table";
 
 const REQUESTS = Number(process.env.BENCH_FAULT_REQUESTS ?? 20);
@@ -61,6 +64,7 @@ export default async function bench(): Promise<void> {
   });
   const rows: (string | number)[][] = [];
   let keyed: (string | number)[][] = [];
+  let webhooks: (string | number)[][] = [];
   try {
     let baseline = Number.NaN;
     for (const statementMs of [5_000, 1_000]) {
@@ -130,6 +134,7 @@ export default async function bench(): Promise<void> {
         await worker.dispose();
       }
     }
+    webhooks = await webhookFaults(platform.vars);
   } finally {
     devdb.resume();
     await devdb.stop();
@@ -144,5 +149,10 @@ export default async function bench(): Promise<void> {
   printTable(
     ["idempotency (database up)", "requests", "statuses", "median ms", "p95 ms", "vs row insert"],
     keyed,
+  );
+  console.log("");
+  printTable(
+    ["webhooks (at least once)", "events", "delivered", "lost", "duplicated", "attempts", "seconds"],
+    webhooks,
   );
 }
