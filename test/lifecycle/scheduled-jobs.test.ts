@@ -35,7 +35,9 @@ const activeIds = async () =>
   );
 
 describe("the scheduled handler", () => {
-  it("backs up every active workspace over its runs, sweeps deleted workspaces' backups and collects orphan databases", async () => {
+  it("backs up every active workspace over its runs, sweeps deleted workspaces' backups and collects orphan databases", {
+    timeout: 120_000,
+  }, async () => {
     const owner = await makeUser();
     const live = await makeWorkspace(owner);
     // A workspace whose deletion could not drop its backup: its row is gone, the backup is not.
@@ -67,7 +69,9 @@ describe("the scheduled handler", () => {
     expect(await provisioner.exists(orphanDb)).toBe(false);
   });
 
-  it("bounds the daily backups per run and resumes after the last workspace it reached", async () => {
+  it("bounds the daily backups per run and resumes after the last workspace it reached", {
+    timeout: 120_000,
+  }, async () => {
     const owner = await makeUser();
     const mine = await makeWorkspace(owner);
     const job = `backups.test-${newId("j").slice(-8)}`;
@@ -92,9 +96,12 @@ describe("the scheduled handler", () => {
     const stillActive = new Set(await activeIds());
     expect(fleet.filter((id) => stillActive.has(id) && !covered.includes(id))).toEqual([]);
     expect(covered).toContain(mine.id);
-    // Once a day: the next run the same day has nothing due; a day later a new cycle begins.
+    // Once a day: a run later the same day has nothing due, even the daily trigger's within the
+    // hour; the next day's daily trigger begins a new cycle.
     expect((await runDailyBackups(ctx, { now: now + 60_000, perRun, job })).due).toBe(false);
-    const tomorrow = await runDailyBackups(ctx, { now: now + DAY, perRun, job });
+    expect((await runDailyBackups(ctx, { now: now + 60_000, perRun, job, daily: true })).due).toBe(false);
+    expect((await runDailyBackups(ctx, { now: now + 12 * 3_600_000, perRun, job })).due).toBe(false);
+    const tomorrow = await runDailyBackups(ctx, { now: now + DAY, perRun, job, daily: true });
     expect(tomorrow.due).toBe(true);
     expect(tomorrow.workspaceIds.length).toBeGreaterThan(0);
   });

@@ -1,7 +1,7 @@
 // The daily backup job (DESIGN §10, issue 31), resumable and bounded per run: one cycle a day
 // backs up every active workspace, a bounded batch per scheduled run in workspace-id order, the
-// cursor kept in the control database (`job_cursors`). Every trigger (the 5-minute one included)
-// continues the cycle under way, so a fleet of 10,000 tenants is covered over successive runs
+// cursor kept in the control database (`job_cursors`). The daily trigger starts a cycle; every
+// trigger (the 5-minute one included) continues the cycle under way, so a fleet of 10,000 tenants is covered over successive runs
 // (at 200 a run, within about four hours) instead of one run that times out and starts again.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
@@ -12,8 +12,13 @@ import { recordBackup, sweepOrphanBackups } from "./index";
 
 /** Workspaces backed up per scheduled run. */
 export const DAILY_BACKUPS_PER_RUN = 200;
-/** A new cycle starts a day after the last one started (less a run's slack, so it does not drift). */
-const CYCLE_MS = 86_400_000 - 10 * 60_000;
+const HOUR_MS = 3_600_000;
+/**
+ * A new cycle starts on the daily trigger (so it does not drift through the day), at most once an
+ * hour; if the daily trigger was missed, the first run more than 25 hours after the last start.
+ */
+const MIN_CYCLE_GAP_MS = HOUR_MS;
+const MISSED_DAILY_MS = 25 * HOUR_MS;
 const DAILY_JOB = "backups.daily";
 
 export interface DailyBackupRun {
@@ -33,7 +38,7 @@ export interface DailyBackupRun {
  */
 export async function runDailyBackups(
   ctx: ServiceContext,
-  opts: { now?: number; perRun?: number; job?: string } = {},
+  opts: { now?: number; perRun?: number; job?: string; daily?: boolean } = {},
 ): Promise<DailyBackupRun> {
   const now = opts.now ?? Date.now();
   const perRun = opts.perRun ?? DAILY_BACKUPS_PER_RUN;
@@ -41,7 +46,8 @@ export async function runDailyBackups(
   const db = controlDb(ctx.config);
   const [state] = await db.select().from(jobCursors).where(eq(jobCursors.job, job));
   const idle = !state || state.cursor === null;
-  if (idle && state?.cycleStartedAt != null && now - state.cycleStartedAt < CYCLE_MS)
+  const last = state?.cycleStartedAt ?? null;
+  if (idle && last !== null && now - last < (opts.daily ? MIN_CYCLE_GAP_MS : MISSED_DAILY_MS))
     return { workspaceIds: [], failed: 0, cycleDone: true, due: false };
   const cycleStartedAt = idle ? now : state.cycleStartedAt;
   const after = idle ? null : state.cursor;
@@ -83,7 +89,7 @@ export async function runScheduledBackups(env: object, opts: { now: number; dail
   const ctx = jobContext(env, "tenants.backup");
   if (!ctx) return;
   try {
-    const run = await runDailyBackups(ctx, { now: opts.now });
+    const run = await runDailyBackups(ctx, { now: opts.now, daily: opts.daily });
     const swept = opts.daily ? await sweepOrphanBackups(ctx) : 0;
     if (run.due || swept > 0)
       ctx.logger.info("daily backups", {
