@@ -12,7 +12,7 @@ export { TenantHub } from "../durable-objects/tenant-hub";
 
 const app = buildApp();
 
-/** The daily trigger in wrangler.toml; the other (every 5 minutes) runs the webhook sweep alone. */
+/** The daily trigger in wrangler.toml; the other runs every 5 minutes. */
 const DAILY_CRON = "17 3 * * *";
 
 export default {

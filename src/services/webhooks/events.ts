@@ -100,6 +100,9 @@ export async function enqueueTestDelivery(
       now,
     ],
   });
-  await sendDeliveries(ctx, workspaceId, [id]);
+  // Recorded as pending first: a send that fails is the sweep's to repeat, not the caller's error.
+  await sendDeliveries(ctx, workspaceId, [id]).catch((error: unknown) =>
+    ctx.logger.warn("test delivery left to the sweep", { error: errorText(error) }),
+  );
   return id;
 }
