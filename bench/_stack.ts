@@ -90,7 +90,14 @@ export type WorkerCall = (
 export async function startWorker(
   vars: Record<string, string>,
   entrypoint?: string,
-): Promise<{ call: WorkerCall; fetch: typeof fetch; url: string; dispose(): Promise<void> }> {
+): Promise<{
+  call: WorkerCall;
+  fetch: typeof fetch;
+  url: string;
+  /** Runs the Worker's `scheduled` handler as the cron trigger `cron` would. */
+  scheduled(cron: string, scheduledTime?: Date): Promise<unknown>;
+  dispose(): Promise<void>;
+}> {
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     ...(entrypoint ? { entrypoint } : {}),
@@ -131,7 +138,9 @@ export async function startWorker(
     mf.dispatchFetch(input as never, init as never)) as unknown as typeof fetch;
   // wrangler's dev server, for clients that go over the network (WebSockets).
   const url = (await worker.url).origin;
-  return { call, fetch: raw, url, dispose: () => worker.dispose() };
+  const scheduled = async (cron: string, scheduledTime = new Date()) =>
+    (await mf.getWorker()).scheduled({ cron, scheduledTime });
+  return { call, fetch: raw, url, scheduled, dispose: () => worker.dispose() };
 }
 
 /** A verified user with a session and an access token, and a workspace they own on `plan`. */

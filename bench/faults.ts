@@ -5,6 +5,8 @@
 // deadline), at the default 5 s statement deadline and at 1 s. Then, with the database up, the
 // cost of an Idempotency-Key on a row insert: plain and keyed inserts interleaved (so drift hits
 // both alike), and replays of one key, each as a ratio to the plain insert of the same run.
+// Then webhook events delivered after injected failures, and the sweep re-sending deliveries left
+// pending (bench/_webhooks.ts).
 // Sizes: BENCH_FAULT_REQUESTS (default 20 per case), BENCH_IDEMPOTENCY_REQUESTS (default 300).
 // Last, realtime resume: events a dropped client missed and got back (./_realtime-resume.ts).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +15,7 @@ import { join } from "node:path";
 import { spawnDevdb, startLocalPlatform } from "../scripts/local-stack";
 import { realtimeResume } from "./_realtime-resume";
 import { seedOwner, startWorker } from "./_stack";
+import { webhookFaults } from "./_webhooks";
 import { fmt, median, percentile, printTable } from "./table";
 
 const REQUESTS = Number(process.env.BENCH_FAULT_REQUESTS ?? 20);
@@ -64,6 +67,7 @@ export default async function bench(): Promise<void> {
   const rows: (string | number)[][] = [];
   let keyed: (string | number)[][] = [];
   let resume: (string | number)[][] = [];
+  let webhooks: (string | number)[][] = [];
   try {
     let baseline = Number.NaN;
     for (const statementMs of [5_000, 1_000]) {
@@ -134,6 +138,7 @@ export default async function bench(): Promise<void> {
         await worker.dispose();
       }
     }
+    webhooks = await webhookFaults(platform.vars);
   } finally {
     devdb.resume();
     await devdb.stop();
@@ -160,5 +165,10 @@ export default async function bench(): Promise<void> {
       "resume ms",
     ],
     resume,
+  );
+  console.log("");
+  printTable(
+    ["webhooks (at least once)", "events", "delivered", "lost", "duplicated", "attempts", "seconds"],
+    webhooks,
   );
 }

@@ -1244,6 +1244,7 @@ export interface paths {
                                 kind: "snapshot" | "pitr";
                                 reason: string;
                                 createdAt: string;
+                                restorableUntil: string | null;
                             };
                         };
                     };
@@ -1438,6 +1439,15 @@ export interface paths {
                 };
                 /** @description Conflict or missing confirmation */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone */
+                410: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12622,6 +12632,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             }[];
         };
         GcReport: {
@@ -12647,6 +12658,7 @@ export interface components {
             kind: "snapshot" | "pitr";
             reason: string;
             createdAt: string;
+            restorableUntil: string | null;
         };
         Restore: {
             workspaceId: string;
@@ -12658,6 +12670,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             };
             safetyBackup: {
                 id: string;
@@ -12667,6 +12680,7 @@ export interface components {
                 kind: "snapshot" | "pitr";
                 reason: string;
                 createdAt: string;
+                restorableUntil: string | null;
             };
             previousDbName: string;
             dbName: string;

@@ -13,7 +13,9 @@ export function registerBackups(tenants: Command, { run, out, ctxOf }: CommandKi
     .action(
       run(async (workspaceId: string, _opts: object, cmd: Command) => {
         const backups = await listBackups({ ctx: ctxOf(cmd), input: { workspaceId } });
-        emit(out(cmd), backups, () => table(backups, ["id", "createdAt", "reason", "kind", "dbName"]));
+        emit(out(cmd), backups, () =>
+          table(backups, ["id", "createdAt", "reason", "kind", "dbName", "restorableUntil"]),
+        );
         return 0;
       }),
     );

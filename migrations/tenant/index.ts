@@ -11,6 +11,7 @@ import m0008 from "./0008_secret_kinds.sql";
 import m0009 from "./0009_webhooks.sql";
 import m0010 from "./0010_idempotency.sql";
 import m0011 from "./0011_standing.sql";
+import m0012 from "./0012_webhook_outbox.sql";
 
 export const tenantMigrations = [
   { name: "0001_system", sql: m0001 },
@@ -24,4 +25,5 @@ export const tenantMigrations = [
   { name: "0009_webhooks", sql: m0009 },
   { name: "0010_idempotency", sql: m0010 },
   { name: "0011_standing", sql: m0011 },
+  { name: "0012_webhook_outbox", sql: m0012 },
 ];

@@ -14,6 +14,19 @@ export function newId(prefix: string): string {
 
 export const newRequestId = () => newId("req");
 
+/**
+ * An id of the same shape as `newId`'s derived from `parts` (SHA-256): the same parts always give
+ * the same id, so a step repeated after a crash names the same record again.
+ */
+export async function derivedId(prefix: string, ...parts: string[]): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\u0000"))),
+  );
+  let out = "";
+  for (const byte of digest.subarray(0, 26)) out += ALPHABET[byte % 32];
+  return `${prefix}_${out}`;
+}
+
 /** The shapes of islet's ids on the wire: routes and verbs check them, never a hand regex. */
 export const ID_FORMATS = {
   workspace: /^ws_[0-9a-z]{26}$/,

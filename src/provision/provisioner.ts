@@ -16,6 +16,12 @@ export interface BackupPoint {
   /** The database the point was taken of. */
   dbName: string;
   ref: string;
+  /**
+   * The end of the provider's point-in-time window for this point (epoch ms): Turso keeps a
+   * database's history for its plan's retention period only, and a timestamp older than that
+   * restores nothing. Absent for snapshots, which are files kept until they are dropped.
+   */
+  restorableUntil?: number;
 }
 
 /**

@@ -28,6 +28,28 @@ export const TURSO_LOCATIONS: Readonly<Record<Region, string>> = {
 const groupsSchema = z.object({ groups: z.array(z.object({ name: z.string() })) });
 const databaseSchema = z.object({ database: z.object({ Name: z.string(), Hostname: z.string() }) });
 const tokenSchema = z.object({ jwt: z.string().min(1) });
+/** GET /v1/organizations/{org}/subscription (docs.turso.tech/api-reference/organizations/subscription). */
+const subscriptionSchema = z.object({ subscription: z.object({ name: z.string() }) });
+
+const DAY_MS = 86_400_000;
+/**
+ * Point-in-time recovery windows by plan (docs.turso.tech/features/point-in-time-recovery: Free
+ * 24 hours; Developer, Scaler and Pro 10, 30 and 90 days). A plan not named here gets the shortest
+ * window: a backup is never promised for longer than the provider keeps it.
+ */
+export const TURSO_PITR_WINDOW_MS: Readonly<Record<string, number>> = {
+  free: DAY_MS,
+  starter: DAY_MS,
+  hobby: DAY_MS,
+  developer: 10 * DAY_MS,
+  scaler: 30 * DAY_MS,
+  pro: 90 * DAY_MS,
+  enterprise: 90 * DAY_MS,
+};
+const SHORTEST_WINDOW_MS = DAY_MS;
+/** The plan is read once per this period per isolate, not once per backup of a 10,000-tenant run. */
+const PLAN_CACHE_MS = 10 * 60_000;
+const windows = new Map<string, { windowMs: number; readAt: number }>();
 
 /**
  * Turso Platform API (docs.turso.tech/api-reference): create a database in the region's group,
@@ -117,10 +139,32 @@ export class TursoProvisioner implements Provisioner {
     return body.databases.map((d) => d.Name).filter((n): n is string => typeof n === "string");
   }
 
-  /** Turso keeps every database's history: the backup is the moment, checked against a live database. */
+  /**
+   * Turso keeps every database's history for the plan's retention period: the backup is the
+   * moment, checked against a live database, and restorable until the window closes on it.
+   */
   async backup(name: string): Promise<BackupPoint> {
     if (!(await this.exists(name))) throw new ProvisionError(`Turso has no database ${name}`, 404);
-    return { kind: "pitr", dbName: name, ref: new Date().toISOString() };
+    const windowMs = await this.pointInTimeWindowMs();
+    const now = Date.now();
+    return { kind: "pitr", dbName: name, ref: new Date(now).toISOString(), restorableUntil: now + windowMs };
+  }
+
+  /** How long the organization's plan keeps database history (its subscription, cached briefly). */
+  async pointInTimeWindowMs(): Promise<number> {
+    const key = `${this.options.apiUrl}|${this.options.org}`;
+    const cached = windows.get(key);
+    if (cached && Date.now() - cached.readAt < PLAN_CACHE_MS) return cached.windowMs;
+    const res = await this.request("/subscription");
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ProvisionError("Turso could not describe the organization's plan", res.status);
+    }
+    const parsed = subscriptionSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new ProvisionError("Turso answered an unexpected subscription shape");
+    const windowMs = TURSO_PITR_WINDOW_MS[parsed.data.subscription.name.toLowerCase()] ?? SHORTEST_WINDOW_MS;
+    windows.set(key, { windowMs, readAt: Date.now() });
+    return windowMs;
   }
 
   async restore(point: BackupPoint, into: string, region: Region): Promise<ProvisionedDatabase> {

@@ -112,6 +112,19 @@ export const webhookDeliveries = sqliteTable("_islet_webhook_deliveries", {
   responseExcerpt: text("response_excerpt"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** The outbox position of the event it carries (migrations/tenant/0012_webhook_outbox.sql). */
+  eventSeq: integer("event_seq"),
+  /** When the queue is due to attempt it; a pending delivery long past this is sent again. */
+  nextAttemptAt: integer("next_attempt_at"),
+});
+
+/** Events written with the change they announce, not yet fanned out to endpoints (architecture §8). */
+export const webhookOutbox = sqliteTable("_islet_webhook_outbox", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  id: text("id").notNull().unique(),
+  eventType: text("event_type").notNull(),
+  data: text("data").notNull(),
+  createdAt: integer("created_at").notNull(),
 });
 /** Idempotency keys (migrations/tenant/0010_idempotency.sql): the record of a keyed write, 24 h. */
 export const idempotency = sqliteTable(

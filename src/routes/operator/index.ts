@@ -153,7 +153,8 @@ operatorRoutes
         "Restore a workspace from a backup into a new database, swapped in (audited; deleted workspaces refused)",
       request: { params: operatorWorkspaceParam, body: jsonBody(restoreBody) },
       responses: { 200: json(named(RestoreView, "Restore"), "The restore") },
-      errors: [502],
+      // 410: a point-in-time backup outside the provider's window.
+      errors: [410, 502],
     }),
     async (c) => {
       const input = { ...c.req.valid("param"), ...c.req.valid("json") };

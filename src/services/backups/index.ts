@@ -3,7 +3,7 @@
 // consistent copy of the namespace file), on Turso a point-in-time-restore timestamp. A restore
 // makes a new database from the point and swaps it in; the old one goes unless a point-in-time
 // backup still needs it (then the gc collects it once no backup names it).
-import { and, asc, desc, eq, inArray, notInArray } from "drizzle-orm";
+import { and, desc, eq, inArray, notInArray } from "drizzle-orm";
 import { z } from "zod";
 import { tenantMigrations } from "../../../migrations/tenant";
 import { controlDb } from "../../db/control/client";
@@ -24,7 +24,7 @@ import { ProvisionError, provisionerFor } from "../../provision";
 import type { BackupPoint } from "../../provision/provisioner";
 import { recordAudit } from "../audit";
 import { requireOperator } from "../core/access";
-import { jobContext, parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
+import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { noteSecurityEvent } from "../security-log/record";
 
 /** Backups kept per workspace (seed 002). */
@@ -37,6 +37,8 @@ export interface BackupView {
   kind: "snapshot" | "pitr";
   reason: BackupReason;
   createdAt: string;
+  /** Until when the provider can restore it (its point-in-time window); null: a snapshot file. */
+  restorableUntil: string | null;
 }
 
 const view = (row: WorkspaceBackupRow): BackupView => ({
@@ -46,6 +48,7 @@ const view = (row: WorkspaceBackupRow): BackupView => ({
   kind: row.kind,
   reason: row.reason,
   createdAt: new Date(row.createdAt).toISOString(),
+  restorableUntil: row.restorableUntil === null ? null : new Date(row.restorableUntil).toISOString(),
 });
 
 const pointOf = (row: WorkspaceBackupRow): BackupPoint => ({
@@ -87,6 +90,7 @@ export async function recordBackup(
     ref: point.ref,
     reason,
     createdAt: Date.now(),
+    restorableUntil: point.restorableUntil ?? null,
   };
   const db = controlDb(ctx.config);
   await db.insert(workspaceBackups).values(row);
@@ -191,6 +195,27 @@ export async function takeBackup({
   return recordBackup(ctx, await activeWorkspace(ctx, input.workspaceId), "manual");
 }
 
+/** A point-in-time backup recorded before its window was (the shortest the provider offers). */
+const LEGACY_PITR_WINDOW_MS = 86_400_000;
+
+/**
+ * A point-in-time backup is a timestamp in the provider's history, which it keeps for a window
+ * only (Turso: 24 hours to 90 days by plan): past it, a restore would make nothing, or an empty
+ * database, so it is refused before anything is made.
+ */
+function refuseOutsideWindow(backup: WorkspaceBackupRow, now = Date.now()): void {
+  if (backup.kind !== "pitr") return;
+  const until = backup.restorableUntil ?? backup.createdAt + LEGACY_PITR_WINDOW_MS;
+  if (now <= until) return;
+  const taken = new Date(backup.createdAt).toISOString();
+  const closed = new Date(until).toISOString();
+  throw new ApiError(
+    "gone",
+    `Backup ${backup.id} (taken ${taken}) is outside the provider's point-in-time window, which closed on it at ${closed}; restore a newer backup`,
+    { details: { backupId: backup.id, takenAt: taken, restorableUntil: closed } },
+  );
+}
+
 export const restoreInput = z
   .object({
     workspaceId: z.string().regex(ID_FORMATS.workspace),
@@ -227,6 +252,7 @@ export async function restoreBackup({
     .from(workspaceBackups)
     .where(and(eq(workspaceBackups.id, input.backupId), eq(workspaceBackups.workspaceId, workspace.id)));
   if (!backup) throw new ApiError("not_found", "Backup not found");
+  refuseOutsideWindow(backup);
   const provisioner = provisionerFor(ctx.config);
   const dbName = restoredDbName(workspace.dbName);
   const database = await provisioner
@@ -303,45 +329,4 @@ export async function restoreBackup({
   };
 }
 
-/**
- * The daily backup of every active workspace, and the sweep of deleted workspaces' backups. One
- * workspace failing does not stop the rest; each failure is logged.
- */
-export async function runDailyBackups(
-  ctx: ServiceContext,
-): Promise<{ taken: number; failed: number; swept: number }> {
-  const rows = await controlDb(ctx.config)
-    .select({ id: workspaces.id, dbName: workspaces.dbName })
-    .from(workspaces)
-    .where(eq(workspaces.status, "active"))
-    .orderBy(asc(workspaces.createdAt));
-  let taken = 0;
-  let failed = 0;
-  for (const row of rows) {
-    try {
-      await recordBackup(ctx, row, "daily");
-      taken++;
-    } catch (error) {
-      failed++;
-      ctx.logger.error("daily backup failed", {
-        workspaceId: row.id,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-  const swept = await sweepOrphanBackups(ctx);
-  return { taken, failed, swept };
-}
-
-export async function runScheduledBackups(env: object): Promise<void> {
-  const ctx = jobContext(env, "tenants.backup");
-  if (!ctx) return;
-  try {
-    const result = await runDailyBackups(ctx);
-    ctx.logger.info("daily backups", result);
-  } catch (error) {
-    ctx.logger.error("daily backups failed", {
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
+export { runDailyBackups, runScheduledBackups } from "./daily";

@@ -5,5 +5,6 @@ export const backupsInventory: DomainInventory = {
   domain: "backups",
   controlTables: {
     workspace_backups: { notExported: "points to restore the database to, meaningful only to this platform" },
+    job_cursors: { notExported: "where the daily backup job stopped, a platform job's own state" },
   },
 };

@@ -47,6 +47,8 @@ export const Backup = z.object({
   kind: z.enum(["snapshot", "pitr"]),
   reason: z.string(),
   createdAt: z.string(),
+  /** Until when the provider can restore it (its point-in-time window); null for a snapshot. */
+  restorableUntil: z.string().nullable(),
 });
 export const TenantDetailView = z.object({
   workspace: TenantSummary.extend({

@@ -1,4 +1,4 @@
-import type { Client, InStatement, InValue, Transaction } from "@libsql/client/web";
+import type { Client, InStatement, InValue, ResultSet, Transaction } from "@libsql/client/web";
 import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
@@ -7,7 +7,7 @@ import { publishRowEvents, type RowEvent } from "../hub";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
-import { emitWebhookEvents } from "../webhooks";
+import { dispatchAfterCommit, outboxStatements } from "../webhooks";
 import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
 import { insertRowsInput, listRowsInput, ROWS_NEEDS, rowTarget, updateRowInput } from "./schemas";
 
@@ -64,7 +64,25 @@ async function commit(
   }
 }
 
-/** Realtime (architecture §5): called only once the write has committed, never for one that failed. */
+/**
+ * Webhook events of a row change (architecture §8), written to the outbox in the change's own
+ * transaction: a write that rolls back announces nothing, one that commits is announced at least
+ * once, whatever happens to this Worker after the commit.
+ */
+function webhookEvents(table: TableDefinition, type: RowEvent["type"], rows: Row[], now: number) {
+  return outboxStatements(
+    rows.map((row) => ({
+      type,
+      data: { table: table.name, id: Number(row.id), ...(type === "row.deleted" ? {} : { row }) },
+    })),
+    now,
+  );
+}
+
+/**
+ * Called only once the write has committed: realtime (architecture §5), and the webhook dispatcher's
+ * fast path when the commit wrote outbox events (`outbox`, their results).
+ */
 function publish(
   ctx: ServiceContext,
   workspaceId: string,
@@ -72,15 +90,9 @@ function publish(
   type: RowEvent["type"],
   rows: Row[],
   at: number,
+  outbox: ResultSet[],
 ): void {
-  emitWebhookEvents(
-    ctx,
-    workspaceId,
-    rows.map((row) => ({
-      type,
-      data: { table: table.name, id: Number(row.id), ...(type === "row.deleted" ? {} : { row }) },
-    })),
-  );
+  if (outbox.some((r) => r.rowsAffected > 0)) dispatchAfterCommit(ctx, workspaceId);
   publishRowEvents(
     ctx,
     workspaceId,
@@ -118,16 +130,22 @@ export async function insertRows({
   const formulaErrors = await applyFormulas(ctx, table, input.rows, stored);
   const now = Date.now();
   const bulk = input.rows.length > 1;
-  const results = await commit(
+  let rows: Row[] = [];
+  // The rows are inserted first (under the write lock) so that their events, written to the
+  // outbox in the same transaction, carry the rows as stored.
+  const outbox = await commit(
     ctx,
     db,
     table,
-    stored.map((values) => insertStatement(table, values, now)),
+    async (tx) => {
+      const results = await tx.batch(stored.map((values) => insertStatement(table, values, now)));
+      rows = results.map((r) => present(table, r.rows[0] as unknown as Row));
+      return webhookEvents(table, "row.created", rows, now);
+    },
     bulk ? "row.bulk_insert" : "row.insert",
     { table: table.name, count: input.rows.length },
   );
-  const rows = results.map((r) => present(table, r.rows[0] as unknown as Row));
-  publish(ctx, input.workspaceId, table, "row.created", rows, now);
+  publish(ctx, input.workspaceId, table, "row.created", rows, now, outbox);
   return { rows, meta: { formulaErrors } };
 }
 
@@ -161,7 +179,8 @@ export async function updateRow({
   const details = { table: table.name, id: input.id, columns: [] as string[] };
   // The row is read and its formulas computed under the write lock: two concurrent updates of
   // different columns cannot leave a formula computed from a version of the row that is gone.
-  const results = await commit(
+  let written: Row | undefined;
+  const outbox = await commit(
     ctx,
     db,
     table,
@@ -176,20 +195,20 @@ export async function updateRow({
       const names = Object.keys(changes);
       details.columns = names;
       if (names.length === 0) throw new ApiError("invalid_request", "Nothing to update");
-      return [
-        {
-          sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
-          args: [...names.map((n) => changes[n] as InValue), Date.now(), input.id],
-        },
-      ];
+      const updated = await tx.execute({
+        sql: `UPDATE ${quote(table.name)} SET ${[...names, "updated_at"].map((n) => `${quote(n)} = ?`).join(", ")} WHERE "id" = ? RETURNING *`,
+        args: [...names.map((n) => changes[n] as InValue), Date.now(), input.id],
+      });
+      if (!updated.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
+      written = present(table, updated.rows[0] as unknown as Row);
+      return webhookEvents(table, "row.updated", [written], Date.now());
     },
     "row.update",
     details,
   );
-  const written = results[0]?.rows[0];
   if (!written) throw new ApiError("not_found", `Row ${input.id} does not exist`);
-  const row = present(table, written as unknown as Row);
-  publish(ctx, input.workspaceId, table, "row.updated", [row], Date.now());
+  const row: Row = written;
+  publish(ctx, input.workspaceId, table, "row.updated", [row], Date.now(), outbox);
   return { row, meta: { formulaErrors } };
 }
 
@@ -204,15 +223,19 @@ export async function deleteRow({
     args: [input.id],
   });
   if (!exists.rows[0]) throw new ApiError("not_found", `Row ${input.id} does not exist`);
-  await commit(
+  const now = Date.now();
+  const [, ...outbox] = await commit(
     ctx,
     db,
     table,
-    [{ sql: `DELETE FROM ${quote(table.name)} WHERE "id" = ?`, args: [input.id] }],
+    [
+      { sql: `DELETE FROM ${quote(table.name)} WHERE "id" = ?`, args: [input.id] },
+      ...webhookEvents(table, "row.deleted", [{ id: input.id }], now),
+    ],
     "row.delete",
     { table: table.name, id: input.id },
   );
-  publish(ctx, input.workspaceId, table, "row.deleted", [{ id: input.id }], Date.now());
+  publish(ctx, input.workspaceId, table, "row.deleted", [{ id: input.id }], now, outbox);
 }
 
 export async function listRows({

@@ -165,15 +165,18 @@ async function attempt(
     return undefined;
   }
   const more = attempts < RETRY_SCHEDULE_S.length;
+  const delay = more ? (RETRY_SCHEDULE_S[attempts] as number) : undefined;
   await settle(db, deliveryId, {
     status: more ? "pending" : "failed",
     attempts,
     lastStatus: status,
     latency,
     excerpt,
+    // When the queue's retry is due: the sweep leaves the delivery to it until then.
+    nextAttemptAt: delay === undefined ? null : Date.now() + delay * 1000,
   });
   await noteFailure(ctx, db, workspace.name, workspaceId, endpoint, now);
-  return more ? RETRY_SCHEDULE_S[attempts] : undefined;
+  return delay;
 }
 
 /** The `data` of a stored payload (`{ type, timestamp, data }`), for the check of who may read it. */
@@ -194,11 +197,12 @@ async function settle(
     lastStatus?: number | null;
     latency?: number;
     excerpt: string;
+    nextAttemptAt?: number | null;
   },
 ): Promise<void> {
   await db.execute({
     sql: `UPDATE _islet_webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_latency_ms = ?,
-          response_excerpt = ?, updated_at = ? WHERE id = ?`,
+          response_excerpt = ?, updated_at = ?, next_attempt_at = ? WHERE id = ?`,
     args: [
       outcome.status,
       outcome.attempts,
@@ -206,6 +210,7 @@ async function settle(
       outcome.latency ?? null,
       outcome.excerpt,
       Date.now(),
+      outcome.nextAttemptAt ?? null,
       id,
     ],
   });

@@ -1,130 +1,67 @@
 import type { Client } from "@libsql/client/web";
 import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { workspaces } from "../../db/control/schema";
-import { systemDb, tenantDb } from "../../db/tenant/client";
-import { webhooks } from "../../db/tenant/schema";
-import { withDeadline } from "../../lib/deadline";
+import { type WorkspaceRow, workspaces } from "../../db/control/schema";
+import { tenantDb } from "../../db/tenant/client";
+import type { webhooks } from "../../db/tenant/schema";
 import { newId } from "../../lib/ids";
 import { redact } from "../../lib/logger";
 import type { ServiceContext } from "../core/context";
+import { dispatchOutbox, type OutboxEvent, outboxStatements, sendDeliveries } from "./outbox";
 import type { WebhookEvent } from "./schemas";
-import { endpointStanding } from "./standing";
 
-/** Handing a message to the queue at most this long. */
-export const QUEUE_SEND_MS = 2_000;
-
-/** What the queue carries: where the delivery is, never its payload or secret. */
-export interface DeliveryMessage {
-  workspaceId: string;
-  deliveryId: string;
-}
+export { type DeliveryMessage, outboxStatements, QUEUE_SEND_MS } from "./outbox";
 
 type Endpoint = typeof webhooks.$inferSelect;
 
-/** One delivery to make: an endpoint and the event it is sent. */
-export interface Outgoing {
-  endpoint: Endpoint;
-  type: WebhookEvent;
-  data: Record<string, unknown>;
-}
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Queues take at most 100 messages per send. */
-const QUEUE_BATCH = 100;
-
-/**
- * Records the deliveries (the delivery log is also the outbox) and queues them. Payloads carry ids
- * and changed fields, never secret values, tokens or hashes.
- */
-export async function enqueueDeliveries(
-  ctx: ServiceContext,
-  workspaceId: string,
-  db: Client,
-  outgoing: Outgoing[],
-): Promise<string[]> {
-  if (outgoing.length === 0) return [];
-  const queue = ctx.env.WEBHOOKS;
-  if (!queue) {
-    ctx.logger.error("webhook events dropped: no WEBHOOKS queue binding", { count: outgoing.length });
-    return [];
-  }
-  const now = Date.now();
-  const timestamp = new Date(now).toISOString();
-  const ids = outgoing.map(() => newId("whd"));
-  for (let start = 0; start < outgoing.length; start += QUEUE_BATCH) {
-    const slice = outgoing.slice(start, start + QUEUE_BATCH);
-    await db.batch(
-      slice.map(({ endpoint, type, data }, i) => ({
-        sql: `INSERT INTO _islet_webhook_deliveries (id, endpoint_id, event_type, payload, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?)`,
-        args: [
-          ids[start + i] as string,
-          endpoint.id,
-          type,
-          // The log's redaction as a second line of defence: a field named like a credential
-          // (a row's `api_token` column, say) leaves as "[redacted]".
-          JSON.stringify({ type, timestamp, data: redact(data) }),
-          now,
-          now,
-        ],
-      })),
-      "write",
-    );
-    await withDeadline("queue", QUEUE_SEND_MS, () =>
-      queue.sendBatch(
-        ids
-          .slice(start, start + QUEUE_BATCH)
-          .map((deliveryId) => ({ body: { workspaceId, deliveryId } satisfies DeliveryMessage })),
-      ),
-    );
-  }
-  return ids;
+async function activeWorkspace(ctx: ServiceContext, workspaceId: string): Promise<WorkspaceRow | undefined> {
+  const workspace =
+    ctx.workspace?.id === workspaceId
+      ? ctx.workspace
+      : (await controlDb(ctx.config).select().from(workspaces).where(eq(workspaces.id, workspaceId)))[0];
+  return workspace?.status === "active" ? workspace : undefined;
 }
 
 /**
- * Events for the workspace's subscribed, enabled endpoints whose creators may still read them.
- * Callers emit only after their change has committed, so a write that rolled back announces nothing. Runs after the response; a
- * failure to enqueue is logged, never a failure of the write.
+ * The fast path after a commit that wrote outbox events: dispatch them now, after the response.
+ * If the Worker is cut off first, or the queue refuses, the events (or their pending deliveries)
+ * wait for the scheduled sweep; nothing here can lose them.
  */
-export function emitWebhookEvents(
-  ctx: ServiceContext,
-  workspaceId: string,
-  events: { type: WebhookEvent; data: Record<string, unknown> }[],
-): void {
+export function dispatchAfterCommit(ctx: ServiceContext, workspaceId: string): void {
+  ctx.waitUntil(
+    (async () => {
+      const workspace = await activeWorkspace(ctx, workspaceId);
+      if (workspace) await dispatchOutbox(ctx, workspace, await tenantDb(ctx.config, workspace));
+    })().catch((error: unknown) =>
+      ctx.logger.warn("webhook dispatch deferred to the sweep", { error: errorText(error) }),
+    ),
+  );
+}
+
+/**
+ * Events of changes made outside the tenant database (keys, members in the control database; a
+ * function's failure): written to the outbox after that change, then dispatched. A change in the
+ * tenant database writes its events in its own transaction instead (`outboxStatements`).
+ */
+export function emitWebhookEvents(ctx: ServiceContext, workspaceId: string, events: OutboxEvent[]): void {
   if (events.length === 0) return;
   ctx.waitUntil(
     (async () => {
-      const workspace =
-        ctx.workspace?.id === workspaceId
-          ? ctx.workspace
-          : (await controlDb(ctx.config).select().from(workspaces).where(eq(workspaces.id, workspaceId)))[0];
-      if (workspace?.status !== "active") return;
+      const workspace = await activeWorkspace(ctx, workspaceId);
+      if (!workspace) return;
       const db = await tenantDb(ctx.config, workspace);
-      let endpoints: Endpoint[];
       try {
-        endpoints = await systemDb(db).select().from(webhooks).where(eq(webhooks.enabled, 1));
+        await db.batch(outboxStatements(events), "write");
       } catch (error) {
-        // A tenant not yet migrated to webhooks has no endpoint.
+        // A tenant not yet migrated to the outbox has no endpoint to announce to.
         if (/no such table/i.test(String(error))) return;
         throw error;
       }
-      const outgoing: Outgoing[] = [];
-      for (const endpoint of endpoints) {
-        const subscribed = JSON.parse(endpoint.events) as string[];
-        const wanted = events.filter((e) => subscribed.includes(e.type));
-        if (wanted.length === 0) continue;
-        // Its creator as they stand now: an endpoint never receives what they could not read.
-        const standing = await endpointStanding(ctx, workspace, endpoint);
-        if (!standing.ok) continue;
-        for (const event of wanted) {
-          if (await standing.reads(event.type, event.data)) outgoing.push({ endpoint, ...event });
-        }
-      }
-      await enqueueDeliveries(ctx, workspaceId, db, outgoing);
+      await dispatchOutbox(ctx, workspace, db);
     })().catch((error: unknown) =>
-      ctx.logger.error("webhook events could not be enqueued", {
-        error: error instanceof Error ? error.message : String(error),
-      }),
+      ctx.logger.error("webhook events could not be recorded", { error: errorText(error) }),
     ),
   );
 }
@@ -135,3 +72,37 @@ export const emitWebhookEvent = (
   type: WebhookEvent,
   data: Record<string, unknown>,
 ) => emitWebhookEvents(ctx, workspaceId, [{ type, data }]);
+
+/**
+ * A delivery to one endpoint outside the outbox (`webhook.test`, sent to an endpoint whether or
+ * not it subscribes): recorded as pending, then queued; the sweep re-sends it if the send fails.
+ */
+export async function enqueueTestDelivery(
+  ctx: ServiceContext,
+  workspaceId: string,
+  db: Client,
+  endpoint: Endpoint,
+  type: WebhookEvent,
+  data: Record<string, unknown>,
+): Promise<string> {
+  const now = Date.now();
+  const id = newId("whd");
+  await db.execute({
+    sql: `INSERT INTO _islet_webhook_deliveries
+          (id, endpoint_id, event_type, payload, created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    args: [
+      id,
+      endpoint.id,
+      type,
+      JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: redact(data) }),
+      now,
+      now,
+      now,
+    ],
+  });
+  // Recorded as pending first: a send that fails is the sweep's to repeat, not the caller's error.
+  await sendDeliveries(ctx, workspaceId, [id]).catch((error: unknown) =>
+    ctx.logger.warn("test delivery left to the sweep", { error: errorText(error) }),
+  );
+  return id;
+}

@@ -3,7 +3,6 @@ import { and, desc, eq } from "drizzle-orm";
 import { systemDb } from "../../db/tenant/client";
 import { webhookDeliveries, webhooks } from "../../db/tenant/schema";
 import { encryptSecret, importKeyring, secretBinding } from "../../lib/crypto";
-import { withDeadline } from "../../lib/deadline";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { commitWithAudit, recordAudit } from "../audit";
@@ -12,7 +11,8 @@ import { parseInput, type ServiceArgs, type ServiceContext } from "../core/conte
 import { checkedTargetUrl } from "../outbound";
 import { creatorIdOf } from "../standing";
 import { requireVerifiedActor } from "../verified";
-import { enqueueDeliveries, QUEUE_SEND_MS } from "./events";
+import { enqueueTestDelivery } from "./events";
+import { registerForSweep, sendDeliveries } from "./outbox";
 import {
   createWebhookInput,
   type Delivery,
@@ -27,8 +27,9 @@ import {
 } from "./schemas";
 import { newWebhookSecret } from "./signing";
 
-export { emitWebhookEvent, emitWebhookEvents } from "./events";
+export { dispatchAfterCommit, emitWebhookEvent, emitWebhookEvents, outboxStatements } from "./events";
 export * from "./schemas";
+export { runScheduledWebhookSweep } from "./sweep";
 
 const manage = MANAGE_WEBHOOKS;
 /** A rotated-out secret keeps signing (beside the new one) this long (architecture §8). */
@@ -94,6 +95,8 @@ export async function createWebhook({
   const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
   const createdBy = await accountableFor(ctx, access.workspace.id, input.events);
   const url = await checkedUrl(ctx, input.url);
+  // On the sweep's list before the endpoint exists, so no event of it can wait unswept.
+  await registerForSweep(ctx, access.workspace.id);
   const id = newId("wh");
   const secret = newWebhookSecret();
   const keyring = await importKeyring(ctx.config.ISLET_KEYRING);
@@ -182,6 +185,7 @@ export async function updateWebhook({
   // it or renaming it is not (anyone who manages webhooks may switch one off).
   const retargets = changes.url !== undefined || changes.events !== undefined || changes.enabled === true;
   const events = changes.events ?? (JSON.parse(current.events) as string[]);
+  if (changes.enabled === true) await registerForSweep(ctx, access.workspace.id);
   const next = {
     ...current,
     ...(retargets
@@ -289,11 +293,11 @@ export async function testWebhook({
   const access = await authorizeWorkspace(ctx, input.workspaceId, manage);
   const db = await access.db();
   const endpoint = await load(db, input.webhookId);
-  const [deliveryId] = await enqueueDeliveries(ctx, access.workspace.id, db, [
-    { endpoint, type: "webhook.test", data: { webhookId: endpoint.id } },
-  ]);
+  const deliveryId = await enqueueTestDelivery(ctx, access.workspace.id, db, endpoint, "webhook.test", {
+    webhookId: endpoint.id,
+  });
   await recordAudit(ctx, db, { action: "webhook.test", targetType: "webhook", targetId: endpoint.id });
-  return { deliveryId: deliveryId as string };
+  return { deliveryId };
 }
 
 export async function listDeliveries({
@@ -308,9 +312,9 @@ export async function listDeliveries({
     .select()
     .from(webhookDeliveries)
     .where(eq(webhookDeliveries.endpointId, input.webhookId))
-    .orderBy(desc(webhookDeliveries.createdAt))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.eventSeq))
     .limit(100);
-  return rows.map(({ endpointId: _, payload: __, ...rest }) => rest);
+  return rows.map(({ endpointId: _, payload: __, eventSeq: ___, nextAttemptAt: ____, ...rest }) => rest);
 }
 
 /** Sends a past delivery again, as a fresh attempt series with the same message id. */
@@ -335,8 +339,9 @@ export async function redeliver({
     db,
     [
       {
-        sql: "UPDATE _islet_webhook_deliveries SET status = 'pending', attempts = 0, updated_at = ? WHERE id = ?",
-        args: [Date.now(), row.id],
+        sql: `UPDATE _islet_webhook_deliveries SET status = 'pending', attempts = 0, updated_at = ?,
+              next_attempt_at = ? WHERE id = ?`,
+        args: [Date.now(), Date.now(), row.id],
       },
     ],
     [
@@ -348,10 +353,12 @@ export async function redeliver({
       },
     ],
   );
-  const queue = ctx.env.WEBHOOKS;
-  if (!queue) throw new ApiError("unavailable", "Webhook delivery is not configured");
-  await withDeadline("queue", QUEUE_SEND_MS, () =>
-    queue.send({ workspaceId: access.workspace.id, deliveryId: row.id }),
+  if (!ctx.env.WEBHOOKS) throw new ApiError("unavailable", "Webhook delivery is not configured");
+  // Recorded as pending first: a send that fails is the sweep's to repeat.
+  await sendDeliveries(ctx, access.workspace.id, [row.id]).catch((error: unknown) =>
+    ctx.logger.warn("redelivery left to the sweep", {
+      error: error instanceof Error ? error.message : String(error),
+    }),
   );
   return { deliveryId: row.id };
 }

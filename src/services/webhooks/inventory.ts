@@ -7,6 +7,10 @@ export const webhooksInventory: DomainInventory = {
     // Without signing secrets: an import makes new ones.
     _islet_webhooks: { archive: "webhook" },
     _islet_webhook_deliveries: { notExported: "the delivery log of endpoints an import makes anew" },
+    _islet_webhook_outbox: { notExported: "events not yet fanned out to endpoints an import makes anew" },
+  },
+  controlTables: {
+    webhook_workspaces: { notExported: "which workspaces the webhook sweep visits, and when it last did" },
   },
   sealed: [
     {

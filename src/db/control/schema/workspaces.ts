@@ -93,7 +93,28 @@ export const workspaceBackups = sqliteTable(
     ref: text("ref").notNull(),
     reason: text("reason", { enum: BACKUP_REASONS }).notNull(),
     createdAt: integer("created_at").notNull(),
+    /** The end of the provider's point-in-time window for this point (null: a snapshot file). */
+    restorableUntil: integer("restorable_until"),
   },
   (t) => [index("workspace_backups_by_workspace").on(t.workspaceId, t.createdAt)],
 );
 export type WorkspaceBackupRow = typeof workspaceBackups.$inferSelect;
+
+/** Workspaces with webhook endpoints, visited by the webhook sweep (migrations/control/0010). */
+export const webhookWorkspaces = sqliteTable(
+  "webhook_workspaces",
+  {
+    workspaceId: text("workspace_id").primaryKey(),
+    registeredAt: integer("registered_at").notNull(),
+    sweptAt: integer("swept_at"),
+  },
+  (t) => [index("webhook_workspaces_by_sweep").on(t.sweptAt)],
+);
+
+/** Where a job that covers the fleet over several runs stopped (migrations/control/0010). */
+export const jobCursors = sqliteTable("job_cursors", {
+  job: text("job").primaryKey(),
+  cursor: text("cursor"),
+  cycleStartedAt: integer("cycle_started_at"),
+  updatedAt: integer("updated_at").notNull(),
+});
