@@ -12340,7 +12340,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "plan_limit" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured" | "storage_limit";
                 message: string;
                 requestId: string;
                 details?: unknown;
@@ -12646,6 +12646,15 @@ export interface components {
             }[];
             keysTotal: number;
             nextCursor: string | null;
+            storage: {
+                bytes: number;
+                rows: number;
+                storageBytes: number;
+                maxRows: number;
+                /** @enum {string} */
+                source: "provider" | "pages";
+                measuredAt: number;
+            };
         };
         Table: {
             name: string;

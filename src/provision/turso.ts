@@ -28,6 +28,9 @@ export const TURSO_LOCATIONS: Readonly<Record<Region, string>> = {
 const groupsSchema = z.object({ groups: z.array(z.object({ name: z.string() })) });
 const databaseSchema = z.object({ database: z.object({ Name: z.string(), Hostname: z.string() }) });
 const tokenSchema = z.object({ jwt: z.string().min(1) });
+const usageSchema = z.object({
+  database: z.object({ total: z.object({ storage_bytes: z.number().int().nonnegative() }) }),
+});
 
 /**
  * Turso Platform API (docs.turso.tech/api-reference): create a database in the region's group,
@@ -131,6 +134,21 @@ export class TursoProvisioner implements Provisioner {
 
   /** Nothing to free: the history goes with the database. */
   async dropBackup(_point: BackupPoint): Promise<void> {}
+
+  /**
+   * GET …/databases/{name}/usage (docs.turso.tech/api-reference/databases/usage): `database.total`
+   * sums every instance; `storage_bytes` is what Turso bills the database's storage by.
+   */
+  async storageBytes(name: string): Promise<number> {
+    const res = await this.request(`/databases/${name}/usage`);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ProvisionError(`Turso could not report usage of ${name}`, res.status);
+    }
+    const parsed = usageSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new ProvisionError(`Turso answered an unexpected usage shape for ${name}`);
+    return parsed.data.database.total.storage_bytes;
+  }
 
   /** The organization's groups (GET …/groups): also how `doctor` proves the token reaches the org. */
   async groups(): Promise<string[]> {

@@ -4,6 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { publishRowEvents, type RowEvent } from "../hub";
+import { assertStorageRoom, noteRowsAdded } from "../storage";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
@@ -113,7 +114,8 @@ export async function insertRows({
   meta: { formulaErrors: FormulaError[] };
 }> {
   const input = parseInput(insertRowsInput, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
+  await assertStorageRoom(ctx, workspace, db);
   const stored = input.rows.map((row) => checkWrite(table, row, false));
   const formulaErrors = await applyFormulas(ctx, table, input.rows, stored);
   const now = Date.now();
@@ -127,6 +129,7 @@ export async function insertRows({
     { table: table.name, count: input.rows.length },
   );
   const rows = results.map((r) => present(table, r.rows[0] as unknown as Row));
+  noteRowsAdded(workspace.id, rows.length);
   publish(ctx, input.workspaceId, table, "row.created", rows, now);
   return { rows, meta: { formulaErrors } };
 }
@@ -155,7 +158,9 @@ export async function updateRow({
   meta: { formulaErrors: FormulaError[] };
 }> {
   const input = parseInput(updateRowInput, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
+  // An update can grow a row as much as an insert adds one: past the cap both are refused.
+  await assertStorageRoom(ctx, workspace, db);
   const changes = checkWrite(table, input.values, true);
   let formulaErrors: FormulaError[] = [];
   const details = { table: table.name, id: input.id, columns: [] as string[] };
@@ -198,7 +203,7 @@ export async function deleteRow({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<void> {
   const input = parseInput(rowTarget, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
   const exists = await db.execute({
     sql: `SELECT 1 FROM ${quote(table.name)} WHERE "id" = ?`,
     args: [input.id],
@@ -212,6 +217,7 @@ export async function deleteRow({
     "row.delete",
     { table: table.name, id: input.id },
   );
+  noteRowsAdded(workspace.id, -1);
   publish(ctx, input.workspaceId, table, "row.deleted", [{ id: input.id }], Date.now());
 }
 

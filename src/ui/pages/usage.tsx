@@ -1,5 +1,5 @@
-// Usage against the plan's limits: this month's requests, the rate limit, keys and tables, and
-// requests by key.
+// Usage against the plan's limits: this month's requests, the rate limit, keys, tables, the
+// database's size and rows, and requests by key.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { PLANS } from "../../lib/plans";
@@ -8,6 +8,9 @@ import { listTables } from "../../services/tables";
 import { getWorkspaceUsage } from "../../services/usage";
 import { currentWorkspace, DataTable, navOf, type PageContext } from "../kit";
 import { render } from "../layout";
+
+/** Bytes as MiB with one decimal: the plan's storage cap is stated in MiB and GiB. */
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function usagePage(c: PageContext) {
   const workspace = await currentWorkspace(c);
@@ -45,6 +48,18 @@ async function usagePage(c: PageContext) {
           <tr>
             <th>Tables</th>
             <td>{tables.length}</td>
+          </tr>
+          <tr>
+            <th>Database size</th>
+            <td>
+              {mib(usage.storage.bytes)} of {mib(usage.storage.storageBytes)}
+            </td>
+          </tr>
+          <tr>
+            <th>Rows</th>
+            <td>
+              {usage.storage.rows} of {usage.storage.maxRows}
+            </td>
           </tr>
         </tbody>
       </table>
