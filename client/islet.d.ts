@@ -44,7 +44,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -152,7 +152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -260,7 +260,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -368,7 +368,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -488,7 +488,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -645,7 +645,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -781,7 +781,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1015,7 +1015,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1152,7 +1152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1266,7 +1266,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1418,7 +1418,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1562,7 +1562,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1690,7 +1690,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1830,7 +1830,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1955,7 +1955,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2076,7 +2076,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2191,7 +2191,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2301,7 +2301,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2420,7 +2420,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2553,7 +2553,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2680,7 +2680,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2815,7 +2815,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2937,7 +2937,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3072,7 +3072,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3191,7 +3191,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3314,7 +3314,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3433,7 +3433,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3554,7 +3554,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3685,7 +3685,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3806,7 +3806,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3916,7 +3916,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4043,7 +4043,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4171,7 +4171,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4282,7 +4282,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4422,7 +4422,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4571,7 +4571,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4708,7 +4708,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4842,7 +4842,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4987,7 +4987,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5114,7 +5114,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5226,7 +5226,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5339,7 +5339,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5488,7 +5488,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5621,7 +5621,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5757,7 +5757,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5890,7 +5890,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6035,7 +6035,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6181,7 +6181,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6305,7 +6305,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6443,7 +6443,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6551,7 +6551,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6693,7 +6693,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6831,7 +6831,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6943,7 +6943,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7069,7 +7069,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7207,7 +7207,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7319,7 +7319,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7483,7 +7483,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7634,7 +7634,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7749,7 +7749,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7830,6 +7830,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -7891,7 +7900,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7996,7 +8005,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8127,7 +8136,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8208,6 +8217,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -8260,7 +8278,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8374,7 +8392,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8485,7 +8503,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8602,7 +8620,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8747,7 +8765,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8881,7 +8899,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9029,7 +9047,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9188,7 +9206,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9269,6 +9287,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -9330,7 +9357,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9440,7 +9467,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9566,7 +9593,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9676,7 +9703,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9793,7 +9820,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9930,7 +9957,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10060,7 +10087,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10190,7 +10217,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10343,7 +10370,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10489,7 +10516,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10602,7 +10629,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10719,7 +10746,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10849,7 +10876,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10976,7 +11003,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11089,7 +11116,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11227,7 +11254,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11331,7 +11358,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11466,7 +11493,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11608,7 +11635,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11747,7 +11774,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11876,7 +11903,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12000,7 +12027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12135,7 +12162,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12254,7 +12281,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
