@@ -47,7 +47,9 @@ async function usagePage(c: PageContext) {
           </tr>
           <tr>
             <th>Tables</th>
-            <td>{tables.length}</td>
+            <td>
+              {tables.length} of {plan.maxTables}
+            </td>
           </tr>
           <tr>
             <th>Database size</th>
