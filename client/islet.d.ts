@@ -44,7 +44,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -152,7 +152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -260,7 +260,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -368,7 +368,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -488,7 +488,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -645,7 +645,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -781,7 +781,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1015,7 +1015,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1152,7 +1152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1267,7 +1267,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1419,7 +1419,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1572,7 +1572,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1700,7 +1700,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1840,7 +1840,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1965,7 +1965,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2086,7 +2086,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2201,7 +2201,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2311,7 +2311,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2430,7 +2430,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2563,7 +2563,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2690,7 +2690,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2825,7 +2825,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2947,7 +2947,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3082,7 +3082,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3201,7 +3201,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3324,7 +3324,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3443,7 +3443,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3564,7 +3564,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3695,7 +3695,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3816,7 +3816,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3926,7 +3926,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4053,7 +4053,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4181,7 +4181,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4292,7 +4292,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4432,7 +4432,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4581,7 +4581,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4718,7 +4718,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4852,7 +4852,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4997,7 +4997,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5124,7 +5124,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5236,7 +5236,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5349,7 +5349,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5498,7 +5498,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5631,7 +5631,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5767,7 +5767,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5900,7 +5900,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6045,7 +6045,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6191,7 +6191,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6315,7 +6315,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6453,7 +6453,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6561,7 +6561,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6703,7 +6703,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6841,7 +6841,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7063,7 +7063,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7189,7 +7189,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7327,7 +7327,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7439,7 +7439,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7603,7 +7603,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7754,7 +7754,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7869,7 +7869,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7950,6 +7950,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -8011,7 +8020,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8116,7 +8125,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8247,7 +8256,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8328,6 +8337,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         trace?: never;
@@ -8380,7 +8398,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8494,7 +8512,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8605,7 +8623,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8722,7 +8740,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8867,7 +8885,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9001,7 +9019,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9149,7 +9167,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9308,7 +9326,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9389,6 +9407,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -9450,7 +9477,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9672,7 +9699,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9798,7 +9825,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9908,7 +9935,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10025,7 +10052,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10162,7 +10189,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10292,7 +10319,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10422,7 +10449,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10575,7 +10602,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10721,7 +10748,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10834,7 +10861,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10951,7 +10978,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11081,7 +11108,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11208,7 +11235,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11321,7 +11348,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11459,7 +11486,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11563,7 +11590,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11698,7 +11725,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11840,7 +11867,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11979,7 +12006,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12108,7 +12135,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12232,7 +12259,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12367,7 +12394,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12486,7 +12513,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12572,7 +12599,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "plan_limit" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured" | "storage_limit";
                 message: string;
                 requestId: string;
                 details?: unknown;
@@ -12882,6 +12909,15 @@ export interface components {
             }[];
             keysTotal: number;
             nextCursor: string | null;
+            storage: {
+                bytes: number;
+                rows: number;
+                storageBytes: number;
+                maxRows: number;
+                /** @enum {string} */
+                source: "provider" | "pages";
+                measuredAt: number;
+            };
         };
         WorkspaceTraffic: {
             at: number;

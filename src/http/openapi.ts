@@ -212,7 +212,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request (`invalid_request`, `invalid_json`, …)",
   401: "Missing, invalid, expired or revoked credential",
   402: "The workspace's plan does not include this",
-  403: "The credential may not do this (role, scope, CSRF, unverified email)",
+  403: "The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`)",
   404: "Not found, or not visible to this credential",
   409: "Conflict or missing confirmation",
   410: "Gone",
@@ -224,6 +224,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   500: "Internal error (reveals nothing)",
   502: "An upstream service answered badly",
   503: "A backing service is unavailable, or the deployment is misconfigured",
+  507: "The workspace's database is at its plan's size or row cap (`storage_limit`); reads and deletes still work",
 };
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS & number;
 

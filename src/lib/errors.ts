@@ -15,11 +15,14 @@ export const ERROR_CODES = {
   token_expired: 401,
   credential_revoked: 401,
   payment_required: 402,
+  /** A feature the workspace's plan does not include (audit export below Pro). */
   plan_required: 402,
   forbidden: 403,
   email_unverified: 403,
   insufficient_scope: 403,
   csrf_failed: 403,
+  /** A count capped by the plan is reached: details `{ resource, limit, plan }`. */
+  plan_limit: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
@@ -38,6 +41,8 @@ export const ERROR_CODES = {
   upstream_error: 502,
   unavailable: 503,
   misconfigured: 503,
+  /** The workspace's database is at its plan's size or row cap; reads and deletes still work. */
+  storage_limit: 507,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,3 +1,4 @@
+import { ApiError } from "./errors";
 import { CALENDAR_MONTH, type GateRule } from "./rate-rules";
 
 /**
@@ -26,7 +27,42 @@ export interface Plan {
   maxKeys: number;
   /** Enabled end-user token issuers a workspace may register. */
   maxIssuers: number;
+  /**
+   * Workspaces a user may own (each is a database at the provider). Plans belong to workspaces,
+   * so a user's allowance is `workspacesAllowed`: the best plan among the workspaces they own.
+   */
+  maxWorkspaces: number;
+  /** User tables in a workspace's database. */
+  maxTables: number;
+  /** Functions a workspace may hold. */
+  maxFunctions: number;
+  /** Workspace secrets. */
+  maxSecrets: number;
+  /** API accounts (stored upstreams). */
+  maxApiAccounts: number;
+  /** Webhook endpoints: every write fans out to all of them. */
+  maxWebhooks: number;
+  /** The tenant database's size in bytes (the provider's figure, or page_count × page_size). */
+  storageBytes: number;
+  /** Rows across the workspace's own tables (system tables are islet's and not counted). */
+  maxRows: number;
 }
+
+/** The per-workspace caps a create verb checks, by the resource name they carry on the wire. */
+export const CAPPED = {
+  keys: "maxKeys",
+  issuers: "maxIssuers",
+  workspaces: "maxWorkspaces",
+  tables: "maxTables",
+  functions: "maxFunctions",
+  secrets: "maxSecrets",
+  api_accounts: "maxApiAccounts",
+  webhooks: "maxWebhooks",
+} as const satisfies Record<string, keyof Plan>;
+export type CappedResource = keyof typeof CAPPED;
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 export const PLANS: Readonly<Record<PlanId, Plan>> = {
   free: {
@@ -38,6 +74,14 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     workspacePerMinute: 300,
     maxKeys: 20,
     maxIssuers: 2,
+    maxWorkspaces: 3,
+    maxTables: 50,
+    maxFunctions: 20,
+    maxSecrets: 20,
+    maxApiAccounts: 5,
+    maxWebhooks: 5,
+    storageBytes: 256 * MiB,
+    maxRows: 100_000,
   },
   pro: {
     id: "pro",
@@ -48,6 +92,14 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     workspacePerMinute: 3_000,
     maxKeys: 200,
     maxIssuers: 10,
+    maxWorkspaces: 10,
+    maxTables: 500,
+    maxFunctions: 200,
+    maxSecrets: 200,
+    maxApiAccounts: 50,
+    maxWebhooks: 25,
+    storageBytes: 8 * GiB,
+    maxRows: 10_000_000,
   },
   business: {
     id: "business",
@@ -58,6 +110,14 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     workspacePerMinute: 30_000,
     maxKeys: 2_000,
     maxIssuers: 50,
+    maxWorkspaces: 50,
+    maxTables: 2_000,
+    maxFunctions: 1_000,
+    maxSecrets: 1_000,
+    maxApiAccounts: 200,
+    maxWebhooks: 100,
+    storageBytes: 64 * GiB,
+    maxRows: 100_000_000,
   },
   enterprise: {
     id: "enterprise",
@@ -68,6 +128,14 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     workspacePerMinute: 150_000,
     maxKeys: 20_000,
     maxIssuers: 200,
+    maxWorkspaces: 200,
+    maxTables: 10_000,
+    maxFunctions: 5_000,
+    maxSecrets: 5_000,
+    maxApiAccounts: 1_000,
+    maxWebhooks: 500,
+    storageBytes: 512 * GiB,
+    maxRows: 1_000_000_000,
   },
 };
 
@@ -98,4 +166,28 @@ export function workspaceRules(plan: PlanId): GateRule[] {
     { id: `workspace-minute:${plan}`, limit: workspacePerMinute, windowMs: MINUTE_MS },
     { id: "workspace-month", limit: monthlyRequests, windowMs: CALENDAR_MONTH },
   ];
+}
+
+/** The cap on `resource` under `plan`. */
+export const capOf = (plan: PlanId, resource: CappedResource): number => PLANS[plan][CAPPED[resource]];
+
+/**
+ * The one refusal of every count cap: 403 `plan_limit`, details `{ resource, limit, plan }`.
+ * (`plan_required`, 402, stays what it was first: a feature the plan does not include.)
+ */
+export function planLimit(resource: CappedResource, plan: PlanId, limit = capOf(plan, resource)): ApiError {
+  return new ApiError("plan_limit", `The ${plan} plan allows ${limit} ${resource.replace("_", " ")}`, {
+    details: { resource, limit, plan },
+  });
+}
+
+/**
+ * How many workspaces a user may own. Plans belong to workspaces, not users, so the allowance is
+ * the best cap among the plans of the workspaces they already own, never below free's: paying for
+ * one workspace lifts the owner's allowance, and a user who owns none can still start on free.
+ */
+export function workspacesAllowed(ownedPlans: readonly PlanId[]): { limit: number; plan: PlanId } {
+  let best: PlanId = "free";
+  for (const plan of ownedPlans) if (PLANS[plan].maxWorkspaces > PLANS[best].maxWorkspaces) best = plan;
+  return { limit: PLANS[best].maxWorkspaces, plan: best };
 }

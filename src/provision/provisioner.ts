@@ -42,6 +42,11 @@ export interface Provisioner {
   restore(point: BackupPoint, into: string, region: Region): Promise<ProvisionedDatabase>;
   /** Frees what the point holds (a snapshot file); a missing one succeeds. */
   dropBackup(point: BackupPoint): Promise<void>;
+  /**
+   * The provider's own figure for the bytes `name` occupies, where it has one (Turso bills by it);
+   * without it islet measures the database itself (page_count × page_size).
+   */
+  storageBytes?(name: string): Promise<number>;
 }
 
 /** An upstream refused or failed; the message is safe to show, the upstream body is not kept. */

@@ -50,6 +50,9 @@ const SHORTEST_WINDOW_MS = DAY_MS;
 /** The plan is read once per this period per isolate, not once per backup of a 10,000-tenant run. */
 const PLAN_CACHE_MS = 10 * 60_000;
 const windows = new Map<string, { windowMs: number; readAt: number }>();
+const usageSchema = z.object({
+  database: z.object({ total: z.object({ storage_bytes: z.number().int().nonnegative() }) }),
+});
 
 /**
  * Turso Platform API (docs.turso.tech/api-reference): create a database in the region's group,
@@ -175,6 +178,21 @@ export class TursoProvisioner implements Provisioner {
 
   /** Nothing to free: the history goes with the database. */
   async dropBackup(_point: BackupPoint): Promise<void> {}
+
+  /**
+   * GET …/databases/{name}/usage (docs.turso.tech/api-reference/databases/usage): `database.total`
+   * sums every instance; `storage_bytes` is what Turso bills the database's storage by.
+   */
+  async storageBytes(name: string): Promise<number> {
+    const res = await this.request(`/databases/${name}/usage`);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ProvisionError(`Turso could not report usage of ${name}`, res.status);
+    }
+    const parsed = usageSchema.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) throw new ProvisionError(`Turso answered an unexpected usage shape for ${name}`);
+    return parsed.data.database.total.storage_bytes;
+  }
 
   /** The organization's groups (GET …/groups): also how `doctor` proves the token reaches the org. */
   async groups(): Promise<string[]> {

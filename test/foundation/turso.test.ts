@@ -27,6 +27,14 @@ describe("TursoProvisioner", () => {
     expect(await turso().exists(db)).toBe(false);
   });
 
+  it("reports a database's storage as Turso's usage endpoint totals it (the provider's figure)", async () => {
+    const db = name();
+    await turso().create(db, "eu-west");
+    expect(await turso().storageBytes(db)).toBe(8192);
+    await turso().destroy(db);
+    await expect(turso().storageBytes(db)).rejects.toBeInstanceOf(ProvisionError);
+  });
+
   it("is idempotent: creating an existing database returns it", async () => {
     const db = name();
     const first = await turso().create(db, "us-west");

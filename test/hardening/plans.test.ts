@@ -72,7 +72,7 @@ describe("plan boundaries", () => {
       token: team.owner.token,
       body: { name: "one too many", scopes: ["data:read"] },
     });
-    expect([over.status, await errorCode(over)]).toEqual([402, "plan_required"]);
+    expect([over.status, await errorCode(over)]).toEqual([403, "plan_limit"]);
   });
 
   it("count a child key's requests against its parent's monthly cap", async () => {

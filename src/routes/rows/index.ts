@@ -35,7 +35,7 @@ export const rowsRoutes = router()
       summary: "Insert one row, or up to 1,000 as { rows: [...] }, atomically",
       request: { params: tableParam, body: jsonBody(insertRowsBody) },
       responses: { 201: json(named(WrittenRows, "WrittenRows"), "The stored rows") },
-      errors: [409, 422],
+      errors: [409, 422, 507],
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -81,7 +81,7 @@ export const rowsRoutes = router()
       summary: "Update named columns of a row",
       request: { params: rowParam, body: jsonBody(rowValues) },
       responses: { 200: json(named(WrittenRow, "WrittenRow"), "The updated row") },
-      errors: [409, 422],
+      errors: [409, 422, 507],
     }),
     async (c) => {
       const input = { ...c.req.valid("param"), values: c.req.valid("json") };

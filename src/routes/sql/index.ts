@@ -22,6 +22,7 @@ export const sqlRoutes = router().openapi(
       `Rows: the answer carries at most ${MAX_SQL_ROWS.toLocaleString("en-US")} rows, the first ones, with \`truncated: true\` when there were more; a result over 10 MB is refused (400). Use LIMIT/OFFSET or the tables API to page.`,
     ].join("\n\n"),
     request: { params: workspaceParam, body: jsonBody(executeSqlBody) },
+    errors: [507],
     responses: {
       200: json(named(SqlResult, "SqlResult"), "The statement's result"),
       422: json(

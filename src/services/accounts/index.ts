@@ -8,6 +8,7 @@ import { guardedFetch, OutboundRefused, outboundPolicy } from "../../lib/outboun
 import { scrubberFor } from "../../lib/scrub";
 import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace, type WorkspaceAccess } from "../core/access";
+import { assertRoomFor } from "../core/caps";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { checkedTargetUrl, outboundRefusal } from "../outbound";
 import { creatorIdOf, disableArrangement, standingFor } from "../standing";
@@ -129,27 +130,32 @@ export async function putAccount({
   await commitWithAudit(
     ctx,
     await access.db(),
-    [
-      {
-        sql: `INSERT INTO _islet_api_accounts (name, base_url, auth_header_name, auth_header_enc, last4, created_by, created_at, updated_at, authorized_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, auth_header_name = excluded.auth_header_name,
-              auth_header_enc = excluded.auth_header_enc, last4 = excluded.last4, updated_at = excluded.updated_at,
-              created_by = excluded.created_by, authorized_at = excluded.authorized_at,
-              disabled_at = NULL, disabled_reason = NULL`,
-        args: [
-          row.name,
-          row.baseUrl,
-          row.authHeaderName,
-          row.authHeaderEnc,
-          row.last4,
-          row.createdBy,
-          now,
-          now,
-          now,
-        ],
-      },
-    ],
+    // Counted under the write lock (replacing an account is not a create): parallel puts cannot
+    // pass the plan's cap.
+    async (tx) => {
+      await assertRoomFor(tx, access.workspace.plan, "api_accounts", input.name);
+      return [
+        {
+          sql: `INSERT INTO _islet_api_accounts (name, base_url, auth_header_name, auth_header_enc, last4, created_by, created_at, updated_at, authorized_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, auth_header_name = excluded.auth_header_name,
+                auth_header_enc = excluded.auth_header_enc, last4 = excluded.last4, updated_at = excluded.updated_at,
+                created_by = excluded.created_by, authorized_at = excluded.authorized_at,
+                disabled_at = NULL, disabled_reason = NULL`,
+          args: [
+            row.name,
+            row.baseUrl,
+            row.authHeaderName,
+            row.authHeaderEnc,
+            row.last4,
+            row.createdBy,
+            now,
+            now,
+            now,
+          ],
+        },
+      ];
+    },
     [{ action: "account.put", targetType: "api_account", targetId: input.name, details: { baseUrl } }],
   );
   return view(row);

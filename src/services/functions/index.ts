@@ -9,6 +9,7 @@ import { type HostFunction, runFunction, validateFunction } from "../../sandbox"
 import { accountFetchBody, fetchAccount } from "../accounts";
 import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace, type WorkspaceAccess } from "../core/access";
+import { assertRoomFor } from "../core/caps";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { withinSandboxBudget } from "../sandbox-budget";
 import { secretsFor } from "../secrets";
@@ -99,20 +100,24 @@ export async function createFunction({
     await commitWithAudit(
       ctx,
       await access.db(),
-      [
-        {
-          sql: "INSERT INTO _islet_functions (name, code, timeout_ms, env, bound_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          args: [
-            input.name,
-            input.code,
-            input.timeoutMs,
-            JSON.stringify(input.env),
-            boundBy && JSON.stringify(boundBy),
-            now,
-            now,
-          ],
-        },
-      ],
+      // Counted under the write lock: parallel creates cannot pass the plan's cap.
+      async (tx) => {
+        await assertRoomFor(tx, access.workspace.plan, "functions");
+        return [
+          {
+            sql: "INSERT INTO _islet_functions (name, code, timeout_ms, env, bound_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            args: [
+              input.name,
+              input.code,
+              input.timeoutMs,
+              JSON.stringify(input.env),
+              boundBy && JSON.stringify(boundBy),
+              now,
+              now,
+            ],
+          },
+        ];
+      },
       [
         {
           action: "function.create",

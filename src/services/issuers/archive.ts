@@ -8,8 +8,7 @@ import { controlDb } from "../../db/control/client";
 import { issuers as issuersTable } from "../../db/control/schema";
 import { randomBytes } from "../../lib/crypto";
 import { bytesToBase64Url } from "../../lib/encoding";
-import { ApiError } from "../../lib/errors";
-import { PLANS } from "../../lib/plans";
+import { capOf, planLimit } from "../../lib/plans";
 import { requireUser } from "../core/access";
 import { type ArchiveSection, onlyOnce } from "../core/archive";
 import { epochMs } from "../core/schemas";
@@ -77,11 +76,8 @@ export const issuersArchive: ArchiveSection<Line, Line[], Imported> = {
       if (entry.issuer.jwksUrl) await checkedTargetUrl(ctx.config, "jwksUrl", entry.issuer.jwksUrl);
     }
     await requireVerifiedEmail(ctx, requireUser(ctx).userId);
-    const max = PLANS[access.workspace.plan].maxIssuers;
-    if (plan.filter((e) => !e.issuer.disabledAt).length > max) {
-      throw new ApiError("plan_required", `The ${access.workspace.plan} plan allows ${max} issuers`, {
-        details: { limit: max, plan: access.workspace.plan },
-      });
+    if (plan.filter((e) => !e.issuer.disabledAt).length > capOf(access.workspace.plan, "issuers")) {
+      throw planLimit("issuers", access.workspace.plan);
     }
   },
   async apply({ ctx, access }, plan, made) {

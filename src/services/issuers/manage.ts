@@ -1,13 +1,14 @@
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import type { Config } from "../../config";
+import { insertUnderCap } from "../../db/capped";
 import { controlDb } from "../../db/control/client";
 import { type IssuerRow, issuers } from "../../db/control/schema";
 import { sqliteConstraint } from "../../db/errors";
 import { encryptSecret, importKeyring, type SecretBinding } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { PLANS } from "../../lib/plans";
+import { capOf, planLimit } from "../../lib/plans";
 import { auditedControlChange } from "../audit/control";
 import { authorizeWorkspace, requireUser } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
@@ -68,16 +69,6 @@ export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuer
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
   const { userId } = requireUser(ctx);
   await requireVerifiedEmail(ctx, userId);
-  const [enabled] = await controlDb(ctx.config)
-    .select({ n: count() })
-    .from(issuers)
-    .where(and(eq(issuers.workspaceId, access.workspace.id), isNull(issuers.disabledAt)));
-  const max = PLANS[access.workspace.plan].maxIssuers;
-  if ((enabled?.n ?? 0) >= max) {
-    throw new ApiError("plan_required", `The ${access.workspace.plan} plan allows ${max} issuers`, {
-      details: { limit: max, plan: access.workspace.plan },
-    });
-  }
   if (input.issuer === ctx.config.PUBLIC_URL) {
     throw new ApiError("invalid_request", "issuer must not be islet's own issuer", {
       details: { field: "issuer" },
@@ -128,7 +119,14 @@ export async function createIssuer({ ctx, input: raw }: ServiceArgs<CreateIssuer
   await auditedControlChange(ctx, access, {
     apply: async () => {
       try {
-        await db.insert(issuers).values(row);
+        // Enabled issuers are counted in the insert itself, so parallel creates stop at the cap.
+        const enabled = db
+          .select({ n: count() })
+          .from(issuers)
+          .where(and(eq(issuers.workspaceId, access.workspace.id), isNull(issuers.disabledAt)));
+        const limit = capOf(access.workspace.plan, "issuers");
+        const inserted = await db.run(insertUnderCap(issuers, row, enabled, limit));
+        if (inserted.rowsAffected === 0) throw planLimit("issuers", access.workspace.plan, limit);
       } catch (error) {
         if (sqliteConstraint(error)?.kind === "unique") {
           throw new ApiError("conflict", "This workspace already has an issuer with that `issuer`", {

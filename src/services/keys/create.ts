@@ -1,9 +1,10 @@
 import { and, count, eq, gt, isNull, or } from "drizzle-orm";
 import type { z } from "zod";
+import { insertUnderCap } from "../../db/capped";
 import { controlDb } from "../../db/control/client";
-import { apiKeys } from "../../db/control/schema";
+import { apiKeys, type WorkspaceRow } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
-import { PLANS } from "../../lib/plans";
+import { capOf, planLimit } from "../../lib/plans";
 import { auditedControlChange } from "../audit/control";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { revokeCredential } from "../gatekeeper";
@@ -82,11 +83,18 @@ async function assertMintDepth(ctx: ServiceContext, keyId: string): Promise<void
   }
 }
 
-/** A plan holds a bounded number of live keys (rotation replaces one and is not counted). */
-async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Promise<void> {
-  const { workspace } = manager.access;
+/**
+ * A plan holds a bounded number of live keys (rotation replaces one and is not counted). The count
+ * and the insert are one statement (insertUnderCap), so a burst of parallel creates stops at the cap.
+ */
+async function insertUnderKeyCap(
+  ctx: ServiceContext,
+  workspace: WorkspaceRow,
+  row: ApiKeyRow,
+): Promise<void> {
+  const db = controlDb(ctx.config);
   const now = Date.now();
-  const [row] = await controlDb(ctx.config)
+  const live = db
     .select({ n: count() })
     .from(apiKeys)
     .where(
@@ -96,12 +104,9 @@ async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Prom
         or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
       ),
     );
-  const max = PLANS[workspace.plan].maxKeys;
-  if ((row?.n ?? 0) >= max) {
-    throw new ApiError("plan_required", `The ${workspace.plan} plan allows ${max} live API keys`, {
-      details: { limit: max, plan: workspace.plan },
-    });
-  }
+  const limit = capOf(workspace.plan, "keys");
+  const inserted = await db.run(insertUnderCap(apiKeys, row, live, limit));
+  if (inserted.rowsAffected === 0) throw planLimit("keys", workspace.plan, limit);
 }
 
 /**
@@ -116,7 +121,6 @@ export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>
   await requireVerifiedActor(ctx);
   const bounds = inheritBounds(input, manager.parent);
   assertMintable(manager, bounds);
-  await assertUnderKeyCap(ctx, manager);
   if (ctx.actor.type === "apiKey") await assertMintDepth(ctx, ctx.actor.keyId);
   const { row, token } = await newKeyRow(
     manager.access.workspace.id,
@@ -127,7 +131,7 @@ export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>
   );
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, manager.access, {
-    apply: () => db.insert(apiKeys).values(row),
+    apply: () => insertUnderKeyCap(ctx, manager.access.workspace, row),
     undo: () => db.delete(apiKeys).where(eq(apiKeys.id, row.id)),
     event: () => ({
       action: "key.create",

@@ -12,6 +12,7 @@ import { sqliteConstraint } from "../../db/errors";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { type ArchiveLineAt, type ArchiveSection, deleteMade, type ImportTarget } from "../core/archive";
+import { assertRoomFor } from "../core/caps";
 import type { ServiceContext } from "../core/context";
 import { epochMs } from "../core/schemas";
 import { listTables } from "../tables";
@@ -158,7 +159,7 @@ function planTables() {
 }
 
 /** One table: its definition, catalog entry and every row, in one transaction with its audit event. */
-async function importTable({ ctx, db, lines }: ImportTarget, table: PlannedTable): Promise<void> {
+async function importTable({ ctx, db, lines, access }: ImportTarget, table: PlannedTable): Promise<void> {
   const { definition } = table;
   const formulas = definition.columns.filter((c) => c.type === "formula").map((c) => c.name);
   const recompute =
@@ -169,6 +170,8 @@ async function importTable({ ctx, db, lines }: ImportTarget, table: PlannedTable
       ctx,
       db,
       async (tx) => {
+        // An imported table counts against the plan's cap like a created one.
+        await assertRoomFor(tx, access.workspace.plan, "tables");
         await tx.batch(newTableStatements(definition, recompute));
         let chunk: InStatement[] = [];
         for (const text of lines(table.start, table.end)) {

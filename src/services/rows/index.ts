@@ -4,6 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { publishRowEvents, type RowEvent } from "../hub";
+import { assertStorageRoom, noteRowsAdded } from "../storage";
 import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
@@ -125,7 +126,8 @@ export async function insertRows({
   meta: { formulaErrors: FormulaError[] };
 }> {
   const input = parseInput(insertRowsInput, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
+  await assertStorageRoom(ctx, workspace, db);
   const stored = input.rows.map((row) => checkWrite(table, row, false));
   const formulaErrors = await applyFormulas(ctx, table, input.rows, stored);
   const now = Date.now();
@@ -145,6 +147,7 @@ export async function insertRows({
     bulk ? "row.bulk_insert" : "row.insert",
     { table: table.name, count: input.rows.length },
   );
+  noteRowsAdded(workspace.id, rows.length);
   publish(ctx, input.workspaceId, table, "row.created", rows, now, outbox);
   return { rows, meta: { formulaErrors } };
 }
@@ -173,7 +176,9 @@ export async function updateRow({
   meta: { formulaErrors: FormulaError[] };
 }> {
   const input = parseInput(updateRowInput, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
+  // An update can grow a row as much as an insert adds one: past the cap both are refused.
+  await assertStorageRoom(ctx, workspace, db);
   const changes = checkWrite(table, input.values, true);
   let formulaErrors: FormulaError[] = [];
   const details = { table: table.name, id: input.id, columns: [] as string[] };
@@ -217,7 +222,7 @@ export async function deleteRow({
   input: raw,
 }: ServiceArgs<{ workspaceId: string; table: string; id: number }>): Promise<void> {
   const input = parseInput(rowTarget, raw);
-  const { db, table } = await open(ctx, input.workspaceId, input.table, true);
+  const { db, table, workspace } = await open(ctx, input.workspaceId, input.table, true);
   const exists = await db.execute({
     sql: `SELECT 1 FROM ${quote(table.name)} WHERE "id" = ?`,
     args: [input.id],
@@ -235,6 +240,7 @@ export async function deleteRow({
     "row.delete",
     { table: table.name, id: input.id },
   );
+  noteRowsAdded(workspace.id, -1);
   publish(ctx, input.workspaceId, table, "row.deleted", [{ id: input.id }], now, outbox);
 }
 

@@ -6,6 +6,7 @@ import { decryptSecret, encryptSecret, importKeyring, secretBinding, sha256Hex }
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
+import { assertRoomFor } from "../core/caps";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { actorId } from "../core/events";
 import {
@@ -72,14 +73,19 @@ export async function setSecret({
   await commitWithAudit(
     ctx,
     db,
-    [
-      {
-        sql: `INSERT INTO _islet_secrets (name, value_enc, last4, fingerprint, kind, set_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT (name) DO UPDATE SET value_enc = excluded.value_enc, last4 = excluded.last4,
-              fingerprint = excluded.fingerprint, kind = excluded.kind, set_by = excluded.set_by, updated_at = excluded.updated_at`,
-        args: [meta.name, envelope, meta.last4, meta.fingerprint, meta.kind, setBy, now, now],
-      },
-    ],
+    // Counted under the write lock (replacing a secret is not a create): parallel sets cannot
+    // pass the plan's cap.
+    async (tx) => {
+      await assertRoomFor(tx, access.workspace.plan, "secrets", input.name);
+      return [
+        {
+          sql: `INSERT INTO _islet_secrets (name, value_enc, last4, fingerprint, kind, set_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET value_enc = excluded.value_enc, last4 = excluded.last4,
+                fingerprint = excluded.fingerprint, kind = excluded.kind, set_by = excluded.set_by, updated_at = excluded.updated_at`,
+          args: [meta.name, envelope, meta.last4, meta.fingerprint, meta.kind, setBy, now, now],
+        },
+      ];
+    },
     [{ action: "secret.set", targetType: "secret", targetId: input.name, details: { kind: input.kind } }],
   );
   return meta;

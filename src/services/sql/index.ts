@@ -5,10 +5,14 @@ import { ApiError } from "../../lib/errors";
 import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
+import { assertStorageRoom } from "../storage";
 import { guardAdminSql } from "./guard";
 import { executeSqlInput, SQL_NEEDS } from "./schemas";
 
 export * from "./schemas";
+
+/** Statements that can only shrink a database, allowed past its storage cap. */
+const FREES_SPACE = /^\s*(DELETE|DROP)\b/i;
 /** Rows an answer carries; more are left out and the answer says `truncated: true`. */
 export const MAX_SQL_ROWS = 1000;
 /**
@@ -36,6 +40,8 @@ export async function executeSql({
     throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');
   }
   const db = await access.db();
+  // Past the storage cap an admin may still free space (DELETE, DROP); any other write is refused.
+  if (input.write && !FREES_SPACE.test(input.sql)) await assertStorageRoom(ctx, access.workspace, db);
   const event = {
     action: "sql.execute",
     targetType: "sql",

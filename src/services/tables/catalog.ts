@@ -1,5 +1,6 @@
 import type { Client, Row, Transaction } from "@libsql/client/web";
 import { eq } from "drizzle-orm";
+import type { WorkspaceRow } from "../../db/control/schema";
 import { sqliteConstraint } from "../../db/errors";
 import { systemDb } from "../../db/tenant/client";
 import { catalog } from "../../db/tenant/schema";
@@ -57,10 +58,10 @@ export async function openTable(
   workspaceId: string,
   name: string,
   need: WorkspaceNeed,
-): Promise<{ db: Client; table: TableDefinition }> {
+): Promise<{ db: Client; table: TableDefinition; workspace: WorkspaceRow }> {
   const access = await authorizeWorkspace(ctx, workspaceId, { ...need, table: name });
   const db = await access.db();
-  return { db, table: await readTable(db, name) };
+  return { db, table: await readTable(db, name), workspace: access.workspace };
 }
 
 /**

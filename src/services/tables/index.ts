@@ -1,8 +1,10 @@
+import type { Transaction } from "@libsql/client/web";
 import { systemDb } from "../../db/tenant/client";
 import { catalog } from "../../db/tenant/schema";
 import { ApiError } from "../../lib/errors";
 import { commitWithAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
+import { assertRoomFor } from "../core/caps";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { nameConflict, openTable, SCHEMA_WRITE, toDefinition } from "./catalog";
 import { checkDefinition } from "./check";
@@ -43,7 +45,12 @@ export async function createTable({
     updatedAt: now,
   };
   try {
-    await commitWithAudit(ctx, db, newTableStatements(table), [
+    // Counted under the write lock: parallel creates cannot pass the plan's cap.
+    const withinCap = async (tx: Transaction) => {
+      await assertRoomFor(tx, access.workspace.plan, "tables");
+      return newTableStatements(table);
+    };
+    await commitWithAudit(ctx, db, withinCap, [
       {
         action: "table.create",
         targetType: "table",

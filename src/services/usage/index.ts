@@ -5,6 +5,7 @@ import { PLANS } from "../../lib/plans";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { monthlyUsage } from "../gatekeeper";
+import { workspaceStorage } from "../storage";
 import { USAGE_NEEDS, USAGE_PAGE_DEFAULT, USAGE_PAGE_MAX, usageInput, type WorkspaceUsage } from "./schemas";
 
 export * from "./schemas";
@@ -20,7 +21,8 @@ export async function getWorkspaceUsage({
   const input = parseInput(usageInput, raw);
   // Bounded: one Gatekeeper call per key of one page (≤ 100), plus one for the workspace.
   const limit = Math.min(Math.max(1, input.limit ?? USAGE_PAGE_DEFAULT), USAGE_PAGE_MAX);
-  const { workspace } = await authorizeWorkspace(ctx, input.workspaceId, USAGE_NEEDS.read);
+  const access = await authorizeWorkspace(ctx, input.workspaceId, USAGE_NEEDS.read);
+  const { workspace } = access;
   const keys = await controlDb(ctx.config)
     .select({
       id: apiKeys.id,
@@ -35,7 +37,8 @@ export async function getWorkspaceUsage({
     .orderBy(asc(apiKeys.id))
     .limit(limit + 1);
   const page = keys.slice(0, limit);
-  const [whole, ...counts] = await Promise.all([
+  const [storage, whole, ...counts] = await Promise.all([
+    workspaceStorage(ctx, workspace, await access.db()),
     monthlyUsage(ctx.env, `ws:${workspace.id}`),
     ...page.map((k) => monthlyUsage(ctx.env, `key:${k.id}`)),
   ]);
@@ -57,6 +60,7 @@ export async function getWorkspaceUsage({
     keys: rows,
     keysTotal: rows.reduce((sum, r) => sum + r.used, 0),
     nextCursor: keys.length > limit ? (page.at(-1)?.id ?? null) : null,
+    storage: { ...storage, storageBytes: plan.storageBytes, maxRows: plan.maxRows },
   };
 }
 export { getWorkspaceTraffic } from "./traffic";

@@ -42,6 +42,16 @@ export const WorkspaceUsage = z.object({
   keysTotal: z.number().int(),
   /** Pass as `cursor` for the next page of keys; null on the last page. */
   nextCursor: z.string().nullable(),
+  /** The database measured now, against the plan's caps (writes past either get 507 `storage_limit`). */
+  storage: z.object({
+    bytes: z.number().int(),
+    rows: z.number().int(),
+    storageBytes: z.number().int(),
+    maxRows: z.number().int(),
+    /** `provider`: the provider's own figure (Turso); `pages`: page_count × page_size. */
+    source: z.enum(["provider", "pages"]),
+    measuredAt: z.number().int(),
+  }),
 });
 export type WorkspaceUsage = z.infer<typeof WorkspaceUsage>;
 

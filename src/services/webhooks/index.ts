@@ -7,6 +7,7 @@ import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
+import { assertRoomFor } from "../core/caps";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
 import { checkedTargetUrl } from "../outbound";
 import { creatorIdOf } from "../standing";
@@ -121,13 +122,18 @@ export async function createWebhook({
   await commitWithAudit(
     ctx,
     await access.db(),
-    [
-      {
-        sql: `INSERT INTO _islet_webhooks (id, url, events, description, enabled, secret_enc, created_by, created_at, updated_at, authorized_at)
-              VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-        args: [id, url, row.events, row.description, envelope, row.createdBy, now, now, now],
-      },
-    ],
+    // Counted under the write lock: parallel creates cannot pass the plan's cap (every write
+    // fans out to each endpoint).
+    async (tx) => {
+      await assertRoomFor(tx, access.workspace.plan, "webhooks");
+      return [
+        {
+          sql: `INSERT INTO _islet_webhooks (id, url, events, description, enabled, secret_enc, created_by, created_at, updated_at, authorized_at)
+                VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+          args: [id, url, row.events, row.description, envelope, row.createdBy, now, now, now],
+        },
+      ];
+    },
     [
       {
         action: "webhook.create",

@@ -1,5 +1,6 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, count, eq, exists, lt } from "drizzle-orm";
 import { tenantMigrations } from "../../../migrations/tenant";
+import { insertUnderCap, insertWhere } from "../../db/capped";
 import { controlDb } from "../../db/control/client";
 import { memberships, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { sqliteConstraint } from "../../db/errors";
@@ -9,6 +10,7 @@ import { dbTokenBinding } from "../../db/tenant/client";
 import { encryptSecret, importKeyring } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { type PlanId, planLimit, workspacesAllowed } from "../../lib/plans";
 import type { Region } from "../../lib/tenancy";
 import { type Provisioner, provisionerFor } from "../../provision";
 import type { ServiceArgs, ServiceContext } from "../core/context";
@@ -64,6 +66,7 @@ export async function provisionWorkspace({
 
   const now = Date.now();
   const id = newId("ws");
+  let refused: ApiError | undefined;
   const row: WorkspaceRow = {
     id,
     slug: input.slug,
@@ -80,18 +83,37 @@ export async function provisionWorkspace({
     updatedAt: now,
   };
 
+  const cap = input.ownerUserId ? await ownerAllowance(ctx, input.ownerUserId) : null;
   try {
     await step("record");
-    const writes = [db.insert(workspaces).values(row)] as const;
-    if (input.ownerUserId) {
-      await db.batch([
-        ...writes,
-        db
-          .insert(memberships)
-          .values({ workspaceId: id, userId: input.ownerUserId, role: "owner", createdAt: now }),
+    if (input.ownerUserId && cap) {
+      // Workspaces per owner are capped (each is a database at the provider). The count, the
+      // workspace row and the membership are one batch: the row goes in only while the owner holds
+      // fewer than the cap, the membership only if the row went in, so a burst of parallel creates
+      // stops at the cap and a refused one keeps nothing.
+      const owned = db
+        .select({ n: count() })
+        .from(memberships)
+        .where(and(eq(memberships.userId, input.ownerUserId), eq(memberships.role, "owner")));
+      const membership = {
+        workspaceId: id,
+        userId: input.ownerUserId,
+        role: "owner" as const,
+        createdAt: now,
+      };
+      const [recorded] = await db.batch([
+        db.run(insertUnderCap(workspaces, row, owned, cap.limit)),
+        db.run(
+          insertWhere(
+            memberships,
+            membership,
+            exists(db.select().from(workspaces).where(eq(workspaces.id, id))),
+          ),
+        ),
       ]);
+      if (recorded.rowsAffected === 0) refused = planLimit("workspaces", cap.plan, cap.limit);
     } else {
-      await db.batch(writes);
+      await db.insert(workspaces).values(row);
     }
   } catch (error) {
     // Nothing exists yet: the batch is one transaction, so a failed insert left no row.
@@ -105,6 +127,7 @@ export async function provisionWorkspace({
     });
     throw new ApiError("unavailable", "The workspace could not be created; nothing was kept");
   }
+  if (refused) throw refused;
 
   try {
     await step("create_database");
@@ -147,6 +170,20 @@ export async function provisionWorkspace({
     });
     throw new ApiError("unavailable", "The workspace database could not be provisioned; nothing was kept");
   }
+}
+
+/**
+ * How many workspaces a user may own: the best plan among those they own already (plans belong
+ * to workspaces; see workspacesAllowed). An operator changing a plan meanwhile moves the cap by
+ * one plan's step at most, which no burst of the owner's can exploit.
+ */
+async function ownerAllowance(ctx: ServiceContext, userId: string): Promise<{ limit: number; plan: PlanId }> {
+  const owned = await controlDb(ctx.config)
+    .select({ plan: workspaces.plan })
+    .from(memberships)
+    .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, "owner")));
+  return workspacesAllowed(owned.map((w) => w.plan));
 }
 
 /** Removes whatever a failed attempt made: the database first, then the rows. */

@@ -1,6 +1,6 @@
 // Usage against the plan's limits, as pictures first (server-rendered SVG, ../charts): requests
 // per minute and per day against the plan, 429s, audit events per day by action; then this
-// month's numbers, keys and tables, and requests by key.
+// month's numbers, keys, tables, the database's size and rows, and requests by key.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { PLANS } from "../../lib/plans";
@@ -11,6 +11,9 @@ import { getWorkspaceTraffic, getWorkspaceUsage } from "../../services/usage";
 import { BarChart, Gauge, type Series } from "../charts";
 import { currentWorkspace, DataTable, navOf, type PageContext } from "../kit";
 import { render } from "../layout";
+
+/** Bytes as MiB with one decimal: the plan's storage cap is stated in MiB and GiB. */
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function usagePage(c: PageContext) {
   const workspace = await currentWorkspace(c);
@@ -55,7 +58,21 @@ async function usagePage(c: PageContext) {
           </tr>
           <tr>
             <th>Tables</th>
-            <td>{tables.length}</td>
+            <td>
+              {tables.length} of {plan.maxTables}
+            </td>
+          </tr>
+          <tr>
+            <th>Database size</th>
+            <td>
+              {mib(usage.storage.bytes)} of {mib(usage.storage.storageBytes)}
+            </td>
+          </tr>
+          <tr>
+            <th>Rows</th>
+            <td>
+              {usage.storage.rows} of {usage.storage.maxRows}
+            </td>
           </tr>
         </tbody>
       </table>
