@@ -596,7 +596,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        plan: "free" | "pro" | "business" | "enterprise";
+                        plan: "free" | "pro" | "business" | "enterprise" | "development";
                         reason: string;
                     };
                 };
@@ -618,7 +618,7 @@ export interface paths {
                                 /** @enum {string} */
                                 region: "us-east" | "us-west" | "eu-west" | "ap-south";
                                 /** @enum {string} */
-                                plan: "free" | "pro" | "business" | "enterprise";
+                                plan: "free" | "pro" | "business" | "enterprise" | "development";
                                 /** @enum {string|null} */
                                 role: "owner" | "admin" | "member" | "viewer" | null;
                                 createdAt: number;
@@ -12556,7 +12556,7 @@ export interface components {
             /** @enum {string} */
             region: "us-east" | "us-west" | "eu-west" | "ap-south";
             /** @enum {string} */
-            plan: "free" | "pro" | "business" | "enterprise";
+            plan: "free" | "pro" | "business" | "enterprise" | "development";
             /** @enum {string|null} */
             role: "owner" | "admin" | "member" | "viewer" | null;
             createdAt: number;
