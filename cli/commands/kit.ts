@@ -3,11 +3,10 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../src/config";
 import type { ServiceContext } from "../../src/services/core/context";
-import { loadConfig, loadVars, operatorContext } from "../context";
+import { loadConfig, loadVars, operatorContext, UsageError } from "../context";
 import type { Output } from "../output";
 
-/** A wrong command line found by a command itself (commander reports its own): exit 2, one line. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface GlobalOptions {
   envFile?: string;
