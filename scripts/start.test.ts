@@ -86,6 +86,12 @@ async function start(p: { api: number; devdb: number; devdbAdmin: number }): Pro
   return run;
 }
 
+/** Waits (bounded) for output that follows a request: log lines arrive just after the answer. */
+async function until(seen: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !seen(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(seen()).toBe(true);
+}
+
 async function health(base: string) {
   return (await (await fetch(`${base}/health`)).json()) as { status: string; controlDb: string };
 }
@@ -123,6 +129,20 @@ describe("npm start", () => {
     expect(await health(first.base)).toEqual({ status: "ok", controlDb: "ok" });
     const before = readDevVars(varsFile);
     expect(before.DEFAULT_PLAN).toBe("development");
+    // Signing up offline (tests have no network): the breached-password check cannot resolve its
+    // host; islet says so in one line, and workerd's native trace of the same failure is not shown.
+    const signup = await fetch(`${first.base}/v1/auth/signup`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        email: "first-hour@example.test",
+        password: "a long enough pass phrase 31",
+        region: "eu-west",
+      }),
+    });
+    expect(signup.status).toBe(201);
+    await until(() => /"path":"\/v1\/auth\/signup","status":201/.test(first.stdout));
+    expect(first.stdout + first.stderr).not.toMatch(/lookup address information|\[ERROR\]|stack: /);
     expect(await first.stop()).toBe(0);
 
     const moved = await ports();

@@ -18,6 +18,13 @@ const NOISE: readonly RegExp[] = [
   /^⎔ Reloading local server/,
   /^\[wrangler:info\] Ready on /,
 ];
+/**
+ * workerd's internal error (with its native stack) for an outbound fetch whose name does not
+ * resolve, as on a laptop offline: the code that fetched handles it and logs its own sentence
+ * (the breached-password check: "unavailable; password allowed"), so the trace says nothing more.
+ */
+const DNS_FAILURE =
+  /\[ERROR\].*(failed to lookup address information|Name or service not known|Temporary failure in name resolution)/;
 const TABLE_START = /^Your Worker has access to the following bindings:/;
 const TABLE_ROW = /^(Binding\s+Resource|env\.\S+)/;
 
@@ -31,9 +38,19 @@ const HEALTH_PROBE = /("method":"GET","path":"\/health",.*"status":200|^\[wrangl
 export function wranglerLineFilter(): (line: string) => boolean {
   let inTable = false;
   let lastBlank = true;
+  /** Lines left of a DNS failure's block: up to its `stack:` line. */
+  let inDnsTrace = 0;
   return (line) => {
     const plain = line.replace(ANSI, "").trim();
     if (HEALTH_PROBE.test(plain)) return false;
+    if (DNS_FAILURE.test(plain)) {
+      inDnsTrace = 3;
+      return false;
+    }
+    if (inDnsTrace > 0) {
+      inDnsTrace = plain.startsWith("stack:") ? 0 : inDnsTrace - 1;
+      if (plain === "" || plain.startsWith("stack:")) return false;
+    }
     if (TABLE_START.test(plain)) {
       inTable = true;
       return false;
