@@ -33,8 +33,8 @@ function address(errors: unknown[]): string | undefined {
   return undefined;
 }
 
-/** A database that did not answer or refused a query, as a sentence; undefined for other errors. */
-export function describeDatabaseFailure(error: unknown): string | undefined {
+/** A connection that failed (refused, no such host, timed out): `cannot reach <address>`, else undefined. */
+export function unreachable(error: unknown, what = "the database"): string | undefined {
   const errors = chain(error);
   const network = errors.some(
     (e) =>
@@ -42,10 +42,17 @@ export function describeDatabaseFailure(error: unknown): string | undefined {
         NETWORK_CODES.has((e as { code: string }).code)) ||
       (e instanceof TypeError && e.message === "fetch failed"),
   );
-  if (network) {
-    const where = address(errors);
-    return `cannot reach the database${where ? ` at ${where}` : ""}: is the stack running (npm start), and does CONTROL_DB_URL in the env file point at it?`;
-  }
+  if (!network) return undefined;
+  const where = address(errors);
+  return `cannot reach ${what}${where ? ` at ${where}` : ""}`;
+}
+
+/** A database that did not answer or refused a query, as a sentence; undefined for other errors. */
+export function describeDatabaseFailure(error: unknown): string | undefined {
+  const errors = chain(error);
+  const down = unreachable(error);
+  if (down)
+    return `${down}: is the stack running (npm start), and does CONTROL_DB_URL in the env file point at it?`;
   // drizzle wraps a refused statement as "Failed query: <sql>\nparams: …": say what the database said.
   const query = errors.find((e) => e instanceof Error && e.message.startsWith("Failed query:"));
   if (query) {

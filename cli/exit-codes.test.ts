@@ -92,6 +92,14 @@ describe("exit codes", () => {
     expect(lines(run.stderr)).toEqual([`error: --env-file ${missing}: no such file`]);
   }, 60_000);
 
+  it("an env file with no configuration in it: exit 2, one line", async () => {
+    const empty = join(dir, "empty.vars");
+    writeFileSync(empty, "# nothing yet\n");
+    const run = await islet("--env-file", empty, "tenants", "list");
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([`error: no configuration: ${empty} sets no ENVIRONMENT`]);
+  }, 60_000);
+
   it("--version prints this checkout's version", async () => {
     const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
     const run = await islet("--version");
@@ -176,5 +184,17 @@ describe("doctor", () => {
       detail: expect.stringMatching(/^local rules only/),
     });
     expect(checks.find((c) => c.check === "new workspaces' plan")?.detail).toMatch(/^free: 100\/min/);
+  }, 60_000);
+
+  it("with the stack down: the database row says what it could not reach, and the exit is 1", async () => {
+    const run = await islet("--env-file", downFile, "--json", "doctor");
+    expect(run.code).toBe(1);
+    const { checks } = JSON.parse(run.stdout) as {
+      checks: { check: string; result: string; detail: string }[];
+    };
+    expect(checks.find((c) => c.check === "control database")).toMatchObject({
+      result: "fail",
+      detail: `cannot reach the database at 127.0.0.1:${downPort}`,
+    });
   }, 60_000);
 });

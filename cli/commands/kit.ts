@@ -35,7 +35,18 @@ export interface CommandKit {
 /** `done(code)` receives each command's exit code. */
 export function commandKit(done: (code: number) => void): CommandKit {
   const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
-  const config = (cmd: Command): Config => loadConfig(loadVars(globals(cmd).envFile));
+  const config = (cmd: Command): Config => {
+    const { envFile } = globals(cmd);
+    const vars = loadVars(envFile);
+    // No configuration at all is a missing option, not a list of every variable it lacks.
+    if (vars.ENVIRONMENT === undefined)
+      throw new UsageError(
+        envFile === undefined
+          ? "no configuration: .dev.vars is missing (npm start writes it); pass --env-file <path>"
+          : `no configuration: ${envFile} sets no ENVIRONMENT`,
+      );
+    return loadConfig(vars);
+  };
   return {
     globals,
     config,

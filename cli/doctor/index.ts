@@ -19,14 +19,11 @@ export type { DoctorRow } from "./rows";
  * keeps a green table on a laptop from reading as "ready for production".
  */
 function scopeRow(vars: Record<string, string>, production: boolean): DoctorRow {
-  if (production)
-    return pass("scope", "production rules: https URLs, Turso, no development secrets or plans");
-  return skip(
-    "scope",
-    `local rules only (ENVIRONMENT=${vars.ENVIRONMENT ?? "unset"}): the production checks (https URLs, Turso, ` +
-      "secrets that are not development values, operator tokens) run against the production env file " +
-      "with ENVIRONMENT=production",
-  );
+  if (production) return pass("scope", "production rules: https URLs, Turso, no development values");
+  return {
+    ...skip("scope", `local rules only (ENVIRONMENT=${vars.ENVIRONMENT ?? "unset"}), not production's`),
+    fix: "production: --env-file <production vars> with ENVIRONMENT=production",
+  };
 }
 
 /** The plan new workspaces get; the development plan's high limits exist only off production. */
