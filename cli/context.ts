@@ -30,8 +30,13 @@ export function readDevVars(path = join(root, ".dev.vars")): Record<string, stri
   return vars;
 }
 
+/** A wrong command line found by a command itself (commander reports its own): exit 2, one line. */
+export class UsageError extends Error {}
+
 export function loadVars(envFile?: string): Record<string, string> {
-  if (envFile !== undefined && !existsSync(envFile)) throw new Error(`env file ${envFile} does not exist`);
+  // A file that is not there is a wrong command line (exit 2), not a failed operation.
+  if (envFile !== undefined && !existsSync(envFile))
+    throw new UsageError(`--env-file ${envFile}: no such file`);
   const fromFile = readDevVars(envFile);
   const fromProcess = Object.fromEntries(
     Object.entries(process.env).filter(

@@ -4,7 +4,8 @@
 // check), 2 the command line was wrong — never a stack trace. Each command group lives in
 // cli/commands/ and registers its subcommands here, in the order `--help` lists them.
 
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { ApiError } from "../src/lib/errors";
 import { setLogSink } from "../src/lib/logger";
@@ -17,11 +18,20 @@ import { registerMigrate } from "./commands/migrate";
 import { registerSetup } from "./commands/setup";
 import { registerTenants } from "./commands/tenants";
 import { registerWorkspace } from "./commands/workspace";
+import { root } from "./context";
+import { describeDatabaseFailure } from "./database-failure";
+
+/** The checkout's own version (package.json), what `--version` prints. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
 
 /** Builds the program; `done(code)` receives each command's exit code. */
 export function buildProgram(done: (code: number) => void): Command {
   const program = new Command("islet")
     .description("islet operator CLI: tenants, keys, backups, configuration checks")
+    .version(version(), "-V, --version", "the version of this checkout")
     .addOption(new Option("--env-file <path>", "configuration file (default .dev.vars)"))
     .option("--json", "machine-readable output on stdout", false)
     .exitOverride()
@@ -40,6 +50,8 @@ export function buildProgram(done: (code: number) => void): Command {
 
 /** A failure as one line: our errors say what is wrong; anything else is reported by name only. */
 function describe(error: unknown): string {
+  const down = describeDatabaseFailure(error);
+  if (down) return down;
   if (error instanceof ApiError || error instanceof ProvisionError) return error.message;
   if (error instanceof Error) return error.message.split("\n").join("\n  ");
   return String(error);
@@ -52,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  // `npm run islet` ends its command with `--`: Node itself reads an `--env-file` anywhere on its
+  // command line (and exits 9 when the file is missing) unless it comes after a `--`.
+  if (argv[0] === "--") argv = argv.slice(1);
   if (argv.length === 0) {
     program.outputHelp();
     return 0;

@@ -596,7 +596,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        plan: "free" | "pro" | "business" | "enterprise";
+                        plan: "free" | "pro" | "business" | "enterprise" | "development";
                         reason: string;
                     };
                 };
@@ -618,7 +618,7 @@ export interface paths {
                                 /** @enum {string} */
                                 region: "us-east" | "us-west" | "eu-west" | "ap-south";
                                 /** @enum {string} */
-                                plan: "free" | "pro" | "business" | "enterprise";
+                                plan: "free" | "pro" | "business" | "enterprise" | "development";
                                 /** @enum {string|null} */
                                 role: "owner" | "admin" | "member" | "viewer" | null;
                                 createdAt: number;
@@ -6951,7 +6951,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9589,7 +9589,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The credential may not do this (role, scope, CSRF, unverified email) */
+                /** @description The credential may not do this (role, scope, CSRF, unverified email), or a plan cap is reached (`plan_limit`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12819,7 +12819,7 @@ export interface components {
             /** @enum {string} */
             region: "us-east" | "us-west" | "eu-west" | "ap-south";
             /** @enum {string} */
-            plan: "free" | "pro" | "business" | "enterprise";
+            plan: "free" | "pro" | "business" | "enterprise" | "development";
             /** @enum {string|null} */
             role: "owner" | "admin" | "member" | "viewer" | null;
             createdAt: number;

@@ -48,4 +48,38 @@ INSERT INTO t (a) VALUES ('it''s; fine');`;
       expect(applied.length).toBeGreaterThan(0);
     }
   });
+
+  it("rebuilds a table with enforcement on without cascading into the rows that reference it", async () => {
+    // devdb (over the `libsql` package) and Turso enforce foreign keys, as this client does.
+    const client = createClient({ url: ":memory:" });
+    await client.execute("PRAGMA foreign_keys = ON");
+    expect((await client.execute("PRAGMA foreign_keys")).rows[0]?.[0]).toBe(1);
+    const control = loadMigrations("control");
+    const rebuild = control.findIndex((m) => m.name === "0011_development_plan");
+    expect(rebuild).toBeGreaterThan(0);
+    await applyMigrations(client, control.slice(0, rebuild));
+    await client.batch(
+      [
+        "INSERT INTO users (id, email, created_at) VALUES ('usr_1', 'a@example.test', 1)",
+        `INSERT INTO workspaces (id, slug, name, region, plan, status, db_name, created_by, created_at, updated_at)
+         VALUES ('ws_1', 'one', 'One', 'eu-west', 'pro', 'active', 'ws-1', 'usr_1', 1, 2)`,
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ('ws_1', 'usr_1', 'owner', 1)",
+      ],
+      "write",
+    );
+    expect(await applyMigrations(client, control)).toContain("0011_development_plan");
+    const members = await client.execute("SELECT workspace_id, role FROM memberships");
+    expect(members.rows.map((r) => [r.workspace_id, r.role])).toEqual([["ws_1", "owner"]]);
+    const kept = await client.execute("SELECT plan, slug, created_by FROM workspaces");
+    expect(kept.rows.map((r) => [r.plan, r.slug, r.created_by])).toEqual([["pro", "one", "usr_1"]]);
+    await client.execute("UPDATE workspaces SET plan = 'development' WHERE id = 'ws_1'");
+    await expect(
+      client.execute("UPDATE workspaces SET plan = 'unlimited' WHERE id = 'ws_1'"),
+    ).rejects.toThrow(/CHECK/);
+    // The rebuilt table is still the one its children reference, and enforcement is back on.
+    expect((await client.execute("PRAGMA foreign_keys")).rows[0]?.[0]).toBe(1);
+    await client.execute("DELETE FROM workspaces WHERE id = 'ws_1'");
+    expect((await client.execute("SELECT count(*) AS n FROM memberships")).rows[0]?.n).toBe(0);
+    expect((await client.execute("PRAGMA foreign_key_check")).rows).toEqual([]);
+  });
 });

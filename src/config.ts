@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
+import { LOCAL_ONLY_PLANS, PLAN_IDS, type PlanId } from "./lib/plans";
 
 /**
  * The Worker's bindings as wrangler delivers them, typed by `npm run types` (wrangler types →
@@ -121,6 +122,11 @@ export const configSchema = z.object({
   TURSO_GROUP: z.string().min(1).default("default"),
   TURSO_API_TOKEN: z.string().min(1).optional(),
   CORS_ORIGINS: csv,
+  /**
+   * The plan a new workspace starts on (architecture §4: plans change only by operator action). `npm
+   * start` writes `development` (high limits, local only); production refuses that one.
+   */
+  DEFAULT_PLAN: z.enum(PLAN_IDS as [PlanId, ...PlanId[]]).default("free"),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -241,6 +247,8 @@ function productionProblems(config: Config): string[] {
     problems.push("SESSION_JWT_SECRET_PREVIOUS is the current secret");
   if (!config.TURSO_API_TOKEN) problems.push("TURSO_API_TOKEN is missing");
   if (!config.TURSO_ORG) problems.push("TURSO_ORG is missing");
+  if (LOCAL_ONLY_PLANS.includes(config.DEFAULT_PLAN))
+    problems.push(`DEFAULT_PLAN ${config.DEFAULT_PLAN} exists only outside production`);
   if (config.ISLET_KEYRING.env === "dev") problems.push("ISLET_KEYRING is a development keyring");
   if (!config.PLATFORM_SIGNING_KEYS) problems.push("PLATFORM_SIGNING_KEYS is missing");
   else if (config.PLATFORM_SIGNING_KEYS.env === "dev")

@@ -1,5 +1,5 @@
-// `doctor`: every check production would run, and the databases, Turso and wrangler.toml
-// (the checks themselves are in cli/doctor/).
+// `doctor`: the configuration by the rules of its ENVIRONMENT (production's or the local ones, and
+// the table's first row says which), the databases, Turso and wrangler.toml (checks in cli/doctor/).
 import { join } from "node:path";
 import type { Command } from "commander";
 import { loadVars, root } from "../context";
@@ -11,7 +11,7 @@ export function registerDoctor(program: Command, { run, out, globals }: CommandK
   program
     .command("doctor")
     .description(
-      "every check production would run, and the databases, Turso and wrangler.toml; a table with fixes",
+      "the configuration by its ENVIRONMENT's rules (the first row says local or production), the databases, Turso and wrangler.toml; a table with fixes",
     )
     .option(
       "--env <name>",

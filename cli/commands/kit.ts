@@ -3,11 +3,10 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../src/config";
 import type { ServiceContext } from "../../src/services/core/context";
-import { loadConfig, loadVars, operatorContext } from "../context";
+import { loadConfig, loadVars, operatorContext, UsageError } from "../context";
 import type { Output } from "../output";
 
-/** A wrong command line found by a command itself (commander reports its own): exit 2, one line. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface GlobalOptions {
   envFile?: string;
@@ -36,7 +35,18 @@ export interface CommandKit {
 /** `done(code)` receives each command's exit code. */
 export function commandKit(done: (code: number) => void): CommandKit {
   const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
-  const config = (cmd: Command): Config => loadConfig(loadVars(globals(cmd).envFile));
+  const config = (cmd: Command): Config => {
+    const { envFile } = globals(cmd);
+    const vars = loadVars(envFile);
+    // No configuration at all is a missing option, not a list of every variable it lacks.
+    if (vars.ENVIRONMENT === undefined)
+      throw new UsageError(
+        envFile === undefined
+          ? "no configuration: .dev.vars is missing (npm start writes it); pass --env-file <path>"
+          : `no configuration: ${envFile} sets no ENVIRONMENT`,
+      );
+    return loadConfig(vars);
+  };
   return {
     globals,
     config,

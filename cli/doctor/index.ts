@@ -4,14 +4,38 @@
 // wrangler.toml binds what the code needs. Each check is a row: pass, fail or skip, with the fix.
 // The groups of checks: secrets.ts, network.ts, wrangler.ts; this file runs them in order.
 import { parseConfig } from "../../src/config";
+import { LOCAL_ONLY_PLANS, PLANS, type PlanId } from "../../src/lib/plans";
 import { oidcProblem } from "../../src/services/auth";
 import { resolveMailConfig } from "../../src/services/mail";
 import { controlRows, provisionerRows } from "./network";
-import { type DoctorRow, fail, pass } from "./rows";
+import { type DoctorRow, fail, pass, skip } from "./rows";
 import { keyRows, secretRows } from "./secrets";
 import { type Wrangler, wranglerRows } from "./wrangler";
 
 export type { DoctorRow } from "./rows";
+
+/**
+ * What this run can vouch for: a local configuration passes the local rules only, and saying so
+ * keeps a green table on a laptop from reading as "ready for production".
+ */
+function scopeRow(vars: Record<string, string>, production: boolean): DoctorRow {
+  if (production) return pass("scope", "production rules: https URLs, Turso, no development values");
+  return {
+    ...skip("scope", `local rules only (ENVIRONMENT=${vars.ENVIRONMENT ?? "unset"}), not production's`),
+    fix: "production: --env-file <production vars> with ENVIRONMENT=production",
+  };
+}
+
+/** The plan new workspaces get; the development plan's high limits exist only off production. */
+function planRow(plan: PlanId): DoctorRow {
+  const { perMinute, workspacePerMinute } = PLANS[plan];
+  const limits = `${perMinute.toLocaleString("en")}/min per principal, ${workspacePerMinute.toLocaleString("en")}/min per workspace`;
+  return pass(
+    "new workspaces' plan",
+    LOCAL_ONLY_PLANS.includes(plan) ? `${plan} (local only): ${limits}` : `${plan}: ${limits}`,
+  );
+}
+
 export { MAX_COMPATIBILITY_DATE, readWrangler, wranglerRows, wranglerVars } from "./wrangler";
 
 /**
@@ -26,7 +50,7 @@ export async function runDoctor(opts: {
 }): Promise<DoctorRow[]> {
   const { vars, toml, env } = opts;
   const production = vars.ENVIRONMENT === "production";
-  const rows = secretRows(vars, production, env ? ` --env ${env}` : "");
+  const rows = [scopeRow(vars, production), ...secretRows(vars, production, env ? ` --env ${env}` : "")];
   const parsed = parseConfig({ ...vars });
   if (!parsed.ok) {
     for (const problem of parsed.problems)
@@ -34,6 +58,7 @@ export async function runDoctor(opts: {
   } else
     rows.push(
       pass("configuration", `${parsed.config.ENVIRONMENT}, provisioner ${parsed.config.PROVISIONER}`),
+      planRow(parsed.config.DEFAULT_PLAN),
     );
   if (parsed.ok) {
     const mail = resolveMailConfig(vars, parsed.config);

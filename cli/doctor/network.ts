@@ -8,6 +8,7 @@ import { pendingMigrations } from "../../src/db/migrator";
 import { REGIONS } from "../../src/lib/tenancy";
 import { provisionerFor } from "../../src/provision";
 import { TursoProvisioner } from "../../src/provision/turso";
+import { unreachable } from "../database-failure";
 import { type DoctorRow, fail, message, pass } from "./rows";
 
 const NETWORK_TIMEOUT_MS = 5_000;
@@ -42,7 +43,7 @@ export async function controlRows(config: Config): Promise<DoctorRow[]> {
     return [
       fail(
         "control database",
-        message(error),
+        unreachable(error) ?? message(error),
         "check CONTROL_DB_URL and CONTROL_DB_TOKEN (turso db show --url; turso db tokens create)",
       ),
     ];

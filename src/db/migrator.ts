@@ -64,6 +64,9 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS _islet_migrations (
   applied_at INTEGER NOT NULL
 )`;
 
+/** A migration whose first line is this marker runs with foreign-key enforcement off. */
+const FOREIGN_KEYS_OFF = /^-- islet:foreign-keys-off\n/;
+
 export class MigrationError extends Error {
   constructor(
     message: string,
@@ -107,18 +110,19 @@ export async function applyMigrations(client: Client, migrations: readonly Migra
       }
       continue;
     }
-    const statements = splitStatements(migration.sql);
+    const statements = [
+      ...splitStatements(migration.sql),
+      {
+        sql: "INSERT INTO _islet_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
+        args: [migration.name, checksum, Date.now()],
+      },
+    ];
     try {
-      await client.batch(
-        [
-          ...statements,
-          {
-            sql: "INSERT INTO _islet_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
-            args: [migration.name, checksum, Date.now()],
-          },
-        ],
-        "write",
-      );
+      // A table rebuild (SQLite changes a CHECK only so) drops a table others reference: with
+      // enforcement on, the drop would cascade into their rows. `migrate` turns enforcement off
+      // around the same one transaction; SQLite ignores that PRAGMA inside a transaction.
+      if (FOREIGN_KEYS_OFF.test(migration.sql)) await client.migrate(statements);
+      else await client.batch(statements, "write");
     } catch (error) {
       throw new MigrationError(
         `migration ${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -7,7 +7,7 @@ import { CALENDAR_MONTH, type GateRule } from "./rate-rules";
  * `workspacePerMinute` and `monthlyRequests` per workspace; a key's own caps (seed 002) are added
  * on top by the caller and the tighter one wins. Plans change only by operator action.
  */
-export type PlanId = "free" | "pro" | "business" | "enterprise";
+export type PlanId = "free" | "pro" | "business" | "enterprise" | "development";
 
 export interface Plan {
   id: PlanId;
@@ -137,7 +137,32 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     storageBytes: 512 * GiB,
     maxRows: 1_000_000_000,
   },
+  // A laptop's plan (architecture §4): a seed loop or a test suite never meets a 429, while the limits
+  // are still counted and shown. Never in production: the config refuses it as DEFAULT_PLAN and
+  // the operator's plan change refuses it there.
+  development: {
+    id: "development",
+    name: "Development",
+    perMinute: 100_000,
+    monthlyRequests: 1_000_000_000,
+    auditExport: true,
+    workspacePerMinute: 300_000,
+    // Counts as enterprise's: high enough never to stop a laptop, low enough to stay meaningful.
+    maxKeys: 20_000,
+    maxIssuers: 200,
+    maxWorkspaces: 200,
+    maxTables: 10_000,
+    maxFunctions: 5_000,
+    maxSecrets: 5_000,
+    maxApiAccounts: 1_000,
+    maxWebhooks: 500,
+    storageBytes: 512 * GiB,
+    maxRows: 1_000_000_000,
+  },
 };
+
+/** Plans that exist only outside production. */
+export const LOCAL_ONLY_PLANS: readonly PlanId[] = ["development"];
 
 export const PLAN_IDS = Object.keys(PLANS) as PlanId[];
 

@@ -12,6 +12,28 @@ function app() {
   return app;
 }
 
+/** A complete production configuration (it passes src/config.ts's production rules), listing one origin. */
+const PRODUCTION: Record<string, string> = {
+  ENVIRONMENT: "production",
+  ISLET_INSECURE_LOCAL: "0",
+  PUBLIC_URL: "https://api.islet.example",
+  CORS_ORIGINS: "https://app.example",
+  CONTROL_DB_URL: "libsql://control-islet.turso.io",
+  CONTROL_DB_TOKEN: "eyJhbGciOiJFZERTQSJ9.prod-control-token.sig",
+  PROVISIONER: "turso",
+  TURSO_API_URL: "https://api.turso.tech",
+  TURSO_ORG: "islet",
+  TURSO_API_TOKEN: "eyJhbGciOiJSUzI1NiJ9.prod-platform-token.sig",
+  DEVDB_ADMIN_TOKEN: "Xr7kQ2mN9vB4tL8wC3yH",
+  OPERATOR_TOKENS: "{}",
+  DEFAULT_PLAN: "free",
+  DOH_RESOLVER_URL: "https://cloudflare-dns.com/dns-query",
+  PWNED_API_URL: "https://api.pwnedpasswords.com",
+  ISLET_KEYRING: JSON.stringify({ active: 1, keys: { "1": btoa("Zq8#Lm2@Xv4!Tn6$Rb9%kPw3*Hj5^Ds1") } }),
+  SESSION_JWT_SECRET: "Zk3q9XvT1mB8sLr2Wc7yHd4Ne6Pa0Gu5Jx1Ko3Qi",
+  PLATFORM_SIGNING_KEYS: JSON.stringify({ active: "k1", keys: { k1: btoa("y".repeat(48)) } }),
+};
+
 const preflight = (origin: string) => ({
   method: "OPTIONS",
   headers: {
@@ -52,11 +74,30 @@ describe("cors", () => {
     }
   });
 
+  it("answers a dev server on any loopback port locally, and not in production", async () => {
+    // The worker tests' bindings are a local stack (ISLET_INSECURE_LOCAL=1): Vite's default port.
+    for (const origin of ["http://localhost:5173", "http://127.0.0.1:3000"]) {
+      const res = await send(app(), "/v1/things", preflight(origin));
+      expect(res.status).toBe(204);
+      expect(res.headers.get("Access-Control-Allow-Origin")).toBe(origin);
+      expect(res.headers.get("Access-Control-Allow-Credentials")).toBe("true");
+    }
+    // A name that merely starts like one is another site.
+    const lookalike = await send(app(), "/v1/things", preflight("http://localhost.attacker.example:5173"));
+    expect(lookalike.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    // A production deployment that serves (its configuration passes every production rule).
+    const production = await send(app(), "/v1/things", preflight("http://localhost:5173"), PRODUCTION);
+    expect(production.status).toBe(204);
+    expect(production.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    const listed = await send(app(), "/v1/things", preflight("https://app.example"), PRODUCTION);
+    expect(listed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+  });
+
   it("reads the list from the deployment's configuration", async () => {
     const vars = { CORS_ORIGINS: "https://app.example" };
     const listed = await send(app(), "/v1/things", { headers: { Origin: "https://app.example" } }, vars);
     expect(listed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
-    const dropped = await send(app(), "/v1/things", { headers: { Origin: LISTED } }, vars);
+    const dropped = await send(app(), "/v1/things", { headers: { Origin: "https://other.example" } }, vars);
     expect(dropped.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

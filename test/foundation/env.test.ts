@@ -46,6 +46,7 @@ describe("config fails closed in production", () => {
 
   it.each([
     ["ISLET_INSECURE_LOCAL", { ISLET_INSECURE_LOCAL: "1" }, /ISLET_INSECURE_LOCAL/],
+    ["development plan for new workspaces", { DEFAULT_PLAN: "development" }, /DEFAULT_PLAN development/],
     [
       "plain-HTTP control DB",
       { CONTROL_DB_URL: "http://control.example:8080" },

@@ -1,4 +1,5 @@
-import type { PlanId } from "../../lib/plans";
+import { ApiError } from "../../lib/errors";
+import { LOCAL_ONLY_PLANS, type PlanId } from "../../lib/plans";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { recordSecurityEvent } from "../security-log";
@@ -18,6 +19,10 @@ export async function setWorkspacePlan({
 }: ServiceArgs<{ workspaceId: string; plan: PlanId; reason: string }>): Promise<WorkspaceView> {
   const input = parseInput(setPlanInput, raw);
   const operatorId = requireOperator(ctx);
+  if (ctx.config.ENVIRONMENT === "production" && LOCAL_ONLY_PLANS.includes(input.plan))
+    throw new ApiError("invalid_request", `The ${input.plan} plan exists only outside production`, {
+      details: { field: "plan" },
+    });
   // Trimmed and at least MIN_REASON_LENGTH characters: the input schema says so.
   const { reason } = input;
   const access = await authorizeWorkspace(ctx, input.workspaceId, { role: "owner", scope: "keys:manage" });

@@ -15,6 +15,7 @@ import { type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { splitStatements } from "../../db/migrator";
 import { tenantDb } from "../../db/tenant/client";
 import { decryptSecret, importKeyring, sha256Hex } from "../../lib/crypto";
+import { ApiError } from "../../lib/errors";
 import { mapPool } from "../../lib/pool";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { SCAN_CHECKS, type ScanCheck, type SchemaObject } from "../core/inventory";
@@ -159,6 +160,9 @@ export async function scanTenants({
       .where(eq(workspaces.status, "active"))
       .orderBy(asc(workspaces.createdAt))
   ).filter((ws) => input.workspaceId === undefined || ws.id === input.workspaceId);
+  // A named workspace that is not there is a mistake to report, not an empty scan that passes.
+  if (input.workspaceId !== undefined && tenants.length === 0)
+    throw new ApiError("not_found", `No active workspace has the id ${input.workspaceId}`);
   // The control database's sealed records, read once and handed to each workspace's scan.
   const controlSealed = new Map<string, SealedRecord[]>();
   for (const record of await controlSealedRecords(controlDb(ctx.config).$client, input.workspaceId)) {

@@ -72,7 +72,7 @@ export async function provisionWorkspace({
     slug: input.slug,
     name: input.name,
     region: input.region,
-    plan: "free",
+    plan: ctx.config.DEFAULT_PLAN,
     status: "provisioning",
     dbName: dbNameFor(id),
     dbUrl: null,

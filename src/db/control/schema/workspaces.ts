@@ -12,7 +12,7 @@ export const workspaces = sqliteTable("workspaces", {
   slug: text("slug").notNull().unique(),
   name: text("name").notNull(),
   region: text("region", { enum: REGIONS }).notNull(),
-  plan: text("plan", { enum: ["free", "pro", "business", "enterprise"] })
+  plan: text("plan", { enum: ["free", "pro", "business", "enterprise", "development"] })
     .notNull()
     .default("free"),
   status: text("status", { enum: WORKSPACE_STATUSES }).notNull().default("provisioning"),
