@@ -11,8 +11,9 @@ const keyRow = async (id: string) =>
 const keysPath = (team: Team) => `/v1/workspaces/${team.workspace.id}/keys`;
 const workspacePath = (team: Team) => `/v1/workspaces/${team.workspace.id}`;
 
+let children = 0;
 async function mintAs(token: string, team: Team, body: Record<string, unknown>) {
-  return call("POST", keysPath(team), { token, body: { name: "child", ...body } });
+  return call("POST", keysPath(team), { token, body: { name: `child ${++children}`, ...body } });
 }
 
 describe("creating keys", () => {

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import { apiKeys } from "../../db/control/schema";
@@ -104,6 +104,39 @@ async function assertUnderKeyCap(ctx: ServiceContext, manager: KeyManager): Prom
   }
 }
 
+/** A key's name says what it is for, so two live keys of a workspace never share one. */
+const nameTaken = (name: string) =>
+  new ApiError(
+    "key_name_taken",
+    `A live key named "${name}" already exists in this workspace; choose another name`,
+    {
+      details: { field: "name" },
+    },
+  );
+
+/**
+ * Inserts the key unless a live key of the workspace (not revoked, or still in a rotation's
+ * grace; not expired) already has its name, compared case-insensitively. One statement, so two
+ * parallel creates with the same name cannot both pass the check. A rotation's successor keeps
+ * its predecessor's name and is inserted elsewhere (rotateKey), never through this check.
+ */
+async function insertUnlessNameTaken(ctx: ServiceContext, row: ApiKeyRow): Promise<void> {
+  const now = row.createdAt;
+  const result = await controlDb(ctx.config).run(sql`
+    INSERT INTO api_keys (id, workspace_id, name, secret_hash, scopes, tables, per_minute, monthly_cap,
+      expires_at, created_by, created_at, last_used_at, revoked_at, rotated_to, parent_id)
+    SELECT ${row.id}, ${row.workspaceId}, ${row.name}, ${row.secretHash}, ${row.scopes}, ${row.tables},
+      ${row.perMinute}, ${row.monthlyCap}, ${row.expiresAt}, ${row.createdBy}, ${row.createdAt},
+      NULL, NULL, NULL, ${row.parentId}
+    WHERE NOT EXISTS (
+      SELECT 1 FROM api_keys
+      WHERE workspace_id = ${row.workspaceId} AND lower(name) = lower(${row.name})
+        AND (revoked_at IS NULL OR revoked_at > ${now})
+        AND (expires_at IS NULL OR expires_at > ${now})
+    )`);
+  if (result.rowsAffected !== 1) throw nameTaken(row.name);
+}
+
 /**
  * Creates an API key confined to one workspace (DESIGN §3). The key is stored as the SHA-256
  * of its secret; the full `isk_<keyId>_<secret>` is returned once.
@@ -127,7 +160,7 @@ export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>
   );
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, manager.access, {
-    apply: () => db.insert(apiKeys).values(row),
+    apply: () => insertUnlessNameTaken(ctx, row),
     undo: () => db.delete(apiKeys).where(eq(apiKeys.id, row.id)),
     event: () => ({
       action: "key.create",

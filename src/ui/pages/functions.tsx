@@ -76,7 +76,13 @@ async function functionsPage(c: PageContext, error?: unknown) {
             {typed(c, "code") ?? STARTER}
           </textarea>
         </label>
-        <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={typed(c, "timeoutMs") ?? "1000"} />
+        <Field
+          label="Timeout (ms, ≤ 1000)"
+          name="timeoutMs"
+          type="number"
+          value={typed(c, "timeoutMs") ?? "1000"}
+          extra={{ min: "1", max: "1000", step: "1", inputmode: "numeric" }}
+        />
         <EnvChoice names={names} bound={c.get("form")?.all("env") ?? []} />
         <button type="submit">Create function</button>
       </PostForm>
@@ -152,7 +158,13 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
               {fn.code}
             </textarea>
           </label>
-          <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={String(fn.timeoutMs)} />
+          <Field
+            label="Timeout (ms, ≤ 1000)"
+            name="timeoutMs"
+            type="number"
+            value={String(fn.timeoutMs)}
+            extra={{ min: "1", max: "1000", step: "1", inputmode: "numeric" }}
+          />
           <EnvChoice names={names} bound={fn.env ?? []} />
           <button type="submit">Save</button>
         </PostForm>
