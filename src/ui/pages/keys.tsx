@@ -134,7 +134,7 @@ async function keysPage(c: PageContext, state: { error?: unknown } = {}) {
             name="expiresInDays"
             type="number"
             value={typed(c, "expiresInDays")}
-            extra={{ min: "1", step: "1", inputmode: "numeric" }}
+            extra={{ min: "0", step: "any", inputmode: "decimal" }}
           />
         </div>
         <button type="submit">Create key</button>
