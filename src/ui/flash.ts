@@ -27,7 +27,14 @@ export interface Flash {
   /** A sentence for the landing page's notice. */
   notice?: string;
   reveal?: Reveal;
+  /** What the landing page itself shows of the action (read back with its own schema). */
+  state?: Record<string, unknown>;
 }
+
+/** A browser cookie holds about 4 KB: what a flash carries stays well under it once sealed. */
+export const FLASH_TEXT_MAX = 1000;
+export const clip = (text: string, max = FLASH_TEXT_MAX) =>
+  text.length <= max ? text : `${text.slice(0, max)}… (cut short here)`;
 
 interface Sealed extends Flash {
   /** The only page that may read it. */
@@ -63,7 +70,19 @@ export async function redirectWithFlash(c: Context<AppEnv>, path: string, flash:
  * later visit) finds nothing. A flash for another page is left for that page; a stale, foreign or
  * tampered one is dropped.
  */
-export async function takeFlash(c: Context<AppEnv>): Promise<Flash | undefined> {
+export function takeFlash(c: Context<AppEnv>): Promise<Flash | undefined> {
+  // A page may read its flash before the layout does: one take per request, the same answer.
+  let taken = takes.get(c.req.raw);
+  if (!taken) {
+    taken = take(c);
+    takes.set(c.req.raw, taken);
+  }
+  return taken;
+}
+
+const takes = new WeakMap<Request, Promise<Flash | undefined>>();
+
+async function take(c: Context<AppEnv>): Promise<Flash | undefined> {
   const value = getCookie(c, FLASH_COOKIE);
   if (!value || c.req.method !== "GET") return undefined;
   let sealed: Sealed;
@@ -80,5 +99,5 @@ export async function takeFlash(c: Context<AppEnv>): Promise<Flash | undefined> 
   }
   if (sealed.path !== c.req.path) return undefined;
   deleteCookie(c, FLASH_COOKIE, cookie);
-  return { notice: sealed.notice, reveal: sealed.reveal };
+  return { notice: sealed.notice, reveal: sealed.reveal, state: sealed.state };
 }

@@ -277,6 +277,11 @@ describe("every dashboard section", () => {
     expect(invoked.html).toContain("&quot;got&quot;: 42");
     expect(invoked.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(invoked.html).not.toContain(secret);
+    // The invocation was answered by a redirect: a reload shows the function, and runs nothing.
+    expect(invoked.path).toBe(`${ws}/functions/echo`);
+    expect(invoked.html).toContain("{&quot;x&quot;: 42}");
+    const reloaded = await browser.get(`${ws}/functions/echo`);
+    expect(reloaded.html).not.toContain("&quot;got&quot;: 42");
     const badArgs = await browser.submit(`${ws}/functions/echo/invoke`, { args: "{not json" });
     expect(badArgs.status).toBe(400);
     const thrown = await browser.submit(`${ws}/functions`, {
