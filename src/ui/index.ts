@@ -35,6 +35,7 @@ export const PAGE_PATHS = [
   "/forgot-password",
   "/reset-password",
   "/invitations/accept",
+  "/invitations/forget",
   "/dev/outbox",
   "/app/*",
 ];

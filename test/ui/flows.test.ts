@@ -217,13 +217,25 @@ describe("an invitation, opened by someone without an account", () => {
     expect(after.filter((m) => !m.text.includes("/invitations/accept"))).toHaveLength(0);
   });
 
-  it("tells a signed-in person with another address, and does not accept for them", async () => {
+  it("lets a stranger drop it, and tells a signed-in person with another address without accepting for them", async () => {
     const { browser: owner, workspaceId } = await signedUpBrowser("Ada");
     const invitee = `invitee-${Date.now()}@example.com`;
     const since = Date.now();
     await owner.submit(`/app/w/${workspaceId}/members/invite`, { email: invitee, role: "member" });
     const [mail] = await readOutbox({ ctx: testContext(), input: { to: invitee, since } });
     const link = /(\/invitations\/accept\?token=[0-9a-f]{64})/.exec(mail?.text ?? "")?.[1] ?? "";
+    // A browser sent the link by someone else drops the invitation and signs up on its own.
+    const stranger = new Browser();
+    await stranger.get(link);
+    expect(stranger.cookies.has(INVITATION)).toBe(true);
+    const invited = await stranger.get("/signup");
+    expect(invited.html).not.toContain('name="region"');
+    const dropped = await stranger.submit("/invitations/forget", {});
+    expect(dropped.path).toBe("/signup");
+    expect(stranger.cookies.has(INVITATION)).toBe(false);
+    expect(dropped.html).toContain('name="region"');
+    expect(dropped.html).not.toContain(invitee);
+
     const { browser: someone, email } = await signedUpBrowser("Mallory");
     const page = await someone.get(link);
     expect(visible(page.html)).toContain(

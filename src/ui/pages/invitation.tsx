@@ -136,6 +136,12 @@ export const invitationPages = new Hono<AppEnv>()
     }
     return c.redirect("/invitations/accept", 303);
   })
+  // A browser can be sent an invitation link by anyone (a link on another site sets the cookie
+  // too): whoever sees an address that is not theirs drops it and signs up on their own.
+  .post("/invitations/forget", (c) => {
+    clearInvitationCookie(c);
+    return c.redirect("/signup", 303);
+  })
   .post("/invitations/accept", (c) =>
     attempt(
       async () => {

@@ -12,7 +12,7 @@ import { optionalText, parseForm } from "../../http/form";
 import { REGIONS } from "../../lib/tenancy";
 import { login, logout, oidcProviderIds, returnTo, signup, signupInput } from "../../services/auth";
 import { attempt, Field, type PageContext, typed } from "../kit";
-import { done, ErrorBox, PostForm, render } from "../layout";
+import { ActionButton, done, ErrorBox, PostForm, render } from "../layout";
 import { formOf, signedIn } from "../session";
 import { followedInvitation, InvitationSummary } from "./invitation";
 
@@ -37,7 +37,18 @@ async function signupPage(c: PageContext, error?: unknown) {
       <h1>
         {invitation ? `Create your account to join ${invitation.workspaceName}` : "Create your islet account"}
       </h1>
-      {invitation ? <InvitationSummary invitation={invitation} /> : null}
+      {invitation ? (
+        <>
+          <InvitationSummary invitation={invitation} />
+          <p>
+            <ActionButton
+              c={c}
+              action="/invitations/forget"
+              label={`Not ${invitation.email}? Sign up without this invitation`}
+            />
+          </p>
+        </>
+      ) : null}
       <ErrorBox error={error} />
       <PostForm c={c} action="/signup">
         <Field label="Name" name="name" value={typed(c, "name")} autocomplete="name" />
