@@ -1645,7 +1645,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account, its personal workspace and database; signs in */
+        /**
+         * Create an account (its personal workspace and database, or an invitation's workspace); signs in
+         * @description With `invitationToken` (the token of an invitation to the same address) the account joins the inviting workspace instead of getting a personal one, and starts verified when the invitation was emailed to that address; `region` is then not needed.
+         */
         post: {
             parameters: {
                 query?: {
@@ -1664,7 +1667,8 @@ export interface paths {
                         password: string;
                         name?: string;
                         /** @enum {string} */
-                        region: "us-east" | "us-west" | "eu-west" | "ap-south";
+                        region?: "us-east" | "us-west" | "eu-west" | "ap-south";
+                        invitationToken?: string;
                     };
                 };
             };
@@ -1679,6 +1683,7 @@ export interface paths {
                             user: components["schemas"]["User"];
                             workspace: components["schemas"]["WorkspaceSummary"];
                             session: components["schemas"]["SessionTokens"];
+                            joined?: components["schemas"]["Joined"];
                         };
                     };
                 };
@@ -1720,6 +1725,15 @@ export interface paths {
                 };
                 /** @description Conflict or missing confirmation */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Gone */
+                410: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12599,7 +12613,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "plan_limit" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured" | "storage_limit";
+                code: "invalid_request" | "invalid_json" | "weak_password" | "breached_password" | "outbound_refused" | "unauthorized" | "invalid_token" | "token_expired" | "credential_revoked" | "payment_required" | "plan_required" | "forbidden" | "email_unverified" | "insufficient_scope" | "csrf_failed" | "plan_limit" | "not_found" | "method_not_allowed" | "conflict" | "confirmation_required" | "key_name_taken" | "idempotency_in_progress" | "idempotency_committed" | "gone" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "sandbox_error" | "statement_timeout" | "idempotency_mismatch" | "rate_limited" | "internal_error" | "upstream_error" | "unavailable" | "misconfigured" | "storage_limit";
                 message: string;
                 requestId: string;
                 details?: unknown;
@@ -12730,13 +12744,14 @@ export interface components {
             hasPassword: boolean;
             createdAt: number;
         };
+        /** @description null while an invitation waits for the address to be verified */
         WorkspaceSummary: {
             id: string;
             slug: string;
             name: string;
             /** @enum {string} */
             region: "us-east" | "us-west" | "eu-west" | "ap-south";
-        };
+        } | null;
         SessionTokens: {
             id: string;
             accessExpiresAt: number;
@@ -12746,6 +12761,11 @@ export interface components {
             accessToken?: string;
             refreshToken?: string;
             csrfToken?: string;
+        };
+        Joined: {
+            workspaceId: string;
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
         };
         CurrentSession: {
             user: {
@@ -12855,6 +12875,11 @@ export interface components {
             invitation: components["schemas"]["Invitation"];
             delivered: boolean;
             token?: string;
+            replaces?: {
+                id: string;
+                /** @enum {string} */
+                role: "admin" | "member" | "viewer";
+            };
         };
         Invitation: {
             id: string;
@@ -12866,11 +12891,6 @@ export interface components {
             expiresAt: number;
             /** @enum {string} */
             status: "pending" | "accepted" | "revoked" | "expired";
-        };
-        Joined: {
-            workspaceId: string;
-            /** @enum {string} */
-            role: "admin" | "member" | "viewer";
         };
         CreatedKey: {
             key: components["schemas"]["Key"];

@@ -160,6 +160,9 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`${workspaceUrl}/keys`);
     expect(await page.content()).not.toContain(String(copied));
     await shot(page, "keys");
+    // Revoking asks first: the list links to a confirmation, whose button revokes.
+    await page.getByRole("link", { name: "Revoke backend" }).click();
+    await page.getByRole("heading", { name: 'Revoke the key "backend"?' }).waitFor();
     await page.getByRole("button", { name: "Revoke backend" }).click();
     await page.getByText("Key revoked.").waitFor();
     const refused = await fetch(rowsUrl, { headers: { Authorization: `Bearer ${copied}` } });
@@ -444,6 +447,7 @@ describe("the dashboard in Chromium", () => {
     expect(token).toMatch(/^isk_/);
     // Without script the copy button stays hidden; the key is plain selectable text.
     expect(await page.getByRole("button", { name: "Copy" }).isVisible()).toBe(false);
+    await page.getByRole("link", { name: "Revoke no-script" }).click();
     await page.getByRole("button", { name: "Revoke no-script" }).click();
     await page.getByText("Key revoked.").waitFor();
     await context.close();

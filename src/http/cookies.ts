@@ -66,3 +66,21 @@ export function takeOidcCookie(c: Context<AppEnv>): string | undefined {
 export function setCsrfCookie(c: Context<AppEnv>, token: string): void {
   setCookie(c, CSRF_COOKIE, token, { ...base, httpOnly: false });
 }
+
+/**
+ * An invitation being followed through sign-in or sign-up: the token from the emailed link, kept
+ * HttpOnly so the dashboard can take it out of the address bar (no token in history, or in the
+ * `next=` of a sign-in) and carry it to the sign-up form without a hidden field in a URL.
+ */
+export const INVITATION_COOKIE = "__Host-islet_invitation";
+
+export function setInvitationCookie(c: Context<AppEnv>, token: string, expiresAt: number): void {
+  const maxAge = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+  setCookie(c, INVITATION_COOKIE, token, { ...base, httpOnly: true, maxAge });
+}
+
+export const invitationCookie = (c: Context<AppEnv>) => getCookie(c, INVITATION_COOKIE);
+
+export function clearInvitationCookie(c: Context<AppEnv>): void {
+  deleteCookie(c, INVITATION_COOKIE, { ...base });
+}

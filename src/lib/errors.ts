@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   conflict: 409,
   confirmation_required: 409,
+  key_name_taken: 409,
   idempotency_in_progress: 409,
   idempotency_committed: 409,
   gone: 410,

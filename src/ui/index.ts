@@ -38,6 +38,7 @@ export const PAGE_PATHS = [
   "/forgot-password",
   "/reset-password",
   "/invitations/accept",
+  "/invitations/forget",
   "/dev/outbox",
   "/app/*",
 ];

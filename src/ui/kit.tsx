@@ -7,7 +7,7 @@ import { ApiError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { asApiError } from "../services/core/errors";
 import { getWorkspace, type WorkspaceView } from "../services/workspaces";
-import { render } from "./layout";
+import { render, sentence } from "./layout";
 import { formOf } from "./session";
 
 export type PageContext = Context<AppEnv>;
@@ -63,14 +63,12 @@ export async function pageError(err: unknown, c: PageContext): Promise<Response>
     { title: "Something is wrong", narrow: true, status },
     <>
       <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "That did not work"}</h1>
-      <p>
+      <p data-code={error.code}>
         {error.status >= 500 && error.code === "internal_error"
           ? "Something went wrong on our side."
-          : error.message}
+          : sentence(error.message)}
       </p>
-      <p class="muted">
-        [{error.code}] · request {c.get("requestId")}
-      </p>
+      <p class="muted">If you contact support, quote reference {c.get("requestId")}.</p>
       <p>
         <a href="/app">Back to your workspaces</a>
       </p>

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../http/env";
 import { ApiError } from "../lib/errors";
 import { assets } from "./assets";
+import { type Reveal, takeFlash } from "./flash";
 import { CSRF_FIELD } from "./session";
 
 export interface WorkspaceNav {
@@ -106,21 +107,52 @@ export const ActionButton: FC<{
   </PostForm>
 );
 
-/** An error box for a failed action: the error's own message (never internals) and its code. */
+/** The sentence a person reads for an error: its own message, ending like one. */
+export const sentence = (message: string): string => {
+  const text = message.trim();
+  if (text === "") return "That did not work.";
+  const first = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+};
+
+/**
+ * An error box for a failed action: the error's own message as a sentence (never internals, never
+ * a raw code: the code stays machine-readable in `data-code` for support and tests).
+ */
 export const ErrorBox: FC<{ error?: unknown }> = ({ error }) => {
   if (error === undefined) return null;
   const e = error instanceof ApiError ? error : new ApiError("internal_error", "Something went wrong");
-  const field = (e.details as { field?: string } | undefined)?.field;
   return (
-    <div class="error" role="alert">
-      {e.message}
-      {field ? ` (${field})` : ""} <span class="muted">[{e.code}]</span>
+    <div class="error" role="alert" data-code={e.code}>
+      {sentence(e.message)}
     </div>
   );
 };
 
+/** An instant with its zone, so nobody has to guess whose clock it is: `2026-12-07 23:31:41 UTC`. */
 export const when = (ms: number | null | undefined): string =>
-  ms === null || ms === undefined ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+  ms === null || ms === undefined ? "—" : `${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+
+const grouped = new Intl.NumberFormat("en-US");
+/** A count or amount with thousands separators (`12,345`). */
+export const count = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "—" : grouped.format(n);
+
+/** A secret shown this once, with a copy button (the page script reveals it). */
+export const RevealBox: FC<{ reveal: Reveal }> = ({ reveal }) => (
+  <div class="secret" role="status">
+    <p>
+      <strong>{reveal.title}</strong>
+    </p>
+    <p>
+      <code id={reveal.id}>{reveal.value}</code>{" "}
+      <button type="button" class="secondary" data-copy={reveal.id} hidden>
+        Copy
+      </button>
+    </p>
+    {reveal.caption ? <p class="muted">{reveal.caption}</p> : null}
+  </div>
+);
 
 const SECTIONS: [string, string, string][] = [
   ["tables", "Tables", ""],
@@ -154,7 +186,8 @@ export async function render(c: Context<AppEnv>, options: PageOptions, content: 
   const { script, style } = await assets();
   const nonce = c.get("secureHeadersNonce") ?? "";
   const user = c.get("actor")?.type === "user";
-  const notice = noticeText(c.req.query("notice"));
+  const flash = await takeFlash(c);
+  const notice = flash?.notice ?? noticeText(c.req.query("notice"));
   const body = (
     <html lang="en">
       <head>
@@ -191,6 +224,7 @@ export async function render(c: Context<AppEnv>, options: PageOptions, content: 
                 {notice}
               </div>
             ) : null}
+            {flash?.reveal ? <RevealBox reveal={flash.reveal} /> : null}
             {content}
           </main>
         </div>

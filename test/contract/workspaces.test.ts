@@ -47,6 +47,9 @@ authContract(
 );
 authContract({ route: `POST ${ws}/members/leave`, role: "viewer", usersOnly: true, ok: 204 });
 
+/** Live keys of a workspace have distinct names (key_name_taken): each key made here gets its own. */
+let named = 0;
+
 /**
  * The key a revoke or rotate acts on: one the calling key minted when it can (a key manages only
  * its own subtree), else one the owner minted.
@@ -55,21 +58,24 @@ async function targetKey(fx: ContractFixture, caller?: string): Promise<string> 
   if (caller?.startsWith("isk_")) {
     const res = await call("POST", `/v1/workspaces/${fx.workspace.id}/keys`, {
       token: caller,
-      body: { name: "child", scopes: ["data:read"] },
+      body: { name: `child ${++named}`, scopes: ["data:read"] },
     });
     if (res.status === 201) return (await json<{ key: { id: string } }>(res)).key.id;
   }
   return (await fx.key({ scopes: ["data:read"] })).id;
 }
 authContract({ route: `GET ${ws}/keys`, role: "admin", scope: "keys:manage" });
-authContract({
-  route: `POST ${ws}/keys`,
-  role: "admin",
-  scope: "keys:manage",
-  keyScopes: ["keys:manage", "data:read"],
-  body: { name: "contract", scopes: ["data:read"] },
-  ok: 201,
-});
+authContract(
+  {
+    route: `POST ${ws}/keys`,
+    role: "admin",
+    scope: "keys:manage",
+    keyScopes: ["keys:manage", "data:read"],
+    ok: 201,
+  },
+  // Live keys of a workspace have distinct names: every call mints its own.
+  async () => ({ body: { name: `contract ${++named}`, scopes: ["data:read"] } }),
+);
 authContract({ route: `GET ${ws}/keys/:keyId`, role: "admin", scope: "keys:manage" }, async (fx) => ({
   params: { keyId: (await fx.key({ scopes: ["data:read"] })).id },
 }));

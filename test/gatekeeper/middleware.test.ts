@@ -5,10 +5,11 @@ import { workspaces } from "../../src/db/control/schema";
 import { callWithEnv } from "../auth/helpers";
 import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
 
+let minted = 0;
 async function mintKey(token: string, workspaceId: string, body: Record<string, unknown>) {
   const res = await call("POST", `/v1/workspaces/${workspaceId}/keys`, {
     token,
-    body: { name: "k", scopes: ["data:read", "keys:manage"], ...body },
+    body: { name: `k ${++minted}`, scopes: ["data:read", "keys:manage"], ...body },
   });
   expect(res.status).toBe(201);
   return (await json<{ token: string; key: { id: string } }>(res)) as { token: string; key: { id: string } };

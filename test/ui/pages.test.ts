@@ -114,7 +114,8 @@ describe("dashboard pages", () => {
     expect(keys.html).toContain("No keys yet.");
     // The same browser, with its token and same-origin headers, gets through.
     const ok = await browser.submit(path, { name: "ok", scopes: "data:read" });
-    expect(ok.status).toBe(201);
+    expect(ok.status).toBe(200);
+    expect(ok.html).toContain("It will not be shown again");
   });
 
   it("render user content as text: workspace names, row values, key names, function logs", async () => {
@@ -252,7 +253,9 @@ describe("every dashboard section", () => {
       email: "friend@example.com",
       role: "member",
     });
-    expect(invited.html).toMatch(/Invitation sent\.|Pass this invitation link/);
+    expect(invited.html).toMatch(
+      /Invitation sent to friend@example.com as member\.|Pass this invitation link/,
+    );
     expect(await ok(`${ws}/members`)).toContain("friend@example.com");
 
     const secret = "sk-live-ui-0123456789";
@@ -274,6 +277,11 @@ describe("every dashboard section", () => {
     expect(invoked.html).toContain("&quot;got&quot;: 42");
     expect(invoked.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(invoked.html).not.toContain(secret);
+    // The invocation was answered by a redirect: a reload shows the function, and runs nothing.
+    expect(invoked.path).toBe(`${ws}/functions/echo`);
+    expect(invoked.html).toContain("{&quot;x&quot;: 42}");
+    const reloaded = await browser.get(`${ws}/functions/echo`);
+    expect(reloaded.html).not.toContain("&quot;got&quot;: 42");
     const badArgs = await browser.submit(`${ws}/functions/echo/invoke`, { args: "{not json" });
     expect(badArgs.status).toBe(400);
     const thrown = await browser.submit(`${ws}/functions`, {
@@ -358,7 +366,7 @@ describe("form fields typed as text", () => {
       monthlyCap: "1000",
       expiresInDays: "1.5",
     });
-    expect(created.status).toBe(201);
+    expect(created.status).toBe(200);
     const listed = await exportsFetch(
       `/v1/workspaces/${workspaceId}/keys`,
       textOf(created.html, "new-key-token") ?? "",

@@ -45,6 +45,9 @@ export interface MintedKey {
   token: string;
 }
 
+/** Live keys of a workspace have distinct names (key_name_taken): each minted key gets its own. */
+let minted = 0;
+
 /** Mints a key through the real API; fails the test loudly if the API refuses. */
 export async function mintKey(
   creatorToken: string,
@@ -53,7 +56,7 @@ export async function mintKey(
 ): Promise<MintedKey> {
   const res = await call("POST", `/v1/workspaces/${workspaceId}/keys`, {
     token: creatorToken,
-    body: { name: "test key", scopes: ["data:read"], ...body },
+    body: { name: `test key ${++minted}`, scopes: ["data:read"], ...body },
   });
   if (res.status !== 201) throw new Error(`mintKey: ${res.status} ${await res.text()}`);
   const created = await json<{ key: { id: string }; token: string }>(res);

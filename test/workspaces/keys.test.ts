@@ -11,8 +11,9 @@ const keyRow = async (id: string) =>
 const keysPath = (team: Team) => `/v1/workspaces/${team.workspace.id}/keys`;
 const workspacePath = (team: Team) => `/v1/workspaces/${team.workspace.id}`;
 
+let children = 0;
 async function mintAs(token: string, team: Team, body: Record<string, unknown>) {
-  return call("POST", keysPath(team), { token, body: { name: "child", ...body } });
+  return call("POST", keysPath(team), { token, body: { name: `child ${++children}`, ...body } });
 }
 
 describe("creating keys", () => {
@@ -47,6 +48,39 @@ describe("creating keys", () => {
     expect((await call("GET", workspacePath(team), { token: body.token })).status, "the new key works").toBe(
       200,
     );
+  });
+
+  it("refuses a second live key with the same name (409 key_name_taken), in any case, even in parallel", async () => {
+    const team = await makeTeam();
+    const first = await mintAs(team.admin.token, team, { name: "backend", scopes: ["data:read"] });
+    expect(first.status).toBe(201);
+    const { key } = await json<{ key: { id: string } }>(first);
+    for (const name of ["backend", "Backend", "  backend  "]) {
+      const again = await mintAs(team.owner.token, team, { name, scopes: ["data:read"] });
+      expect([again.status, await errorCode(again)], name).toEqual([409, "key_name_taken"]);
+    }
+    // Nothing was minted by the refusals, and the audit log has one creation.
+    const named = (await controlDb(testConfig()).select().from(apiKeys)).filter(
+      (k) => k.workspaceId === team.workspace.id && k.name.toLowerCase() === "backend",
+    );
+    expect(named).toHaveLength(1);
+    // Two at once: exactly one wins.
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => mintAs(team.admin.token, team, { name: "worker", scopes: ["data:read"] })),
+    );
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    // A revoked key's name is free again; a rotated key keeps its name without a conflict.
+    const revoke = await call("DELETE", `${keysPath(team)}/${key.id}`, { token: team.admin.token });
+    expect(revoke.status).toBeLessThan(300);
+    const reused = await mintAs(team.admin.token, team, { name: "backend", scopes: ["data:read"] });
+    expect(reused.status).toBe(201);
+    const reusedId = (await json<{ key: { id: string } }>(reused)).key.id;
+    const rotated = await call("POST", `${keysPath(team)}/${reusedId}/rotate`, {
+      token: team.admin.token,
+      body: { graceSeconds: 3600 },
+    });
+    expect(rotated.status).toBe(201);
+    expect((await json<{ key: { name: string } }>(rotated)).key.name).toBe("backend");
   });
 
   it("refuses members managing keys, unknown scopes, past expiries and system tables", async () => {

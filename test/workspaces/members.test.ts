@@ -38,6 +38,13 @@ async function invitationToken(by: TestUser, workspaceId: string, email: string,
 const accept = (user: TestUser, token: string) =>
   call("POST", "/v1/invitations/accept", { token: user.token, body: { token } });
 
+/** Signs up through the API with an invitation's token, as an app (or the dashboard) would. */
+const signupInvited = (email: string, token: string) =>
+  call("POST", "/v1/auth/signup", {
+    body: { email, password: "correct horse battery staple 42", invitationToken: token },
+    headers: { "CF-Connecting-IP": `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}::7` },
+  });
+
 describe("invitations", () => {
   it("lets the invitee join with the invited role, once; stores only the token's hash; audits both", async () => {
     const team = await makeTeam();
@@ -76,13 +83,38 @@ describe("invitations", () => {
     expect((await accept(invitee, token)).status).toBe(200);
   });
 
-  it("refuses an unverified address, an expired invitation and an unknown token", async () => {
+  it("verifies an unverified address on accepting a mailed invitation, and refuses one the mailbox never got", async () => {
     const team = await makeTeam();
     const unverified = await makeUser();
     await db().update(users).set({ emailVerifiedAt: null }).where(eq(users.id, unverified.id));
-    const first = await invitationToken(team.owner, team.workspace.id, unverified.email);
-    const refused = await accept(unverified, first.token);
+    const mailed = await invitationToken(team.owner, team.workspace.id, unverified.email);
+    const since = Date.now();
+    const joined = await accept(unverified, mailed.token);
+    expect(joined.status).toBe(200);
+    const [user] = await db().select().from(users).where(eq(users.id, unverified.id));
+    expect(user?.emailVerifiedAt, "the link proved the mailbox").not.toBeNull();
+    expect(await roleOf(team.workspace.id, unverified.id)).toBe("member");
+    const mails = await readOutbox({
+      ctx: testContext(),
+      input: { to: unverified.email.toLowerCase(), since },
+    });
+    expect(mails, "no second email to verify the address").toHaveLength(0);
+    const join = (await auditActions(team.workspace)).find((e) => e.action === "member.join");
+    expect(join?.target_id).toBe(unverified.id);
+
+    // A token the inviter was shown (a failed delivery, outside production) proves no mailbox.
+    const other = await makeUser();
+    await db().update(users).set({ emailVerifiedAt: null }).where(eq(users.id, other.id));
+    const shown = await invitationToken(team.owner, team.workspace.id, other.email);
+    await db().update(invitations).set({ mailedAt: null }).where(eq(invitations.id, shown.id));
+    const refused = await accept(other, shown.token);
     expect([refused.status, await errorCode(refused)]).toEqual([403, "email_unverified"]);
+    const [still] = await db().select().from(users).where(eq(users.id, other.id));
+    expect(still?.emailVerifiedAt).toBeNull();
+  });
+
+  it("refuses an expired invitation and an unknown token", async () => {
+    const team = await makeTeam();
 
     const late = await makeUser();
     const second = await invitationToken(team.owner, team.workspace.id, late.email);
@@ -205,5 +237,63 @@ describe("roles", () => {
       expect([res.status, await errorCode(res)], `${method} ${path}`).toEqual([403, "forbidden"]);
     }
     expect(await roleOf(team.workspace.id, team.member.id)).toBe("member");
+  });
+});
+
+describe("signing up with an invitation", () => {
+  it("joins the inviting workspace with a verified address, no personal workspace and no second email", async () => {
+    const team = await makeTeam();
+    const email = `invited-${Date.now()}@example.test`;
+    const { token } = await invitationToken(team.admin, team.workspace.id, email, "viewer");
+    const since = Date.now();
+    const res = await signupInvited(email, token);
+    expect(res.status).toBe(201);
+    const body = await json<{
+      user: { id: string; emailVerified: boolean };
+      workspace: { id: string };
+      joined: unknown;
+    }>(res);
+    expect(body.user.emailVerified).toBe(true);
+    expect(body.workspace.id).toBe(team.workspace.id);
+    expect(body.joined).toEqual({ workspaceId: team.workspace.id, role: "viewer" });
+    const owned = await db().select().from(memberships).where(eq(memberships.userId, body.user.id));
+    expect(owned.map((m) => [m.workspaceId, m.role])).toEqual([[team.workspace.id, "viewer"]]);
+    const mails = await readOutbox({ ctx: testContext(), input: { to: email, since } });
+    expect(mails).toHaveLength(0);
+    const again = await accept({ ...team.owner }, token);
+    expect(again.status).toBe(410);
+  });
+
+  it("refuses another address, a used or revoked invitation, and leaves no account behind", async () => {
+    const team = await makeTeam();
+    const email = `invited-${Date.now()}@example.test`;
+    const { token, id } = await invitationToken(team.owner, team.workspace.id, email);
+    const elsewhere = `someone-else-${Date.now()}@example.test`;
+    const wrong = await signupInvited(elsewhere, token);
+    expect([wrong.status, await errorCode(wrong)]).toEqual([403, "forbidden"]);
+    expect(await db().select().from(users).where(eq(users.email, elsewhere))).toHaveLength(0);
+
+    await db().update(invitations).set({ revokedAt: Date.now() }).where(eq(invitations.id, id));
+    const revoked = await signupInvited(email, token);
+    expect([revoked.status, await errorCode(revoked)]).toEqual([410, "gone"]);
+    expect(await db().select().from(users).where(eq(users.email, email))).toHaveLength(0);
+
+    // Without an invitation a region is still needed.
+    const regionless = await call("POST", "/v1/auth/signup", {
+      body: { email, password: "correct horse battery staple 42" },
+    });
+    expect([regionless.status, await errorCode(regionless)]).toEqual([400, "invalid_request"]);
+  });
+
+  it("says which invitation a re-invite replaced, and its role", async () => {
+    const team = await makeTeam();
+    const email = `reinvited-${Date.now()}@example.test`;
+    const first = await invite(team.owner, team.workspace.id, email, "viewer");
+    const firstId = (await json<{ invitation: { id: string } }>(first)).invitation.id;
+    const second = await invite(team.owner, team.workspace.id, email, "admin");
+    expect(await json(second)).toMatchObject({
+      invitation: { role: "admin" },
+      replaces: { id: firstId, role: "viewer" },
+    });
   });
 });

@@ -22,6 +22,7 @@ import {
   User,
   WorkspaceSummary,
 } from "../../services/auth";
+import { Joined } from "../../services/members";
 import { oidcRoutes } from "./oidc";
 import { passwordRoutes } from "./password";
 import { sessionBody } from "./session";
@@ -47,26 +48,40 @@ export const authRoutes = router()
       path: "/signup",
       tags,
       security: SECURITY.none,
-      summary: "Create an account, its personal workspace and database; signs in",
+      summary:
+        "Create an account (its personal workspace and database, or an invitation's workspace); signs in",
+      description:
+        "With `invitationToken` (the token of an invitation to the same address) the account joins the " +
+        "inviting workspace instead of getting a personal one, and starts verified when the invitation " +
+        "was emailed to that address; `region` is then not needed.",
       request: { query: modeQuery, body: jsonBody(signupInput) },
       responses: {
         201: json(
           z.object({
             user: UserView,
-            workspace: named(WorkspaceSummary, "WorkspaceSummary"),
+            workspace: named(WorkspaceSummary, "WorkspaceSummary")
+              .nullable()
+              .openapi({ description: "null while an invitation waits for the address to be verified" }),
             session: Session,
+            joined: named(Joined, "Joined").optional(),
           }),
           "Signed up and signed in",
         ),
       },
-      errors: [409],
+      errors: [403, 404, 409, 410],
     }),
     async (c) => {
       const cookies = wantsCookies(c);
       if (cookies) assertCookieOrigin(c);
-      const { user, workspace, session } = await signup({ ctx: c.var.ctx, input: c.req.valid("json") });
+      const { user, workspace, session, joined } = await signup({
+        ctx: c.var.ctx,
+        input: c.req.valid("json"),
+      });
       if (cookies) setSessionCookies(c, session);
-      return c.json({ user, workspace, session: sessionBody(session, cookies) }, 201);
+      return c.json(
+        { user, workspace, session: sessionBody(session, cookies), ...(joined ? { joined } : {}) },
+        201,
+      );
     },
   )
   .openapi(

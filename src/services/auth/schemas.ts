@@ -15,7 +15,16 @@ export const signupInput = z.strictObject({
   email,
   password: newPassword,
   name: z.string().trim().min(1).max(100).optional(),
-  region: z.enum(REGIONS),
+  /** Where the personal workspace's database lives; required unless joining by invitation. */
+  region: z.enum(REGIONS).optional(),
+  /**
+   * The token of an invitation to the same address: the account joins that workspace instead of
+   * getting a personal one, and starts verified when the invitation was mailed to the address.
+   */
+  invitationToken: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be an invitation token")
+    .optional(),
 });
 export type SignupInput = z.input<typeof signupInput>;
 export const loginInput = z.strictObject({ email, password });

@@ -1,5 +1,6 @@
+import { eq } from "drizzle-orm";
 import { controlDb } from "../../db/control/client";
-import { users, type WorkspaceRow } from "../../db/control/schema";
+import { type InvitableRole, users, type WorkspaceRow, workspaces } from "../../db/control/schema";
 import { sqliteConstraint } from "../../db/errors";
 import { tenantDb } from "../../db/tenant/client";
 import { ApiError } from "../../lib/errors";
@@ -7,6 +8,7 @@ import { newId } from "../../lib/ids";
 import type { Region } from "../../lib/tenancy";
 import { recordAudit } from "../audit";
 import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
+import { acceptInvitation, invitationForSignup } from "../members";
 import { slugFromName } from "../workspaces/create";
 import { destroyWorkspace } from "../workspaces/destroy";
 import { provisionWorkspace } from "../workspaces/provision";
@@ -29,8 +31,14 @@ export interface WorkspaceSummary {
 
 export interface SignedUp {
   user: UserView;
-  workspace: WorkspaceSummary;
+  /**
+   * The personal workspace, or the workspace an invitation made the account a member of; null while
+   * an invitation waits for the address to be verified.
+   */
+  workspace: WorkspaceSummary | null;
   session: IssuedSession;
+  /** Set when the account joined by invitation (and has no personal workspace). */
+  joined?: { workspaceId: string; role: InvitableRole };
 }
 
 /**
@@ -38,11 +46,25 @@ export interface SignedUp {
  * the personal workspace and its own database in the chosen region (owner membership), sends
  * the verification email and signs the user in. If the workspace cannot be provisioned or
  * audited, the account is removed again: a failed signup leaves nothing behind.
+ *
+ * With an invitation token the account joins the inviting workspace instead: no personal
+ * workspace nobody asked for, and, when the token was mailed to this address, no verification
+ * email either (the token already proved the mailbox).
  */
 export async function signup({ ctx, input: raw }: ServiceArgs<SignupInput>): Promise<SignedUp> {
   const input = parseInput(signupInput, raw);
   await limitIp(ctx, "signup");
   const email = canonicalEmail(input.email);
+  if (input.invitationToken === undefined && input.region === undefined) {
+    throw new ApiError("invalid_request", "region: choose where your workspace's database lives", {
+      details: { field: "region" },
+    });
+  }
+  // Every rule of accepting is checked before the account exists, so a refused invitation leaves
+  // no account behind.
+  const invitation = input.invitationToken
+    ? await invitationForSignup(ctx, input.invitationToken, email)
+    : undefined;
   const password = await acceptNewPassword(ctx, input.password, email);
   const now = Date.now();
   const user: UserRow = {
@@ -51,7 +73,7 @@ export async function signup({ ctx, input: raw }: ServiceArgs<SignupInput>): Pro
     name: input.name?.trim() || null,
     passwordHash: await hashPassword(password),
     passwordChangedAt: now,
-    emailVerifiedAt: null,
+    emailVerifiedAt: invitation?.provesMailbox ? now : null,
     createdAt: now,
     deletedAt: null,
   };
@@ -65,10 +87,54 @@ export async function signup({ ctx, input: raw }: ServiceArgs<SignupInput>): Pro
     }
     throw error;
   }
-  const workspace = await createPersonalWorkspace(ctx, user, input.region, "password");
+  if (input.invitationToken && invitation) {
+    return joinByInvitation(ctx, user, input.invitationToken, invitation.provesMailbox);
+  }
+  const workspace = await createPersonalWorkspace(ctx, user, input.region ?? "us-east", "password");
   const session = await startSession(ctx, user.id);
   await sendVerification(ctx, user);
   return { user: userView(user), workspace, session };
+}
+
+/**
+ * The rest of a sign-up by invitation: accept it as the new account. An address the token did not
+ * prove (a link the inviter was shown because the mail failed, outside production) is verified by
+ * email first, and the invitation waits for it. If accepting fails, the account goes again.
+ */
+async function joinByInvitation(
+  ctx: ServiceContext,
+  user: UserRow,
+  token: string,
+  provesMailbox: boolean,
+): Promise<SignedUp> {
+  const session = await startSession(ctx, user.id);
+  const asUser: ServiceContext = {
+    ...ctx,
+    actor: { type: "user", userId: user.id, sessionId: session.sessionId, issuedAt: Date.now() },
+  };
+  let joined: SignedUp["joined"];
+  try {
+    if (provesMailbox) joined = await acceptInvitation({ ctx: asUser, input: { token } });
+  } catch (error) {
+    await deleteUnfinishedUser(ctx, user.id);
+    throw error;
+  }
+  await securityEvent(ctx, "account.signup", {
+    subjectUserId: user.id,
+    details: { method: "invitation", workspaceId: joined?.workspaceId ?? null, emailVerified: provesMailbox },
+  });
+  if (!provesMailbox) await sendVerification(ctx, user);
+  const [workspace] = joined
+    ? await controlDb(ctx.config).select().from(workspaces).where(eq(workspaces.id, joined.workspaceId))
+    : [];
+  return {
+    user: userView(user),
+    workspace: workspace
+      ? { id: workspace.id, slug: workspace.slug, name: workspace.name, region: workspace.region }
+      : null,
+    session,
+    ...(joined ? { joined } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { and, count, eq, gt, isNull, or } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { insertUnderCap } from "../../db/capped";
+import { insertWhere } from "../../db/capped";
 import { controlDb } from "../../db/control/client";
 import { apiKeys, type WorkspaceRow } from "../../db/control/schema";
 import { ApiError } from "../../lib/errors";
@@ -83,30 +83,43 @@ async function assertMintDepth(ctx: ServiceContext, keyId: string): Promise<void
   }
 }
 
+/** A key's name says what it is for, so two live keys of a workspace never share one. */
+const nameTaken = (name: string) =>
+  new ApiError(
+    "key_name_taken",
+    `A live key named "${name}" already exists in this workspace; choose another name`,
+    { details: { field: "name" } },
+  );
+
 /**
- * A plan holds a bounded number of live keys (rotation replaces one and is not counted). The count
- * and the insert are one statement (insertUnderCap), so a burst of parallel creates stops at the cap.
+ * Inserts the key while the plan has room for another live key (rotation replaces one and is not
+ * counted) and no live key of the workspace (not revoked, or still in a rotation's grace; not
+ * expired) has its name, compared case-insensitively. Both conditions and the insert are one
+ * statement (insertWhere), so a burst of parallel creates stops at the cap and two creates with
+ * the same name cannot both pass. A rotation's successor keeps its predecessor's name and is
+ * inserted elsewhere (rotateKey), never through this check.
  */
-async function insertUnderKeyCap(
-  ctx: ServiceContext,
-  workspace: WorkspaceRow,
-  row: ApiKeyRow,
-): Promise<void> {
+async function insertLiveKey(ctx: ServiceContext, workspace: WorkspaceRow, row: ApiKeyRow): Promise<void> {
   const db = controlDb(ctx.config);
   const now = Date.now();
-  const live = db
-    .select({ n: count() })
+  const live = and(
+    eq(apiKeys.workspaceId, workspace.id),
+    or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now)),
+    or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+  );
+  const liveCount = db.select({ n: count() }).from(apiKeys).where(live);
+  const sameName = db
+    .select({ one: sql`1` })
     .from(apiKeys)
-    .where(
-      and(
-        eq(apiKeys.workspaceId, workspace.id),
-        or(isNull(apiKeys.revokedAt), gt(apiKeys.revokedAt, now)),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-      ),
-    );
+    .where(and(live, sql`lower(${apiKeys.name}) = lower(${row.name})`));
   const limit = capOf(workspace.plan, "keys");
-  const inserted = await db.run(insertUnderCap(apiKeys, row, live, limit));
-  if (inserted.rowsAffected === 0) throw planLimit("keys", workspace.plan, limit);
+  const inserted = await db.run(
+    insertWhere(apiKeys, row, sql`${liveCount} < ${limit} AND NOT EXISTS ${sameName}`),
+  );
+  if (inserted.rowsAffected > 0) return;
+  // Nothing was inserted: say which condition held it back (the name first: it is the caller's to fix).
+  if ((await sameName.limit(1)).length > 0) throw nameTaken(row.name);
+  throw planLimit("keys", workspace.plan, limit);
 }
 
 /**
@@ -131,7 +144,7 @@ export async function createKey({ ctx, input: raw }: ServiceArgs<CreateKeyInput>
   );
   const db = controlDb(ctx.config);
   await auditedControlChange(ctx, manager.access, {
-    apply: () => insertUnderKeyCap(ctx, manager.access.workspace, row),
+    apply: () => insertLiveKey(ctx, manager.access.workspace, row),
     undo: () => db.delete(apiKeys).where(eq(apiKeys.id, row.id)),
     event: () => ({
       action: "key.create",

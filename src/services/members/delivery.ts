@@ -23,7 +23,8 @@ export async function deliverInvitation(
       subject: `You are invited to ${name} on islet`,
       text:
         `You have been invited to join the workspace "${name}" on islet as ${invitation.role}.\n\n` +
-        `Sign in with this email address and open:\n${base}/invitations/accept?token=${invitation.token}\n\n` +
+        `Open this link to accept; it lets you sign in, or create an account with this address:\n` +
+        `${base}/invitations/accept?token=${invitation.token}\n\n` +
         `Invitation token: ${invitation.token}\n\n` +
         "The invitation works once and expires in 7 days. If you did not expect it, ignore this email.\n",
     });

@@ -1,5 +1,10 @@
 export {
   acceptInvitation,
+  describeInvitation,
+  type InvitationDescription,
+  invitationForSignup,
+} from "./accept";
+export {
   INVITATION_TTL_MS,
   type InvitationView,
   inviteMember,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import { controlDb } from "../../db/control/client";
 import {
@@ -7,36 +7,26 @@ import {
   invitations,
   memberships,
   users,
-  workspaces,
 } from "../../db/control/schema";
-import { sqliteConstraint } from "../../db/errors";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { grantableRoles, type Role } from "../../lib/tenancy";
+import type { Role } from "../../lib/tenancy";
 import { auditedControlChange } from "../audit/control";
-import { authorizeWorkspace, membershipRole, requireUser, workspaceAccess } from "../core/access";
-import { parseInput, type ServiceArgs, type ServiceContext } from "../core/context";
-import { standingFor } from "../standing";
+import { authorizeWorkspace, requireUser } from "../core/access";
+import { parseInput, type ServiceArgs } from "../core/context";
 import { requireVerifiedEmail } from "../verified";
-import { emitWebhookEvent } from "../webhooks";
 import { deliverInvitation } from "./delivery";
 import { assertCanGrant } from "./roles";
 import type { Invitation } from "./schemas";
-import {
-  acceptInvitationInput,
-  invitationTarget,
-  inviteMemberInput,
-  MEMBERS_NEEDS,
-  workspaceScoped,
-} from "./schemas";
+import { invitationTarget, inviteMemberInput, MEMBERS_NEEDS, workspaceScoped } from "./schemas";
 
 /** Invitations are good for 7 days and one use; only their SHA-256 is stored. */
 export const INVITATION_TTL_MS = 7 * 86_400_000;
 
 export type InvitationView = z.infer<typeof Invitation>;
 
-const invitationView = (row: InvitationRow, now = Date.now()): InvitationView => ({
+export const invitationView = (row: InvitationRow, now = Date.now()): InvitationView => ({
   id: row.id,
   email: row.email,
   role: row.role,
@@ -53,7 +43,7 @@ const invitationView = (row: InvitationRow, now = Date.now()): InvitationView =>
           : "pending",
 });
 
-const manageNeed = MEMBERS_NEEDS.manage;
+export const manageNeed = MEMBERS_NEEDS.manage;
 
 /**
  * Invites someone by email with a role the inviter may grant. A newer invitation for the same
@@ -68,6 +58,8 @@ export async function inviteMember({
   invitation: InvitationView;
   delivered: boolean;
   token?: string;
+  /** The pending invitation this one replaced (now revoked), so the inviter hears of a role change. */
+  replaces?: { id: string; role: InvitableRole };
 }> {
   const input = parseInput(inviteMemberInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, manageNeed);
@@ -97,6 +89,7 @@ export async function inviteMember({
     acceptedAt: null,
     acceptedBy: null,
     revokedAt: null,
+    mailedAt: null,
   };
   const pending = and(
     eq(invitations.workspaceId, access.workspace.id),
@@ -104,7 +97,11 @@ export async function inviteMember({
     isNull(invitations.acceptedAt),
     isNull(invitations.revokedAt),
   );
-  const replaced = await db.select({ id: invitations.id }).from(invitations).where(pending);
+  const replaced = await db
+    .select({ id: invitations.id, role: invitations.role, createdAt: invitations.createdAt })
+    .from(invitations)
+    .where(pending)
+    .orderBy(desc(invitations.createdAt));
   await auditedControlChange(ctx, access, {
     apply: () =>
       db.batch([
@@ -131,8 +128,16 @@ export async function inviteMember({
     workspace: access.workspace,
     role: input.role,
   });
+  // Only a token that went to the invitee's mailbox alone proves that mailbox when it comes back.
+  if (delivered) await db.update(invitations).set({ mailedAt: Date.now() }).where(eq(invitations.id, row.id));
   const showToken = !delivered && ctx.config.ENVIRONMENT !== "production";
-  return { invitation: invitationView(row, now), delivered, ...(showToken ? { token } : {}) };
+  const previous = replaced[0];
+  return {
+    invitation: invitationView(row, now),
+    delivered,
+    ...(showToken ? { token } : {}),
+    ...(previous ? { replaces: { id: previous.id, role: previous.role } } : {}),
+  };
 }
 
 export async function listInvitations({
@@ -177,105 +182,4 @@ export async function revokeInvitation({
     }),
   });
   return invitationView({ ...row, revokedAt: now }, now);
-}
-
-/**
- * An invitation grants what its inviter may grant when it is accepted, not when it was sent
- * (architecture §3): an inviter since removed, demoted, deleted or taken over grants nothing.
- */
-async function assertInviterMayStillGrant(ctx: ServiceContext, invitation: InvitationRow): Promise<void> {
-  const arrangement = { createdBy: invitation.invitedBy, since: invitation.createdAt };
-  const inviter = await standingFor(ctx, invitation.workspaceId, arrangement, manageNeed);
-  const role = inviter.ok ? await membershipRole(ctx, invitation.workspaceId, invitation.invitedBy) : null;
-  if (role === null || !grantableRoles(role, { invitation: true }).includes(invitation.role)) {
-    throw new ApiError(
-      "gone",
-      "This invitation is no longer valid: the person who sent it can no longer grant this role",
-    );
-  }
-}
-
-/**
- * Accepts an invitation as the signed-in user. Only the person it was addressed to may accept
- * it (their verified email must match); it works once, within 7 days.
- */
-export async function acceptInvitation({
-  ctx,
-  input: raw,
-}: ServiceArgs<{ token: string }>): Promise<{ workspaceId: string; role: InvitableRole }> {
-  const input = parseInput(acceptInvitationInput, raw);
-  const { userId } = requireUser(ctx);
-  const db = controlDb(ctx.config);
-  const [invitation] = await db
-    .select()
-    .from(invitations)
-    .where(eq(invitations.tokenHash, await sha256Hex(input.token)));
-  if (!invitation) throw new ApiError("not_found", "Invitation not found");
-  const now = Date.now();
-  if (invitation.acceptedAt !== null || invitation.revokedAt !== null || invitation.expiresAt <= now) {
-    throw new ApiError("gone", "This invitation has expired or was already used");
-  }
-  const [user] = await db.select().from(users).where(eq(users.id, userId));
-  if (!user || user.deletedAt !== null) throw new ApiError("unauthorized", "Authentication required");
-  // Nobody accepts an invitation addressed to someone else (the token alone is not enough).
-  if (user.email.toLowerCase() !== invitation.email.toLowerCase()) {
-    throw new ApiError("forbidden", "This invitation was sent to a different email address");
-  }
-  await requireVerifiedEmail(ctx, userId);
-  const [workspace] = await db.select().from(workspaces).where(eq(workspaces.id, invitation.workspaceId));
-  if (workspace?.status !== "active") throw new ApiError("gone", "The workspace no longer exists");
-  if (await membershipRole(ctx, workspace.id, userId))
-    throw new ApiError("conflict", "You are already a member");
-  await assertInviterMayStillGrant(ctx, invitation);
-
-  const access = workspaceAccess(ctx, workspace, null);
-  await auditedControlChange(ctx, access, {
-    apply: async () => {
-      // Single use even under concurrent accepts: only the update that claims it inserts.
-      const [claimed] = await db
-        .update(invitations)
-        .set({ acceptedAt: now, acceptedBy: userId })
-        .where(
-          and(
-            eq(invitations.id, invitation.id),
-            isNull(invitations.acceptedAt),
-            isNull(invitations.revokedAt),
-            gt(invitations.expiresAt, now),
-          ),
-        )
-        .returning({ id: invitations.id });
-      if (!claimed) throw new ApiError("gone", "This invitation has expired or was already used");
-      try {
-        await db
-          .insert(memberships)
-          .values({ workspaceId: workspace.id, userId, role: invitation.role, createdAt: now });
-      } catch (error) {
-        await db
-          .update(invitations)
-          .set({ acceptedAt: null, acceptedBy: null })
-          .where(eq(invitations.id, invitation.id));
-        if (sqliteConstraint(error)?.kind === "unique")
-          throw new ApiError("conflict", "You are already a member");
-        throw error;
-      }
-    },
-    undo: () =>
-      db.batch([
-        db
-          .delete(memberships)
-          .where(and(eq(memberships.workspaceId, workspace.id), eq(memberships.userId, userId))),
-        db
-          .update(invitations)
-          .set({ acceptedAt: null, acceptedBy: null })
-          .where(eq(invitations.id, invitation.id)),
-      ]),
-    event: () => ({
-      action: "member.join",
-      targetType: "user",
-      targetId: userId,
-      details: { invitationId: invitation.id, role: invitation.role, invitedBy: invitation.invitedBy },
-    }),
-  });
-  emitWebhookEvent(ctx, workspace.id, "member.added", { userId, role: invitation.role });
-  return { workspaceId: workspace.id, role: invitation.role };
 }

@@ -45,5 +45,7 @@ export const InvitationSent = z.object({
   /** Whether the email went out; if not, `token` is returned so the inviter can pass it on. */
   delivered: z.boolean(),
   token: z.string().optional(),
+  /** The pending invitation to the same address that this one replaced (now revoked), and its role. */
+  replaces: z.object({ id: z.string(), role: z.enum(INVITABLE_ROLES) }).optional(),
 });
 export const Joined = z.object({ workspaceId: z.string(), role: z.enum(INVITABLE_ROLES) });

@@ -9,8 +9,15 @@ import { assertCatalogUnchanged, openTable } from "../tables/catalog";
 import { quote, type TableDefinition } from "../tables/definition";
 import { applyFormulas, checkWrite, type FormulaError, fromSqlValue, type RowInput } from "../tables/values";
 import { dispatchAfterCommit, outboxStatements } from "../webhooks";
-import { columnsOf, type ListQuery, listSql, nextCursor } from "./query";
-import { insertRowsInput, listRowsInput, ROWS_NEEDS, rowTarget, updateRowInput } from "./schemas";
+import { columnsOf, countSql, type Filter, type ListQuery, listSql, nextCursor } from "./query";
+import {
+  countRowsInput,
+  insertRowsInput,
+  listRowsInput,
+  ROWS_NEEDS,
+  rowTarget,
+  updateRowInput,
+} from "./schemas";
 
 export type { Filter, ListQuery } from "./query";
 export { FILTER_OPS } from "./query";
@@ -165,6 +172,17 @@ export async function getRow({
   const row = result.rows[0];
   if (!row) throw new ApiError("not_found", `Row ${input.id} does not exist`);
   return present(table, row as unknown as Row);
+}
+
+/** How many rows of a table match the filters (a list's filters, without its page): for a row count. */
+export async function countRows({
+  ctx,
+  input: raw,
+}: ServiceArgs<{ workspaceId: string; table: string; filters: Filter[] }>): Promise<number> {
+  const input = parseInput(countRowsInput, raw);
+  const { db, table } = await open(ctx, input.workspaceId, input.table, false);
+  const result = await db.execute(countSql(table, input.filters));
+  return Number(result.rows[0]?.n ?? 0);
 }
 
 /** Updates named columns; formulas are recomputed over the merged row. */

@@ -98,14 +98,11 @@ function decodeCursor(text: string, sort: string): Cursor {
   return { v: v as InValue, id: id as number, sort };
 }
 
-/**
- * SELECT for a page: filters bound as parameters, sort by one column then id, keyset pagination
- * on (sort value, id) so pages stay stable while rows are inserted.
- */
-export function listSql(table: TableDefinition, query: ListQuery): { sql: string; args: InValue[] } {
+/** The filters as WHERE clauses, every value bound as a parameter. */
+function filterClauses(table: TableDefinition, filters: Filter[]): { where: string[]; args: InValue[] } {
   const where: string[] = [];
   const args: InValue[] = [];
-  for (const filter of query.filters) {
+  for (const filter of filters) {
     const column = columnNamed(table, filter.column);
     const q = quote(column.name);
     if (filter.op === "is_null") {
@@ -119,6 +116,22 @@ export function listSql(table: TableDefinition, query: ListQuery): { sql: string
       args.push(filterValue(column, filter.value));
     }
   }
+  return { where, args };
+}
+
+/** How many rows match the filters (the whole table without any): the same WHERE as a page's. */
+export function countSql(table: TableDefinition, filters: Filter[]): { sql: string; args: InValue[] } {
+  const { where, args } = filterClauses(table, filters);
+  const sql = `SELECT count(*) AS n FROM ${quote(table.name)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  return { sql, args };
+}
+
+/**
+ * SELECT for a page: filters bound as parameters, sort by one column then id, keyset pagination
+ * on (sort value, id) so pages stay stable while rows are inserted.
+ */
+export function listSql(table: TableDefinition, query: ListQuery): { sql: string; args: InValue[] } {
+  const { where, args } = filterClauses(table, query.filters);
   const descending = query.sort?.startsWith("-") ?? false;
   const sortColumn = columnNamed(table, query.sort?.replace(/^-/, "") || "id");
   const sq = quote(sortColumn.name);

@@ -94,6 +94,7 @@ export const listQuery = z.strictObject({
   limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
 });
 export const listRowsInput = workspaceScoped.extend({ table: identifier, query: listQuery });
+export const countRowsInput = workspaceScoped.extend({ table: identifier, filters: listQuery.shape.filters });
 
 /** The documented query string as the verb takes it. */
 export function toListQuery(query: z.output<typeof listRowsQuery>): ListQuery {

@@ -1,9 +1,10 @@
 // Functions: the list and the create form, one function's page (edit its code, bind secrets —
 // admins —, invoke it with JSON arguments and read the result and logs), delete.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../http/env";
 import { parseForm, typedNumber } from "../../http/form";
-import { ApiError } from "../../lib/errors";
+import { ApiError, ERROR_CODES, type ErrorCode } from "../../lib/errors";
 import type { Role } from "../../lib/tenancy";
 import { roleMeets } from "../../services/core/access";
 import {
@@ -17,6 +18,7 @@ import {
   updateFunctionInput,
 } from "../../services/functions";
 import { listSecrets } from "../../services/secrets";
+import { clip, redirectWithFlash, takeFlash } from "../flash";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
@@ -76,7 +78,13 @@ async function functionsPage(c: PageContext, error?: unknown) {
             {typed(c, "code") ?? STARTER}
           </textarea>
         </label>
-        <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={typed(c, "timeoutMs") ?? "1000"} />
+        <Field
+          label="Timeout (ms, ≤ 1000)"
+          name="timeoutMs"
+          type="number"
+          value={typed(c, "timeoutMs") ?? "1000"}
+          extra={{ min: "1", max: "1000", step: "1", inputmode: "numeric" }}
+        />
         <EnvChoice names={names} bound={c.get("form")?.all("env") ?? []} />
         <button type="submit">Create function</button>
       </PostForm>
@@ -91,7 +99,18 @@ interface Invocation {
   error?: unknown;
 }
 
-async function functionPage(c: PageContext, state: { error?: unknown; run?: Invocation } = {}) {
+/** An invocation as the redirect after it carries it to the function's page (../flash). */
+const flashedRun = z.object({
+  args: z.string(),
+  result: z.string().optional(),
+  error: z
+    .object({ code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]), message: z.string() })
+    .optional(),
+  logs: z.array(z.string()),
+  durationMs: z.number().optional(),
+});
+
+async function functionPage(c: PageContext, state: { error?: unknown } = {}) {
   const workspace = await currentWorkspace(c);
   const name = c.req.param("name") ?? "";
   const [functions, names] = await Promise.all([
@@ -101,7 +120,8 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
   const fn = functions.find((f) => f.name === name);
   if (!fn) throw new ApiError("not_found", `Function ${name} does not exist`);
   const canWrite = roleMeets(workspace.role, FUNCTIONS_NEEDS.write);
-  const run = state.run;
+  const flashed = flashedRun.safeParse((await takeFlash(c))?.state?.run);
+  const run = flashed.success ? flashed.data : undefined;
   return render(
     c,
     { title: name, workspace: navOf(workspace), section: "functions", status: state.error ? 400 : 200 },
@@ -118,7 +138,7 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
             <label>
               Arguments (JSON)
               <textarea name="args" spellcheck={false}>
-                {typed(c, "args") ?? "{}"}
+                {typed(c, "args") ?? run?.args ?? "{}"}
               </textarea>
             </label>
             <button type="submit">Invoke</button>
@@ -128,12 +148,12 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
       {run ? (
         <section aria-label="Invocation">
           {run.error ? (
-            <ErrorBox error={run.error} />
+            <ErrorBox error={new ApiError(run.error.code, run.error.message)} />
           ) : (
             <>
               <h3>Result ({Math.round(run.durationMs ?? 0)} ms)</h3>
               <pre class="out" id="function-result">
-                {JSON.stringify(run.result, null, 2)}
+                {run.result}
               </pre>
             </>
           )}
@@ -152,7 +172,13 @@ async function functionPage(c: PageContext, state: { error?: unknown; run?: Invo
               {fn.code}
             </textarea>
           </label>
-          <Field label="Timeout (ms, ≤ 1000)" name="timeoutMs" value={String(fn.timeoutMs)} />
+          <Field
+            label="Timeout (ms, ≤ 1000)"
+            name="timeoutMs"
+            type="number"
+            value={String(fn.timeoutMs)}
+            extra={{ min: "1", max: "1000", step: "1", inputmode: "numeric" }}
+          />
           <EnvChoice names={names} bound={fn.env ?? []} />
           <button type="submit">Save</button>
         </PostForm>
@@ -240,7 +266,27 @@ export const functionPages = new Hono<AppEnv>()
           const logs = (error.details as { logs?: string[] } | undefined)?.logs ?? [];
           run = { error, logs };
         }
-        return functionPage(c, { run });
+        // Invoking may change data: answer with a redirect (a reload shows, never runs again).
+        const logs = clip(run.logs.join("\n"));
+        return redirectWithFlash(c, wsPath(c, `/functions/${c.req.param("name")}`), {
+          state: {
+            run: {
+              args: clip(formOf(c).text("args"), 500),
+              logs: logs === "" ? [] : logs.split("\n"),
+              ...(run.error
+                ? {
+                    error:
+                      run.error instanceof ApiError
+                        ? { code: run.error.code, message: clip(run.error.message) }
+                        : { code: "internal_error", message: "The function failed" },
+                  }
+                : {
+                    result: clip(JSON.stringify(run.result, null, 2) ?? "undefined"),
+                    durationMs: run.durationMs,
+                  }),
+            },
+          },
+        });
       },
       (error) => functionPage(c, { error }),
     ),

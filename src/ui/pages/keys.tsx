@@ -1,44 +1,43 @@
-// API keys: create (scopes, table allowlist, caps, expiry) with the secret shown once on the
-// answer page (never stored for a replay, never on a later page), revoke, rotate with grace.
+// API keys: create (scopes, table allowlist, caps, expiry), revoke after a confirmation step,
+// rotate with grace. Every form redirects (POST-redirect-GET, so a reload never mints a second
+// key); the new secret rides the redirect in the sealed one-time flash (../flash) and is shown on
+// the first GET only, never in a URL or on a later page.
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../http/env";
 import { commaList, parseForm, typedNumber } from "../../http/form";
+import { ApiError } from "../../lib/errors";
 import { SCOPE_NAMES, scopesForRole } from "../../lib/scopes";
 import {
   type CreatedKey,
   createKey,
   createKeyInput,
+  getKey,
   listKeys,
   revokeKey,
   rotateKey,
   rotateKeyInput,
 } from "../../services/keys";
+import { redirectWithFlash } from "../flash";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
-import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
+import { count, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 
 const DAY_MS = 86_400_000;
 
-/** Shown once, on the response to the create or rotate form, with a copy button. */
-const SecretOnce = ({ created }: { created: CreatedKey }) => (
-  <div class="secret" role="status">
-    <p>
-      <strong>Copy this key now. It will not be shown again.</strong>
-    </p>
-    <p>
-      <code id="new-key-token">{created.token}</code>{" "}
-      <button type="button" class="secondary" data-copy="new-key-token" hidden>
-        Copy
-      </button>
-    </p>
-    <p class="muted">
-      {created.key.name} · {created.key.prefix} · scopes {created.key.scopes.join(", ")}
-    </p>
-  </div>
-);
+/** The redirect after minting: the token rides the one-time flash to the keys page. */
+const revealKey = (c: PageContext, created: CreatedKey, verb: string) =>
+  redirectWithFlash(c, wsPath(c, "/keys"), {
+    notice: `Key "${created.key.name}" ${verb}.`,
+    reveal: {
+      id: "new-key-token",
+      title: "Copy this key now. It will not be shown again.",
+      value: created.token,
+      caption: `${created.key.name} · ${created.key.prefix} · scopes ${created.key.scopes.join(", ")}`,
+    },
+  });
 
-async function keysPage(c: PageContext, state: { error?: unknown; created?: CreatedKey } = {}) {
+async function keysPage(c: PageContext, state: { error?: unknown } = {}) {
   const workspace = await currentWorkspace(c);
   const keys = await listKeys({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
   const grantable = workspace.role ? scopesForRole(workspace.role) : [];
@@ -49,11 +48,13 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
       title: "API keys",
       workspace: navOf(workspace),
       section: "keys",
-      status: state.error ? 400 : state.created ? 201 : 200,
+      status: state.error ? (state.error instanceof ApiError ? state.error.status : 400) : 200,
     },
     <>
       <h1>API keys</h1>
-      {state.created ? <SecretOnce created={state.created} /> : null}
+      <p class="muted">
+        {count(keys.length)} {keys.length === 1 ? "key" : "keys"}
+      </p>
       <DataTable
         items={keys}
         empty="No keys yet."
@@ -70,12 +71,9 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
             cell: (k) =>
               k.status === "active" || k.status === "rotating" ? (
                 <>
-                  <ActionButton
-                    c={c}
-                    action={wsPath(c, `/keys/${k.id}/revoke`)}
-                    label={`Revoke ${k.name}`}
-                    danger
-                  />{" "}
+                  <a class="button danger" href={wsPath(c, `/keys/${k.id}/revoke`)}>
+                    {`Revoke ${k.name}`}
+                  </a>{" "}
                   <PostForm c={c} action={wsPath(c, `/keys/${k.id}/rotate`)} class="inline">
                     <select name="grace" aria-label="Grace period">
                       <option value="0">no grace</option>
@@ -117,12 +115,70 @@ async function keysPage(c: PageContext, state: { error?: unknown; created?: Crea
           placeholder="notes, orders"
         />
         <div class="columns">
-          <Field label="Requests per minute (cap)" name="perMinute" value={typed(c, "perMinute")} />
-          <Field label="Requests per month (cap)" name="monthlyCap" value={typed(c, "monthlyCap")} />
-          <Field label="Expires in days" name="expiresInDays" value={typed(c, "expiresInDays")} />
+          <Field
+            label="Requests per minute (cap)"
+            name="perMinute"
+            type="number"
+            value={typed(c, "perMinute")}
+            extra={{ min: "1", step: "1", inputmode: "numeric" }}
+          />
+          <Field
+            label="Requests per month (cap)"
+            name="monthlyCap"
+            type="number"
+            value={typed(c, "monthlyCap")}
+            extra={{ min: "1", step: "1", inputmode: "numeric" }}
+          />
+          <Field
+            label="Expires in days"
+            name="expiresInDays"
+            type="number"
+            value={typed(c, "expiresInDays")}
+            extra={{ min: "0", step: "any", inputmode: "decimal" }}
+          />
         </div>
         <button type="submit">Create key</button>
       </PostForm>
+    </>,
+  );
+}
+
+/** The confirmation step before a revoke: what stops working, and a button that does it. */
+async function revokePage(c: PageContext) {
+  const workspace = await currentWorkspace(c);
+  const key = await getKey({
+    ctx: c.var.ctx,
+    input: { workspaceId: workspace.id, keyId: c.req.param("keyId") ?? "" },
+  });
+  const live = key.status === "active" || key.status === "rotating";
+  return render(
+    c,
+    { title: `Revoke ${key.name}`, workspace: navOf(workspace), section: "keys" },
+    <>
+      <h1>Revoke the key "{key.name}"?</h1>
+      {live ? (
+        <>
+          <p>
+            Every request with <code>{key.prefix}</code> is refused from the next one on, and the keys it
+            minted stop with it. This cannot be undone: a client that still needs access needs a new key.
+          </p>
+          <p class="muted">
+            Scopes {key.scopes.join(", ")} · last used {when(key.lastUsedAt)}
+          </p>
+          <PostForm c={c} action={wsPath(c, `/keys/${key.id}/revoke`)} class="inline">
+            <button type="submit" class="danger">
+              Revoke {key.name}
+            </button>
+          </PostForm>{" "}
+          <a class="button secondary" href={wsPath(c, "/keys")}>
+            Cancel
+          </a>
+        </>
+      ) : (
+        <p>
+          This key is already {key.status}. <a href={wsPath(c, "/keys")}>Back to the keys</a>
+        </p>
+      )}
     </>,
   );
 }
@@ -164,12 +220,13 @@ export const keyPages = new Hono<AppEnv>()
             expiresInDays: form.text("expiresInDays"),
           }),
         });
-        c.set("form", undefined);
-        return keysPage(c, { created });
+        return revealKey(c, created, "created");
       },
       (error) => keysPage(c, { error }),
     ),
   )
+  // Revoking cannot be undone: the list links here, and this page asks before the POST does it.
+  .get("/app/w/:workspaceId/keys/:keyId/revoke", (c) => revokePage(c))
   .post("/app/w/:workspaceId/keys/:keyId/revoke", async (c) => {
     await revokeKey({
       ctx: c.var.ctx,
@@ -188,8 +245,7 @@ export const keyPages = new Hono<AppEnv>()
             graceSeconds: formOf(c).text("grace"),
           }),
         });
-        c.set("form", undefined);
-        return keysPage(c, { created });
+        return revealKey(c, created, "rotated: the new key is below");
       },
       (error) => keysPage(c, { error }),
     ),

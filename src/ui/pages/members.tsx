@@ -1,5 +1,6 @@
 // Members and invitations: roles changed within what the viewer may grant, removal, invitations
-// sent (or the link to pass on when the email could not go out) and revoked.
+// sent (or the link to pass on when the email could not go out, revealed once through the flash
+// of the redirect) and revoked.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { parseForm } from "../../http/form";
@@ -17,11 +18,12 @@ import {
   removeMember,
   revokeInvitation,
 } from "../../services/members";
+import { redirectWithFlash } from "../flash";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf, signedIn } from "../session";
 
-async function membersPage(c: PageContext, state: { error?: unknown; invitedToken?: string } = {}) {
+async function membersPage(c: PageContext, state: { error?: unknown } = {}) {
   const workspace = await currentWorkspace(c);
   const [members, invitations] = await Promise.all([
     listMembers({ ctx: c.var.ctx, input: { workspaceId: workspace.id } }),
@@ -37,15 +39,6 @@ async function membersPage(c: PageContext, state: { error?: unknown; invitedToke
     <>
       <h1>Members</h1>
       <ErrorBox error={state.error} />
-      {state.invitedToken ? (
-        <div class="secret" role="status">
-          The email could not be sent. Pass this invitation link on yourself:{" "}
-          <code id="invite-link">{`${c.get("config").PUBLIC_URL}/invitations/accept?token=${state.invitedToken}`}</code>{" "}
-          <button type="button" class="secondary" data-copy="invite-link" hidden>
-            Copy
-          </button>
-        </div>
-      ) : null}
       <DataTable
         items={members}
         columns={[
@@ -90,7 +83,9 @@ async function membersPage(c: PageContext, state: { error?: unknown; invitedToke
               Role
               <select name="role">
                 {INVITABLE_ROLES.filter((r) => grantable.includes(r as never)).map((r) => (
-                  <option value={r}>{r}</option>
+                  <option value={r} selected={(typed(c, "role") ?? "member") === r}>
+                    {r}
+                  </option>
                 ))}
               </select>
             </label>
@@ -133,8 +128,25 @@ export const memberPages = new Hono<AppEnv>()
             role: form.text("role"),
           }),
         });
-        if (!sent.delivered && sent.token) return membersPage(c, { invitedToken: sent.token });
-        return done(c, wsPath(c, "/members"), "invited");
+        const { email, role } = sent.invitation;
+        const again = sent.replaces
+          ? sent.replaces.role === role
+            ? ` The earlier invitation to ${email} no longer works.`
+            : ` It replaces the earlier invitation to ${email}: the role changed from ${sent.replaces.role} to ${role}.`
+          : "";
+        if (!sent.delivered && sent.token) {
+          return redirectWithFlash(c, wsPath(c, "/members"), {
+            notice: `The email to ${email} could not be sent.${again}`,
+            reveal: {
+              id: "invite-link",
+              title: "Pass this invitation link on yourself; it is shown this once:",
+              value: `${c.get("config").PUBLIC_URL.replace(/\/+$/, "")}/invitations/accept?token=${sent.token}`,
+            },
+          });
+        }
+        return redirectWithFlash(c, wsPath(c, "/members"), {
+          notice: `Invitation sent to ${email} as ${role}.${again}`,
+        });
       },
       (error) => membersPage(c, { error }),
     ),

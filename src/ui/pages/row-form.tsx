@@ -67,12 +67,22 @@ export function ColumnInput({ column, value }: { column: Column; value: unknown 
       </label>
     );
   }
+  // Numeric columns get numeric inputs (a phone shows its number pad; the browser refuses letters).
+  const numeric =
+    column.type === "integer" || column.type === "timestamp"
+      ? { step: "1", inputmode: "numeric" }
+      : column.type === "real"
+        ? { step: "any", inputmode: "decimal" }
+        : undefined;
   return (
     <Field
       label={`${column.name} (${column.type})`}
       name={name}
+      type={numeric ? "number" : "text"}
       value={show(value)}
       required={column.notNull && column.default === undefined}
+      extra={numeric}
+      hint={column.type === "timestamp" ? "milliseconds since 1970-01-01 UTC" : undefined}
     />
   );
 }

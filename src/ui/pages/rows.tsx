@@ -1,9 +1,11 @@
-// A table's rows: browse with a filter, sort and the API's cursor; insert, edit and delete rows.
-// A formula column shows its stored value; a write whose formula failed says so.
+// A table's rows: browse with a filter, sort and the API's cursor (forwards, and back through the
+// trail of cursors the URL keeps), with the count of matching rows; insert, edit and delete rows.
+// A formula column shows its stored value; a write whose formula failed says so after the redirect.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
 import { roleMeets } from "../../services/core/access";
 import {
+  countRows,
   FILTER_OPS,
   getRow,
   insertRows,
@@ -13,55 +15,52 @@ import {
   updateRow,
 } from "../../services/rows";
 import { getTable, TABLES_NEEDS } from "../../services/tables";
+import { redirectWithFlash } from "../flash";
 import { attempt, currentWorkspace, DataTable, navOf, type PageContext, wsPath } from "../kit";
-import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
+import { ActionButton, count, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
 import { ColumnInput, rowValues, show } from "./row-form";
 
 type Row = Awaited<ReturnType<typeof listRows>>["rows"][number];
-type FormulaErrors = { column: string; message: string }[];
 
 const SYSTEM = ["id", "created_at", "updated_at"];
 
-const FormulaNotes = ({ errors }: { errors: FormulaErrors }) =>
-  errors.length === 0 ? null : (
-    <div class="error" role="alert">
-      Stored, but a formula failed (its column holds null):
-      <ul>
-        {errors.map((e) => (
-          <li>
-            {e.column}: {e.message}
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-
 const PAGE_SIZE = 25;
 
-async function rowsPage(
-  c: PageContext,
-  state: { error?: unknown; formulaErrors?: FormulaErrors } = {},
-): Promise<Response> {
+/** The cursors of the pages before this one ("." for the first), oldest first: the way back. */
+const TRAIL_MAX = 50;
+const trailOf = (text: string | undefined) =>
+  (text ?? "")
+    .split(",")
+    .filter((part) => part === "." || /^[A-Za-z0-9_-]{1,500}$/.test(part))
+    .slice(-TRAIL_MAX);
+
+async function rowsPage(c: PageContext, state: { error?: unknown } = {}): Promise<Response> {
   const workspace = await currentWorkspace(c);
   const name = c.req.param("table") ?? "";
   const table = await getTable({ ctx: c.var.ctx, input: { workspaceId: workspace.id, table: name } });
   const q = (key: string) => c.req.query(key) || undefined;
   const filter =
     q("fcol") && q("fop") ? [{ column: q("fcol") ?? "", op: q("fop") ?? "", value: q("fval") ?? "" }] : [];
-  const page = await listRows({
-    ctx: c.var.ctx,
-    input: {
-      workspaceId: workspace.id,
-      table: name,
-      query: {
-        filters: filter as never,
-        limit: PAGE_SIZE,
-        ...(q("sort") ? { sort: q("sort") } : {}),
-        ...(q("cursor") ? { cursor: q("cursor") } : {}),
+  const [page, total] = await Promise.all([
+    listRows({
+      ctx: c.var.ctx,
+      input: {
+        workspaceId: workspace.id,
+        table: name,
+        query: {
+          filters: filter as never,
+          limit: PAGE_SIZE,
+          ...(q("sort") ? { sort: q("sort") } : {}),
+          ...(q("cursor") ? { cursor: q("cursor") } : {}),
+        },
       },
-    },
-  });
+    }),
+    countRows({
+      ctx: c.var.ctx,
+      input: { workspaceId: workspace.id, table: name, filters: filter as never },
+    }),
+  ]);
   const columns = [...SYSTEM.slice(0, 1), ...table.columns.map((col) => col.name), ...SYSTEM.slice(1)];
   const writable = table.columns.filter((col) => col.type !== "formula");
   const timestamps = new Set([
@@ -72,9 +71,22 @@ async function rowsPage(
   const base = wsPath(c, `/tables/${name}`);
   const keep = new URLSearchParams();
   for (const key of ["fcol", "fop", "fval", "sort"]) if (q(key)) keep.set(key, q(key) ?? "");
-  const next = page.nextCursor
-    ? `${base}?${new URLSearchParams({ ...Object.fromEntries(keep), cursor: page.nextCursor })}`
-    : null;
+  const trail = q("cursor") ? trailOf(q("trail")) : [];
+  const pageUrl = (cursor: string | undefined, path: string[]) => {
+    const params = new URLSearchParams(keep);
+    if (cursor) params.set("cursor", cursor);
+    if (cursor && path.length > 0) params.set("trail", path.join(","));
+    const query = params.toString();
+    return query ? `${base}?${query}` : base;
+  };
+  const next = page.nextCursor ? pageUrl(page.nextCursor, [...trail, q("cursor") ?? "."]) : null;
+  const back = trail.at(-1);
+  const previous = q("cursor") ? pageUrl(back === "." ? undefined : back, trail.slice(0, -1)) : null;
+  const first = trail.length * PAGE_SIZE + 1;
+  const shown =
+    page.rows.length === 0
+      ? `${count(total)} ${total === 1 ? "row" : "rows"}`
+      : `Rows ${count(first)}–${count(first + page.rows.length - 1)} of ${count(total)}`;
   const canWrite = roleMeets(workspace.role, ROWS_NEEDS.write);
   return render(
     c,
@@ -91,7 +103,6 @@ async function rowsPage(
           .map((col) => `${col.name}: ${col.type}${col.formula ? ` = ${col.formula}` : ""}`)
           .join(" · ")}
       </p>
-      <FormulaNotes errors={state.formulaErrors ?? []} />
       <ErrorBox error={state.error} />
       <form method="get" action={base} class="toolbar">
         <label>
@@ -131,6 +142,10 @@ async function rowsPage(
           Apply
         </button>
       </form>
+      <p class="muted" data-testid="row-count">
+        {shown}
+        {filter.length > 0 ? " matching the filter" : ""}
+      </p>
       <DataTable
         items={page.rows}
         empty="No rows."
@@ -145,12 +160,19 @@ async function rowsPage(
           },
         ]}
       />
-      {next ? (
-        <p>
-          <a href={next} rel="next">
-            Next page
-          </a>
-        </p>
+      {previous || next ? (
+        <nav class="pager" aria-label="Pages">
+          {previous ? (
+            <a class="button secondary" href={previous} rel="prev">
+              ← Previous page
+            </a>
+          ) : null}
+          {next ? (
+            <a class="button secondary" href={next} rel="next">
+              Next page →
+            </a>
+          ) : null}
+        </nav>
       ) : null}
       {canWrite ? (
         <>
@@ -226,8 +248,10 @@ export const rowPages = new Hono<AppEnv>()
           input: { workspaceId, table: name, rows: [rowValues(table.columns, formOf(c), true)] },
         });
         if (written.meta.formulaErrors.length > 0) {
-          c.set("form", undefined);
-          return rowsPage(c, { formulaErrors: written.meta.formulaErrors });
+          const failed = written.meta.formulaErrors.map((e) => `${e.column}: ${e.message}`).join("; ");
+          return redirectWithFlash(c, wsPath(c, `/tables/${name}`), {
+            notice: `Row saved, but a formula failed and its column holds null (${failed}).`,
+          });
         }
         return done(c, wsPath(c, `/tables/${name}`), "row_saved");
       },

@@ -1,14 +1,20 @@
-// Signing in and out: the front page, sign up (with a region), sign in (password and OIDC
-// providers) and sign out.
+// Signing in and out: the front page, sign up (with a region, or into the workspace of the
+// invitation this browser follows), sign in (password and OIDC providers) and sign out.
 import { Hono } from "hono";
-import { clearSessionCookies, refreshCookie, setSessionCookies } from "../../http/cookies";
+import {
+  clearInvitationCookie,
+  clearSessionCookies,
+  refreshCookie,
+  setSessionCookies,
+} from "../../http/cookies";
 import type { AppEnv } from "../../http/env";
 import { optionalText, parseForm } from "../../http/form";
 import { REGIONS } from "../../lib/tenancy";
 import { login, logout, oidcProviderIds, returnTo, signup, signupInput } from "../../services/auth";
 import { attempt, Field, type PageContext, typed } from "../kit";
-import { done, ErrorBox, PostForm, render } from "../layout";
+import { ActionButton, done, ErrorBox, PostForm, render } from "../layout";
 import { formOf, signedIn } from "../session";
+import { followedInvitation, InvitationSummary } from "./invitation";
 
 /** Where to go after signing in: a same-site path only (never `//host`), else the dashboard. */
 const nextPath = (value: string | undefined) => {
@@ -22,12 +28,27 @@ const signupForm = signupInput.extend({ name: optionalText(signupInput.shape.nam
 /** On a local stack mail goes to the dev outbox; this says where to read it. */
 const localOutbox = (c: PageContext) => c.get("config").ISLET_INSECURE_LOCAL;
 
-function signupPage(c: PageContext, error?: unknown) {
+async function signupPage(c: PageContext, error?: unknown) {
+  const invitation = (await followedInvitation(c))?.invitation;
   return render(
     c,
     { title: "Sign up", narrow: true, status: error ? 400 : 200 },
     <>
-      <h1>Create your islet account</h1>
+      <h1>
+        {invitation ? `Create your account to join ${invitation.workspaceName}` : "Create your islet account"}
+      </h1>
+      {invitation ? (
+        <>
+          <InvitationSummary invitation={invitation} />
+          <p>
+            <ActionButton
+              c={c}
+              action="/invitations/forget"
+              label={`Not ${invitation.email}? Sign up without this invitation`}
+            />
+          </p>
+        </>
+      ) : null}
       <ErrorBox error={error} />
       <PostForm c={c} action="/signup">
         <Field label="Name" name="name" value={typed(c, "name")} autocomplete="name" />
@@ -35,9 +56,12 @@ function signupPage(c: PageContext, error?: unknown) {
           label="Email"
           name="email"
           type="email"
-          value={typed(c, "email")}
+          value={invitation?.email ?? typed(c, "email")}
           required
           autocomplete="email"
+          // The invitation is for this address; the server holds it to that too.
+          extra={invitation ? { readonly: "" } : {}}
+          hint={invitation ? "The invited address: opening the link proved it is yours." : undefined}
         />
         <Field
           label="Password"
@@ -47,19 +71,23 @@ function signupPage(c: PageContext, error?: unknown) {
           autocomplete="new-password"
           hint="At least 12 characters; checked against known breaches."
         />
-        <label>
-          Region for your workspace's database
-          <select name="region">
-            {REGIONS.map((r) => (
-              <option value={r} selected={typed(c, "region") === r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Sign up</button>
+        {invitation ? null : (
+          <label>
+            Region for your workspace's database
+            <select name="region">
+              {REGIONS.map((r) => (
+                <option value={r} selected={typed(c, "region") === r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="submit">
+          {invitation ? `Sign up and join ${invitation.workspaceName}` : "Sign up"}
+        </button>
       </PostForm>
-      {localOutbox(c) ? (
+      {localOutbox(c) && !invitation ? (
         <p class="muted">
           This is a local stack: the verification email is not sent anywhere. Read it in the{" "}
           <a href="/dev/outbox">dev outbox</a>.
@@ -72,14 +100,16 @@ function signupPage(c: PageContext, error?: unknown) {
   );
 }
 
-function loginPage(c: PageContext, error?: unknown) {
+async function loginPage(c: PageContext, error?: unknown) {
   const next = c.req.query("next") ?? typed(c, "next");
+  const invitation = (await followedInvitation(c))?.invitation;
   const providers = oidcProviderIds(c.var.ctx);
   return render(
     c,
     { title: "Sign in", narrow: true, status: error ? 401 : 200 },
     <>
       <h1>Sign in to islet</h1>
+      {invitation ? <InvitationSummary invitation={invitation} /> : null}
       <ErrorBox error={error} />
       <PostForm c={c} action="/login">
         <input type="hidden" name="next" value={next ?? ""} />
@@ -87,7 +117,7 @@ function loginPage(c: PageContext, error?: unknown) {
           label="Email"
           name="email"
           type="email"
-          value={typed(c, "email")}
+          value={typed(c, "email") ?? invitation?.email}
           required
           autocomplete="email"
         />
@@ -133,17 +163,23 @@ export const signInPages = new Hono<AppEnv>()
     const form = formOf(c);
     return attempt(
       async () => {
-        const { session } = await signup({
+        const followed = await followedInvitation(c);
+        const { session, joined } = await signup({
           ctx: c.var.ctx,
           input: parseForm(signupForm, {
             email: form.text("email"),
             password: form.text("password"),
-            region: form.text("region"),
+            ...(followed ? { invitationToken: followed.token } : { region: form.text("region") }),
             name: form.text("name"),
           }),
         });
         setSessionCookies(c, session);
-        return done(c, "/app");
+        if (joined) {
+          clearInvitationCookie(c);
+          return done(c, `/app/w/${joined.workspaceId}`, "joined");
+        }
+        // An invitation whose link did not prove the address waits for the verification email.
+        return followed ? done(c, "/invitations/accept", "verification_sent") : done(c, "/app");
       },
       (error) => signupPage(c, error),
     );

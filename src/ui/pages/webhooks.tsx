@@ -1,4 +1,5 @@
-// Webhooks: endpoints (the signing secret shown once), islet's word when it stopped one, an
+// Webhooks: endpoints (the signing secret shown once, on the page the form redirects to, through
+// the one-time flash), islet's word when it stopped one, an
 // endpoint's delivery log, a test event, enabling, secret rotation and redelivery.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env";
@@ -14,6 +15,7 @@ import {
   updateWebhook,
   WEBHOOK_EVENTS,
 } from "../../services/webhooks";
+import { type Reveal, redirectWithFlash } from "../flash";
 import { attempt, currentWorkspace, DataTable, Field, navOf, type PageContext, typed, wsPath } from "../kit";
 import { ActionButton, done, ErrorBox, PostForm, render, when } from "../layout";
 import { formOf } from "../session";
@@ -35,7 +37,7 @@ function StoppedEndpoints({ count }: { count: number }) {
   );
 }
 
-async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: string } = {}) {
+async function webhooksPage(c: PageContext, state: { error?: unknown } = {}) {
   const workspace = await currentWorkspace(c);
   const hooks = await listWebhooks({ ctx: c.var.ctx, input: { workspaceId: workspace.id } });
   const chosen = c.get("form")?.all("events");
@@ -44,7 +46,6 @@ async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: s
     { title: "Webhooks", workspace: navOf(workspace), section: "webhooks", status: state.error ? 400 : 200 },
     <>
       <h1>Webhooks</h1>
-      {state.secret ? <WebhookSecret secret={state.secret} /> : null}
       <StoppedEndpoints count={hooks.filter((h) => !h.enabled && h.disabledReason).length} />
       <DataTable
         items={hooks}
@@ -86,19 +87,15 @@ async function webhooksPage(c: PageContext, state: { error?: unknown; secret?: s
   );
 }
 
-const WebhookSecret = ({ secret }: { secret: string }) => (
-  <div class="secret" role="status">
-    <p>
-      <strong>The signing secret, shown once:</strong> <code id="webhook-secret">{secret}</code>{" "}
-      <button type="button" class="secondary" data-copy="webhook-secret" hidden>
-        Copy
-      </button>
-    </p>
-    <p class="muted">Verify each delivery's webhook-signature with it (Standard Webhooks).</p>
-  </div>
-);
+/** The signing secret, for the one-time reveal on the page a form redirects to. */
+const secretReveal = (secret: string): Reveal => ({
+  id: "webhook-secret",
+  title: "The signing secret, shown once:",
+  value: secret,
+  caption: "Verify each delivery's webhook-signature with it (Standard Webhooks).",
+});
 
-async function webhookPage(c: PageContext, state: { error?: unknown; secret?: string } = {}) {
+async function webhookPage(c: PageContext, state: { error?: unknown } = {}) {
   const workspace = await currentWorkspace(c);
   const webhookId = c.req.param("webhookId") ?? "";
   const [hook, deliveries]: [Awaited<ReturnType<typeof getWebhook>>, Deliveries] = await Promise.all([
@@ -114,7 +111,6 @@ async function webhookPage(c: PageContext, state: { error?: unknown; secret?: st
         <a href={wsPath(c, "/webhooks")}>← Webhooks</a>
       </p>
       <h1>{hook.url}</h1>
-      {state.secret ? <WebhookSecret secret={state.secret} /> : null}
       <ErrorBox error={state.error} />
       <p>
         {hook.events.join(", ")} · {hook.enabled ? "enabled" : "disabled"}
@@ -176,8 +172,10 @@ export const webhookPages = new Hono<AppEnv>()
             description: form.text("description"),
           },
         });
-        c.set("form", undefined);
-        return webhooksPage(c, { secret: created.secret });
+        return redirectWithFlash(c, wsPath(c, "/webhooks"), {
+          notice: "Webhook saved.",
+          reveal: secretReveal(created.secret),
+        });
       },
       (error) => webhooksPage(c, { error }),
     ),
@@ -206,7 +204,10 @@ export const webhookPages = new Hono<AppEnv>()
       ctx: c.var.ctx,
       input: { workspaceId: c.req.param("workspaceId"), webhookId: c.req.param("webhookId") },
     });
-    return webhookPage(c, { secret: rotated.secret });
+    return redirectWithFlash(c, wsPath(c, `/webhooks/${c.req.param("webhookId")}`), {
+      notice: "Signing secret rotated.",
+      reveal: secretReveal(rotated.secret),
+    });
   })
   .post("/app/w/:workspaceId/webhooks/:webhookId/delete", async (c) => {
     await deleteWebhook({

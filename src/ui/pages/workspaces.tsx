@@ -35,6 +35,7 @@ async function workspacesPage(c: PageContext, error?: unknown) {
           { header: "Plan", cell: (w) => w.plan },
           { header: "Role", cell: (w) => w.role },
         ]}
+        empty="You are in no workspace yet: create one below, or open an invitation you were sent."
       />
       <h2>Create a workspace</h2>
       <ErrorBox error={error} />

@@ -51,6 +51,8 @@ export const invitations = sqliteTable(
     acceptedAt: integer("accepted_at"),
     acceptedBy: text("accepted_by"),
     revokedAt: integer("revoked_at"),
+    /** The token went to the invitee's mailbox only (migrations/control/0012_invitation_mailed.sql). */
+    mailedAt: integer("mailed_at"),
   },
   (t) => [index("invitations_workspace").on(t.workspaceId)],
 );
