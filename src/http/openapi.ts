@@ -1,7 +1,7 @@
 import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../lib/errors";
-import { issuesOf, targetName, validate } from "../lib/validate";
+import { invalidInput, targetName, validate } from "../lib/validate";
 import { principalsOf, type WorkspaceNeed } from "../services/core/access";
 import type { ActorType } from "../services/core/actor";
 import { idempotencyKey } from "../services/core/schemas";
@@ -15,11 +15,7 @@ import { type IdempotencyOptions, idempotent, REPLAYED_HEADER } from "./idempote
  */
 // biome-ignore lint/suspicious/noExplicitAny: the hook is shared by every route's input type.
 export const defaultHook: Hook<any, AppEnv, any, void> = (result) => {
-  if (!result.success) {
-    throw new ApiError("invalid_request", `Invalid ${targetName(result.target)}`, {
-      details: { issues: issuesOf(result.error) },
-    });
-  }
+  if (!result.success) throw invalidInput(result.error, targetName(result.target));
 };
 
 type Validators = ReturnType<typeof validate>[];
