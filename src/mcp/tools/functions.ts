@@ -34,7 +34,7 @@ export const functionTools = [
     name: "create_function",
     title: "Create a function",
     description:
-      "Stores a JavaScript function (`export default (args, env) => …`) run in a sandbox with no network; `env` names secrets to bind (admins only).",
+      "Stores a JavaScript function that defines `async function main(args, env) { … }` (a script, not a module: no `export`), run in a sandbox with no network by invoke_function; `env` names secrets to bind (admins only).",
     need: write,
     input: withoutWorkspace(createFunctionInput),
     output: FunctionDefinition,
@@ -44,7 +44,7 @@ export const functionTools = [
   tool({
     name: "update_function",
     title: "Change a function",
-    description: "Replaces a function's code, timeout or bound secrets.",
+    description: "Replaces a function's code, timeout or bound secrets: give at least one; the others stay.",
     need: write,
     input: withoutWorkspace(updateFunctionInput),
     output: FunctionDefinition,
@@ -54,7 +54,7 @@ export const functionTools = [
   tool({
     name: "delete_function",
     title: "Delete a function",
-    description: "Deletes a function.",
+    description: "Deletes a function by name.",
     need: write,
     input: withoutWorkspace(functionTarget),
     output: z.object({ deleted: z.string() }),
@@ -68,7 +68,7 @@ export const functionTools = [
     name: "invoke_function",
     title: "Run a function",
     description:
-      "Runs a function in the sandbox with `args`; the result and logs come back scrubbed of secrets.",
+      "Runs a function's `main(args, env)` in the sandbox with `args` (any JSON, optional); what main returns and its console.log lines come back, scrubbed of secrets. A throw, timeout or memory overrun is `sandbox_error`.",
     need: FUNCTIONS_NEEDS.run,
     input: withoutWorkspace(invokeFunctionInput),
     output: Invocation,

@@ -43,7 +43,7 @@ export const tableTools = [
     name: "create_table",
     title: "Create a table",
     description:
-      "Creates a table. Every table gets id, created_at and updated_at; columns are text, integer, real, boolean, json, timestamp, or a formula over other columns.",
+      'Creates a table. Every table gets id, created_at and updated_at; columns are text, integer, real, boolean, json, timestamp (epoch milliseconds), or formula (a JavaScript expression over `row`). Example: {"name":"notes","columns":[{"name":"title","type":"text","notNull":true},{"name":"done","type":"boolean","default":false},{"name":"shout","type":"formula","formula":"row.title.toUpperCase()"}]}',
     need: schemaWrite,
     input: withoutWorkspace(createTableInput),
     output: Table,
