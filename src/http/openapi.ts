@@ -231,9 +231,14 @@ export const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { "application/json": { schema } },
 });
 
-export const jsonBody = <S extends z.ZodType>(schema: S, required = true) => ({
+/**
+ * A JSON request body. `example` is what /docs' "try it out" sends as it stands (issue 30: a
+ * generated sample of a record is `{"additionalProp1": …}`, refused when executed); it is typed by
+ * the schema, and scripts/openapi.test.ts validates each against the document's own schema.
+ */
+export const jsonBody = <S extends z.ZodType>(schema: S, required = true, example?: z.input<S>) => ({
   required,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });
 
 /**
@@ -241,7 +246,12 @@ export const jsonBody = <S extends z.ZodType>(schema: S, required = true) => ({
  * the one `Error` envelope. `errors` adds statuses beyond the pipeline's.
  */
 export function operation<R extends RouteConfig>(
-  config: R & { errors?: ErrorStatus[]; idempotency?: false | IdempotencyOptions },
+  config: R & {
+    /** Required: generated clients and Swagger's deep links name operations by it (OpenAPI 3.1 §4.8.10). */
+    operationId: string;
+    errors?: ErrorStatus[];
+    idempotency?: false | IdempotencyOptions;
+  },
 ) {
   const { errors = [], idempotency, ...declared } = config;
   const kinds = acceptedPrincipals(declared.security);

@@ -19,6 +19,7 @@ const security = securityOf(AUDIT_READ);
 export const auditRoutes = router()
   .openapi(
     operation({
+      operationId: "listAuditEvents",
       method: "get",
       path: "/",
       tags,
@@ -34,6 +35,7 @@ export const auditRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "verifyAuditChain",
       method: "get",
       path: "/verify",
       tags,
@@ -46,6 +48,7 @@ export const auditRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "exportAuditLog",
       method: "get",
       path: "/export",
       tags,

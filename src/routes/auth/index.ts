@@ -43,12 +43,20 @@ const tags = ["Auth"];
 export const authRoutes = router()
   .openapi(
     operation({
+      operationId: "signUp",
       method: "post",
       path: "/signup",
       tags,
       security: SECURITY.none,
       summary: "Create an account, its personal workspace and database; signs in",
-      request: { query: modeQuery, body: jsonBody(signupInput) },
+      request: {
+        query: modeQuery,
+        body: jsonBody(signupInput, true, {
+          email: "ada@example.com",
+          password: "a long passphrase of yours",
+          region: "eu-west",
+        }),
+      },
       responses: {
         201: json(
           z.object({
@@ -71,12 +79,19 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "logIn",
       method: "post",
       path: "/login",
       tags,
       security: SECURITY.none,
       summary: "Sign in with email and password",
-      request: { query: modeQuery, body: jsonBody(loginInput) },
+      request: {
+        query: modeQuery,
+        body: jsonBody(loginInput, true, {
+          email: "ada@example.com",
+          password: "a long passphrase of yours",
+        }),
+      },
       responses: { 200: json(z.object({ user: UserView, session: Session }), "Signed in") },
     }),
     async (c) => {
@@ -89,6 +104,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "refreshSession",
       method: "post",
       path: "/refresh",
       tags,
@@ -115,6 +131,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "logOut",
       method: "post",
       path: "/logout",
       tags,
@@ -132,6 +149,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getSession",
       method: "get",
       path: "/session",
       tags,
@@ -143,6 +161,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listSessions",
       method: "get",
       path: "/sessions",
       tags,
@@ -156,6 +175,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteSession",
       method: "delete",
       path: "/sessions/{sessionId}",
       tags,

@@ -5,6 +5,7 @@ import { getWorkspaceUsage, USAGE_NEEDS, usageQuery, WorkspaceUsage } from "../.
 /** GET /v1/workspaces/:workspaceId/usage — this month's requests as the Gatekeeper counted them. */
 export const usageRoutes = router().openapi(
   operation({
+    operationId: "getUsage",
     method: "get",
     path: "/",
     tags: ["Usage"],

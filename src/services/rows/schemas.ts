@@ -21,13 +21,12 @@ export const rowTarget = workspaceScoped.extend({
   id: rowId.describe("The row's `id` (a positive integer islet assigned on insert)"),
 });
 /** Column values by name; each is checked against the table's column types by the verb. */
-export const rowValues = z.record(z.string(), z.unknown());
+export const rowValues = z.record(z.string(), z.unknown()).meta({ example: { title: "hello" } });
 const ROW_VALUES_NOTE =
   "Column values by name: text as strings, integer/real as numbers, boolean as true/false, json as any JSON value, timestamp as epoch milliseconds; id, created_at, updated_at and formula columns are islet's";
-export const insertRowsBody = z.union([
-  z.strictObject({ rows: z.array(rowValues).min(1).max(MAX_BULK_ROWS) }),
-  rowValues,
-]);
+export const insertRowsBody = z
+  .union([z.strictObject({ rows: z.array(rowValues).min(1).max(MAX_BULK_ROWS) }), rowValues])
+  .meta({ example: { rows: [{ title: "hello" }, { title: "world" }] } });
 export const insertRowsInput = workspaceScoped.extend({
   table: tableName,
   rows: z
@@ -53,16 +52,44 @@ const columnList = z
  * reach a prototype.
  */
 const FILTER_KEY = /^filter\[([a-z][a-z0-9_]{0,62})\]\[([a-z_]{1,16})\]$/;
+const FILTER_COLUMN = /^filter\[([a-z][a-z0-9_]{0,62})\]$/;
+const isOp = (op: string) => (FILTER_OPS as readonly string[]).includes(op);
+
+/**
+ * `filter[col]=value` is `eq`. OpenAPI's deepObject style is defined one level deep (OpenAPI 3.1
+ * §4.8.12.4), so clients that serialize the documented nested object by it (Swagger UI,
+ * swagger-client) send `filter[col]={"op":"value"}`: a JSON object of known operators reads as
+ * those operators; any other text is the `eq` operand.
+ */
+function columnOps(value: unknown): [string, unknown][] {
+  if (typeof value === "string" && value.startsWith("{")) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+        const entries = Object.entries(parsed);
+        const scalar = (v: unknown) => ["string", "number", "boolean"].includes(typeof v);
+        if (entries.length > 0 && entries.every(([op, v]) => isOp(op) && scalar(v))) {
+          return entries.map(([op, v]) => [op, String(v)]);
+        }
+      }
+    } catch {
+      // Not JSON: the operand of `eq`.
+    }
+  }
+  return [["eq", value]];
+}
 
 function nestFilters(query: unknown): unknown {
   if (typeof query !== "object" || query === null) return query;
   const flat: [string, unknown][] = [];
   const filter = new Map<string, [string, unknown][]>();
   for (const [key, value] of Object.entries(query)) {
-    const match = FILTER_KEY.exec(key);
-    const [, column, op] = match ?? [];
-    if (column && op && (FILTER_OPS as readonly string[]).includes(op)) {
+    const [, column, op] = FILTER_KEY.exec(key) ?? [];
+    const [, shortColumn] = FILTER_COLUMN.exec(key) ?? [];
+    if (column && op && isOp(op)) {
       filter.set(column, [...(filter.get(column) ?? []), [op, value]]);
+    } else if (shortColumn) {
+      filter.set(shortColumn, [...(filter.get(shortColumn) ?? []), ...columnOps(value)]);
     } else flat.push([key, value]);
   }
   if (filter.size > 0) {
@@ -86,7 +113,12 @@ const FILTER_NOTE =
 
 const filterSpec = z
   .record(identifier, z.partialRecord(z.enum(FILTER_OPS), z.string().max(10_000)))
-  .describe(`filter[col][op]=value, ANDed. ${FILTER_NOTE}`);
+  // OpenAPI 3.1 §4.8.12.4: an object in the query string, one key per column (Swagger's "try it out").
+  .meta({
+    description: `filter[col][op]=value, ANDed; filter[col]=value is eq. ${FILTER_NOTE} Deep-object clients may send filter[col]={"op":"value"}.`,
+    example: { title: { eq: "hello" } },
+    param: { style: "deepObject", explode: true },
+  });
 
 /** The rows list's query string (DESIGN §5): filters, sort, sparse fields, cursor pagination. */
 export const listRowsQuery = z.preprocess(
