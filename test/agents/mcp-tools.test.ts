@@ -32,7 +32,117 @@ function properties(schema: JsonSchema, path = ""): { path: string; schema: Json
   return found;
 }
 
+interface OpenApiSchema {
+  $ref?: string;
+  properties?: Record<string, { default?: unknown }>;
+  required?: string[];
+  anyOf?: OpenApiSchema[];
+}
+interface OpenApiOperation {
+  operationId?: string;
+  parameters?: { name: string; in: string; required?: boolean; schema?: { default?: unknown } }[];
+  requestBody?: { required?: boolean; content?: { "application/json"?: { schema?: OpenApiSchema } } };
+}
+interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components?: { schemas?: Record<string, OpenApiSchema> };
+}
+interface Field {
+  required: boolean;
+  default?: unknown;
+}
+
+/** A REST operation's arguments by name: path and query parameters, and the JSON body's fields. */
+function restFields(
+  doc: OpenApiDocument,
+  op: OpenApiOperation,
+): { fields: Map<string, Field>; bodyRequired: boolean } {
+  const resolve = (s: OpenApiSchema | undefined): OpenApiSchema =>
+    s?.$ref ? resolve(doc.components?.schemas?.[s.$ref.split("/").at(-1) as string]) : (s ?? {});
+  const fields = new Map<string, Field>();
+  for (const p of op.parameters ?? []) {
+    if (p.name !== "workspaceId" && (p.in === "path" || p.in === "query")) {
+      fields.set(p.name, { required: p.required === true, default: p.schema?.default });
+    }
+  }
+  const bodyRequired = op.requestBody?.required === true;
+  const body = resolve(op.requestBody?.content?.["application/json"]?.schema);
+  for (const branch of (body.anyOf ?? [body]).map(resolve)) {
+    for (const [name, prop] of Object.entries(branch.properties ?? {})) {
+      const required = bodyRequired && (branch.required ?? []).includes(name);
+      const known = fields.get(name);
+      fields.set(name, { required: required || known?.required === true, default: prop.default });
+    }
+  }
+  return { fields, bodyRequired };
+}
+
 describe("MCP tools an agent can call right the first time", () => {
+  it("require no argument their REST twin leaves optional, with the same defaults", async () => {
+    const team = await makeTeam();
+    const doc = await json<OpenApiDocument>(await call("GET", "/openapi.json"));
+    const operations = new Map(
+      Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((op) => [op.operationId, op])),
+    );
+    const client = await mcpOverHttp(team.owner.token, `?workspaceId=${team.workspace.id}`);
+    const listed = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
+    const mismatches: string[] = [];
+    for (const spec of TOOLS) {
+      const op = operations.get(spec.rest.operationId);
+      const tool = listed.get(spec.name);
+      if (!op || !tool) {
+        mismatches.push(`${spec.name}: no REST twin ${spec.rest.operationId} or not listed`);
+        continue;
+      }
+      const rest = restFields(doc, op);
+      const input = tool.inputSchema as JsonSchema & { required?: string[] };
+      const required = new Set(input.required ?? []);
+      for (const [name, prop] of Object.entries(input.properties ?? {})) {
+        if (name === "idempotencyKey") continue;
+        const carriesAll = name === spec.rest.body || name === spec.rest.query;
+        if (carriesAll && required.has(name) && !(name === spec.rest.body && rest.bodyRequired)) {
+          mismatches.push(
+            `${spec.name}.${name} is required; REST's ${name === spec.rest.body ? "body" : "query"} is not`,
+          );
+        }
+        const own = carriesAll
+          ? Object.entries(prop.properties ?? {}).map(([child, schema]) => ({
+              name: child,
+              path: `${name}.${child}`,
+              schema: schema as JsonSchema & { default?: unknown },
+              required:
+                required.has(name) && ((prop as { required?: string[] }).required ?? []).includes(child),
+            }))
+          : [
+              {
+                name,
+                path: name,
+                schema: prop as JsonSchema & { default?: unknown },
+                required: required.has(name),
+              },
+            ];
+        for (const field of own) {
+          const twin = rest.fields.get(field.name);
+          if (field.required && !carriesAll && !twin?.required) {
+            mismatches.push(
+              `${spec.name}.${field.path} is required; REST's ${field.name} is ${twin ? "optional" : "absent"}`,
+            );
+          }
+          if (field.required && carriesAll && !twin?.required) {
+            mismatches.push(`${spec.name}.${field.path} is required; REST's ${field.name} is not`);
+          }
+          if (twin && JSON.stringify(twin.default) !== JSON.stringify(field.schema.default)) {
+            mismatches.push(
+              `${spec.name}.${field.path} defaults to ${JSON.stringify(field.schema.default)}, REST to ${JSON.stringify(twin.default)}`,
+            );
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    await client.close();
+  });
+
   it("lists rows with only a table, as REST does (limit 100), and takes JSON numbers in filters", async () => {
     const team = await makeTeam();
     const key = await mintKey(team.owner.token, team.workspace.id, {

@@ -24,6 +24,7 @@ export const sqlTools = [
     name: "query_sql",
     title: "Query with SQL",
     description: `Runs one read-only SQLite statement (SELECT, VALUES, WITH … SELECT, EXPLAIN) against the workspace database, in a read-only transaction; a statement that writes is refused (\`forbidden\`): use execute_sql. ${SQL_LIMITS}`,
+    rest: { operationId: "executeSql" },
     need: SQL_NEEDS.run,
     input: withoutWorkspace(querySqlInput),
     output: SqlResult,
@@ -47,6 +48,7 @@ export const sqlTools = [
     name: "execute_sql",
     title: "Change data with SQL",
     description: `Runs one SQLite statement that may write (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP …) against the workspace database, in a transaction with its audit event; islet's own \`_islet_*\` tables are out of reach. For reads use query_sql. ${SQL_LIMITS}`,
+    rest: { operationId: "executeSql" },
     need: SQL_NEEDS.run,
     input: withoutWorkspace(querySqlInput),
     output: SqlResult,
@@ -61,6 +63,7 @@ export const auditTools = [
     title: "Read the audit log",
     description:
       "The workspace's append-only audit log, newest first: filter by action (`key.revoke`, `key.*`), actor, time range (epoch milliseconds); page with `nextCursor`. Every argument is optional.",
+    rest: { operationId: "listAuditEvents" },
     need: AUDIT_READ,
     input: withoutWorkspace(listAuditInput),
     output: AuditPage,
@@ -72,6 +75,7 @@ export const auditTools = [
     title: "Verify the audit log",
     description:
       "Checks the audit log's hash chain from the first event to the newest: `ok: false` comes with `firstBroken`, the first event that does not link.",
+    rest: { operationId: "verifyAuditChain" },
     need: AUDIT_READ,
     input: withoutWorkspace(workspaceScoped),
     output: ChainReport,
