@@ -9773,13 +9773,13 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "hello",
-                 *       "code": "async function main(args, env) {\n  return { hello: args?.name ?? \"world\" };\n}"
+                 *       "code": "async function main(args, env) {\n  console.log(\"called with\", args);\n  return { hello: args?.name ?? \"world\" };\n}"
                  *     }
                  */
                 "application/json": {
                     /** @description The function's name: lowercase letters, digits, _ and -, starting with a letter (max 63) */
                     name: string;
-                    /** @description JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller's JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args.name ?? "world" }; }` */
+                    /** @description JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller's JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args?.name ?? "world" }; }` */
                     code: string;
                     /**
                      * @description CPU time one run may take, in milliseconds (1–1000)
@@ -10041,7 +10041,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller's JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args.name ?? "world" }; }` */
+                    /** @description JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller's JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args?.name ?? "world" }; }` */
                     code?: string;
                     /** @description CPU time one run may take, in milliseconds (1–1000) */
                     timeoutMs?: number;

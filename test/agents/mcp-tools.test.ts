@@ -207,6 +207,27 @@ describe("MCP tools an agent can call right the first time", () => {
     await client.close();
   });
 
+  it("documents functions as the sandbox runs them: the reference's example runs as written", async () => {
+    const team = await makeTeam();
+    const doc = await json<OpenApiDocument>(await call("GET", "/openapi.json"));
+    const example = (id: string) =>
+      Object.values(doc.paths)
+        .flatMap((methods) => Object.values(methods))
+        .find((op) => op.operationId === id)?.requestBody?.content?.["application/json"] as {
+        example?: unknown;
+      };
+    const created = example("createFunction")?.example as { name: string; code: string };
+    expect(created.code).toContain("function main(args, env)");
+    const base = `/v1/workspaces/${team.workspace.id}/functions`;
+    const res = await call("POST", base, { token: team.owner.token, body: created });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const run = await call("POST", `${base}/${created.name}/invoke`, {
+      token: team.owner.token,
+      body: example("invokeFunction")?.example,
+    });
+    expect(await json(run)).toMatchObject({ result: { hello: "islet" } });
+  });
+
   it("describes every tool and every input property", async () => {
     const team = await makeTeam();
     // The owner, signed in as a person, sees every tool.

@@ -5,6 +5,7 @@ import {
   createFunction,
   createFunctionBody,
   deleteFunction,
+  FUNCTION_EXAMPLE,
   FUNCTIONS_NEEDS,
   FunctionDefinition,
   functionName,
@@ -75,7 +76,7 @@ export const functionsRoutes = router()
         params: workspaceParam,
         body: jsonBody(createFunctionBody, true, {
           name: "hello",
-          code: 'async function main(args, env) {\n  return { hello: args?.name ?? "world" };\n}',
+          code: FUNCTION_EXAMPLE,
         }),
       },
       responses: { 201: json(z.object({ function: Fn }), "The function") },

@@ -31,7 +31,13 @@ export const functionName = z
  * for REST, MCP and the dashboard's starter.
  */
 export const FUNCTION_CODE_NOTE =
-  'JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller\'s JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args.name ?? "world" }; }`';
+  'JavaScript (a script, not a module) that defines `function main(args, env)` or `async function main(args, env)`: `args` is the caller\'s JSON, `env` the bound secrets by name; what main returns (awaited) is the result, as JSON. No network, no clock, no imports; console.log lines come back as logs. Example: `async function main(args, env) { return { hello: args?.name ?? "world" }; }`';
+
+/** The one example of a function: the dashboard's starter, the API reference's try-it-out body. */
+export const FUNCTION_EXAMPLE = `async function main(args, env) {
+  console.log("called with", args);
+  return { hello: args?.name ?? "world" };
+}`;
 
 const code = z.string().min(1).max(100_000).describe(FUNCTION_CODE_NOTE);
 const timeoutMs = z
