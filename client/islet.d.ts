@@ -1794,7 +1794,15 @@ export interface components {
             nextCursor: string | null;
         };
         WrittenRow: {
-            /** @description Column values by name, with id, created_at, updated_at */
+            /**
+             * @description Column values by name, with id, created_at, updated_at
+             * @example {
+             *       "id": 1,
+             *       "created_at": 1767225600000,
+             *       "updated_at": 1767225600000,
+             *       "title": "hello"
+             *     }
+             */
             row: {
                 [key: string]: unknown;
             };
@@ -9141,7 +9149,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Column values by name, with id, created_at, updated_at */
+                        /**
+                         * @description Column values by name, with id, created_at, updated_at
+                         * @example {
+                         *       "id": 1,
+                         *       "created_at": 1767225600000,
+                         *       "updated_at": 1767225600000,
+                         *       "title": "hello"
+                         *     }
+                         */
                         row: {
                             [key: string]: unknown;
                         };

@@ -188,9 +188,10 @@ export function toListQuery(query: z.output<typeof listRowsQuery>): ListQuery {
   };
 }
 
-export const Row = z
-  .record(z.string(), z.unknown())
-  .describe("Column values by name, with id, created_at, updated_at");
+export const Row = z.record(z.string(), z.unknown()).meta({
+  description: "Column values by name, with id, created_at, updated_at",
+  example: { id: 1, created_at: 1767225600000, updated_at: 1767225600000, title: "hello" },
+});
 export const RowsPage = z.object({ rows: z.array(Row), nextCursor: z.string().nullable() });
 export const WrittenRows = z.object({
   rows: z.array(Row),
