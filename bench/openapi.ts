@@ -22,6 +22,7 @@ const describe = (app: OpenAPIHono<AppEnv>) =>
   app
     .openapi(
       operation({
+        operationId: "benchCreateKey",
         method: "post",
         path: "/w/{workspaceId}/keys",
         security: SECURITY.member,
@@ -32,6 +33,7 @@ const describe = (app: OpenAPIHono<AppEnv>) =>
     )
     .openapi(
       operation({
+        operationId: "benchListAudit",
         method: "get",
         path: "/w/{workspaceId}/audit",
         security: SECURITY.member,

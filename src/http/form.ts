@@ -40,7 +40,7 @@ export class FormFields {
 /**
  * A form read through a verb's own input schema (STYLE: each verb parses its own input), so a page
  * restates none of the verb's limits and casts nothing. A refusal is the verb's own: 400
- * `invalid_request` "Invalid input", which the page's ErrorBox shows as the API would answer.
+ * `invalid_request` "Invalid input: <field>: <why>", which the page's ErrorBox shows as the API would answer.
  * Where a form's fields are shaped unlike the verb's input, the schema is the verb's with the
  * fields below (or a page's own small preprocess) in place of those fields.
  */

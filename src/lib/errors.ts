@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   weak_password: 400,
   breached_password: 400,
   outbound_refused: 400,
+  sql_syntax: 400,
   unauthorized: 401,
   invalid_token: 401,
   token_expired: 401,

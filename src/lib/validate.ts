@@ -8,11 +8,31 @@ export function issuesOf(error: z.ZodError) {
   return error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
 }
 
+/** Paths may carry a caller's keys (a record's): bounded so a message stays one readable line. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The one `invalid_request` for input that fails its schema, whatever the transport (REST's
+ * validators and hook, MCP tool arguments, socket frames, forms): the message names the place,
+ * the first issue's field and what is wrong with it (`Invalid request body: columns.0.type:
+ * Invalid option: expected one of …`), so a caller fixes it without reading `details.issues`,
+ * which still lists every issue. zod's messages name the expectation, never the value.
+ */
+export function invalidInput(error: z.ZodError, what: string): ApiError {
+  const issues = issuesOf(error);
+  const [first] = issues;
+  const place = `Invalid ${what}`;
+  if (!first) return new ApiError("invalid_request", place, { details: { issues } });
+  const field = first.path ? `${clip(first.path, 120)}: ` : "";
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more: see details.issues)` : "";
+  return new ApiError("invalid_request", `${place}: ${field}${clip(first.message, 300)}${more}`, {
+    details: { issues },
+  });
+}
+
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what = "request"): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new ApiError("invalid_request", `Invalid ${what}`, { details: { issues: issuesOf(result.error) } });
-  }
+  if (!result.success) throw invalidInput(result.error, what);
   return result.data;
 }
 

@@ -14,6 +14,12 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
   title: string;
   description: string;
   need: WorkspaceNeed;
+  /**
+   * The REST operation that does what this tool does (its operationId), and the tool argument
+   * that carries that operation's whole JSON body or query string, if one does. A tool requires
+   * no argument its REST twin leaves optional, with the same defaults (test/agents/mcp-tools).
+   */
+  rest: { operationId: string; body?: string; query?: string };
   /** The verb's input schema without `workspaceId`. */
   input: I;
   /** What `structuredContent` holds (MCP: an object). */

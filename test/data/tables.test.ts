@@ -198,6 +198,12 @@ describe("rows", () => {
     expect((await get("filter[qty][in]=1,2,3&filter[price][ne]=2")).rows.map((r) => r.qty)).toEqual([1, 3]);
     expect((await get("filter[title][like]=item 1%")).rows).toHaveLength(11);
     expect((await get("filter[active][is_null]=true")).rows).toHaveLength(25);
+    // Issue 30: `filter[col]=value` is eq; a deep-object client (Swagger UI) sends the nested
+    // object as JSON, which reads as written; other text stays the eq operand.
+    expect((await get("filter[sku]=k3")).rows.map((r) => r.qty)).toEqual([3]);
+    const deep = encodeURIComponent(JSON.stringify({ gte: 20, lt: "23" }));
+    expect((await get(`filter[qty]=${deep}`)).rows.map((r) => r.qty)).toEqual([20, 21, 22]);
+    expect((await get(`filter[title]=${encodeURIComponent('{"nope":"x"}')}`)).rows).toEqual([]);
     const fields = await get("fields=title&limit=1");
     expect(Object.keys(fields.rows[0] ?? {}).sort()).toEqual(["id", "title"]);
 

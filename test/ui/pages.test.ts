@@ -387,7 +387,7 @@ describe("form fields typed as text", () => {
       perMinute: "lots",
     });
     expect(badCap.status).toBe(400);
-    expect(badCap.html).toContain("Invalid input");
+    expect(badCap.html).toContain("Invalid input: perMinute: ");
 
     const issuer = await browser.submit(`${ws}/issuers`, {
       name: "app",

@@ -18,6 +18,7 @@ export const accountTools = [
     name: "list_accounts",
     title: "List API accounts",
     description: "The workspace's stored upstreams: names, base URLs, header names; never credentials.",
+    rest: { operationId: "listApiAccounts" },
     need: use,
     input: withoutWorkspace(workspaceScoped),
     output: z.object({ accounts: z.array(ApiAccount) }),
@@ -29,6 +30,7 @@ export const accountTools = [
     title: "Call an API account",
     description:
       "Sends a request below the account's base URL with its credential injected by islet; the answer (1 MiB, 10 s at most) comes back scrubbed of the credential.",
+    rest: { operationId: "callApiAccount" },
     need: use,
     input: withoutWorkspace(accountFetchInput),
     output: AccountResponse,

@@ -17,6 +17,7 @@ const tags = ["Account"];
 export const accountRoutes = router()
   .openapi(
     operation({
+      operationId: "exportAccount",
       method: "get",
       path: "/export",
       tags,
@@ -32,6 +33,7 @@ export const accountRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteAccount",
       method: "delete",
       path: "/",
       // The account and its sessions are gone after the first: a retry cannot authenticate.
@@ -56,6 +58,7 @@ export const accountRoutes = router()
 /** `/v1/certificates`: anyone may check a certificate islet signed. */
 export const certificateRoutes = router().openapi(
   operation({
+    operationId: "verifyDeletionCertificate",
     method: "post",
     path: "/verify",
     tags,

@@ -23,6 +23,7 @@ const security = securityOf(ACCOUNTS_NEEDS.manage);
 export const accountsRoutes = router()
   .openapi(
     operation({
+      operationId: "listApiAccounts",
       method: "get",
       path: "/",
       tags,
@@ -36,12 +37,20 @@ export const accountsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "putApiAccount",
       method: "put",
       path: "/{name}",
       tags,
       security,
       summary: "Create or replace an API account (its header value is write-only)",
-      request: { params: nameParam, body: jsonBody(putAccountBody) },
+      request: {
+        params: nameParam,
+        body: jsonBody(putAccountBody, true, {
+          baseUrl: "https://api.example.com",
+          authHeaderName: "Authorization",
+          authHeaderValue: "Bearer sk_example",
+        }),
+      },
       responses: { 200: json(z.object({ account: Account }), "The account") },
     }),
     async (c) => {
@@ -51,6 +60,7 @@ export const accountsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteApiAccount",
       method: "delete",
       path: "/{name}",
       tags,
@@ -66,6 +76,7 @@ export const accountsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "callApiAccount",
       method: "post",
       path: "/{name}/fetch",
       tags,
@@ -73,7 +84,15 @@ export const accountsRoutes = router()
       summary: "Call the account's upstream with its credential injected server-side",
       description:
         "The path is joined below the account's base URL; callers cannot set the credential's header or hop-by-hop headers. 1 MiB and 10 s at most; audited.",
-      request: { params: nameParam, body: jsonBody(accountFetchBody) },
+      request: {
+        params: nameParam,
+        body: jsonBody(accountFetchBody, true, {
+          method: "GET",
+          path: "/v1/things",
+          query: { limit: "10" },
+          headers: { Accept: "application/json" },
+        }),
+      },
       responses: { 200: json(named(AccountResponse, "AccountResponse"), "The upstream's answer") },
       errors: [502],
     }),

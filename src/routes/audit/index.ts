@@ -22,6 +22,7 @@ const security = securityOf(AUDIT_READ);
 export const auditRoutes = router()
   .openapi(
     operation({
+      operationId: "listAuditEvents",
       method: "get",
       path: "/",
       tags,
@@ -37,6 +38,7 @@ export const auditRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getAuditActivity",
       method: "get",
       path: "/activity",
       tags,
@@ -52,6 +54,7 @@ export const auditRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "verifyAuditChain",
       method: "get",
       path: "/verify",
       tags,
@@ -64,6 +67,7 @@ export const auditRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "exportAuditLog",
       method: "get",
       path: "/export",
       tags,

@@ -44,6 +44,7 @@ const tags = ["Auth"];
 export const authRoutes = router()
   .openapi(
     operation({
+      operationId: "signUp",
       method: "post",
       path: "/signup",
       tags,
@@ -54,7 +55,14 @@ export const authRoutes = router()
         "With `invitationToken` (the token of an invitation to the same address) the account joins the " +
         "inviting workspace instead of getting a personal one, and starts verified when the invitation " +
         "was emailed to that address; `region` is then not needed.",
-      request: { query: modeQuery, body: jsonBody(signupInput) },
+      request: {
+        query: modeQuery,
+        body: jsonBody(signupInput, true, {
+          email: "ada@example.com",
+          password: "a long passphrase of yours",
+          region: "eu-west",
+        }),
+      },
       responses: {
         201: json(
           z.object({
@@ -86,12 +94,19 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "logIn",
       method: "post",
       path: "/login",
       tags,
       security: SECURITY.none,
       summary: "Sign in with email and password",
-      request: { query: modeQuery, body: jsonBody(loginInput) },
+      request: {
+        query: modeQuery,
+        body: jsonBody(loginInput, true, {
+          email: "ada@example.com",
+          password: "a long passphrase of yours",
+        }),
+      },
       responses: { 200: json(z.object({ user: UserView, session: Session }), "Signed in") },
     }),
     async (c) => {
@@ -104,6 +119,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "refreshSession",
       method: "post",
       path: "/refresh",
       tags,
@@ -130,6 +146,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "logOut",
       method: "post",
       path: "/logout",
       tags,
@@ -147,6 +164,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getSession",
       method: "get",
       path: "/session",
       tags,
@@ -158,6 +176,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listSessions",
       method: "get",
       path: "/sessions",
       tags,
@@ -171,6 +190,7 @@ export const authRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteSession",
       method: "delete",
       path: "/sessions/{sessionId}",
       tags,

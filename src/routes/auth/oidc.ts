@@ -23,6 +23,7 @@ const redirect = (description: string) => ({
 export const oidcRoutes = router()
   .openapi(
     operation({
+      operationId: "startOidcSignIn",
       method: "get",
       path: "/{provider}/start",
       tags: ["Auth"],
@@ -43,6 +44,7 @@ export const oidcRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "finishOidcSignIn",
       method: "get",
       path: "/{provider}/callback",
       tags: ["Auth"],

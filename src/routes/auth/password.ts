@@ -21,6 +21,7 @@ const tags = ["Auth"];
 export const passwordRoutes = router()
   .openapi(
     operation({
+      operationId: "verifyEmail",
       method: "post",
       path: "/verify-email",
       tags,
@@ -33,6 +34,7 @@ export const passwordRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "resendVerification",
       method: "post",
       path: "/resend-verification",
       tags,
@@ -45,6 +47,7 @@ export const passwordRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "requestPasswordReset",
       method: "post",
       path: "/password-reset/request",
       tags,
@@ -61,6 +64,7 @@ export const passwordRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "confirmPasswordReset",
       method: "post",
       path: "/password-reset/confirm",
       tags,
@@ -76,6 +80,7 @@ export const passwordRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "changePassword",
       method: "post",
       path: "/password",
       // Its answer is a new session: a credential, which no record may keep.

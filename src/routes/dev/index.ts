@@ -5,6 +5,7 @@ import { OutboxMessage, outboxQuery, readOutbox } from "../../services/mail";
 /** Development helpers; 404 in production (and whenever mail really goes out). */
 export const devRoutes = router().openapi(
   operation({
+    operationId: "readDevOutbox",
     method: "get",
     path: "/outbox",
     tags: ["Development"],

@@ -5,6 +5,7 @@ import {
   createFunction,
   createFunctionBody,
   deleteFunction,
+  FUNCTION_EXAMPLE,
   FUNCTIONS_NEEDS,
   FunctionDefinition,
   functionName,
@@ -32,6 +33,7 @@ export const functionsRoutes = router()
   // paths answer 308, which keeps the method and body (RFC 9110 §15.4.9).
   .openapi(
     operation({
+      operationId: "listFunctionSecretsMoved",
       method: "get",
       path: "/secrets",
       tags: ["Secrets"],
@@ -45,6 +47,7 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "setFunctionSecretMoved",
       method: "put",
       path: "/secrets/{name}",
       // A redirect changes nothing; the route it points to takes the key.
@@ -63,12 +66,19 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "createFunction",
       method: "post",
       path: "/",
       tags,
       security: securityOf(FUNCTIONS_NEEDS.write),
       summary: "Create a function",
-      request: { params: workspaceParam, body: jsonBody(createFunctionBody) },
+      request: {
+        params: workspaceParam,
+        body: jsonBody(createFunctionBody, true, {
+          name: "hello",
+          code: FUNCTION_EXAMPLE,
+        }),
+      },
       responses: { 201: json(z.object({ function: Fn }), "The function") },
       errors: [409, 422],
     }),
@@ -79,6 +89,7 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listFunctions",
       method: "get",
       path: "/",
       tags,
@@ -92,6 +103,7 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "updateFunction",
       method: "patch",
       path: "/{name}",
       tags,
@@ -117,6 +129,7 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteFunction",
       method: "delete",
       path: "/{name}",
       tags,
@@ -132,12 +145,13 @@ export const functionsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "invokeFunction",
       method: "post",
       path: "/{name}/invoke",
       tags,
       security: securityOf(FUNCTIONS_NEEDS.run),
       summary: "Run a function in the sandbox",
-      request: { params: nameParam, body: jsonBody(invokeFunctionBody, false) },
+      request: { params: nameParam, body: jsonBody(invokeFunctionBody, false, { args: { name: "islet" } }) },
       responses: { 200: json(named(Invocation, "Invocation"), "Its result and logs") },
       errors: [422],
     }),

@@ -11,6 +11,7 @@ const HealthReport = z
 
 export const healthRoutes = router().openapi(
   operation({
+    operationId: "getHealth",
     method: "get",
     path: "/",
     tags: ["Health"],
@@ -34,6 +35,7 @@ const Jwks = z
 /** `/.well-known/jwks.json`: the public keys deletion certificates are signed with (by `kid`). */
 export const wellKnownRoutes = router().openapi(
   operation({
+    operationId: "getJwks",
     method: "get",
     path: "/jwks.json",
     tags: ["Account"],
@@ -50,6 +52,7 @@ export const wellKnownRoutes = router().openapi(
 /** `/.well-known/security.txt` (RFC 9116): where to report a vulnerability, from this deployment's config. */
 wellKnownRoutes.openapi(
   operation({
+    operationId: "getSecurityTxt",
     method: "get",
     path: "/security.txt",
     tags: ["Security"],
@@ -68,6 +71,7 @@ wellKnownRoutes.openapi(
 /** `/security`: this deployment's disclosure policy and security model (the repository's SECURITY.md). */
 export const policyRoutes = router().openapi(
   operation({
+    operationId: "getSecurityPolicy",
     method: "get",
     path: "/",
     tags: ["Security"],

@@ -29,13 +29,17 @@ const security = securityOf(KEYS_NEEDS.manage);
 export const keysRoutes = router()
   .openapi(
     operation({
+      operationId: "createKey",
       method: "post",
       path: "/",
       idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Create an API key (its token is shown once)",
-      request: { params: workspaceParam, body: jsonBody(createKeyBody) },
+      request: {
+        params: workspaceParam,
+        body: jsonBody(createKeyBody, true, { name: "my agent", scopes: ["data:read", "data:write"] }),
+      },
       responses: { 201: json(CreatedKey, "The key and its one-time token") },
       errors: [402],
     }),
@@ -50,6 +54,7 @@ export const keysRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listKeys",
       method: "get",
       path: "/",
       tags,
@@ -62,6 +67,7 @@ export const keysRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getKey",
       method: "get",
       path: "/{keyId}",
       tags,
@@ -74,6 +80,7 @@ export const keysRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "revokeKey",
       method: "delete",
       path: "/{keyId}",
       tags,
@@ -86,13 +93,14 @@ export const keysRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "rotateKey",
       method: "post",
       path: "/{keyId}/rotate",
       idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Rotate an API key: a new token now, the old one stops after graceSeconds",
-      request: { params: keyParam, body: jsonBody(rotateKeyBody, false) },
+      request: { params: keyParam, body: jsonBody(rotateKeyBody, false, { graceSeconds: 3600 }) },
       responses: { 201: json(CreatedKey, "The replacement key and its one-time token") },
     }),
     async (c) => {

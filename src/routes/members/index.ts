@@ -29,6 +29,7 @@ const security = securityOf(MEMBERS_NEEDS.manage);
 export const membersRoutes = router()
   .openapi(
     operation({
+      operationId: "listMembers",
       method: "get",
       path: "/",
       tags,
@@ -41,13 +42,17 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "inviteMember",
       method: "post",
       path: "/invitations",
       idempotency: { shownOnce: ["token"] },
       tags,
       security,
       summary: "Invite someone by email",
-      request: { params: workspaceParam, body: jsonBody(inviteMemberBody) },
+      request: {
+        params: workspaceParam,
+        body: jsonBody(inviteMemberBody, true, { email: "grace@example.com", role: "member" }),
+      },
       responses: {
         201: json(named(InvitationSent.extend({ invitation: Invitation }), "InvitationSent"), "Sent"),
       },
@@ -62,6 +67,7 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listInvitations",
       method: "get",
       path: "/invitations",
       tags,
@@ -75,6 +81,7 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "revokeInvitation",
       method: "delete",
       path: "/invitations/{invitationId}",
       tags,
@@ -89,6 +96,7 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "leaveWorkspace",
       method: "post",
       path: "/leave",
       // After leaving, the caller can no longer read the workspace's database.
@@ -107,6 +115,7 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "changeMemberRole",
       method: "patch",
       path: "/{userId}",
       tags,
@@ -123,6 +132,7 @@ export const membersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "removeMember",
       method: "delete",
       path: "/{userId}",
       tags,

@@ -4,6 +4,7 @@ import { acceptInvitation, acceptInvitationInput, Joined } from "../../services/
 /** `POST /v1/invitations/accept`: the signed-in invitee joins the workspace. */
 export const invitationsRoutes = router().openapi(
   operation({
+    operationId: "acceptInvitation",
     method: "post",
     path: "/accept",
     tags: ["Members"],

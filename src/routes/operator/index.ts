@@ -36,6 +36,7 @@ export const operatorRoutes = router();
 operatorRoutes
   .openapi(
     operation({
+      operationId: "operatorReadRows",
       method: "post",
       path: "/workspaces/{workspaceId}/rows/read",
       // A read (POST for its reason): its answer is a tenant's rows, which no record may copy.
@@ -55,6 +56,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorSetPlan",
       method: "put",
       path: "/workspaces/{workspaceId}/plan",
       tags,
@@ -70,6 +72,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorListTenants",
       method: "get",
       path: "/tenants",
       tags,
@@ -96,6 +99,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorGetTenant",
       method: "get",
       path: "/tenants/{workspaceId}",
       tags,
@@ -108,6 +112,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorCollectTenants",
       method: "post",
       path: "/tenants/gc",
       tags,
@@ -120,6 +125,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorListBackups",
       method: "get",
       path: "/tenants/{workspaceId}/backups",
       tags,
@@ -132,6 +138,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorCreateBackup",
       method: "post",
       path: "/tenants/{workspaceId}/backups",
       tags,
@@ -145,6 +152,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorRestoreTenant",
       method: "post",
       path: "/tenants/{workspaceId}/restore",
       tags,
@@ -163,6 +171,7 @@ operatorRoutes
   )
   .openapi(
     operation({
+      operationId: "operatorGetDeletion",
       method: "get",
       path: "/deletions/{userId}",
       tags,

@@ -25,6 +25,7 @@ const upgradeErrors = { errors: [426 as const] };
 export const realtimeRoutes = router()
   .openapi(
     operation({
+      operationId: "createRealtimeTicket",
       method: "post",
       path: "/ticket",
       // A ticket is a 30-second credential a replay could not show: ask for another.
@@ -34,13 +35,14 @@ export const realtimeRoutes = router()
       summary: "A single-use, 30-second ticket to open a socket from a browser",
       description:
         "Present it once as `?ticket=` on `GET /v1/realtime` or `GET /mcp/ws`. It is bound to this credential and workspace; a long-lived token never goes in a URL.",
-      request: { body: jsonBody(socketTicketBody) },
+      request: { body: jsonBody(socketTicketBody, true, { workspaceId: "ws_01j9z3m4k5n6p7q8r9s0t1v2w3" }) },
       responses: { 201: json(named(SocketTicket, "SocketTicket"), "The ticket") },
     }),
     async (c) => c.json(await createSocketTicket({ ctx: c.var.ctx, input: c.req.valid("json") }), 201),
   )
   .openapi(
     operation({
+      operationId: "openRealtimeSocket",
       method: "get",
       path: "/",
       tags: ["Realtime"],

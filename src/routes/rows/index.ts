@@ -28,6 +28,7 @@ const tags = ["Rows"];
 export const rowsRoutes = router()
   .openapi(
     operation({
+      operationId: "insertRows",
       method: "post",
       path: "/",
       tags,
@@ -46,6 +47,7 @@ export const rowsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listRows",
       method: "get",
       path: "/",
       tags,
@@ -62,6 +64,7 @@ export const rowsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getRow",
       method: "get",
       path: "/{id}",
       tags,
@@ -74,6 +77,7 @@ export const rowsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "updateRow",
       method: "patch",
       path: "/{id}",
       tags,
@@ -90,6 +94,7 @@ export const rowsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteRow",
       method: "delete",
       path: "/{id}",
       tags,

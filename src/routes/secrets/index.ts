@@ -21,6 +21,7 @@ const security = securityOf(SECRETS_NEEDS.manage);
 export const secretsRoutes = router()
   .openapi(
     operation({
+      operationId: "listSecrets",
       method: "get",
       path: "/",
       tags,
@@ -33,6 +34,7 @@ export const secretsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getSecret",
       method: "get",
       path: "/{name}",
       tags,
@@ -45,12 +47,16 @@ export const secretsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "setSecret",
       method: "put",
       path: "/{name}",
       tags,
       security,
       summary: "Set a secret (stored encrypted; `env` secrets are what functions bind)",
-      request: { params: nameParam, body: jsonBody(setSecretBody) },
+      request: {
+        params: nameParam,
+        body: jsonBody(setSecretBody, true, { value: "sk_live_example", kind: "env" }),
+      },
       responses: { 200: json(z.object({ secret: Secret }), "The secret's metadata") },
     }),
     async (c) => {
@@ -60,6 +66,7 @@ export const secretsRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteSecret",
       method: "delete",
       path: "/{name}",
       tags,

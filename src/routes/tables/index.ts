@@ -25,12 +25,23 @@ const tags = ["Tables"];
 export const tablesRoutes = router()
   .openapi(
     operation({
+      operationId: "createTable",
       method: "post",
       path: "/",
       tags,
       security: securityOf(TABLES_NEEDS.write),
       summary: "Create a table",
-      request: { params: workspaceParam, body: jsonBody(createTableBody) },
+      request: {
+        params: workspaceParam,
+        body: jsonBody(createTableBody, true, {
+          name: "notes",
+          columns: [
+            { name: "title", type: "text", notNull: true },
+            { name: "done", type: "boolean", default: false },
+            { name: "shout", type: "formula", formula: "row.title.toUpperCase()" },
+          ],
+        }),
+      },
       responses: { 201: json(z.object({ table: Table }), "The new table") },
       errors: [409],
     }),
@@ -41,6 +52,7 @@ export const tablesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listTables",
       method: "get",
       path: "/",
       tags,
@@ -53,6 +65,7 @@ export const tablesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getTable",
       method: "get",
       path: "/{table}",
       tags,
@@ -65,12 +78,16 @@ export const tablesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "alterTable",
       method: "patch",
       path: "/{table}",
       tags,
       security: securityOf(TABLES_NEEDS.write),
       summary: "Alter a table: drop/rename/add columns, set formulas, indexes, atomically",
-      request: { params: tableParam, body: jsonBody(tableChangesSchema) },
+      request: {
+        params: tableParam,
+        body: jsonBody(tableChangesSchema, true, { addColumns: [{ name: "due", type: "timestamp" }] }),
+      },
       responses: {
         200: json(named(AlteredTable.extend({ table: Table }), "AlteredTable"), "The new definition"),
       },
@@ -86,6 +103,7 @@ export const tablesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "dropTable",
       method: "delete",
       path: "/{table}",
       tags,
@@ -94,7 +112,7 @@ export const tablesRoutes = router()
       request: {
         params: tableParam,
         query: confirmationQuery,
-        body: jsonBody(dropTableBody, false),
+        body: jsonBody(dropTableBody, false, { confirm: "notes" }),
       },
       responses: { 204: noContent("Dropped") },
       errors: [409],

@@ -13,6 +13,7 @@ import {
 export const usageRoutes = router()
   .openapi(
     operation({
+      operationId: "getUsage",
       method: "get",
       path: "/",
       tags: ["Usage"],
@@ -28,6 +29,7 @@ export const usageRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getUsageTraffic",
       method: "get",
       path: "/traffic",
       tags: ["Usage"],

@@ -36,13 +36,20 @@ const security = securityOf(MANAGE_WEBHOOKS);
 export const webhooksRoutes = router()
   .openapi(
     operation({
+      operationId: "createWebhook",
       method: "post",
       path: "/",
       idempotency: { shownOnce: ["secret"] },
       tags,
       security,
       summary: "Register an endpoint; its whsec_ secret is shown this once",
-      request: { params: workspaceParam, body: jsonBody(createWebhookBody) },
+      request: {
+        params: workspaceParam,
+        body: jsonBody(createWebhookBody, true, {
+          url: "https://example.com/hooks/islet",
+          events: ["row.created"],
+        }),
+      },
       responses: { 201: json(WithSecret, "The endpoint and its secret") },
     }),
     async (c) => {
@@ -52,6 +59,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listWebhooks",
       method: "get",
       path: "/",
       tags,
@@ -65,6 +73,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getWebhook",
       method: "get",
       path: "/{webhookId}",
       tags,
@@ -77,6 +86,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "updateWebhook",
       method: "patch",
       path: "/{webhookId}",
       tags,
@@ -92,6 +102,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteWebhook",
       method: "delete",
       path: "/{webhookId}",
       tags,
@@ -107,6 +118,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "rotateWebhookSecret",
       method: "post",
       path: "/{webhookId}/rotate-secret",
       idempotency: { shownOnce: ["secret"] },
@@ -120,6 +132,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "testWebhook",
       method: "post",
       path: "/{webhookId}/test",
       tags,
@@ -132,6 +145,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listWebhookDeliveries",
       method: "get",
       path: "/{webhookId}/deliveries",
       tags,
@@ -147,6 +161,7 @@ export const webhooksRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "redeliverWebhook",
       method: "post",
       path: "/{webhookId}/deliveries/{deliveryId}/redeliver",
       tags,

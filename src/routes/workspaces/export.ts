@@ -4,6 +4,7 @@ import { workspaceParam } from "../../http/params";
 import { exportWorkspace, WORKSPACE_ARCHIVE_NEEDS } from "../../services/lifecycle";
 
 const route = operation({
+  operationId: "exportWorkspace",
   method: "get",
   path: "/",
   tags: ["Workspaces"],

@@ -12,6 +12,7 @@ const WorkspaceImported = named(WorkspaceImportedSchema, "WorkspaceImported");
 const ARCHIVE_TYPES = ["application/x-ndjson", "application/jsonl"];
 
 const route = operation({
+  operationId: "importWorkspace",
   method: "post",
   path: "/",
   // Its body is a stream the verb reads itself; a second import into the now non-empty workspace

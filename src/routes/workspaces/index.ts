@@ -35,6 +35,7 @@ const tags = ["Workspaces"];
 export const workspacesRoutes = router()
   .openapi(
     operation({
+      operationId: "createWorkspace",
       method: "post",
       path: "/",
       // Creation keys itself: the key reaches provisioning, which makes at most one database for it.
@@ -44,7 +45,7 @@ export const workspacesRoutes = router()
       summary: "Create a workspace (its database is provisioned before this answers)",
       request: {
         headers: z.object({ "idempotency-key": idempotencyKey.optional() }),
-        body: jsonBody(createWorkspaceBody),
+        body: jsonBody(createWorkspaceBody, true, { name: "My app", region: "eu-west" }),
       },
       responses: {
         201: json(one, "The new workspace"),
@@ -66,6 +67,7 @@ export const workspacesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listWorkspaces",
       method: "get",
       path: "/",
       tags,
@@ -77,6 +79,7 @@ export const workspacesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "getWorkspace",
       method: "get",
       path: "/{workspaceId}",
       tags,
@@ -90,6 +93,7 @@ export const workspacesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "renameWorkspace",
       method: "patch",
       path: "/{workspaceId}",
       tags,
@@ -105,6 +109,7 @@ export const workspacesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "transferWorkspace",
       method: "post",
       path: "/{workspaceId}/transfer",
       tags,
@@ -121,6 +126,7 @@ export const workspacesRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteWorkspace",
       method: "delete",
       path: "/{workspaceId}",
       // The workspace's database goes with it: the record lives in the control database.

@@ -19,6 +19,7 @@ const security = securityOf(ISSUERS_NEEDS.manage);
 export const issuersRoutes = router()
   .openapi(
     operation({
+      operationId: "createIssuer",
       method: "post",
       path: "/",
       tags,
@@ -35,6 +36,7 @@ export const issuersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "listIssuers",
       method: "get",
       path: "/",
       tags,
@@ -47,6 +49,7 @@ export const issuersRoutes = router()
   )
   .openapi(
     operation({
+      operationId: "deleteIssuer",
       method: "delete",
       path: "/{issuerId}",
       tags,

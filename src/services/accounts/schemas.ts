@@ -26,18 +26,29 @@ export const putAccountBody = z.strictObject({
   authHeaderName: headerName,
   authHeaderValue: headerValue.min(1).max(8192),
 });
-export const accountTarget = workspaceScoped.extend({ name: accountName });
+export const accountTarget = workspaceScoped.extend({
+  name: accountName.describe("The account's name, as list_accounts shows it"),
+});
 export const putAccountInput = accountTarget.extend(putAccountBody.shape);
 
 export const ACCOUNT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
 export const accountFetchBody = z.strictObject({
-  method: z.enum(ACCOUNT_METHODS),
+  method: z.enum(ACCOUNT_METHODS).describe("The HTTP method"),
   /** Below the account's base URL: `/v1/things`. */
-  path: z.string().min(1).max(2048),
-  query: z.record(z.string().max(256), z.string().max(4096)).optional(),
-  headers: z.record(z.string().max(64), headerValue.max(8192)).optional(),
+  path: z.string().min(1).max(2048).describe("The path below the account's base URL, e.g. `/v1/customers`"),
+  query: z
+    .record(z.string().max(256), z.string().max(4096))
+    .optional()
+    .describe('Query parameters by name, e.g. {"limit": "10"}'),
+  headers: z
+    .record(z.string().max(64), headerValue.max(8192))
+    .optional()
+    .describe("Extra request headers; the account's credential header is set by islet"),
   /** Sent as is (a JSON value is sent as JSON). */
-  body: z.unknown().optional(),
+  body: z
+    .unknown()
+    .optional()
+    .describe("The request body: a string is sent as is, any other JSON value as JSON"),
 });
 export const accountFetchInput = accountTarget.extend(accountFetchBody.shape);
 

@@ -16,15 +16,35 @@ const action = z
 const actor = z.string().min(1).max(300);
 
 export const auditFilter = workspaceScoped.extend({
-  action: action.optional(),
+  action: action
+    .optional()
+    .describe("One action (`key.revoke`, `row.insert`) or every action of an entity (`key.*`)"),
   /** The actor's id: a user id, key id, operator id, `issuer:subject` of an end user. */
-  actor: actor.optional(),
-  from: epochMs.nonnegative().optional(),
-  to: epochMs.nonnegative().optional(),
+  actor: actor
+    .optional()
+    .describe(
+      "Who acted: a user id (usr_…), key id (key_…), operator id, or `issuer:subject` of an end user",
+    ),
+  from: epochMs
+    .nonnegative()
+    .optional()
+    .describe("Events at or after this instant, in epoch milliseconds (e.g. 1767225600000)"),
+  to: epochMs.nonnegative().optional().describe("Events before this instant, in epoch milliseconds"),
 });
 export const listAuditInput = auditFilter.extend({
-  cursor: z.number().int().nonnegative().optional(),
-  limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).optional(),
+  cursor: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("The previous page's `nextCursor`, to read older events"),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(AUDIT_PAGE_MAX)
+    .optional()
+    .describe(`Events per page, 1–${AUDIT_PAGE_MAX}; ${AUDIT_PAGE_DEFAULT} by default`),
 });
 export const exportAuditInput = auditFilter.extend({ format: z.enum(EXPORT_FORMATS) });
 

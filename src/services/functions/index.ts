@@ -275,7 +275,7 @@ function hostFor(ctx: ServiceContext, workspaceId: string): Record<string, HostF
 export async function invokeFunction({
   ctx,
   input: raw,
-}: ServiceArgs<{ workspaceId: string; name: string; args: unknown }>): Promise<{
+}: ServiceArgs<{ workspaceId: string; name: string; args?: unknown }>): Promise<{
   result: unknown;
   logs: string[];
   durationMs: number;
@@ -291,7 +291,7 @@ export async function invokeFunction({
     (limits, onUsage) =>
       runFunction({
         code: fn.code,
-        args: input.args,
+        args: input.args ?? null,
         env,
         // Only code that names `islet` gets the host: calling out runs on the sandbox's one host
         // lane, and the others keep the fast, synchronous path.

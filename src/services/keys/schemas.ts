@@ -15,24 +15,55 @@ export const MAX_ROTATION_GRACE_SECONDS = 86_400;
 export const keyId = idOf("key", "an API key id");
 
 export const createKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(100).describe("A label people recognise, e.g. `billing worker` (1–100)"),
   scopes: z
     .array(z.enum(SCOPE_NAMES as [Scope, ...Scope[]]))
     .min(1)
-    .max(SCOPE_NAMES.length),
-  tables: tableAllowlist,
-  perMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  monthlyCap: z.number().int().min(1).max(10_000_000_000).nullable().optional(),
+    .max(SCOPE_NAMES.length)
+    .describe("What the key may do; never more than the credential minting it holds"),
+  tables: tableAllowlist.describe("Only these tables (null or absent: every table)"),
+  perMinute: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .optional()
+    .describe("The key's own request cap per minute, under the plan's (null or absent: the plan's)"),
+  monthlyCap: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000_000)
+    .nullable()
+    .optional()
+    .describe("The most requests the key may make in a calendar month (null or absent: no cap)"),
   /** Epoch milliseconds. */
-  expiresAt: z.number().int().positive().nullable().optional(),
+  expiresAt: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .optional()
+    .describe("When the key stops working, in epoch milliseconds (null or absent: never)"),
 });
 export const createKeyInput = createKeyBody.extend(workspaceScoped.shape);
 export type CreateKeyInput = z.input<typeof createKeyInput>;
 
 export const rotateKeyBody = z.strictObject({
-  graceSeconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional(),
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_ROTATION_GRACE_SECONDS)
+    .optional()
+    .describe(
+      `How long the old key keeps working, 0–${MAX_ROTATION_GRACE_SECONDS} s; 0 (at once) by default`,
+    ),
 });
-export const keyTarget = workspaceScoped.extend({ keyId });
+export const keyTarget = workspaceScoped.extend({
+  keyId: keyId.describe("The key's id (`key_…`, as list_keys shows it; not its token)"),
+});
 export const rotateKeyInput = keyTarget.extend(rotateKeyBody.shape);
 
 export const KeyStatus = z.enum(["active", "rotating", "revoked", "expired"]);

@@ -12,6 +12,23 @@ const REFUSED_VERBS = new Set(["ATTACH", "DETACH", "PRAGMA", "VACUUM"]);
 const TRANSACTION_VERBS = new Set(["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]);
 const STATEMENT_VERBS = new Set(["SELECT", "VALUES", "INSERT", "REPLACE", "UPDATE", "DELETE"]);
 const READ_VERBS = new Set(["SELECT", "VALUES"]);
+/** Every keyword a SQLite statement can begin with (lang.html, "SQL As Understood By SQLite"). */
+const SQLITE_VERBS = new Set([
+  ...REFUSED_VERBS,
+  ...TRANSACTION_VERBS,
+  ...STATEMENT_VERBS,
+  "ALTER",
+  "ANALYZE",
+  "CREATE",
+  "DROP",
+  "REINDEX",
+]);
+
+/**
+ * A statement SQLite could not parse: 400 `sql_syntax`, with SQLite's own wording where it gave
+ * one (issue 30: a typo was reported as "This statement writes").
+ */
+export const sqlSyntax = (reason: string) => new ApiError("sql_syntax", `SQL syntax error: ${reason}`);
 
 export interface GuardedStatement {
   /** Whether the statement writes (decided here; a read also runs in a read-only transaction). */
@@ -54,13 +71,24 @@ export function guardAdminSql(sql: string): GuardedStatement {
   try {
     statements = splitStatements(tokenize(sql));
   } catch (error) {
-    if (error instanceof SqlSyntaxError) throw new ApiError("invalid_request", `SQL error: ${error.message}`);
+    if (error instanceof SqlSyntaxError) throw sqlSyntax(error.message);
     throw error;
   }
   if (statements.length === 0) throw new ApiError("invalid_request", "The statement is empty");
   if (statements.length > 1) throw new ApiError("invalid_request", "Send one statement at a time");
   const tokens = statements[0] as Token[];
   const verb = verbOf(tokens);
+  // Classifying a statement SQLite would not parse as a write told the caller to send `write`.
+  if (!SQLITE_VERBS.has(verb)) {
+    const first = tokens[0];
+    if (verb === "WITH")
+      throw sqlSyntax("a WITH clause must be followed by SELECT, INSERT, UPDATE or DELETE");
+    throw sqlSyntax(
+      first?.kind === "word" || first?.kind === "quoted"
+        ? `near "${first.text.slice(0, 40)}": not a statement`
+        : "a statement must begin with a keyword such as SELECT",
+    );
+  }
   if (REFUSED_VERBS.has(verb)) {
     throw new ApiError("forbidden", "ATTACH, DETACH, PRAGMA and VACUUM are not allowed");
   }

@@ -6,7 +6,7 @@ import { commitWithAudit, recordAudit } from "../audit";
 import { authorizeWorkspace } from "../core/access";
 import { parseInput, type ServiceArgs } from "../core/context";
 import { assertStorageRoom } from "../storage";
-import { guardAdminSql } from "./guard";
+import { guardAdminSql, sqlSyntax } from "./guard";
 import { executeSqlInput, SQL_NEEDS } from "./schemas";
 
 export * from "./schemas";
@@ -36,9 +36,7 @@ export async function executeSql({
   const input = parseInput(executeSqlInput, raw);
   const access = await authorizeWorkspace(ctx, input.workspaceId, SQL_NEEDS.run);
   const { writes } = guardAdminSql(input.sql);
-  if (writes && !input.write) {
-    throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');
-  }
+  if (writes && !input.write) throw writeNeeded();
   const db = await access.db();
   // Past the storage cap an admin may still free space (DELETE, DROP); any other write is refused.
   if (input.write && !FREES_SPACE.test(input.sql)) await assertStorageRoom(ctx, access.workspace, db);
@@ -73,13 +71,24 @@ export async function executeSql({
         "The result is larger than 10 MB: select fewer rows or columns (LIMIT, WHERE)",
       );
     }
-    if (/READONLY|readonly|attempt to write/i.test(text)) {
-      throw new ApiError("forbidden", 'This statement writes; send { "write": true } to run it');
-    }
+    if (/READONLY|readonly|attempt to write/i.test(text)) throw writeNeeded();
     const reason = /SQLite error: ([^\n]{1,200})/.exec(text)?.[1] ?? "the statement failed";
+    if (/syntax error|incomplete input|unrecognized token/i.test(reason)) throw sqlSyntax(reason);
     throw new ApiError("invalid_request", `SQL error: ${reason}`);
   }
 }
+
+/**
+ * A write sent as a read: `details.needs` says so to any transport (MCP's read-only `query_sql`
+ * words it for its own caller).
+ */
+const writeNeeded = () =>
+  new ApiError("forbidden", 'This statement writes; send { "write": true } to run it', {
+    details: { needs: "write" },
+  });
+
+export const isWriteNeeded = (error: unknown) =>
+  error instanceof ApiError && (error.details as { needs?: unknown } | undefined)?.needs === "write";
 
 /** The request's budget narrowed to admin SQL's: the statement gets what is left, at most the budget. */
 function sqlBudget(): { budget: Budget; tighter: boolean } {

@@ -29,15 +29,29 @@ export const identifier = z
   .refine((name) => !RESERVED.has(name), "is a reserved word")
   .refine((name) => !name.startsWith("sqlite_"), "the sqlite_ prefix is reserved");
 
+/** For `formula` columns: one JavaScript expression over `row`, evaluated in the sandbox. */
+export const FORMULA_NOTE =
+  "For type formula only: one JavaScript expression over the frozen `row`, e.g. `row.price * row.qty` or `row.title.toUpperCase()`; no statements, no network; evaluated on every write, an error leaves null and is reported in meta.formulaErrors";
+
 export const columnSchema = z
   .strictObject({
-    name: identifier.refine((n) => !(SYSTEM_COLUMNS as readonly string[]).includes(n), "is a system column"),
-    type: z.enum(COLUMN_TYPES),
-    notNull: z.boolean().optional(),
-    unique: z.boolean().optional(),
-    default: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]).optional(),
-    /** For `formula` columns: one JavaScript expression over `row`, evaluated in the sandbox. */
-    formula: z.string().min(1).max(2000).optional(),
+    name: identifier
+      .refine((n) => !(SYSTEM_COLUMNS as readonly string[]).includes(n), "is a system column")
+      .describe(
+        "The column's name: lowercase letters, digits and _, starting with a letter (max 63); not a SQL keyword, not id, created_at or updated_at",
+      ),
+    type: z
+      .enum(COLUMN_TYPES)
+      .describe(
+        "text, integer, real, boolean (true/false), json (any JSON value), timestamp (epoch milliseconds), or formula (computed: give `formula`)",
+      ),
+    notNull: z.boolean().optional().describe("Refuse rows without a value here; false by default"),
+    unique: z.boolean().optional().describe("Refuse two rows with the same value here; false by default"),
+    default: z
+      .union([z.string().max(1000), z.number(), z.boolean(), z.null()])
+      .optional()
+      .describe("The value a new row gets when it gives none; not for formula columns"),
+    formula: z.string().min(1).max(2000).optional().describe(FORMULA_NOTE),
   })
   .refine((c) => (c.type === "formula") === (c.formula !== undefined), {
     message: "a formula column needs `formula`, and only formula columns may have one",
@@ -55,13 +69,14 @@ export const MAX_INDEX_COLUMNS = 8;
 
 export const indexSchema = z.strictObject({
   /** Index names share one namespace with tables in SQLite: unique in the workspace's database. */
-  name: userName,
+  name: userName.describe("The index's name, unique among the workspace's tables and indexes"),
   columns: z
     .array(identifier)
     .min(1)
     .max(MAX_INDEX_COLUMNS)
-    .refine((cols) => new Set(cols).size === cols.length, "lists a column twice"),
-  unique: z.boolean().optional(),
+    .refine((cols) => new Set(cols).size === cols.length, "lists a column twice")
+    .describe(`The indexed columns, in order (1–${MAX_INDEX_COLUMNS})`),
+  unique: z.boolean().optional().describe("Refuse two rows with the same values in these columns"),
 });
 
 export type IndexDefinition = z.infer<typeof indexSchema>;

@@ -11,6 +11,7 @@ import {
   createFunction,
   createFunctionInput,
   deleteFunction,
+  FUNCTION_EXAMPLE,
   FUNCTIONS_NEEDS,
   invokeFunction,
   listFunctions,
@@ -43,10 +44,8 @@ const EnvChoice = ({ names, bound }: { names: string[]; bound: string[] }) =>
     </fieldset>
   );
 
-const STARTER = `async function main(args, env) {
-  console.log("called with", args);
-  return { hello: args.name ?? "world" };
-}`;
+/** What the sandbox runs (services/functions FUNCTION_CODE_NOTE), as the API reference shows it. */
+const STARTER = FUNCTION_EXAMPLE;
 
 async function functionsPage(c: PageContext, error?: unknown) {
   const workspace = await currentWorkspace(c);

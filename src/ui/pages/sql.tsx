@@ -24,10 +24,13 @@ export function sqlErrorSentence(error: ApiError): string {
   if (code === "forbidden" && /writes/.test(message)) {
     return "This statement changes data. Tick “Allow this statement to write” and run it again.";
   }
-  const reason = /^SQL error: (.*)$/s.exec(message)?.[1];
+  const reason = /^SQL (?:syntax )?error: (.*)$/s.exec(message)?.[1];
   if (reason !== undefined) {
     const near = /near "([^"]*)": syntax error/.exec(reason);
     if (near) return `The statement has a syntax error near ${quoted(near[1] ?? "")}.`;
+    const notStatement = /near "([^"]*)": not a statement/.exec(reason);
+    if (notStatement)
+      return `${quoted(notStatement[1] ?? "")} does not begin a statement: start with SELECT, INSERT, UPDATE, DELETE or WITH.`;
     if (/incomplete input/.test(reason))
       return "The statement ends too early: something is missing at its end.";
     const table = /no such table: (\S+)/.exec(reason);
