@@ -7,6 +7,13 @@ import { cpus } from "node:os";
 const open = (name: string) => `<!-- bench:${name} -->`;
 const close = (name: string) => `<!-- /bench:${name} -->`;
 
+/**
+ * Lines a benchmark's stack prints while it runs, not results: the Worker's JSON log lines (the
+ * services log with console.log in process) and wrangler's own status lines. The terminal still
+ * shows them; the report keeps what the benchmark printed as its findings.
+ */
+export const isStackNoise = (line: string): boolean => /^\{"level":"|^\[(wrangler|mf|vite)[:\]]/.test(line);
+
 /** The stamp that heads a generated block: the figures mean little without the machine. */
 export function stamp(now = new Date()): string {
   const cores = cpus();

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { format } from "node:util";
-import { replaceSection } from "./report";
+import { isStackNoise, replaceSection } from "./report";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const reportPath = join(here, "REPORT.md");
@@ -32,7 +32,8 @@ for (const name of names) {
   const printed: string[] = [];
   const log = console.log;
   console.log = (...parts: unknown[]) => {
-    printed.push(format(...parts));
+    const text = format(...parts);
+    if (!isStackNoise(text)) printed.push(text);
     log(...parts);
   };
   try {

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { replaceSection } from "../bench/report";
+import { isStackNoise, replaceSection } from "../bench/report";
 
 const bench = join(import.meta.dirname, "..", "bench");
 const report = readFileSync(join(bench, "REPORT.md"), "utf8");
@@ -37,5 +37,16 @@ describe("bench/REPORT.md", () => {
 
   it("refuses broken markers rather than guessing", () => {
     expect(() => replaceSection("<!-- /bench:x -->\n<!-- bench:x -->", "x", "y")).toThrow(/broken/);
+  });
+});
+
+describe("what a benchmark's report keeps", () => {
+  it("drops the stack's log lines and keeps the findings", () => {
+    expect(
+      isStackNoise('{"level":"info","time":"2026-12-08T00:58:45.439Z","message":"workspace provisioned"}'),
+    ).toBe(true);
+    expect(isStackNoise("[wrangler:info] QUEUE islet-webhooks 10/10 (217ms)")).toBe(true);
+    expect(isStackNoise("| row insert | 300 | 201 |")).toBe(false);
+    expect(isStackNoise("(workerd rows: request time minus the median no-op request, 3.1 ms.)")).toBe(false);
   });
 });
