@@ -64,6 +64,25 @@ export type CappedResource = keyof typeof CAPPED;
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
+const ENTERPRISE: Plan = {
+  id: "enterprise",
+  name: "Enterprise",
+  perMinute: 50_000,
+  monthlyRequests: 500_000_000,
+  auditExport: true,
+  workspacePerMinute: 150_000,
+  maxKeys: 20_000,
+  maxIssuers: 200,
+  maxWorkspaces: 200,
+  maxTables: 10_000,
+  maxFunctions: 5_000,
+  maxSecrets: 5_000,
+  maxApiAccounts: 1_000,
+  maxWebhooks: 500,
+  storageBytes: 512 * GiB,
+  maxRows: 1_000_000_000,
+};
+
 export const PLANS: Readonly<Record<PlanId, Plan>> = {
   free: {
     id: "free",
@@ -119,45 +138,18 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
     storageBytes: 64 * GiB,
     maxRows: 100_000_000,
   },
-  enterprise: {
-    id: "enterprise",
-    name: "Enterprise",
-    perMinute: 50_000,
-    monthlyRequests: 500_000_000,
-    auditExport: true,
-    workspacePerMinute: 150_000,
-    maxKeys: 20_000,
-    maxIssuers: 200,
-    maxWorkspaces: 200,
-    maxTables: 10_000,
-    maxFunctions: 5_000,
-    maxSecrets: 5_000,
-    maxApiAccounts: 1_000,
-    maxWebhooks: 500,
-    storageBytes: 512 * GiB,
-    maxRows: 1_000_000_000,
-  },
+  enterprise: ENTERPRISE,
   // A laptop's plan (architecture §4): a seed loop or a test suite never meets a 429, while the limits
   // are still counted and shown. Never in production: the config refuses it as DEFAULT_PLAN and
-  // the operator's plan change refuses it there.
+  // the operator's plan change refuses it there. Its caps are enterprise's: high enough never to
+  // stop a laptop, low enough to stay meaningful.
   development: {
+    ...ENTERPRISE,
     id: "development",
     name: "Development",
     perMinute: 100_000,
     monthlyRequests: 1_000_000_000,
-    auditExport: true,
     workspacePerMinute: 300_000,
-    // Counts as enterprise's: high enough never to stop a laptop, low enough to stay meaningful.
-    maxKeys: 20_000,
-    maxIssuers: 200,
-    maxWorkspaces: 200,
-    maxTables: 10_000,
-    maxFunctions: 5_000,
-    maxSecrets: 5_000,
-    maxApiAccounts: 1_000,
-    maxWebhooks: 500,
-    storageBytes: 512 * GiB,
-    maxRows: 1_000_000_000,
   },
 };
 
