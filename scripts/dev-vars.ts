@@ -2,7 +2,7 @@
 // values bound to the ports, which are derived again on every start. A start on other ports
 // (ISLET_PORT, ISLET_DEVDB_PORT, ISLET_DEVDB_ADMIN_PORT) must not leave the Worker calling the old
 // devdb port and calling itself by the old URL.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { readDevVars } from "../cli/context";
 import { devSigningKeys, generateDevSecrets, mintDevdbToken } from "./local-stack";
 
@@ -85,5 +85,7 @@ export async function prepareDevVars(path: string, ports: LocalPorts): Promise<D
   const changed = Object.keys(updates);
   if (changed.length > 0)
     writeFileSync(path, withUpdates(readFileSync(path, "utf8"), updates), { mode: 0o600 });
+  // `mode` applies only to a file writeFileSync creates: one copied from the example keeps its own.
+  chmodSync(path, 0o600);
   return { vars: { ...existing, ...updates }, created: false, changed };
 }

@@ -74,8 +74,14 @@ export function setCsrfCookie(c: Context<AppEnv>, token: string): void {
  */
 export const INVITATION_COOKIE = "__Host-islet_invitation";
 
+/**
+ * How long a followed link is remembered: long enough to sign up or sign in, short enough that a
+ * link someone else made this browser follow does not sit in its sign-up form for days.
+ */
+const INVITATION_FOLLOW_S = 3_600;
+
 export function setInvitationCookie(c: Context<AppEnv>, token: string, expiresAt: number): void {
-  const maxAge = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+  const maxAge = Math.max(0, Math.min(INVITATION_FOLLOW_S, Math.floor((expiresAt - Date.now()) / 1000)));
   setCookie(c, INVITATION_COOKIE, token, { ...base, httpOnly: true, maxAge });
 }
 

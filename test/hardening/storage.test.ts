@@ -7,8 +7,9 @@ import { describe, expect, it } from "vitest";
 import { tenantDb } from "../../src/db/tenant/client";
 import { ApiError } from "../../src/lib/errors";
 import { PLANS } from "../../src/lib/plans";
-import { assertWithinStorage, measureStorage } from "../../src/services/storage";
-import { call, errorCode, json, makeUser, makeWorkspace, testConfig } from "../helpers";
+import { TursoProvisioner } from "../../src/provision/turso";
+import { assertWithinStorage, measureStorage, workspaceStorage } from "../../src/services/storage";
+import { call, errorCode, json, makeUser, makeWorkspace, testConfig, testContext } from "../helpers";
 
 async function workspaceWithTable() {
   const owner = await makeUser();
@@ -109,5 +110,39 @@ describe("storage measurement and cap", () => {
     expect(after.status).toBe(201);
     const full = await call("POST", rows, { token: owner.token, body: { body: "and now full" } });
     expect([full.status, await errorCode(full)]).toEqual([507, "storage_limit"]);
+  });
+});
+
+describe("the provider's storage figure", () => {
+  it("stands in for the page count when it answers, is asked at most once per period, and a write never fails for want of it", async () => {
+    const { workspace, tenant } = await workspaceWithTable();
+    // The workspace's database as the local Turso API would know it: not yet, then created.
+    const dbName = `ws-${crypto.randomUUID().slice(0, 12)}`;
+    const turso = testConfig({ PROVISIONER: "turso" });
+    const ctx = testContext(undefined, turso);
+    const row = { ...workspace, dbName };
+
+    // The usage API cannot answer (an unknown database, as a down or rate-limited API would):
+    // the database's own page count stands in instead of failing the write.
+    const unavailable = await workspaceStorage(ctx, row, tenant);
+    expect(unavailable.source).toBe("pages");
+    const pages = await tenant.execute(
+      "SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS b",
+    );
+    expect(unavailable.bytes).toBe(Number(pages.rows[0]?.b));
+
+    const api = {
+      apiUrl: turso.TURSO_API_URL,
+      org: turso.TURSO_ORG ?? "",
+      apiToken: turso.TURSO_API_TOKEN ?? "",
+    };
+    const provisioner = new TursoProvisioner({ ...api, groupPrefix: turso.TURSO_GROUP });
+    await provisioner.create(dbName, "eu-west");
+    const answered = await workspaceStorage(ctx, row, tenant);
+    expect(answered).toMatchObject({ source: "provider", bytes: 8192 });
+
+    // Gone at the provider now, but asked again only after the period: the last figure stands.
+    await provisioner.destroy(dbName);
+    expect(await workspaceStorage(ctx, row, tenant)).toMatchObject({ source: "provider", bytes: 8192 });
   });
 });

@@ -185,6 +185,10 @@ describe("an invitation, opened by someone without an account", () => {
     expect(opened.status).toBe(303);
     expect(opened.headers.get("Location")).toBe("/invitations/accept");
     expect(guest.cookies.get(INVITATION)).toMatch(/^[0-9a-f]{64}$/);
+    // Remembered for an hour, not the invitation's 7 days: a link someone else made this browser
+    // follow does not wait in its sign-up form for days.
+    const remembered = opened.headers.getSetCookie().find((c) => c.startsWith(`${INVITATION}=`)) ?? "";
+    expect(remembered).toMatch(/Max-Age=3600(;|$)/);
     const page = await guest.get("/invitations/accept");
     const text = visible(page.html);
     expect(text).toContain(`Join Ada's workspace on islet`);

@@ -75,15 +75,44 @@ const NEAR = 0.9;
 /** Measurements per workspace, per isolate: a cache, never the authority. */
 const measured = new Map<string, StorageFigures>();
 
+/**
+ * The provider's figure changes slowly (Turso's usage is not real time) and is asked of one
+ * organisation-wide API that provisioning and backups share: at most once per this period per
+ * isolate and workspace, whatever the write rate.
+ */
+const PROVIDER_TTL_MS = 5 * 60_000;
+const providerFigures = new Map<string, { bytes: number; at: number }>();
+
+/**
+ * The provider's byte figure for the workspace's database, or undefined to measure pages instead:
+ * when the provider has none, or cannot answer now (a write must not fail because the provider's
+ * usage API is down or rate-limited; the last figure it gave, else the page count, stands in).
+ */
+async function providerBytes(ctx: ServiceContext, workspace: WorkspaceRow): Promise<number | undefined> {
+  const provider = provisionerFor(ctx.config);
+  if (!provider.storageBytes) return undefined;
+  const known = providerFigures.get(workspace.id);
+  if (known && Date.now() - known.at < PROVIDER_TTL_MS) return known.bytes;
+  try {
+    const bytes = await provider.storageBytes(workspace.dbName);
+    providerFigures.set(workspace.id, { bytes, at: Date.now() });
+    return bytes;
+  } catch (error) {
+    ctx.logger.warn("the provider's storage figure is unavailable; using the last one or the page count", {
+      workspaceId: workspace.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return known?.bytes;
+  }
+}
+
 /** Measures a workspace's database now (the provider's byte figure where it has one). */
 export async function workspaceStorage(
   ctx: ServiceContext,
   workspace: WorkspaceRow,
   tenant: Client,
 ): Promise<StorageFigures> {
-  const provider = provisionerFor(ctx.config);
-  const providerBytes = provider.storageBytes ? await provider.storageBytes(workspace.dbName) : undefined;
-  const figures = await measureStorage(tenant, providerBytes);
+  const figures = await measureStorage(tenant, await providerBytes(ctx, workspace));
   measured.set(workspace.id, figures);
   return figures;
 }
