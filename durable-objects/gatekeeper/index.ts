@@ -68,9 +68,11 @@ export class Gatekeeper extends DurableObject<Cloudflare.Env> {
     return result;
   }
 
-  /** Counts a 429 decided by another principal's object for a request that is this one's too. */
-  async noteRefusal(): Promise<void> {
-    this.gate.noteRefusal(Date.now());
+  /** Counts 429s decided by another principal's object for requests that are this one's too. */
+  async noteRefusal(count = 1): Promise<void> {
+    // A count from a caller, bounded so one call cannot skew the picture by more than a burst.
+    const n = Number.isFinite(count) ? Math.min(Math.max(Math.trunc(count), 0), 1_000_000) : 1;
+    this.gate.noteRefusal(Date.now(), n);
     await this.scheduleFlush();
   }
 

@@ -196,8 +196,8 @@ export class PrincipalGate {
    * A refusal decided by another principal's Gatekeeper for a request counted here too (a
    * member's own limit refused a request to this workspace): only the traffic picture changes.
    */
-  noteRefusal(now: number): void {
-    this.traffic.refused(now);
+  noteRefusal(now: number, count = 1): void {
+    this.traffic.refused(now, count);
   }
 
   /** The windows of `rules` and the recent traffic, changing no decision. */

@@ -85,9 +85,10 @@ export class TrafficHistory {
     this.dirty = true;
   }
 
-  refused(now: number): void {
-    this.minutes.add(now, 0, 1);
-    this.days.add(now, 0, 1);
+  refused(now: number, count = 1): void {
+    if (count <= 0) return;
+    this.minutes.add(now, 0, count);
+    this.days.add(now, 0, count);
     this.dirty = true;
   }
 

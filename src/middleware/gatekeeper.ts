@@ -43,15 +43,31 @@ export const gatekeeper = createMiddleware<AppEnv>(async (c, next) => {
   for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);
 });
 
+/** How often one isolate tells a workspace's Gatekeeper of the refusals it has counted. */
+const REFUSAL_REPORT_MS = 1_000;
+/** Per isolate: refusals not yet told to each workspace's Gatekeeper, and when it was last told. */
+const refusalReports = new Map<string, { pending: number; reportedAt: number }>();
+
 /**
  * A 429 decided by the caller's own limit is the workspace's 429 too (its usage charts count
- * them): told to the workspace's Gatekeeper after the response. The refusal stands either way.
+ * them). The workspace's Gatekeeper is the object every request of the workspace needs for
+ * admission, so a flood of one credential's refused requests must not become a flood of calls to
+ * it: an isolate tells it at most once per REFUSAL_REPORT_MS, with the count since (a burst's last
+ * second is told with the next refusal). After the response; the refusal stands either way.
  */
 function countForWorkspace(c: Context<AppEnv>, workspace: string | undefined): void {
   if (workspace === undefined) return;
+  const now = Date.now();
+  const report = refusalReports.get(workspace) ?? { pending: 0, reportedAt: 0 };
+  report.pending += 1;
+  refusalReports.set(workspace, report);
+  if (now - report.reportedAt < REFUSAL_REPORT_MS) return;
+  const count = report.pending;
+  report.pending = 0;
+  report.reportedAt = now;
   const ctx = c.var.ctx;
   ctx.waitUntil(
-    noteRefusal(c.env, workspace).catch((e: unknown) =>
+    noteRefusal(c.env, workspace, count).catch((e: unknown) =>
       ctx.logger.warn("refusal count failed", { error: e instanceof Error ? e.message : String(e) }),
     ),
   );

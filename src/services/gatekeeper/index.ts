@@ -222,14 +222,14 @@ export async function gateStats(
   );
 }
 
-/** Counts, at `principal`, a 429 another principal's Gatekeeper decided for a request of its. */
-export async function noteRefusal(env: GatekeeperEnv, principal: string): Promise<void> {
+/** Counts, at `principal`, `count` 429s another principal's Gatekeeper decided for requests of its. */
+export async function noteRefusal(env: GatekeeperEnv, principal: string, count = 1): Promise<void> {
   return call(
     env,
     principal,
     "noteRefusal",
-    (stub) => stub.noteRefusal(),
-    (local) => local.noteRefusal(Date.now()),
+    (stub) => stub.noteRefusal(count),
+    (local) => local.noteRefusal(Date.now(), count),
   );
 }
 
