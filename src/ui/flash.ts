@@ -52,15 +52,42 @@ const bindingOf = (c: Context<AppEnv>, session?: string): SecretBinding => {
   };
 };
 
-/** Redirects (303) to `path`, carrying `flash` to it. */
+/**
+ * The most a sealed flash may be: browsers keep a cookie of up to 4096 bytes (name and value) and
+ * silently drop a larger one, which would lose the page's answer, or a secret's only showing.
+ */
+const FLASH_COOKIE_MAX = 4096 - FLASH_COOKIE.length - 1;
+
+/** `value` with every string in it cut to `max` characters (a page's state: texts, lists of lines). */
+function clipDeep(value: unknown, max: number): unknown {
+  if (typeof value === "string") return clip(value, max);
+  if (Array.isArray(value)) return value.map((v) => clipDeep(v, max));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clipDeep(v, max)]));
+  return value;
+}
+
+/**
+ * Redirects (303) to `path`, carrying `flash` to it. What the page shows of the action (`state`)
+ * is cut shorter until the sealed cookie fits: text that JSON escapes (quotes, newlines) can grow
+ * several times over once sealed and base64-encoded. The notice and a reveal are never cut.
+ */
 export async function redirectWithFlash(c: Context<AppEnv>, path: string, flash: Flash): Promise<Response> {
-  const sealed: Sealed = {
-    ...flash,
-    path: path.split("?")[0] ?? path,
-    expiresAt: Date.now() + FLASH_SECONDS * 1000,
-  };
   const keyring = await importKeyring(c.get("config").ISLET_KEYRING);
-  const value = await encryptSecret(keyring, JSON.stringify(sealed), bindingOf(c));
+  const seal = (state: Flash["state"]) => {
+    const sealed: Sealed = {
+      ...flash,
+      ...(state ? { state } : {}),
+      path: path.split("?")[0] ?? path,
+      expiresAt: Date.now() + FLASH_SECONDS * 1000,
+    };
+    return encryptSecret(keyring, JSON.stringify(sealed), bindingOf(c));
+  };
+  let value = await seal(flash.state);
+  for (let max = FLASH_TEXT_MAX / 2; value.length > FLASH_COOKIE_MAX && flash.state && max >= 16; max /= 2) {
+    value = await seal(clipDeep(flash.state, max) as Flash["state"]);
+  }
+  if (value.length > FLASH_COOKIE_MAX) throw new Error("a page flash does not fit in a cookie");
   setCookie(c, FLASH_COOKIE, value, { ...cookie, maxAge: FLASH_SECONDS });
   return c.redirect(path, 303);
 }

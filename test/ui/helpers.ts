@@ -20,6 +20,9 @@ export class Browser {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === "") this.cookies.delete(name);
+      // As browsers do (RFC 6265 §6.1 asks for at least 4096 bytes, and they keep no more): a
+      // larger cookie is dropped without a word.
+      else if (name.length + value.length > 4096) continue;
       else this.cookies.set(name, value);
     }
   }

@@ -291,6 +291,15 @@ describe("every dashboard section", () => {
     expect(thrown.status).toBe(200);
     const failed = await browser.submit(`${ws}/functions/boom/invoke`, { args: "{}" });
     expect(failed.html).toContain("sandbox_error");
+    // A long answer full of what JSON escapes still comes back through the redirect, cut short,
+    // rather than in a cookie too large for the browser to keep (then nothing would show).
+    await browser.submit(`${ws}/functions`, {
+      name: "loud",
+      code: `function main() { console.log('"\\n'.repeat(2000)); return '"\\n'.repeat(3000); }`,
+    });
+    const loud = await browser.submit(`${ws}/functions/loud/invoke`, { args: '{"say": "\\"\\"\\""}' });
+    expect(loud.path).toBe(`${ws}/functions/loud`);
+    expect(loud.html).toContain("cut short here");
 
     const issuer = await browser.submit(`${ws}/issuers`, {
       name: "app",
