@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { controlDb } from "../../src/db/control/client";
 import { memberships, users } from "../../src/db/control/schema";
 import { testConfig } from "../helpers";
-import { signedUpBrowser } from "./helpers";
+import { ORIGIN, signedUpBrowser } from "./helpers";
 
 const decode = (html: string) =>
   html
@@ -188,8 +188,22 @@ describe("the SQL console", () => {
     expect(refused.html).not.toMatch(/\[forbidden\]|"write": true/);
     // The statement is kept for a second try; the box is not.
     expect(refused.html).toContain("UPDATE notes SET body = &#39;changed&#39;");
-    const wrote = await browser.submit(`${ws}/sql`, { sql: write, write: "1" });
+    // A write is answered by a redirect (303), so a reload of what the browser shows runs nothing
+    // again; the console shows the write's outcome once, with the statement.
+    const posted = await browser.raw("POST", `${ws}/sql`, {
+      body: new URLSearchParams({ _csrf: browser.csrf, sql: write, write: "1" }).toString(),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Origin: ORIGIN,
+        "Sec-Fetch-Site": "same-origin",
+      },
+    });
+    expect([posted.status, posted.headers.get("Location")]).toEqual([303, `${ws}/sql`]);
+    const wrote = await browser.get(`${ws}/sql`);
     expect(wrote.html).toContain("1 row changed");
+    expect(wrote.html).toContain("UPDATE notes SET body = &#39;changed&#39;");
+    const reloaded = await browser.get(`${ws}/sql`);
+    expect(reloaded.html).not.toContain("row changed");
 
     const syntax = await browser.submit(`${ws}/sql`, { sql: "SELECT body FROM notes WHERE" });
     expect(decode(syntax.html)).toMatch(/The statement (has a syntax error near “[^”]*”|ends too early)/);

@@ -3,15 +3,31 @@
 // are the API's. Read-only unless the person ticks "allow writes" for this one statement (the box
 // is never remembered). Results are a table; errors are sentences, never codes.
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../http/env";
 import type { ApiError } from "../../lib/errors";
 import { roleMeets } from "../../services/core/access";
 import { executeSql, MAX_SQL_ROWS, SQL_NEEDS, SQL_TIME_BUDGET_MS } from "../../services/sql";
+import { clip, redirectWithFlash, takeFlash } from "../flash";
 import { attempt, currentWorkspace, navOf, type PageContext, wsPath } from "../kit";
 import { PostForm, render } from "../layout";
 import { formOf } from "../session";
 
 type SqlResult = Awaited<ReturnType<typeof executeSql>>;
+
+/** How many rows of a write's answer (`RETURNING`) the redirect after it carries back. */
+const FLASHED_ROWS = 20;
+
+/** A write's outcome as the redirect after it carries it to the console (../flash). */
+const flashedWrite = z.object({
+  sql: z.string(),
+  result: z.object({
+    columns: z.array(z.string()),
+    rows: z.array(z.array(z.unknown())),
+    rowsAffected: z.number(),
+    truncated: z.boolean(),
+  }),
+});
 
 const quoted = (text: string) => `“${text}”`;
 
@@ -61,7 +77,7 @@ function Result({ result, wrote }: { result: SqlResult; wrote: boolean }) {
           ? `${result.rows.length} row${result.rows.length === 1 ? "" : "s"}`
           : "No rows returned"}
         {wrote ? ` · ${result.rowsAffected} row${result.rowsAffected === 1 ? "" : "s"} changed` : ""}
-        {result.truncated ? ` · only the first ${MAX_SQL_ROWS} rows are shown: add LIMIT or WHERE` : ""}
+        {result.truncated ? ` · only the first ${result.rows.length} rows are shown: add LIMIT or WHERE` : ""}
       </p>
       {result.columns.length > 0 ? (
         <div class="scroll">
@@ -97,7 +113,10 @@ async function consolePage(
 ): Promise<Response> {
   const workspace = await currentWorkspace(c);
   const allowed = roleMeets(workspace.role, SQL_NEEDS.run);
-  const sql = c.get("form") ? formOf(c).text("sql") : "";
+  const flashed =
+    c.req.method === "GET" ? flashedWrite.safeParse((await takeFlash(c))?.state?.wrote) : undefined;
+  if (flashed?.success) state = { result: flashed.data.result, wrote: true };
+  const sql = c.get("form") ? formOf(c).text("sql") : flashed?.success ? flashed.data.sql : "";
   return render(
     c,
     {
@@ -160,8 +179,19 @@ export const sqlPages = new Hono<AppEnv>()
           ctx: c.var.ctx,
           input: { workspaceId: c.req.param("workspaceId"), sql: form.text("sql"), args: [], write },
         });
-        // The answer is this page, not a redirect: a result is not a resource to reload.
-        return consolePage(c, { result, wrote: write });
+        // A read is answered by this page (reloading it only reads again); a write by a redirect,
+        // so a reload never runs it twice. Its outcome rides along, the rows of a RETURNING cut
+        // to the first few.
+        if (!write) return consolePage(c, { result, wrote: false });
+        const rows = result.rows.slice(0, FLASHED_ROWS);
+        return redirectWithFlash(c, wsPath(c, "/sql"), {
+          state: {
+            wrote: {
+              sql: clip(form.text("sql"), 2000),
+              result: { ...result, rows, truncated: result.truncated || rows.length < result.rows.length },
+            },
+          },
+        });
       },
       (error) => consolePage(c, { error }),
     ),
